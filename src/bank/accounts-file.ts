@@ -1,0 +1,59 @@
+// The shared accounts file (YAML or JSON): each bank reads only its section.
+import { readFileSync } from "node:fs";
+import { AppError, Code, invalid } from "../lib/errors";
+import { limits } from "../lib/limits";
+import { parseDecimalMinor } from "../lib/money";
+
+export interface AccountSeed {
+  number: string;
+  holder: string;
+  balanceMinor: bigint;
+}
+
+export interface BankSection {
+  currency: string;
+  accounts: AccountSeed[];
+}
+
+export function readBankSection(path: string, bank: string): BankSection {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new AppError(Code.InvalidArgument, `--accounts: cannot read ${path}`, error);
+  }
+  return parseBankSection(text, bank, path);
+}
+
+export function parseBankSection(text: string, bank: string, source = "accounts file"): BankSection {
+  let doc: any;
+  try {
+    doc = text.trimStart().startsWith("{") ? JSON.parse(text) : Bun.YAML.parse(text);
+  } catch (error) {
+    throw new AppError(Code.InvalidArgument, `${source}: not valid YAML or JSON`, error);
+  }
+  const currency = typeof doc?.currency === "string" ? doc.currency : "INR";
+  if (!/^[A-Z]{3}$/.test(currency)) throw invalid(`${source}: currency`, `"${currency}" is not a three-letter code`);
+  const section = doc?.banks?.[bank];
+  if (!section) throw new AppError(Code.NotFound, `${source}: no section for bank "${bank}"`);
+  const rows: unknown[] = Array.isArray(section.accounts) ? section.accounts : [];
+  if (rows.length > limits.accountsPerBankMax) throw invalid(`${source}: banks.${bank}.accounts`, `at most ${limits.accountsPerBankMax}`);
+  const seen = new Set<string>();
+  const accounts = rows.map((row, i) => {
+    const seed = parseSeed(row, `${source}: banks.${bank}.accounts[${i}]`);
+    if (seen.has(seed.number)) throw invalid(`${source}: banks.${bank}.accounts[${i}]`, `account ${seed.number} listed twice`);
+    seen.add(seed.number);
+    return seed;
+  });
+  return { currency, accounts };
+}
+
+function parseSeed(row: unknown, where: string): AccountSeed {
+  const r = row as Record<string, unknown>;
+  const number = String(r?.number ?? "");
+  if (!/^[A-Za-z0-9-]{1,34}$/.test(number)) throw invalid(`${where}.number`, `"${number}" is not an account number`);
+  const holder = String(r?.holder ?? "").slice(0, 100);
+  const balanceMinor = parseDecimalMinor(String(r?.balance ?? "0"), `${where}.balance`);
+  if (balanceMinor > limits.balanceMinorMax) throw invalid(`${where}.balance`, "too large");
+  return { number, holder, balanceMinor };
+}

@@ -1,0 +1,96 @@
+// Starts one bank: its store, its accounts, its gRPC server, and the
+// in-doubt resolver that asks the gateway about old prepared transactions.
+import { join } from "node:path";
+import { systemClock, type Clock } from "../lib/clock";
+import { AppError, Code } from "../lib/errors";
+import type { Logger } from "../lib/log";
+import { connect } from "../rpc/channel";
+import type { CertFolder } from "../rpc/credentials";
+import { chain } from "../rpc/interceptors/chain";
+import { serverLoggingInterceptor } from "../rpc/interceptors/logging";
+import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
+import { createServer, listen, stopServer } from "../rpc/server";
+import { BankStore } from "../store/bank-store";
+import { readBankSection } from "./accounts-file";
+import { InDoubtResolver } from "./in-doubt";
+import { Participant } from "./participant";
+import { bankService } from "./service";
+
+export interface BankOptions {
+  name: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  accountsFile?: string;
+  certs: CertFolder;
+  gateway?: string;
+  inDoubtAfterMs: number;
+  log: Logger;
+  clock?: Clock;
+}
+
+export interface RunningBank {
+  port: number;
+  store: BankStore;
+  resolver?: InDoubtResolver;
+  stop(): Promise<void>;
+}
+
+export async function startBank(options: BankOptions): Promise<RunningBank> {
+  if (options.certs.identity.role !== "bank" || options.certs.identity.name !== options.name) {
+    throw new AppError(Code.InvalidArgument, `--certs: ${options.certs.dir} is not bank ${options.name}'s certificate folder`);
+  }
+  const clock = options.clock ?? systemClock;
+  const log = options.log;
+  const store = new BankStore(join(options.dataDir, `bank-${options.name}.db`));
+  const currency = loadAccountsOnce(store, options);
+  const participant = new Participant(store, clock, log);
+  let serving = false;
+  const server = createServer({
+    certs: options.certs,
+    interceptors: chain(serverLoggingInterceptor(log), peerRoleInterceptor({ Bank: ["gateway"], Health: ["gateway", "admin", "bank", "client"], ServerReflection: ["admin", "gateway"] })),
+    implementations: { Bank: bankService({ bankName: options.name, currency, store, participant, log, nowMs: () => clock.nowMs() }) },
+    health: (service) => (service === "" || service === "ministripe.v1.Bank" ? (serving ? "SERVING" : "NOT_SERVING") : undefined),
+  });
+  const port = await listen(server, options.certs, options.host, options.port);
+  serving = true;
+  let resolver: InDoubtResolver | undefined;
+  if (options.gateway) {
+    const coordinator = connect("Coordinator", options.gateway, { certs: options.certs, expect: { role: "gateway", name: "gateway" }, log });
+    resolver = new InDoubtResolver({ store, participant, coordinator, inDoubtAfterMs: options.inDoubtAfterMs, nowMs: () => clock.nowMs(), log });
+    resolver.start();
+  } else {
+    log.warn({ event: "bank.no_gateway" }, "no --gateway: in-doubt transactions wait for the gateway to resend its decision");
+  }
+  log.info({ event: "bank.started", port, accounts: store.listAccounts().length }, `bank ${options.name} listening`);
+  return {
+    port,
+    store,
+    resolver,
+    async stop() {
+      serving = false;
+      resolver?.stop();
+      await stopServer(server);
+      store.close();
+    },
+  };
+}
+
+/** Loads this bank's section on first start only; never overwrites balances it holds. */
+function loadAccountsOnce(store: BankStore, options: BankOptions): string {
+  const loaded = store.getMeta("currency");
+  if (loaded) return loaded;
+  if (!options.accountsFile) throw new AppError(Code.InvalidArgument, "--accounts: needed on a bank's first start");
+  const section = readBankSection(options.accountsFile, options.name);
+  store.transaction(() => {
+    let totalMinor = 0n;
+    for (const seed of section.accounts) {
+      store.insertAccount(seed);
+      totalMinor += seed.balanceMinor;
+    }
+    store.setMeta("loaded_total_minor", totalMinor.toString());
+    store.setMeta("currency", section.currency);
+  });
+  options.log.info({ event: "bank.accounts_loaded", accounts: section.accounts.length }, "accounts loaded");
+  return section.currency;
+}

@@ -1,0 +1,155 @@
+// The two-phase-commit participant. A Prepare places holds (pending amounts)
+// and votes; Commit posts them; Abort voids them. Each batch runs in one
+// SQLite transaction, so every vote and outcome is on disk before it is answered.
+import { assert } from "../lib/assert";
+import type { Clock } from "../lib/clock";
+import { limits } from "../lib/limits";
+import type { Logger } from "../lib/log";
+import type { BankStore } from "../store/bank-store";
+
+export interface Leg {
+  account: string;
+  deltaMinor: bigint;
+}
+export interface PrepareItem {
+  txid: string;
+  legs: Leg[];
+  requestId: string;
+}
+export type NoReason = "insufficient_funds" | "account_not_found" | "aborted" | "invalid";
+export interface Vote {
+  txid: string;
+  yes: boolean;
+  reason: NoReason | "";
+}
+export interface Ack {
+  txid: string;
+  ok: boolean;
+  error: string;
+}
+export interface TxRef {
+  txid: string;
+  requestId: string;
+}
+
+export class Participant {
+  constructor(
+    private readonly store: BankStore,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  prepare(items: PrepareItem[]): Vote[] {
+    assert(items.length <= limits.batchItemsMax, "prepare batch within bound");
+    const nowMs = this.clock.nowMs();
+    const votes = this.store.transaction(() => items.map((item) => this.prepareOne(item, nowMs)));
+    votes.forEach((vote, i) => {
+      const item = items[i]!;
+      this.log.info(
+        { event: vote.yes ? "payment.prepared" : "payment.refused", txid: vote.txid, request_id: item.requestId, reason: vote.reason || undefined, legs: legsForLog(item.legs) },
+        vote.yes ? "voted yes" : "voted no",
+      );
+    });
+    return votes;
+  }
+
+  commit(refs: TxRef[]): Ack[] {
+    return this.decide(refs, "committed");
+  }
+
+  abort(refs: TxRef[]): Ack[] {
+    return this.decide(refs, "aborted");
+  }
+
+  private prepareOne(item: PrepareItem, nowMs: number): Vote {
+    const existing = this.store.getTransaction(item.txid);
+    if (existing) {
+      // A retried Prepare gets the vote it had; a tombstone (abort seen first) votes NO.
+      return { txid: item.txid, yes: existing.state !== "aborted", reason: existing.state === "aborted" ? "aborted" : "" };
+    }
+    const refusal = this.checkLegs(item.legs);
+    if (refusal) {
+      this.store.insertTransaction({ txid: item.txid, state: "aborted", requestId: item.requestId, preparedAtMs: nowMs, decidedAtMs: nowMs });
+      return { txid: item.txid, yes: false, reason: refusal };
+    }
+    this.store.insertTransaction({ txid: item.txid, state: "prepared", requestId: item.requestId, preparedAtMs: nowMs, decidedAtMs: null });
+    for (const leg of item.legs) {
+      this.store.insertPending(item.txid, leg.account, leg.deltaMinor);
+      if (leg.deltaMinor < 0n) this.store.addHeld(leg.account, -leg.deltaMinor);
+    }
+    return { txid: item.txid, yes: true, reason: "" };
+  }
+
+  /** Why these legs cannot be held, or undefined when they can. */
+  private checkLegs(legs: Leg[]): NoReason | undefined {
+    if (legs.length === 0 || legs.length > 2) return "invalid";
+    if (new Set(legs.map((leg) => leg.account)).size !== legs.length) return "invalid";
+    for (const leg of legs) {
+      if (leg.deltaMinor === 0n) return "invalid";
+      if (leg.deltaMinor < -limits.amountMinorMax || leg.deltaMinor > limits.amountMinorMax) return "invalid";
+      const account = this.store.getAccount(leg.account);
+      if (!account) return "account_not_found";
+      if (leg.deltaMinor < 0n && account.balanceMinor - account.heldMinor < -leg.deltaMinor) return "insufficient_funds";
+      if (leg.deltaMinor > 0n && account.balanceMinor + leg.deltaMinor > limits.balanceMinorMax) return "invalid";
+    }
+    return undefined;
+  }
+
+  private decide(refs: TxRef[], outcome: "committed" | "aborted"): Ack[] {
+    assert(refs.length <= limits.batchItemsMax, "decision batch within bound");
+    const nowMs = this.clock.nowMs();
+    const acks = this.store.transaction(() => refs.map((ref) => this.decideOne(ref, outcome, nowMs)));
+    acks.forEach((ack, i) => {
+      const ref = refs[i]!;
+      if (ack.ok) {
+        this.log.info({ event: outcome === "committed" ? "hold.posted" : "hold.voided", txid: ack.txid, request_id: ref.requestId }, outcome);
+      } else {
+        this.log.error({ event: "protocol.violation", txid: ack.txid, request_id: ref.requestId, wanted: outcome, error: ack.error }, "refused a decision");
+      }
+    });
+    return acks;
+  }
+
+  private decideOne(ref: TxRef, outcome: "committed" | "aborted", nowMs: number): Ack {
+    const tx = this.store.getTransaction(ref.txid);
+    if (!tx) {
+      if (outcome === "committed") return { txid: ref.txid, ok: false, error: "unknown transaction: nothing was prepared" };
+      // Tombstone: a Prepare arriving after this Abort must vote NO.
+      this.store.insertTransaction({ txid: ref.txid, state: "aborted", requestId: ref.requestId, preparedAtMs: nowMs, decidedAtMs: nowMs });
+      return { txid: ref.txid, ok: true, error: "" };
+    }
+    if (tx.state === outcome) return { txid: ref.txid, ok: true, error: "" };
+    if (tx.state !== "prepared") {
+      return { txid: ref.txid, ok: false, error: `transaction is ${tx.state}; refusing to mark it ${outcome}` };
+    }
+    if (outcome === "committed") this.postAll(ref.txid, nowMs);
+    else this.voidAll(ref.txid);
+    this.store.setTransactionState(ref.txid, outcome, nowMs);
+    return { txid: ref.txid, ok: true, error: "" };
+  }
+
+  private postAll(txid: string, nowMs: number): void {
+    const rows = this.store.pendingOf(txid);
+    assert(rows.length > 0, "a prepared transaction has pending amounts");
+    for (const row of rows) {
+      assert(row.state === "pending", "posting only pending amounts");
+      const heldReleaseMinor = row.deltaMinor < 0n ? -row.deltaMinor : 0n;
+      const balanceAfterMinor = this.store.post(row.account, row.deltaMinor, heldReleaseMinor);
+      assert(balanceAfterMinor >= 0n, "a posted balance is never negative");
+      this.store.insertLedger({ txid, account: row.account, deltaMinor: row.deltaMinor, balanceAfterMinor, atMs: nowMs });
+    }
+    this.store.setPendingState(txid, "posted");
+  }
+
+  private voidAll(txid: string): void {
+    for (const row of this.store.pendingOf(txid)) {
+      assert(row.state === "pending", "voiding only pending amounts");
+      if (row.deltaMinor < 0n) this.store.addHeld(row.account, row.deltaMinor);
+    }
+    this.store.setPendingState(txid, "voided");
+  }
+}
+
+function legsForLog(legs: Leg[]): { account: string; delta_minor: string }[] {
+  return legs.map((leg) => ({ account: leg.account, delta_minor: leg.deltaMinor.toString() }));
+}

@@ -1,0 +1,105 @@
+// The Bank gRPC service: wire messages in, participant calls, wire messages out.
+import type * as grpc from "@grpc/grpc-js";
+import { AppError, Code, invalid } from "../lib/errors";
+import { limits } from "../lib/limits";
+import type { Logger } from "../lib/log";
+import { minorFromWire } from "../lib/money";
+import { unary } from "../rpc/server";
+import type { BankStore } from "../store/bank-store";
+import type { Participant, PrepareItem, TxRef } from "./participant";
+
+export interface BankServiceDeps {
+  bankName: string;
+  currency: string;
+  store: BankStore;
+  participant: Participant;
+  log: Logger;
+  nowMs: () => number;
+}
+
+export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplementation {
+  const { store, participant, log } = deps;
+  return {
+    VerifyAccount: unary(log, (req: { account: string }) => {
+      const account = store.getAccount(accountField(req.account));
+      return { exists: Boolean(account), holder: account?.holder ?? "", currency: deps.currency };
+    }),
+    GetBalance: unary(log, (req: { account: string }) => {
+      const number = accountField(req.account);
+      const account = store.getAccount(number);
+      if (!account) throw new AppError(Code.NotFound, `no account ${number} at bank ${deps.bankName}`);
+      return {
+        account: number,
+        balance_minor: account.balanceMinor.toString(),
+        available_minor: (account.balanceMinor - account.heldMinor).toString(),
+        currency: deps.currency,
+      };
+    }),
+    Prepare: unary(log, (req: { items: any[] }) => ({ votes: participant.prepare(batch(req.items, "items").map(prepareItemFromWire)) })),
+    Commit: unary(log, (req: { txs: any[] }) => ({ acks: participant.commit(batch(req.txs, "txs").map(txRefFromWire)) })),
+    Abort: unary(log, (req: { txs: any[] }) => ({ acks: participant.abort(batch(req.txs, "txs").map(txRefFromWire)) })),
+    Audit: unary(log, (req: { in_doubt_after_ms: string }) => {
+      const totals = store.totals();
+      const inDoubtAfterMs = Math.max(0, Number(req.in_doubt_after_ms || 0));
+      return {
+        bank: deps.bankName,
+        balance_sum_minor: totals.balanceSumMinor.toString(),
+        loaded_total_minor: store.getMeta("loaded_total_minor") ?? "0",
+        open_holds: totals.openHolds,
+        open_holds_minor: totals.openHoldsMinor.toString(),
+        in_doubt_txids: store.listInDoubt(deps.nowMs() - inDoubtAfterMs, limits.recoveryScanRowsMax),
+        negative_balances: totals.negativeBalances,
+        negative_available: totals.negativeAvailable,
+        committed: totals.committed,
+        currency: deps.currency,
+        open_pending: store.listOpenPending(limits.openPendingListedMax).map((row) => ({ txid: row.txid, delta_minor: row.deltaMinor.toString() })),
+      };
+    }),
+    ListCommitted: unary(log, (req: { after_txid: string; limit: number }) => {
+      const limit = Math.min(Math.max(1, req.limit || limits.pageSizeMax), 10_000);
+      return { txids: store.listCommitted(txidField(req.after_txid, true), limit) };
+    }),
+  };
+}
+
+function batch<T>(items: T[] | undefined, field: string): T[] {
+  const list = items ?? [];
+  if (list.length === 0) throw invalid(field, "at least one transaction");
+  if (list.length > limits.batchItemsMax) throw invalid(field, `at most ${limits.batchItemsMax} transactions`);
+  return list;
+}
+
+function prepareItemFromWire(item: any): PrepareItem {
+  const legs = (item.legs ?? []) as any[];
+  if (legs.length > 2) throw invalid("legs", "at most two legs");
+  return {
+    txid: txidField(item.txid),
+    requestId: String(item.request_id ?? "").slice(0, limits.requestIdLengthMax),
+    legs: legs.map((leg) => ({ account: accountField(leg.account), deltaMinor: deltaField(leg.delta_minor) })),
+  };
+}
+
+function txRefFromWire(ref: any): TxRef {
+  return { txid: txidField(ref.txid), requestId: String(ref.request_id ?? "").slice(0, limits.requestIdLengthMax) };
+}
+
+function txidField(value: unknown, emptyAllowed = false): string {
+  const txid = String(value ?? "");
+  if (emptyAllowed && txid === "") return txid;
+  if (!/^[\w-]{1,64}$/.test(txid)) throw invalid("txid", "1-64 letters, digits, _ or -");
+  return txid;
+}
+
+function accountField(value: unknown): string {
+  const account = String(value ?? "");
+  if (!/^[A-Za-z0-9-]{1,34}$/.test(account)) throw invalid("account", "1-34 letters, digits or -");
+  return account;
+}
+
+function deltaField(value: unknown): bigint {
+  try {
+    return minorFromWire(value as string);
+  } catch {
+    throw invalid("delta_minor", "not an integer");
+  }
+}

@@ -1,0 +1,222 @@
+// The two-phase-commit coordinator. A payment row is on disk before phase
+// one; the decision is on disk before phase two; phase two is re-sent until
+// every participant acknowledges, across restarts. No decision on disk means
+// ABORT (presumed abort).
+import { assert } from "../lib/assert";
+import { Batcher } from "../lib/batcher";
+import { backoffMs, type Clock } from "../lib/clock";
+import { AppError, Code } from "../lib/errors";
+import { limits } from "../lib/limits";
+import type { Logger } from "../lib/log";
+import type { Decision, GatewayStore, PaymentRow } from "../store/gateway-store";
+import type { BankLinks, PrepareItem, Vote } from "./bank-links";
+
+export type FailureCode = "insufficient_funds" | "account_not_found" | "bank_unavailable" | "prepare_timeout" | "rejected";
+
+type VoteResult = { kind: "yes" } | { kind: "no"; reason: string } | { kind: "timeout" } | { kind: "error"; error: AppError };
+
+export interface CoordinatorOptions {
+  store: GatewayStore;
+  banks: BankLinks;
+  clock: Clock;
+  log: Logger;
+  prepareTimeoutMs: number;
+  /** Every durable write of the coordinator goes through here: one fsync per batch. */
+  writes: Batcher<() => unknown, unknown>;
+}
+
+export class Coordinator {
+  private readonly inPhaseTwo = new Set<string>();
+  private driverTimer: ReturnType<typeof setTimeout> | undefined;
+  private driverAttempt = 0;
+  private stopped = false;
+
+  constructor(private readonly options: CoordinatorOptions) {}
+
+  /** Runs both phases for a claimed payment and returns the row with its decision. */
+  async execute(payment: PaymentRow): Promise<PaymentRow> {
+    assert(payment.decision === null, "only an undecided payment is executed");
+    const votes = await this.collectVotes(payment);
+    const decided = await this.decide(payment.id, decisionOf(votes));
+    await this.phaseTwoWithin(decided, limits.phaseTwoWaitMs);
+    return decided;
+  }
+
+  private async collectVotes(payment: PaymentRow): Promise<VoteResult[]> {
+    const deadlineMs = this.options.prepareTimeoutMs;
+    return Promise.all(
+      participantsOf(payment).map(async ([bank, item]) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<VoteResult>((resolve) => {
+          timer = setTimeout(() => resolve({ kind: "timeout" }), deadlineMs);
+        });
+        const vote = this.options.banks
+          .get(bank)
+          .prepare(item)
+          .then(
+            (v: Vote): VoteResult => (v.yes ? { kind: "yes" } : { kind: "no", reason: v.reason }),
+            (error: AppError): VoteResult => (error.code === Code.DeadlineExceeded ? { kind: "timeout" } : { kind: "error", error }),
+          );
+        const result = await Promise.race([vote, timeout]);
+        clearTimeout(timer);
+        return result;
+      }),
+    );
+  }
+
+  /** Writes the decision unless one stands already (a bank's question may have forced ABORT). */
+  async decide(id: string, wanted: { decision: Decision; failureCode: FailureCode | null; failureMessage: string | null }): Promise<PaymentRow> {
+    const row = (await this.options.writes.submit(() =>
+      this.options.store.decide({ id, ...wanted, decidedAtMs: this.options.clock.nowMs() }),
+    )) as PaymentRow;
+    this.options.log.info(
+      { event: row.decision === "COMMIT" ? "payment.committed" : "payment.aborted", txid: id, request_id: row.requestId, failure_code: row.failureCode ?? undefined },
+      "decision recorded",
+    );
+    return row;
+  }
+
+  /** Sends the decision to every participant and waits at most `waitMs` for their acknowledgements. */
+  private async phaseTwoWithin(payment: PaymentRow, waitMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+    });
+    await Promise.race([this.phaseTwo(payment), gaveUp]);
+    clearTimeout(timer);
+  }
+
+  /** True once every participant acknowledged; otherwise the driver tries again later. */
+  async phaseTwo(payment: PaymentRow): Promise<boolean> {
+    assert(payment.decision !== null, "phase two needs a decision");
+    if (this.inPhaseTwo.has(payment.id)) return false;
+    this.inPhaseTwo.add(payment.id);
+    try {
+      const ref = { txid: payment.id, request_id: payment.requestId };
+      const acks = await Promise.all(
+        banksOf(payment).map((bank) => {
+          const link = this.options.banks.get(bank);
+          const sent = payment.decision === "COMMIT" ? link.commit(ref) : link.abort(ref);
+          return sent.then(
+            (ack) => {
+              if (!ack.ok) this.options.log.error({ event: "protocol.violation", txid: payment.id, bank, error: ack.error }, "a bank refused the decision");
+              return ack.ok;
+            },
+            () => false,
+          );
+        }),
+      );
+      if (!acks.every(Boolean)) {
+        this.wakeDriver();
+        return false;
+      }
+      void this.options.writes.submit(() => this.options.store.markPhaseTwoDone(payment.id, this.options.clock.nowMs())).catch((error) => {
+        this.options.log.warn({ event: "phase_two.mark_failed", txid: payment.id, err: (error as Error).message }, "will resend");
+      });
+      return true;
+    } finally {
+      this.inPhaseTwo.delete(payment.id);
+    }
+  }
+
+  /** On start: abort every payment with no decision, then finish every phase two. */
+  async recover(): Promise<number> {
+    let aborted = 0;
+    for (let page = 0; page < 10_000; page++) {
+      const undecided = this.options.store.listUndecided(limits.recoveryScanRowsMax);
+      if (undecided.length === 0) break;
+      for (const row of undecided) {
+        await this.decide(row.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: "the gateway restarted before every bank voted; nothing moved" });
+        aborted += 1;
+      }
+    }
+    this.options.log.info({ event: "coordinator.recovered", aborted }, "presumed abort applied");
+    this.wakeDriver();
+    return aborted;
+  }
+
+  /** A bank asks about transactions it holds in doubt. Undecided ones are aborted now. */
+  async decisionsFor(txids: string[]): Promise<{ txid: string; outcome: Decision | "OUTCOME_UNSPECIFIED" }[]> {
+    const known = this.options.store.decisionsOf(txids);
+    const answers = [];
+    for (const txid of txids) {
+      if (!known.has(txid)) {
+        answers.push({ txid, outcome: "ABORT" as const }); // never recorded: presumed abort
+        continue;
+      }
+      const decision = known.get(txid) ?? (await this.decide(txid, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: "a bank asked before every vote was in" })).decision!;
+      answers.push({ txid, outcome: decision });
+    }
+    return answers;
+  }
+
+  startDriver(): void {
+    this.wakeDriver();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.driverTimer) clearTimeout(this.driverTimer);
+  }
+
+  /** Schedules a resend pass, sooner after success, with backoff while banks stay away. */
+  private wakeDriver(): void {
+    if (this.stopped || this.driverTimer) return;
+    const delayMs = backoffMs(this.driverAttempt, limits.phaseTwoRetryMsMin, limits.phaseTwoRetryMsMax);
+    this.driverTimer = setTimeout(() => {
+      this.driverTimer = undefined;
+      void this.resendPass();
+    }, delayMs);
+  }
+
+  private async resendPass(): Promise<void> {
+    const unfinished = this.options.store.listPhaseTwoUnfinished(limits.recoveryScanRowsMax).filter((row) => !this.inPhaseTwo.has(row.id));
+    if (unfinished.length === 0) {
+      this.driverAttempt = 0;
+      return;
+    }
+    const results = await Promise.all(unfinished.map((row) => this.phaseTwo(row)));
+    this.driverAttempt = results.every(Boolean) ? 0 : this.driverAttempt + 1;
+    this.options.log.info({ event: "phase_two.resent", payments: unfinished.length, acknowledged: results.filter(Boolean).length }, "phase two resent");
+    this.wakeDriver();
+  }
+}
+
+/** Each participating bank with its legs: one bank when both accounts are there. */
+function participantsOf(payment: PaymentRow): [string, PrepareItem][] {
+  const amount = payment.amountMinor;
+  const debit = { account: payment.payerAccount, delta_minor: (-amount).toString() };
+  const credit = { account: payment.payeeAccount, delta_minor: amount.toString() };
+  const item = (legs: PrepareItem["legs"]): PrepareItem => ({ txid: payment.id, legs, request_id: payment.requestId });
+  if (payment.payerBank === payment.payeeBank) return [[payment.payerBank, item([debit, credit])]];
+  return [
+    [payment.payerBank, item([debit])],
+    [payment.payeeBank, item([credit])],
+  ];
+}
+
+function banksOf(payment: PaymentRow): string[] {
+  return payment.payerBank === payment.payeeBank ? [payment.payerBank] : [payment.payerBank, payment.payeeBank];
+}
+
+/** COMMIT only if every participant voted YES in time; otherwise ABORT with the most telling reason. */
+function decisionOf(votes: VoteResult[]): { decision: Decision; failureCode: FailureCode | null; failureMessage: string | null } {
+  if (votes.every((v) => v.kind === "yes")) return { decision: "COMMIT", failureCode: null, failureMessage: null };
+  const no = votes.find((v) => v.kind === "no");
+  if (no && no.kind === "no") {
+    const code: FailureCode = no.reason === "insufficient_funds" || no.reason === "account_not_found" ? no.reason : "rejected";
+    return { decision: "ABORT", failureCode: code, failureMessage: messages[code] };
+  }
+  if (votes.some((v) => v.kind === "timeout")) return { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: messages.prepare_timeout };
+  const error = votes.find((v) => v.kind === "error");
+  const detail = error && error.kind === "error" ? `: ${error.error.message}` : "";
+  return { decision: "ABORT", failureCode: "bank_unavailable", failureMessage: `${messages.bank_unavailable}${detail}` };
+}
+
+const messages: Record<FailureCode, string> = {
+  insufficient_funds: "the payer's available balance is too low",
+  account_not_found: "an account of this payment no longer exists at its bank",
+  bank_unavailable: "a bank could not be reached",
+  prepare_timeout: "a bank did not vote within the prepare timeout",
+  rejected: "a bank refused the payment",
+};

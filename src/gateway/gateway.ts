@@ -1,0 +1,86 @@
+// Starts the gateway: store, bank links, coordinator (with recovery before
+// serving), users, payments, and one server with its interceptor chain.
+import { join } from "node:path";
+import { Batcher } from "../lib/batcher";
+import { randomIds, systemClock, type Clock, type IdSource } from "../lib/clock";
+import { AppError, Code } from "../lib/errors";
+import { limits } from "../lib/limits";
+import type { Logger } from "../lib/log";
+import type { CertFolder } from "../rpc/credentials";
+import { chain } from "../rpc/interceptors/chain";
+import { serverLoggingInterceptor } from "../rpc/interceptors/logging";
+import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
+import { sessionInterceptor } from "../rpc/interceptors/session";
+import { createServer, listen, stopServer } from "../rpc/server";
+import { GatewayStore } from "../store/gateway-store";
+import { access } from "./access";
+import { BankLinks } from "./bank-links";
+import { Coordinator } from "./coordinator";
+import { Payments } from "./payments";
+import { adminService, coordinatorService, gatewayService } from "./service";
+import { Users } from "./users";
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  banks: Map<string, string>;
+  certs: CertFolder;
+  prepareTimeoutMs: number;
+  sessionTtlMs: number;
+  inDoubtAfterMs: number;
+  keyRetentionMs: number;
+  currency: string;
+  log: Logger;
+  clock?: Clock;
+  ids?: IdSource;
+  argonMemoryKiB?: number;
+}
+
+export interface RunningGateway {
+  port: number;
+  store: GatewayStore;
+  coordinator: Coordinator;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  if (options.certs.identity.role !== "gateway") throw new AppError(Code.InvalidArgument, `--certs: ${options.certs.dir} is not the gateway's certificate folder`);
+  const clock = options.clock ?? systemClock;
+  const log = options.log;
+  const store = new GatewayStore(join(options.dataDir, "gateway.db"));
+  const writes = new Batcher<() => unknown, unknown>((ops) => store.transaction(() => ops.map((op) => op())), { itemsMax: 1024, inFlightMax: 1 });
+  const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs);
+  const coordinator = new Coordinator({ store, banks, clock, log, prepareTimeoutMs: options.prepareTimeoutMs, writes });
+  await coordinator.recover();
+  const users = new Users({ store, banks, clock, log, sessionTtlMs: options.sessionTtlMs, argonMemoryKiB: options.argonMemoryKiB });
+  const payments = new Payments({ store, coordinator, writes, clock, ids: options.ids ?? randomIds, log, currency: options.currency });
+  const deps = { users, payments, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs };
+  const server = createServer({
+    certs: options.certs,
+    interceptors: chain(serverLoggingInterceptor(log), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token) => users.authenticate(token) })),
+    implementations: { Gateway: gatewayService(deps), Admin: adminService(deps), Coordinator: coordinatorService(deps) },
+    health: (service) => (service === "" || service.startsWith("ministripe.v1.") ? "SERVING" : banks.has(service.replace(/^bank:/, "")) ? "SERVING" : undefined),
+  });
+  const port = await listen(server, options.certs, options.host, options.port);
+  coordinator.startDriver();
+  const pruneTimer = setInterval(() => {
+    payments.pruneKeys(options.keyRetentionMs);
+    store.pruneSessions(clock.nowMs());
+  }, Math.min(options.keyRetentionMs, 60 * 60 * 1000));
+  log.info({ event: "gateway.started", port, banks: banks.names() }, "gateway listening");
+  return {
+    port,
+    store,
+    coordinator,
+    async stop() {
+      clearInterval(pruneTimer);
+      coordinator.stop();
+      await stopServer(server);
+      banks.close();
+      store.close();
+    },
+  };
+}
+
+export { limits };

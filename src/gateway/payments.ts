@@ -1,0 +1,149 @@
+// Payments with Stripe's idempotency: the key (scoped to the payer) and a
+// fingerprint of the parameters are claimed atomically with the payment row,
+// so two requests with one key can never both start a transaction.
+import { EventEmitter } from "node:events";
+import type { Batcher } from "../lib/batcher";
+import type { Clock, IdSource } from "../lib/clock";
+import { AppError, Code, invalid } from "../lib/errors";
+import { limits } from "../lib/limits";
+import type { Logger } from "../lib/log";
+import { validateAmountMinor } from "../lib/money";
+import type { GatewayStore, PaymentRow } from "../store/gateway-store";
+import type { Coordinator } from "./coordinator";
+import { usernameField } from "./users";
+
+export interface PayInput {
+  idempotencyKey: string;
+  toUsername: string;
+  amountMinor: bigint;
+  note: string;
+}
+
+export interface PayOutcome {
+  payment: PaymentRow;
+  replayed: boolean;
+}
+
+export interface PaymentsOptions {
+  store: GatewayStore;
+  coordinator: Coordinator;
+  writes: Batcher<() => unknown, unknown>;
+  clock: Clock;
+  ids: IdSource;
+  log: Logger;
+  currency: string;
+}
+
+export class Payments {
+  /** Payments this process is executing, so a duplicate can wait for the first outcome. */
+  private readonly inFlight = new Map<string, Promise<PaymentRow>>();
+  /** Emits "finished" with each decided payment, for WatchPayments. */
+  readonly finished = new EventEmitter();
+
+  constructor(private readonly options: PaymentsOptions) {
+    this.finished.setMaxListeners(10_000);
+  }
+
+  async pay(payer: string, input: PayInput, requestId: string): Promise<PayOutcome> {
+    const { store } = this.options;
+    const key = keyField(input.idempotencyKey);
+    const fingerprint = fingerprintOf(input);
+    const seen = store.paymentByKey(payer, key);
+    if (seen) return this.replay(seen, fingerprint);
+    // Validation before the claim: a refused request is not stored, so it
+    // can be corrected and retried with the same key.
+    const payerUser = store.getUser(payer);
+    if (!payerUser) throw new AppError(Code.Unauthenticated, "your user no longer exists");
+    validateAmountMinor(input.amountMinor);
+    if (input.note.length > limits.noteLengthMax) throw invalid("note", `at most ${limits.noteLengthMax} characters`);
+    const payee = store.getUser(usernameField(input.toUsername));
+    if (!payee) throw new AppError(Code.NotFound, `no user "${input.toUsername}"`);
+    if (payee.username === payer) throw invalid("to", "you cannot pay yourself");
+    const row = {
+      id: this.options.ids.next(),
+      payer,
+      idempotencyKey: key,
+      fingerprint,
+      payee: payee.username,
+      payerBank: payerUser.bank,
+      payerAccount: payerUser.account,
+      payeeBank: payee.bank,
+      payeeAccount: payee.account,
+      amountMinor: input.amountMinor,
+      currency: this.options.currency,
+      note: input.note,
+      requestId,
+      createdAtMs: this.options.clock.nowMs(),
+    };
+    const claim = (await this.options.writes.submit(() => store.claim(row))) as { claimed: boolean; row: PaymentRow };
+    if (!claim.claimed) return this.replay(claim.row, fingerprint);
+    return { payment: await this.run(claim.row), replayed: false };
+  }
+
+  private run(row: PaymentRow): Promise<PaymentRow> {
+    const execution = this.options.coordinator.execute(row).then((decided) => {
+      this.finished.emit("finished", decided);
+      return decided;
+    });
+    this.inFlight.set(row.id, execution);
+    void execution.finally(() => this.inFlight.delete(row.id)).catch(() => undefined);
+    return execution;
+  }
+
+  /** The key was used before: the original outcome, never a second execution. */
+  private async replay(row: PaymentRow, fingerprint: string): Promise<PayOutcome> {
+    if (row.fingerprint !== fingerprint) {
+      throw new AppError(Code.FailedPrecondition, "this idempotency key was used with other parameters; use a new key for a new payment");
+    }
+    if (row.decision !== null) return { payment: row, replayed: true };
+    const execution = this.inFlight.get(row.id);
+    if (!execution) throw new AppError(Code.Aborted, "a payment with this key is still in progress; retry shortly");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tooLong = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), limits.inFlightWaitMs);
+    });
+    const outcome = await Promise.race([execution, tooLong]);
+    clearTimeout(timer);
+    if (!outcome) throw new AppError(Code.Aborted, "a payment with this key is still in progress; retry shortly");
+    return { payment: outcome, replayed: true };
+  }
+
+  /** A payment the user sent or received, by id or by the user's own idempotency key. */
+  get(username: string, idOrKey: string): PaymentRow {
+    if (!idOrKey || idOrKey.length > limits.idempotencyKeyLengthMax) throw invalid("id_or_key", "a payment id or idempotency key");
+    const { store } = this.options;
+    const row = store.getPayment(idOrKey) ?? store.paymentByKey(username, idOrKey);
+    if (!row) throw new AppError(Code.NotFound, `no payment "${idOrKey}"`);
+    if (row.payer !== username && row.payee !== username) throw new AppError(Code.PermissionDenied, "that payment is not yours");
+    return row;
+  }
+
+  list(username: string | undefined, beforeId: string, limit: number): PaymentRow[] {
+    const pageSize = pageSizeField(limit);
+    const before = beforeId || undefined;
+    return username === undefined ? this.options.store.listAllPayments(before, pageSize) : this.options.store.listPaymentsOf(username, before, pageSize);
+  }
+
+  pruneKeys(retentionMs: number): number {
+    return this.options.store.pruneKeys(this.options.clock.nowMs() - retentionMs);
+  }
+}
+
+function keyField(value: string): string {
+  if (value.length < 1 || value.length > limits.idempotencyKeyLengthMax) {
+    throw invalid("idempotency_key", `1-${limits.idempotencyKeyLengthMax} printable characters`);
+  }
+  if (!/^[\x21-\x7e]+$/.test(value)) throw invalid("idempotency_key", "printable characters only");
+  return value;
+}
+
+function pageSizeField(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 0) throw invalid("limit", "a whole number");
+  if (limit > limits.pageSizeMax) throw invalid("limit", `at most ${limits.pageSizeMax}`);
+  return limit === 0 ? limits.pageSizeDefault : limit;
+}
+
+/** The parameters a key is bound to: a retry must repeat them exactly. */
+function fingerprintOf(input: PayInput): string {
+  return new Bun.CryptoHasher("sha256").update(JSON.stringify([input.toUsername, input.amountMinor.toString(), input.note])).digest("hex");
+}

@@ -1,0 +1,123 @@
+// The gateway's gRPC services: Gateway (users), Admin (operators) and
+// Coordinator (banks). Thin: parse the wire, call the domain, shape the reply.
+import type * as grpc from "@grpc/grpc-js";
+import { AppError, Code, invalid } from "../lib/errors";
+import { limits } from "../lib/limits";
+import type { Logger } from "../lib/log";
+import { minorFromWire } from "../lib/money";
+import { serverStream, unary, type CallContext } from "../rpc/server";
+import type { PaymentRow } from "../store/gateway-store";
+import { audit } from "./audit";
+import type { BankLinks } from "./bank-links";
+import type { Coordinator } from "./coordinator";
+import type { Payments } from "./payments";
+import type { Users } from "./users";
+import { paymentToWire } from "./wire";
+import type { GatewayStore } from "../store/gateway-store";
+
+export interface GatewayServiceDeps {
+  users: Users;
+  payments: Payments;
+  coordinator: Coordinator;
+  banks: BankLinks;
+  store: GatewayStore;
+  log: Logger;
+  inDoubtAfterMs: number;
+}
+
+function userOf(context: CallContext): string {
+  if (!context.user) throw new AppError(Code.Unauthenticated, "log in first");
+  return context.user;
+}
+
+function text(value: unknown, field: string, lengthMax: number): string {
+  const s = typeof value === "string" ? value : "";
+  if (s.length > lengthMax) throw invalid(field, `at most ${lengthMax} characters`);
+  return s;
+}
+
+export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImplementation {
+  const { users, payments, log } = deps;
+  return {
+    Register: unary(log, async (req: any, ctx) => {
+      const user = await users.register(
+        { username: text(req.username, "username", limits.usernameLengthMax), password: text(req.password, "password", limits.passwordLengthMax), bank: text(req.bank, "bank", limits.bankNameLengthMax), account: text(req.account, "account", limits.accountLengthMax) },
+        ctx.requestId,
+      );
+      return { username: user.username, bank: user.bank, account: user.account, holder: user.holder };
+    }),
+    Login: unary(log, async (req: any, ctx) => {
+      const session = await users.login(
+        { username: text(req.username, "username", limits.usernameLengthMax), password: text(req.password, "password", limits.passwordLengthMax), otp: text(req.otp, "otp", limits.otpLengthMax) },
+        ctx.peer,
+      );
+      return { token: session.token, expires_at_ms: String(session.expiresAtMs), username: session.username };
+    }),
+    Logout: unary(log, (_req: unknown, ctx) => {
+      users.logout(ctx.tokenHash!);
+      return {};
+    }),
+    ChangePassword: unary(log, async (req: any, ctx) => ({
+      sessions_revoked: await users.changePassword(userOf(ctx), text(req.old_password, "old_password", limits.passwordLengthMax), text(req.new_password, "new_password", limits.passwordLengthMax)),
+    })),
+    EnableMfa: unary(log, async (req: any, ctx) => {
+      const mfa = await users.enableMfa(userOf(ctx), text(req.password, "password", limits.passwordLengthMax));
+      return { secret: mfa.secret, otpauth_uri: mfa.uri };
+    }),
+    GetBalance: unary(log, async (_req: unknown, ctx) => {
+      const user = users.requireUser(userOf(ctx));
+      const balance = await deps.banks.get(user.bank).balance(user.account, ctx.requestId);
+      return { bank: user.bank, account: user.account, balance_minor: balance.balanceMinor.toString(), available_minor: balance.availableMinor.toString(), currency: balance.currency };
+    }),
+    Pay: unary(log, async (req: any, ctx) => {
+      const amountMinor = amountField(req.amount_minor);
+      const outcome = await payments.pay(
+        userOf(ctx),
+        { idempotencyKey: text(req.idempotency_key, "idempotency_key", limits.idempotencyKeyLengthMax), toUsername: text(req.to_username, "to_username", limits.usernameLengthMax), amountMinor, note: text(req.note, "note", limits.noteLengthMax) },
+        ctx.requestId,
+      );
+      return { payment: paymentToWire(outcome.payment), replayed: outcome.replayed };
+    }),
+    GetPayment: unary(log, (req: any, ctx) => paymentToWire(payments.get(userOf(ctx), text(req.id_or_key, "id_or_key", limits.idempotencyKeyLengthMax)))),
+    ListPayments: unary(log, (req: any, ctx) => ({
+      payments: payments.list(userOf(ctx), text(req.before_id, "before_id", 64), req.limit ?? 0).map(paymentToWire),
+    })),
+    WatchPayments: serverStream(log, async (_req: unknown, ctx, write, ended) => {
+      const username = userOf(ctx);
+      const onFinished = (row: PaymentRow) => {
+        if (row.payer === username || row.payee === username) write(paymentToWire(row));
+      };
+      payments.finished.on("finished", onFinished);
+      await ended;
+      payments.finished.off("finished", onFinished);
+    }),
+  };
+}
+
+export function adminService(deps: GatewayServiceDeps): grpc.UntypedServiceImplementation {
+  return {
+    Audit: unary(deps.log, () => audit(deps.store, deps.banks, deps.inDoubtAfterMs)),
+    ListAllPayments: unary(deps.log, (req: any) => ({
+      payments: deps.payments.list(undefined, text(req.before_id, "before_id", 64), req.limit ?? 0).map(paymentToWire),
+    })),
+  };
+}
+
+export function coordinatorService(deps: GatewayServiceDeps): grpc.UntypedServiceImplementation {
+  return {
+    GetDecision: unary(deps.log, async (req: any) => {
+      const txids: string[] = Array.isArray(req.txids) ? req.txids : [];
+      if (txids.length > limits.txidsPerDecisionQueryMax) throw invalid("txids", `at most ${limits.txidsPerDecisionQueryMax}`);
+      if (txids.some((txid) => typeof txid !== "string" || !/^[\w-]{1,64}$/.test(txid))) throw invalid("txids", "transaction ids of 1-64 letters, digits, _ or -");
+      return { decisions: await deps.coordinator.decisionsFor(txids) };
+    }),
+  };
+}
+
+function amountField(value: unknown): bigint {
+  try {
+    return minorFromWire(value as string);
+  } catch {
+    throw invalid("amount_minor", "not an integer");
+  }
+}

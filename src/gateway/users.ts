@@ -1,0 +1,183 @@
+// Users and sessions: registration against the user's bank, Argon2id
+// passwords (hashed off the event loop, only at registration, login and a
+// password change), opaque bearer tokens stored as SHA-256 hashes, and TOTP.
+import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
+import * as OTPAuth from "otpauth";
+import { sleepMs, type Clock } from "../lib/clock";
+import { AppError, Code, invalid } from "../lib/errors";
+import { limits } from "../lib/limits";
+import type { Logger } from "../lib/log";
+import type { GatewayStore, User } from "../store/gateway-store";
+import type { BankLinks } from "./bank-links";
+import { LoginThrottle } from "./login-throttle";
+
+// OWASP's minimum for Argon2id: m=19 MiB, t=2, p=1.
+// algorithm 2 is Argon2id (a const enum in the typings, unusable under isolatedModules).
+const argonOptions = { algorithm: 2 as const, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const tokenBytes = 32;
+
+export interface UsersOptions {
+  store: GatewayStore;
+  banks: BankLinks;
+  clock: Clock;
+  log: Logger;
+  sessionTtlMs: number;
+  /** Tests may lower the Argon2 cost; production never passes this. */
+  argonMemoryKiB?: number;
+}
+
+export interface AuthenticatedSession {
+  username: string;
+  tokenHash: string;
+}
+
+export class Users {
+  private readonly throttle: LoginThrottle;
+  private readonly argon;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly options: UsersOptions) {
+    this.throttle = new LoginThrottle(() => options.clock.nowMs());
+    this.argon = { ...argonOptions, memoryCost: options.argonMemoryKiB ?? argonOptions.memoryCost };
+  }
+
+  async register(input: { username: string; password: string; bank: string; account: string }, requestId: string): Promise<User & { holder: string }> {
+    const username = usernameField(input.username);
+    passwordField(input.password, "password");
+    const account = accountField(input.account);
+    const link = this.options.banks.get(bankField(input.bank));
+    if (this.options.store.getUser(username)) throw new AppError(Code.AlreadyExists, `username "${username}" is taken`);
+    if (this.options.store.userOfAccount(link.name, account)) throw new AppError(Code.AlreadyExists, `account ${account} at ${link.name} is already registered`);
+    const verified = await link.verifyAccount(account, requestId);
+    if (!verified.exists) throw new AppError(Code.NotFound, `bank ${link.name} has no account ${account}`);
+    const nowMs = this.options.clock.nowMs();
+    const user: User = {
+      username,
+      bank: link.name,
+      account,
+      passwordHash: await argonHash(input.password, this.argon),
+      totpSecret: null,
+      createdAtMs: nowMs,
+      passwordChangedAtMs: nowMs,
+    };
+    if (!this.options.store.insertUser(user)) throw new AppError(Code.AlreadyExists, `username "${username}" or account ${account} at ${link.name} is already registered`);
+    this.options.log.info({ event: "user.registered", user: username, bank: link.name }, "registered");
+    return { ...user, holder: verified.holder };
+  }
+
+  async login(input: { username: string; password: string; otp: string }, peerAddress: string): Promise<{ token: string; expiresAtMs: number; username: string }> {
+    const username = usernameField(input.username);
+    if (input.password.length > limits.passwordLengthMax) throw invalid("password", `at most ${limits.passwordLengthMax} characters`);
+    const keys = [`user:${username}`, `peer:${peerHost(peerAddress)}`];
+    const delayMs = this.throttle.delayMs(keys);
+    if (delayMs === Infinity) throw new AppError(Code.ResourceExhausted, "too many failed logins; try again later");
+    if (delayMs > 0) await sleepMs(delayMs);
+    const user = this.options.store.getUser(username);
+    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
+    const passwordOk = await argonVerify(user?.passwordHash ?? (await this.dummy()), input.password).catch(() => false);
+    if (!user || !passwordOk) {
+      this.throttle.fail(keys);
+      throw new AppError(Code.Unauthenticated, "wrong username or password");
+    }
+    if (user.totpSecret) this.checkOtp(user, input.otp, keys);
+    this.throttle.succeed(keys);
+    return { ...this.openSession(username), username };
+  }
+
+  private checkOtp(user: User, otp: string, keys: string[]): void {
+    if (!otp) throw new AppError(Code.Unauthenticated, "a one-time code is required: pass --otp CODE");
+    if (otp.length > limits.otpLengthMax || totpOf(user).validate({ token: otp, window: 1 }) === null) {
+      this.throttle.fail(keys);
+      throw new AppError(Code.Unauthenticated, "wrong one-time code");
+    }
+  }
+
+  private openSession(username: string): { token: string; expiresAtMs: number } {
+    const token = Buffer.from(crypto.getRandomValues(new Uint8Array(tokenBytes))).toString("base64url");
+    const nowMs = this.options.clock.nowMs();
+    const expiresAtMs = nowMs + this.options.sessionTtlMs;
+    this.options.store.insertSession({ tokenHash: hashToken(token), username, createdAtMs: nowMs, expiresAtMs, revokedAtMs: null });
+    return { token, expiresAtMs };
+  }
+
+  /** The session behind a bearer token; cheap (one hash, one indexed read). */
+  authenticate(token: string): AuthenticatedSession {
+    if (!token || token.length > limits.tokenLengthMax) throw new AppError(Code.Unauthenticated, "missing or malformed bearer token; log in first");
+    const tokenHash = hashToken(token);
+    const session = this.options.store.getSession(tokenHash);
+    if (!session) throw new AppError(Code.Unauthenticated, "unknown session; log in again");
+    if (session.revokedAtMs !== null) throw new AppError(Code.Unauthenticated, "session was ended; log in again");
+    if (session.expiresAtMs <= this.options.clock.nowMs()) throw new AppError(Code.Unauthenticated, "session expired; log in again");
+    return { username: session.username, tokenHash };
+  }
+
+  logout(tokenHash: string): void {
+    this.options.store.revokeSession(tokenHash, this.options.clock.nowMs());
+  }
+
+  async changePassword(username: string, oldPassword: string, newPassword: string): Promise<number> {
+    passwordField(newPassword, "new_password");
+    const user = this.requireUser(username);
+    if (!(await argonVerify(user.passwordHash, oldPassword).catch(() => false))) throw new AppError(Code.Unauthenticated, "wrong password");
+    const nowMs = this.options.clock.nowMs();
+    const passwordHash = await argonHash(newPassword, this.argon);
+    return this.options.store.transaction(() => {
+      this.options.store.setPassword(username, passwordHash, nowMs);
+      return this.options.store.revokeSessionsOf(username, nowMs);
+    });
+  }
+
+  async enableMfa(username: string, password: string): Promise<{ secret: string; uri: string }> {
+    const user = this.requireUser(username);
+    if (!(await argonVerify(user.passwordHash, password).catch(() => false))) throw new AppError(Code.Unauthenticated, "wrong password");
+    const secret = new OTPAuth.Secret({ size: 20 }).base32;
+    this.options.store.setTotpSecret(username, secret);
+    return { secret, uri: totpOf({ ...user, totpSecret: secret }).toString() };
+  }
+
+  requireUser(username: string): User {
+    const user = this.options.store.getUser(username);
+    if (!user) throw new AppError(Code.NotFound, `no user "${username}"`);
+    return user;
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= argonHash("not a password of anyone", this.argon);
+    return this.dummyHash;
+  }
+}
+
+export function hashToken(token: string): string {
+  return new Bun.CryptoHasher("sha256").update(token).digest("hex");
+}
+
+function totpOf(user: User): OTPAuth.TOTP {
+  return new OTPAuth.TOTP({ issuer: "ministripe", label: user.username, algorithm: "SHA1", digits: 6, period: 30, secret: OTPAuth.Secret.fromBase32(user.totpSecret!) });
+}
+
+function peerHost(peer: string): string {
+  return peer.replace(/:\d+$/, "");
+}
+
+export function usernameField(value: string): string {
+  const username = String(value ?? "");
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(username) || username.length > limits.usernameLengthMax) {
+    throw invalid("username", `1-${limits.usernameLengthMax} lowercase letters, digits, '.', '_' or '-'`);
+  }
+  return username;
+}
+
+function passwordField(value: string, field: string): void {
+  if (value.length < limits.passwordLengthMin) throw invalid(field, `at least ${limits.passwordLengthMin} characters`);
+  if (value.length > limits.passwordLengthMax) throw invalid(field, `at most ${limits.passwordLengthMax} characters`);
+}
+
+function accountField(value: string): string {
+  if (!/^[A-Za-z0-9-]{1,34}$/.test(value)) throw invalid("account", "1-34 letters, digits or -");
+  return value;
+}
+
+function bankField(value: string): string {
+  if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(value)) throw invalid("bank", "a bank name such as hdfc");
+  return value;
+}

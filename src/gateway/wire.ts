@@ -1,0 +1,19 @@
+// Payment rows as wire messages.
+import type { PaymentRow } from "../store/gateway-store";
+
+export function paymentToWire(row: PaymentRow) {
+  return {
+    id: row.id,
+    idempotency_key: row.idempotencyKey ?? "",
+    payer: row.payer,
+    payee: row.payee,
+    amount_minor: row.amountMinor.toString(),
+    currency: row.currency,
+    note: row.note,
+    status: row.decision === null ? "PENDING" : row.decision === "COMMIT" ? "SUCCEEDED" : "FAILED",
+    failure_code: row.failureCode ?? "",
+    failure_message: row.failureMessage ?? "",
+    created_at_ms: String(row.createdAtMs),
+    decided_at_ms: String(row.decidedAtMs ?? 0),
+  };
+}

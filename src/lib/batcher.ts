@@ -1,0 +1,72 @@
+// Groups concurrent requests into batches: one SQLite transaction (one fsync)
+// or one RPC for many payments. Items submitted while a batch is in flight
+// wait for the next one, so batches grow with load and stay at one item when idle.
+import { assert } from "./assert";
+
+export interface BatcherOptions {
+  itemsMax: number;
+  inFlightMax: number;
+}
+
+interface Waiting<T, R> {
+  item: T;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
+
+export class Batcher<T, R> {
+  private queue: Waiting<T, R>[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly flush: (items: T[]) => Promise<R[]> | R[],
+    private readonly options: BatcherOptions,
+  ) {
+    assert(options.itemsMax >= 1, "batch itemsMax >= 1");
+    assert(options.inFlightMax >= 1, "batch inFlightMax >= 1");
+  }
+
+  submit(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  get pending(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate, not a microtask: every request that arrived in this turn
+    // of the event loop joins the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.inFlightMax && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.itemsMax);
+      this.inFlight += 1;
+      void this.run(batch).finally(() => {
+        this.inFlight -= 1;
+        if (this.queue.length > 0) this.schedule();
+      });
+    }
+  }
+
+  private async run(batch: Waiting<T, R>[]): Promise<void> {
+    try {
+      const results = await this.flush(batch.map((w) => w.item));
+      assert(results.length === batch.length, "a batch answers every item");
+      batch.forEach((w, i) => w.resolve(results[i]!));
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    }
+  }
+}

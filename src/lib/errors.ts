@@ -1,0 +1,41 @@
+// One error model for the whole system. Every handled failure is an AppError
+// carrying a status code; the code maps to gRPC in src/rpc/status.ts and to an
+// exit code in src/cli/exit.ts, each in one place. `cause` is logged, never sent.
+
+export const Code = {
+  InvalidArgument: "INVALID_ARGUMENT",
+  Unauthenticated: "UNAUTHENTICATED",
+  PermissionDenied: "PERMISSION_DENIED",
+  AlreadyExists: "ALREADY_EXISTS",
+  NotFound: "NOT_FOUND",
+  FailedPrecondition: "FAILED_PRECONDITION",
+  Aborted: "ABORTED",
+  ResourceExhausted: "RESOURCE_EXHAUSTED",
+  Unavailable: "UNAVAILABLE",
+  DeadlineExceeded: "DEADLINE_EXCEEDED",
+  Cancelled: "CANCELLED",
+  Internal: "INTERNAL",
+  Unknown: "UNKNOWN",
+} as const;
+export type Code = (typeof Code)[keyof typeof Code];
+
+export class AppError extends Error {
+  override readonly name = "AppError";
+  constructor(
+    readonly code: Code,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function invalid(field: string, why: string): AppError {
+  return new AppError(Code.InvalidArgument, `${field}: ${why}`);
+}
+
+/** Any thrown value as an AppError; unknown failures become INTERNAL with the original kept as cause. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  return new AppError(Code.Internal, "internal error", error);
+}

@@ -1,0 +1,62 @@
+// Every bound in the system, with its unit in its name.
+
+export const limits = {
+  usernameLengthMax: 32,
+  passwordLengthMin: 8,
+  passwordLengthMax: 256,
+  accountLengthMax: 34,
+  bankNameLengthMax: 32,
+  noteLengthMax: 200,
+  idempotencyKeyLengthMax: 255,
+  requestIdLengthMax: 128,
+  otpLengthMax: 10,
+  tokenLengthMax: 128,
+  /** The largest single payment: Rs. 1 crore (10,000,000.00). */
+  amountMinorMax: 1_000_000_000n,
+  /** No balance may exceed this: keeps sums far inside int64. */
+  balanceMinorMax: 1_000_000_000_000_000n,
+  pageSizeDefault: 20,
+  pageSizeMax: 500,
+  accountsPerBankMax: 100_000,
+  grpcMessageBytesMax: 4 * 1024 * 1024,
+
+  /** Transactions per Prepare/Commit/Abort RPC from the gateway to one bank. */
+  batchItemsMax: 512,
+  /** Batch RPCs in flight to one bank at once per kind. */
+  batchInFlightMax: 4,
+  txidsPerDecisionQueryMax: 512,
+
+  prepareTimeoutMsDefault: 5_000,
+  prepareTimeoutMsMin: 50,
+  prepareTimeoutMsMax: 600_000,
+  inDoubtAfterMsDefault: 10_000,
+  phaseTwoDeadlineMs: 5_000,
+  phaseTwoRetryMsMin: 50,
+  phaseTwoRetryMsMax: 5_000,
+  /** How long Pay waits for phase two to reach the banks before answering anyway. */
+  phaseTwoWaitMs: 2_000,
+  readDeadlineMs: 5_000,
+  recoveryScanRowsMax: 1_000,
+  openPendingListedMax: 100_000,
+  /** How long a duplicate in-flight request waits for the first outcome before ABORTED. */
+  inFlightWaitMs: 15_000,
+
+  sessionTtlMsDefault: 60 * 60 * 1000,
+  idempotencyKeyTtlMsDefault: 24 * 60 * 60 * 1000,
+  loginFailuresBeforeDelay: 3,
+  loginFailuresBeforeLockout: 10,
+  loginLockoutMs: 5 * 60 * 1000,
+  loginDelayMsMax: 2_000,
+  loginThrottleEntriesMax: 100_000,
+
+  clientCallDeadlineMs: 10_000,
+  clientConnectDeadlineMs: 3_000,
+  clientAttemptsMax: 4,
+  clientRetryMsMin: 100,
+  clientRetryMsMax: 2_000,
+  queueEntriesMax: 10_000,
+  queueClaimMs: 60_000,
+  queueRetryMsMin: 1_000,
+  queueRetryMsMax: 30_000,
+  syncBlockMsMax: 3_000,
+} as const;

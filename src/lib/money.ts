@@ -1,0 +1,50 @@
+// Money is bigint minor units in code. The CLI parses and prints decimals.
+import { invalid } from "./errors";
+import { limits } from "./limits";
+
+const decimalPattern = /^(\d{1,16})(?:\.(\d{1,2}))?$/;
+
+/** "100.50" -> 10050n. Refuses non-positive, over-precise and over-maximum amounts. */
+export function parseAmountMinor(text: string, field = "amount"): bigint {
+  const amountMinor = parseDecimalMinor(text.trim(), field);
+  validateAmountMinor(amountMinor, field);
+  return amountMinor;
+}
+
+/** Parses a non-negative decimal such as a balance in the accounts file. */
+export function parseDecimalMinor(text: string, field: string): bigint {
+  const match = decimalPattern.exec(text);
+  if (!match) {
+    if (/^\d+\.\d{3,}$/.test(text)) throw invalid(field, `at most two decimals, got "${text}"`);
+    throw invalid(field, `"${truncate(text)}" is not a decimal amount such as 100.50`);
+  }
+  const whole = BigInt(match[1]!);
+  const fraction = BigInt((match[2] ?? "").padEnd(2, "0"));
+  return whole * 100n + fraction;
+}
+
+export function validateAmountMinor(amountMinor: bigint, field = "amount_minor"): void {
+  if (amountMinor <= 0n) throw invalid(field, "must be greater than zero");
+  if (amountMinor > limits.amountMinorMax) {
+    throw invalid(field, `must be at most ${formatMinor(limits.amountMinorMax)}`);
+  }
+}
+
+/** 10050n -> "100.50" */
+export function formatMinor(amountMinor: bigint): string {
+  const negative = amountMinor < 0n;
+  const abs = negative ? -amountMinor : amountMinor;
+  const whole = abs / 100n;
+  const fraction = (abs % 100n).toString().padStart(2, "0");
+  return `${negative ? "-" : ""}${whole}.${fraction}`;
+}
+
+/** int64 fields arrive from proto-loader as strings (longs: String); this is the one conversion. */
+export function minorFromWire(value: string | number | bigint | null | undefined): bigint {
+  if (value === null || value === undefined || value === "") return 0n;
+  return BigInt(value);
+}
+
+function truncate(text: string): string {
+  return text.length > 20 ? `${text.slice(0, 20)}…` : text;
+}

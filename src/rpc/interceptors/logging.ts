@@ -1,0 +1,88 @@
+// One JSON line per call on every server: who called what, with which
+// request id, key, amount and transaction, how it ended and how long it took.
+// Redaction of secrets is enforced by the logger itself (src/lib/log.ts).
+import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "../../lib/log";
+import { attemptOf, getText, internal, requestIdOf, stripInternal, wire } from "../metadata";
+import { splitPath } from "../protos";
+import { codeName } from "../status";
+
+export function serverLoggingInterceptor(log: Logger): grpc.ServerInterceptor {
+  return function logging(methodDescriptor, call) {
+    const startedMs = performance.now();
+    const { service, method } = splitPath(methodDescriptor.path);
+    const fields: Record<string, unknown> = { event: "rpc.served", service, method, peer: call.getPeer() };
+    let metadataSeen: grpc.Metadata | undefined;
+    return new grpc.ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, nextMetadata) {
+            stripInternal(metadata);
+            const requestId = requestIdOf(metadata);
+            metadata.set(wire.requestId, requestId);
+            fields.request_id = requestId;
+            fields.attempt = attemptOf(metadata);
+            metadataSeen = metadata;
+            nextMetadata(metadata);
+          },
+          onReceiveMessage(message, nextMessage) {
+            Object.assign(fields, requestFields(message));
+            nextMessage(message);
+          },
+        });
+      },
+      sendMessage(message, next) {
+        Object.assign(fields, responseFields(message));
+        next(message);
+      },
+      sendStatus(status, next) {
+        if (metadataSeen) {
+          fields.cert = getText(metadataSeen, internal.peerName);
+          fields.user = getText(metadataSeen, internal.user);
+        }
+        fields.code = codeName(status.code ?? grpc.status.UNKNOWN);
+        fields.duration_ms = Math.round((performance.now() - startedMs) * 1000) / 1000;
+        if (status.code !== grpc.status.OK) fields.error = status.details;
+        const level = status.code === grpc.status.OK ? "info" : status.code === grpc.status.INTERNAL || status.code === grpc.status.UNKNOWN ? "error" : "warn";
+        log[level](fields, `${service}.${method}`);
+        next(status);
+      },
+    });
+  };
+}
+
+/** The fields of a request worth a log line; never the password or the token. */
+function requestFields(message: any): Record<string, unknown> {
+  if (!message || typeof message !== "object") return {};
+  const out: Record<string, unknown> = {};
+  if (message.idempotency_key) out.idempotency_key = message.idempotency_key;
+  if (message.amount_minor && message.amount_minor !== "0") out.amount_minor = String(message.amount_minor);
+  if (message.username) out.username = message.username;
+  if (message.to_username) out.to = message.to_username;
+  if (Array.isArray(message.items)) {
+    out.batch = message.items.length;
+    out.txids = message.items.map((item: any) => item.txid);
+    out.request_ids = message.items.map((item: any) => item.request_id);
+    out.amounts_minor = message.items.map((item: any) => item.legs?.[0]?.delta_minor);
+  }
+  if (Array.isArray(message.txs)) {
+    out.batch = message.txs.length;
+    out.txids = message.txs.map((tx: any) => tx.txid);
+    out.request_ids = message.txs.map((tx: any) => tx.request_id);
+  }
+  if (Array.isArray(message.txids)) out.txids = message.txids;
+  return out;
+}
+
+function responseFields(message: any): Record<string, unknown> {
+  if (!message || typeof message !== "object") return {};
+  const payment = message.payment ?? (message.status && message.id ? message : undefined);
+  if (!payment) return {};
+  return {
+    txid: payment.id,
+    payment_status: payment.status,
+    failure_code: payment.failure_code || undefined,
+    replayed: message.replayed || undefined,
+    amount_minor: payment.amount_minor,
+  };
+}

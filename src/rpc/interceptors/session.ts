@@ -1,0 +1,45 @@
+// Authentication by bearer token for the methods that need a user. The
+// interceptor knows nothing of storage: the role passes `authenticate`.
+import * as grpc from "@grpc/grpc-js";
+import { AppError, Code, toAppError } from "../../lib/errors";
+import { getText, internal, wire } from "../metadata";
+import { splitPath } from "../protos";
+import { refuse } from "./chain";
+
+export interface SessionRule {
+  /** Services whose methods need a session... */
+  services: readonly string[];
+  /** ...except these ("Service/Method"). */
+  publicMethods: readonly string[];
+  authenticate(token: string): { username: string; tokenHash: string };
+}
+
+export function sessionInterceptor(rule: SessionRule): grpc.ServerInterceptor {
+  return function session(methodDescriptor, call) {
+    const { service, method } = splitPath(methodDescriptor.path);
+    const needed = rule.services.includes(service) && !rule.publicMethods.includes(`${service}/${method}`);
+    return new grpc.ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, nextMetadata) {
+            if (!needed) {
+              nextMetadata(metadata);
+              return;
+            }
+            try {
+              const header = getText(metadata, wire.authorization) ?? "";
+              const match = /^Bearer ([A-Za-z0-9_-]+)$/.exec(header);
+              if (!match) throw new AppError(Code.Unauthenticated, "missing bearer token; log in first");
+              const found = rule.authenticate(match[1]!);
+              metadata.set(internal.user, found.username);
+              metadata.set(internal.tokenHash, found.tokenHash);
+              nextMetadata(metadata);
+            } catch (error) {
+              refuse(call, toAppError(error));
+            }
+          },
+        });
+      },
+    });
+  };
+}

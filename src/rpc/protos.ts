@@ -1,0 +1,44 @@
+// The service definitions, embedded in the binary as text and parsed once.
+// (protoLoader.loadSync reads from disk, which fails inside the compiled binary.)
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import protobuf from "protobufjs";
+import gatewayProto from "../../proto/ministripe/v1/gateway.proto" with { type: "text" };
+import bankProto from "../../proto/ministripe/v1/bank.proto" with { type: "text" };
+import coordinatorProto from "../../proto/ministripe/v1/coordinator.proto" with { type: "text" };
+import healthProto from "../../proto/grpc/health/v1/health.proto" with { type: "text" };
+
+const loaderOptions: protoLoader.Options = {
+  keepCase: true,
+  longs: String, // int64 stays exact; src/lib/money.ts converts to bigint
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+function buildPackageDefinition(): protoLoader.PackageDefinition {
+  const root = new protobuf.Root();
+  for (const text of [gatewayProto, bankProto, coordinatorProto, healthProto]) {
+    protobuf.parse(text, root, { keepCase: true });
+  }
+  root.resolveAll();
+  return protoLoader.fromJSON(root.toJSON(), loaderOptions);
+}
+
+export const packageDefinition = buildPackageDefinition();
+const loaded = grpc.loadPackageDefinition(packageDefinition) as any;
+
+export const services = {
+  Gateway: loaded.ministripe.v1.Gateway as grpc.ServiceClientConstructor,
+  Admin: loaded.ministripe.v1.Admin as grpc.ServiceClientConstructor,
+  Bank: loaded.ministripe.v1.Bank as grpc.ServiceClientConstructor,
+  Coordinator: loaded.ministripe.v1.Coordinator as grpc.ServiceClientConstructor,
+  Health: loaded.grpc.health.v1.Health as grpc.ServiceClientConstructor,
+};
+export type ServiceName = keyof typeof services;
+
+/** "/ministripe.v1.Gateway/Pay" -> { service: "Gateway", method: "Pay" } */
+export function splitPath(path: string): { service: string; method: string } {
+  const match = /^\/(?:[\w.]+\.)?(\w+)\/(\w+)$/.exec(path);
+  return match ? { service: match[1]!, method: match[2]! } : { service: "?", method: path };
+}

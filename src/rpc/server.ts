@@ -1,0 +1,159 @@
+// A gRPC server over mutual TLS with health and reflection, and the helper
+// that turns an async function into a unary handler speaking the error model.
+import * as grpc from "@grpc/grpc-js";
+import { ReflectionService } from "@grpc/reflection";
+import { AppError, Code, toAppError } from "../lib/errors";
+import { limits } from "../lib/limits";
+import type { Logger } from "../lib/log";
+import { serverCredentials, type CertFolder } from "./credentials";
+import type { Role } from "./identity";
+import { attemptOf, getText, internal, requestIdOf } from "./metadata";
+import { packageDefinition, services, type ServiceName } from "./protos";
+import { toServiceError } from "./status";
+
+export interface CallContext {
+  requestId: string;
+  attempt: number;
+  peer: string;
+  peerRole: Role | undefined;
+  peerName: string | undefined;
+  /** The authenticated user, set by the session interceptor. */
+  user: string | undefined;
+  userRole: string | undefined;
+  tokenHash: string | undefined;
+  /** Milliseconds left before the caller's deadline (Infinity when none). */
+  remainingMs(): number;
+  cancelled(): boolean;
+}
+
+function contextOf(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): CallContext {
+  const metadata = call.metadata;
+  const deadline = call.getDeadline();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  return {
+    requestId: requestIdOf(metadata),
+    attempt: attemptOf(metadata),
+    peer: call.getPeer(),
+    peerRole: getText(metadata, internal.peerRole) as Role | undefined,
+    peerName: getText(metadata, internal.peerName),
+    user: getText(metadata, internal.user),
+    userRole: getText(metadata, internal.userRole),
+    tokenHash: getText(metadata, internal.tokenHash),
+    remainingMs: () => (Number.isFinite(deadlineMs) ? deadlineMs - Date.now() : Infinity),
+    cancelled: () => call.cancelled,
+  };
+}
+
+export type UnaryFn<Req, Res> = (request: Req, context: CallContext) => Promise<Res> | Res;
+
+export function unary<Req, Res>(log: Logger, fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> {
+  return function handle(call, callback) {
+    let context: CallContext;
+    try {
+      context = contextOf(call);
+    } catch (error) {
+      callback(toServiceError(toAppError(error)) as grpc.ServiceError);
+      return;
+    }
+    Promise.resolve()
+      .then(() => fn(call.request, context))
+      .then(
+        (response) => callback(null, response),
+        (error) => callback(toServiceError(reported(log, error, context)) as grpc.ServiceError),
+      );
+  };
+}
+
+export type StreamFn<Req, Res> = (request: Req, context: CallContext, write: (message: Res) => void, ended: Promise<void>) => Promise<void>;
+
+export function serverStream<Req, Res>(log: Logger, fn: StreamFn<Req, Res>): grpc.handleServerStreamingCall<Req, Res> {
+  return function handle(call) {
+    const context = contextOf(call);
+    const ended = new Promise<void>((resolve) => {
+      call.on("cancelled", () => resolve());
+      call.on("close", () => resolve());
+    });
+    fn(call.request, context, (message) => call.write(message), ended).then(
+      () => call.end(),
+      (error) => call.destroy(Object.assign(new Error(), toServiceError(reported(log, error, context)))),
+    );
+  };
+}
+
+/** An unexpected error is logged with its cause and sent as a bare INTERNAL. */
+function reported(log: Logger, error: unknown, context: CallContext): AppError {
+  const appError = toAppError(error);
+  if (appError.code === Code.Internal) {
+    log.error({ event: "rpc.internal", request_id: context.requestId, err: appError.cause ?? error }, "internal error");
+  }
+  return appError;
+}
+
+export type HealthStatus = "SERVING" | "NOT_SERVING";
+
+export interface ServerSetup {
+  certs: CertFolder;
+  interceptors: grpc.ServerInterceptor[];
+  implementations: Partial<Record<ServiceName, grpc.UntypedServiceImplementation>>;
+  health: (service: string) => HealthStatus | undefined;
+}
+
+export function createServer(setup: ServerSetup): grpc.Server {
+  const server = new grpc.Server({
+    interceptors: setup.interceptors,
+    "grpc.max_receive_message_length": limits.grpcMessageBytesMax,
+    "grpc.max_send_message_length": limits.grpcMessageBytesMax,
+  });
+  for (const [name, implementation] of Object.entries(setup.implementations)) {
+    server.addService(services[name as ServiceName].service, implementation!);
+  }
+  server.addService(services.Health.service, healthImplementation(setup.health));
+  new ReflectionService(packageDefinition).addToServer(server);
+  return server;
+}
+
+function healthImplementation(health: ServerSetup["health"]): grpc.UntypedServiceImplementation {
+  const check = (service: string): string => {
+    const status = health(service);
+    if (!status) throw new AppError(Code.NotFound, `unknown service "${service}"`);
+    return status;
+  };
+  return {
+    Check: (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+      try {
+        callback(null, { status: check(call.request.service ?? "") });
+      } catch (error) {
+        callback(toServiceError(toAppError(error)) as grpc.ServiceError);
+      }
+    },
+    List: (_call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+      callback(null, { statuses: { "": { status: check("") } } });
+    },
+    Watch: (call: grpc.ServerWritableStream<any, any>) => {
+      call.write({ status: health(call.request.service ?? "") ?? "SERVICE_UNKNOWN" });
+      call.end();
+    },
+  };
+}
+
+export async function listen(server: grpc.Server, certs: CertFolder, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, serverCredentials(certs), (error, boundPort) => {
+      if (error) reject(new AppError(Code.Unavailable, `cannot listen on ${host}:${port}: ${error.message}`, error));
+      else resolve(boundPort);
+    });
+  });
+}
+
+export function stopServer(server: grpc.Server, graceMs = 2_000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

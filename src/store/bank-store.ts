@@ -1,0 +1,258 @@
+// The bank's SQLite store: schema and every query the participant runs.
+// Money logic lives in src/bank; this file only reads and writes rows.
+import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
+import { sqliteTable, text, primaryKey, integer } from "drizzle-orm/sqlite-core";
+import { minor, ms } from "./columns";
+import { changesOf, openStore, type Durability, type OpenedStore } from "./sqlite";
+import init from "./migrations/bank/0001_init.sql" with { type: "text" };
+
+export const accounts = sqliteTable("accounts", {
+  number: text("number").primaryKey(),
+  holder: text("holder").notNull(),
+  balanceMinor: minor("balance_minor").notNull(),
+  heldMinor: minor("held_minor").notNull(),
+});
+
+export type TxState = "prepared" | "committed" | "aborted";
+export const transactions = sqliteTable("transactions", {
+  txid: text("txid").primaryKey(),
+  state: text("state").$type<TxState>().notNull(),
+  requestId: text("request_id").notNull(),
+  preparedAtMs: ms("prepared_at_ms").notNull(),
+  decidedAtMs: ms("decided_at_ms"),
+});
+
+export type PendingState = "pending" | "posted" | "voided";
+export const pending = sqliteTable(
+  "pending",
+  {
+    txid: text("txid").notNull(),
+    account: text("account").notNull(),
+    deltaMinor: minor("delta_minor").notNull(),
+    state: text("state").$type<PendingState>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.txid, t.account] })],
+);
+
+export const ledger = sqliteTable("ledger", {
+  id: integer("id").primaryKey(),
+  txid: text("txid").notNull(),
+  account: text("account").notNull(),
+  deltaMinor: minor("delta_minor").notNull(),
+  balanceAfterMinor: minor("balance_after_minor").notNull(),
+  atMs: ms("at_ms").notNull(),
+});
+
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export type Account = typeof accounts.$inferSelect;
+export type Transaction = typeof transactions.$inferSelect;
+export type Pending = typeof pending.$inferSelect;
+
+export interface BankTotals {
+  balanceSumMinor: bigint;
+  heldSumMinor: bigint;
+  negativeBalances: number;
+  negativeAvailable: number;
+  openHolds: number;
+  openHoldsMinor: bigint;
+  committed: number;
+}
+
+export class BankStore {
+  private readonly opened: OpenedStore;
+  private readonly q;
+
+  constructor(path: string, durability: Durability = "full") {
+    this.opened = openStore(path, [{ id: "bank/0001_init", sql: init }], durability);
+    const db = this.opened.db;
+    const p = sql.placeholder;
+    this.q = {
+      account: db.select().from(accounts).where(eq(accounts.number, p("number"))).prepare(),
+      addHeld: db
+        .update(accounts)
+        .set({ heldMinor: sql`${accounts.heldMinor} + ${p("deltaMinor")}` })
+        .where(eq(accounts.number, p("number")))
+        .prepare(),
+      post: db
+        .update(accounts)
+        .set({
+          balanceMinor: sql`${accounts.balanceMinor} + ${p("balanceDeltaMinor")}`,
+          heldMinor: sql`${accounts.heldMinor} - ${p("heldReleaseMinor")}`,
+        })
+        .where(eq(accounts.number, p("number")))
+        .returning({ balanceMinor: accounts.balanceMinor })
+        .prepare(),
+      tx: db.select().from(transactions).where(eq(transactions.txid, p("txid"))).prepare(),
+      insertTx: db
+        .insert(transactions)
+        .values({
+          txid: p("txid"),
+          state: p("state"),
+          requestId: p("requestId"),
+          preparedAtMs: p("preparedAtMs"),
+          decidedAtMs: p("decidedAtMs"),
+        })
+        .prepare(),
+      setTxState: db
+        .update(transactions)
+        .set({ state: sql`${p("state")}`, decidedAtMs: sql`${p("decidedAtMs")}` })
+        .where(eq(transactions.txid, p("txid")))
+        .prepare(),
+      insertPending: db
+        .insert(pending)
+        .values({ txid: p("txid"), account: p("account"), deltaMinor: p("deltaMinor"), state: "pending" })
+        .prepare(),
+      pendingOf: db.select().from(pending).where(eq(pending.txid, p("txid"))).prepare(),
+      setPendingState: db
+        .update(pending)
+        .set({ state: sql`${p("state")}` })
+        .where(eq(pending.txid, p("txid")))
+        .prepare(),
+      insertLedger: db
+        .insert(ledger)
+        .values({
+          txid: p("txid"),
+          account: p("account"),
+          deltaMinor: p("deltaMinor"),
+          balanceAfterMinor: p("balanceAfterMinor"),
+          atMs: p("atMs"),
+        })
+        .prepare(),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.opened.sqlite.transaction(fn).immediate();
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.opened.db.select().from(meta).where(eq(meta.key, key)).get()?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.opened.db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
+  }
+
+  insertAccount(account: { number: string; holder: string; balanceMinor: bigint }): boolean {
+    const result = this.opened.db
+      .insert(accounts)
+      .values({ ...account, heldMinor: 0n })
+      .onConflictDoNothing()
+      .run();
+    return changesOf(result) > 0;
+  }
+
+  getAccount(number: string): Account | undefined {
+    return this.q.account.get({ number });
+  }
+
+  addHeld(number: string, deltaMinor: bigint): void {
+    this.q.addHeld.run({ number, deltaMinor });
+  }
+
+  /** Applies a posted amount; returns the new balance. */
+  post(number: string, balanceDeltaMinor: bigint, heldReleaseMinor: bigint): bigint {
+    const row = this.q.post.get({ number, balanceDeltaMinor, heldReleaseMinor });
+    if (!row) throw new Error(`account ${number} vanished during posting`);
+    return row.balanceMinor;
+  }
+
+  getTransaction(txid: string): Transaction | undefined {
+    return this.q.tx.get({ txid });
+  }
+
+  insertTransaction(tx: Transaction): void {
+    this.q.insertTx.run(tx);
+  }
+
+  setTransactionState(txid: string, state: TxState, decidedAtMs: number): void {
+    this.q.setTxState.run({ txid, state, decidedAtMs });
+  }
+
+  insertPending(txid: string, account: string, deltaMinor: bigint): void {
+    this.q.insertPending.run({ txid, account, deltaMinor });
+  }
+
+  pendingOf(txid: string): Pending[] {
+    return this.q.pendingOf.all({ txid });
+  }
+
+  setPendingState(txid: string, state: PendingState): void {
+    this.q.setPendingState.run({ txid, state });
+  }
+
+  insertLedger(row: { txid: string; account: string; deltaMinor: bigint; balanceAfterMinor: bigint; atMs: number }): void {
+    this.q.insertLedger.run(row);
+  }
+
+  /** Prepared transactions older than the cutoff, oldest first. */
+  listInDoubt(preparedBeforeMs: number, limit: number): string[] {
+    return this.opened.db
+      .select({ txid: transactions.txid })
+      .from(transactions)
+      .where(and(eq(transactions.state, "prepared"), lt(transactions.preparedAtMs, preparedBeforeMs)))
+      .orderBy(asc(transactions.preparedAtMs))
+      .limit(limit)
+      .all()
+      .map((row) => row.txid);
+  }
+
+  listCommitted(afterTxid: string, limit: number): string[] {
+    return this.opened.db
+      .select({ txid: transactions.txid })
+      .from(transactions)
+      .where(and(eq(transactions.state, "committed"), gt(transactions.txid, afterTxid)))
+      .orderBy(asc(transactions.txid))
+      .limit(limit)
+      .all()
+      .map((row) => row.txid);
+  }
+
+  /** Open pending amounts, at most `limit`: money in transit for the auditor. */
+  listOpenPending(limit: number): { txid: string; deltaMinor: bigint }[] {
+    return this.opened.db
+      .select({ txid: pending.txid, deltaMinor: pending.deltaMinor })
+      .from(pending)
+      .where(eq(pending.state, "pending"))
+      .limit(limit)
+      .all();
+  }
+
+  listAccounts(): Account[] {
+    return this.opened.db.select().from(accounts).orderBy(asc(accounts.number)).all();
+  }
+
+  totals(): BankTotals {
+    const sums = this.opened.sqlite
+      .query<{ balance: bigint | null; held: bigint | null; neg: bigint; negAvail: bigint }, []>(
+        `SELECT SUM(balance_minor) AS balance, SUM(held_minor) AS held,
+                SUM(balance_minor < 0) AS neg, SUM(balance_minor - held_minor < 0) AS negAvail FROM accounts`,
+      )
+      .get()!;
+    const holds = this.opened.sqlite
+      .query<{ n: bigint; total: bigint | null }, []>(
+        "SELECT COUNT(*) AS n, SUM(-delta_minor) AS total FROM pending WHERE state = 'pending' AND delta_minor < 0",
+      )
+      .get()!;
+    const committed = this.opened.sqlite
+      .query<{ n: bigint }, []>("SELECT COUNT(*) AS n FROM transactions WHERE state = 'committed'")
+      .get()!;
+    return {
+      balanceSumMinor: sums.balance ?? 0n,
+      heldSumMinor: sums.held ?? 0n,
+      negativeBalances: Number(sums.neg ?? 0n),
+      negativeAvailable: Number(sums.negAvail ?? 0n),
+      openHolds: Number(holds.n),
+      openHoldsMinor: holds.total ?? 0n,
+      committed: Number(committed.n),
+    };
+  }
+
+  close(): void {
+    this.opened.sqlite.close();
+  }
+}

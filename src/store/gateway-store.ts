@@ -1,0 +1,295 @@
+// The gateway's SQLite store: users, sessions and payments. Payment rows are
+// also the coordinator's log. Only rows here; the protocol lives in src/gateway.
+import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+import { sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { minor, ms } from "./columns";
+import { changesOf, openStore, type Durability, type OpenedStore } from "./sqlite";
+import init from "./migrations/gateway/0001_init.sql" with { type: "text" };
+
+export const users = sqliteTable("users", {
+  username: text("username").primaryKey(),
+  bank: text("bank").notNull(),
+  account: text("account").notNull(),
+  passwordHash: text("password_hash").notNull(),
+  totpSecret: text("totp_secret"),
+  createdAtMs: ms("created_at_ms").notNull(),
+  passwordChangedAtMs: ms("password_changed_at_ms").notNull(),
+});
+
+export const sessions = sqliteTable("sessions", {
+  tokenHash: text("token_hash").primaryKey(),
+  username: text("username").notNull(),
+  createdAtMs: ms("created_at_ms").notNull(),
+  expiresAtMs: ms("expires_at_ms").notNull(),
+  revokedAtMs: ms("revoked_at_ms"),
+});
+
+export type Decision = "COMMIT" | "ABORT";
+export const payments = sqliteTable("payments", {
+  id: text("id").primaryKey(),
+  payer: text("payer").notNull(),
+  idempotencyKey: text("idempotency_key"),
+  fingerprint: text("fingerprint").notNull(),
+  payee: text("payee").notNull(),
+  payerBank: text("payer_bank").notNull(),
+  payerAccount: text("payer_account").notNull(),
+  payeeBank: text("payee_bank").notNull(),
+  payeeAccount: text("payee_account").notNull(),
+  amountMinor: minor("amount_minor").notNull(),
+  currency: text("currency").notNull(),
+  note: text("note").notNull(),
+  requestId: text("request_id").notNull(),
+  decision: text("decision").$type<Decision>(),
+  failureCode: text("failure_code"),
+  failureMessage: text("failure_message"),
+  createdAtMs: ms("created_at_ms").notNull(),
+  decidedAtMs: ms("decided_at_ms"),
+  phaseTwoDoneAtMs: ms("phase_two_done_at_ms"),
+});
+
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export type User = typeof users.$inferSelect;
+export type Session = typeof sessions.$inferSelect;
+export type PaymentRow = typeof payments.$inferSelect;
+
+export interface DecisionWrite {
+  id: string;
+  decision: Decision;
+  failureCode: string | null;
+  failureMessage: string | null;
+  decidedAtMs: number;
+}
+
+export class GatewayStore {
+  private readonly opened: OpenedStore;
+  private readonly q;
+
+  constructor(path: string, durability: Durability = "full") {
+    this.opened = openStore(path, [{ id: "gateway/0001_init", sql: init }], durability);
+    const db = this.opened.db;
+    const p = sql.placeholder;
+    this.q = {
+      user: db.select().from(users).where(eq(users.username, p("username"))).prepare(),
+      session: db.select().from(sessions).where(eq(sessions.tokenHash, p("tokenHash"))).prepare(),
+      payment: db.select().from(payments).where(eq(payments.id, p("id"))).prepare(),
+      paymentByKey: db
+        .select()
+        .from(payments)
+        .where(and(eq(payments.payer, p("payer")), eq(payments.idempotencyKey, p("key"))))
+        .prepare(),
+      claim: db
+        .insert(payments)
+        .values({
+          id: p("id"),
+          payer: p("payer"),
+          idempotencyKey: p("idempotencyKey"),
+          fingerprint: p("fingerprint"),
+          payee: p("payee"),
+          payerBank: p("payerBank"),
+          payerAccount: p("payerAccount"),
+          payeeBank: p("payeeBank"),
+          payeeAccount: p("payeeAccount"),
+          amountMinor: p("amountMinor"),
+          currency: p("currency"),
+          note: p("note"),
+          requestId: p("requestId"),
+          createdAtMs: p("createdAtMs"),
+        })
+        .onConflictDoNothing()
+        .prepare(),
+      decide: db
+        .update(payments)
+        .set({
+          decision: sql`${p("decision")}`,
+          failureCode: sql`${p("failureCode")}`,
+          failureMessage: sql`${p("failureMessage")}`,
+          decidedAtMs: sql`${p("decidedAtMs")}`,
+        })
+        .where(and(eq(payments.id, p("id")), isNull(payments.decision)))
+        .prepare(),
+      phaseTwoDone: db
+        .update(payments)
+        .set({ phaseTwoDoneAtMs: sql`${p("atMs")}` })
+        .where(and(eq(payments.id, p("id")), isNull(payments.phaseTwoDoneAtMs)))
+        .prepare(),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.opened.sqlite.transaction(fn).immediate();
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.opened.db.select().from(meta).where(eq(meta.key, key)).get()?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.opened.db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
+  }
+
+  // --- users and sessions -------------------------------------------------
+
+  getUser(username: string): User | undefined {
+    return this.q.user.get({ username });
+  }
+
+  userOfAccount(bank: string, account: string): User | undefined {
+    return this.opened.db.select().from(users).where(and(eq(users.bank, bank), eq(users.account, account))).get();
+  }
+
+  /** false when the username or the account is taken (the schema decides, not an if). */
+  insertUser(user: User): boolean {
+    return changesOf(this.opened.db.insert(users).values(user).onConflictDoNothing().run()) > 0;
+  }
+
+  setPassword(username: string, passwordHash: string, atMs: number): void {
+    this.opened.db.update(users).set({ passwordHash, passwordChangedAtMs: atMs }).where(eq(users.username, username)).run();
+  }
+
+  setTotpSecret(username: string, secret: string): void {
+    this.opened.db.update(users).set({ totpSecret: secret }).where(eq(users.username, username)).run();
+  }
+
+  insertSession(session: Session): void {
+    this.opened.db.insert(sessions).values(session).run();
+  }
+
+  getSession(tokenHash: string): Session | undefined {
+    return this.q.session.get({ tokenHash });
+  }
+
+  revokeSession(tokenHash: string, atMs: number): void {
+    this.opened.db.update(sessions).set({ revokedAtMs: atMs }).where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAtMs))).run();
+  }
+
+  revokeSessionsOf(username: string, atMs: number): number {
+    return changesOf(this.opened.db
+      .update(sessions)
+      .set({ revokedAtMs: atMs })
+      .where(and(eq(sessions.username, username), isNull(sessions.revokedAtMs)))
+      .run());
+  }
+
+  pruneSessions(expiredBeforeMs: number): number {
+    return changesOf(this.opened.db.delete(sessions).where(lt(sessions.expiresAtMs, expiredBeforeMs)).run());
+  }
+
+  // --- payments -----------------------------------------------------------
+
+  getPayment(id: string): PaymentRow | undefined {
+    return this.q.payment.get({ id });
+  }
+
+  paymentByKey(payer: string, key: string): PaymentRow | undefined {
+    return this.q.paymentByKey.get({ payer, key });
+  }
+
+  /** Inserts the payment unless the payer already used this key; returns the row that holds the key. */
+  claim(row: Omit<PaymentRow, "decision" | "failureCode" | "failureMessage" | "decidedAtMs" | "phaseTwoDoneAtMs">): { claimed: boolean; row: PaymentRow } {
+    const claimed = changesOf(this.q.claim.run(row)) > 0;
+    const holder = this.paymentByKey(row.payer, row.idempotencyKey!);
+    if (!holder) throw new Error("a claimed key has a payment row");
+    return { claimed, row: holder };
+  }
+
+  /** Records a decision unless one exists; returns the decision that stands. */
+  decide(write: DecisionWrite): PaymentRow {
+    this.q.decide.run({ ...write });
+    const row = this.getPayment(write.id);
+    if (!row || !row.decision) throw new Error(`payment ${write.id} has no decision after deciding`);
+    return row;
+  }
+
+  markPhaseTwoDone(id: string, atMs: number): void {
+    this.q.phaseTwoDone.run({ id, atMs });
+  }
+
+  listUndecided(limit: number): PaymentRow[] {
+    return this.opened.db.select().from(payments).where(isNull(payments.decision)).orderBy(asc(payments.createdAtMs)).limit(limit).all();
+  }
+
+  listPhaseTwoUnfinished(limit: number): PaymentRow[] {
+    return this.opened.db
+      .select()
+      .from(payments)
+      .where(and(isNotNull(payments.decision), isNull(payments.phaseTwoDoneAtMs)))
+      .orderBy(asc(payments.decidedAtMs))
+      .limit(limit)
+      .all();
+  }
+
+  /** A user's payments, sent or received, newest first. */
+  listPaymentsOf(username: string, beforeId: string | undefined, limit: number): PaymentRow[] {
+    const mine = or(eq(payments.payer, username), eq(payments.payee, username));
+    return this.opened.db
+      .select()
+      .from(payments)
+      .where(beforeId ? and(mine, lt(payments.id, beforeId)) : mine)
+      .orderBy(desc(payments.id))
+      .limit(limit)
+      .all();
+  }
+
+  listAllPayments(beforeId: string | undefined, limit: number): PaymentRow[] {
+    return this.opened.db
+      .select()
+      .from(payments)
+      .where(beforeId ? lt(payments.id, beforeId) : undefined)
+      .orderBy(desc(payments.id))
+      .limit(limit)
+      .all();
+  }
+
+  /** Ids of committed payments touching a bank, in id order, after a cursor. */
+  listCommittedAt(bank: string, afterId: string, limit: number): string[] {
+    return this.opened.db
+      .select({ id: payments.id })
+      .from(payments)
+      .where(and(eq(payments.decision, "COMMIT"), or(eq(payments.payerBank, bank), eq(payments.payeeBank, bank)), gt(payments.id, afterId)))
+      .orderBy(asc(payments.id))
+      .limit(limit)
+      .all()
+      .map((row) => row.id);
+  }
+
+  decisionsOf(ids: string[]): Map<string, Decision | null> {
+    const found = new Map<string, Decision | null>();
+    for (const id of ids) {
+      const row = this.getPayment(id);
+      if (row) found.set(id, row.decision);
+    }
+    return found;
+  }
+
+  counts(): { succeeded: number; failed: number; pending: number; phaseTwoUnfinished: number } {
+    const row = this.opened.sqlite
+      .query<{ ok: bigint | null; failed: bigint | null; pending: bigint | null; unfinished: bigint | null }, []>(
+        `SELECT SUM(decision = 'COMMIT') AS ok, SUM(decision = 'ABORT') AS failed, SUM(decision IS NULL) AS pending,
+                SUM(decision IS NOT NULL AND phase_two_done_at_ms IS NULL) AS unfinished FROM payments`,
+      )
+      .get()!;
+    return {
+      succeeded: Number(row.ok ?? 0n),
+      failed: Number(row.failed ?? 0n),
+      pending: Number(row.pending ?? 0n),
+      phaseTwoUnfinished: Number(row.unfinished ?? 0n),
+    };
+  }
+
+  /** Forgets idempotency keys past their retention; the payments stay. */
+  pruneKeys(createdBeforeMs: number): number {
+    return changesOf(this.opened.db
+      .update(payments)
+      .set({ idempotencyKey: null })
+      .where(and(isNotNull(payments.idempotencyKey), lt(payments.createdAtMs, createdBeforeMs), isNotNull(payments.decision)))
+      .run());
+  }
+
+  close(): void {
+    this.opened.sqlite.close();
+  }
+}
