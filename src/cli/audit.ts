@@ -1,0 +1,51 @@
+import type { AuditReport } from "../gateway/audit";
+import { sleepMs } from "../lib/clock";
+import { clientFlags, openClient } from "./client-context";
+import { Exit } from "./exit";
+import { str, type Command } from "./flags";
+import { money, printJson, say } from "./output";
+
+const attemptsMax = 5;
+
+export const auditCommand: Command = {
+  name: "audit",
+  usage: "audit [--gateway HOST:PORT] [--certs DIR]",
+  summary: "Admin: checks every invariant across the gateway and all banks; exits 0 only when all hold.",
+  flags: { ...clientFlags, certs: { type: "string", help: "the admin certificate folder", default: "certs/admin" } },
+  async run(flags) {
+    const ctx = openClient({ ...flags, certs: str(flags, "certs") ?? "certs/admin" });
+    try {
+      const report = await auditSettled(ctx.client.callAdmin.bind(ctx.client));
+      if (ctx.json) printJson(report);
+      else printReport(report);
+      return report.ok ? Exit.ok : Exit.declined;
+    } finally {
+      ctx.close();
+    }
+  },
+};
+
+/** Audits; while payments are still finishing, looks again a few times before reporting a violation. */
+export async function auditSettled(callAdmin: <T>(method: string, request: unknown, settings: { retry: boolean }) => Promise<T>): Promise<AuditReport> {
+  let report = await callAdmin<AuditReport>("Audit", {}, { retry: true });
+  for (let attempt = 1; attempt < attemptsMax && !report.ok && (report.phase_two_unfinished > 0 || report.payments_pending > 0); attempt++) {
+    await sleepMs(500 * attempt);
+    report = await callAdmin<AuditReport>("Audit", {}, { retry: true });
+  }
+  return report;
+}
+
+function printReport(r: AuditReport): void {
+  for (const b of r.banks) {
+    if (!b.reachable) {
+      say(`${b.bank}: UNREACHABLE (${b.error})`);
+      continue;
+    }
+    say(`${b.bank}: balances ${money(b.balance_sum_minor, r.currency)}, open holds ${b.open_holds} (${money(b.open_holds_minor)}), in doubt ${b.in_doubt}, committed ${b.committed}`);
+  }
+  say(`total ${money(r.total_minor, r.currency)} against ${money(r.loaded_total_minor, r.currency)} first loaded`);
+  say(`payments: ${r.payments_succeeded} succeeded, ${r.payments_failed} failed, ${r.payments_pending} pending, ${r.phase_two_unfinished} still finishing`);
+  for (const m of r.mismatches) say(`mismatch: ${m}`);
+  for (const v of r.violations) say(`VIOLATION: ${v}`);
+  say(r.ok ? "audit clean: every invariant holds" : "audit FAILED");
+}

@@ -1,0 +1,36 @@
+import { initCertificates } from "../rpc/certificates";
+import { isValidName } from "../rpc/identity";
+import { UsageError } from "./exit";
+import { bool, list, str, type Command } from "./flags";
+import { printJson, say } from "./output";
+
+export const certsCommand: Command = {
+  name: "certs",
+  usage: "certs init [--dir certs] [--hosts localhost,127.0.0.1] [--banks hdfc,icici,sbi] [--clients NAME,...]",
+  summary: "Makes a CA and one certificate folder per identity: ca/, gateway/, admin/, bank-NAME/, client-NAME/.",
+  positionals: 1,
+  flags: {
+    dir: { type: "string", help: "where to write the folders", default: "certs" },
+    hosts: { type: "string", help: "host names and IPs servers are reached at", default: "localhost,127.0.0.1" },
+    banks: { type: "string", help: "bank names", default: "hdfc,icici,sbi" },
+    clients: { type: "string", help: "client (device) names", default: "default" },
+    force: { type: "boolean", help: "replace an existing set" },
+    json: { type: "boolean", help: "print one JSON object" },
+  },
+  async run(flags, positionals) {
+    if (positionals[0] !== "init") throw new UsageError('usage: ministripe certs init [flags] (see --help)');
+    const names = [...list(flags, "banks"), ...list(flags, "clients")];
+    const bad = names.find((name) => !isValidName(name));
+    if (bad !== undefined) throw new UsageError(`"${bad}" is not a valid name: lowercase letters, digits, - and _`);
+    const hosts = list(flags, "hosts");
+    if (hosts.length === 0) throw new UsageError("--hosts: at least one host");
+    const written = await initCertificates({ dir: str(flags, "dir")!, hosts, banks: list(flags, "banks"), clients: list(flags, "clients"), force: bool(flags, "force") });
+    if (bool(flags, "json")) printJson({ folders: written });
+    else {
+      say(`wrote ${written.length} certificate folders:`);
+      for (const path of written) say(`  ${path}`);
+      say("keep ca/ (the CA's key) off the servers; copy each process only its own folder");
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,93 @@
+// What every client command shares: the home, the gateway connection, the
+// saved session, the outbox, and sending what is queued before the command.
+import { existsSync } from "node:fs";
+import { GatewayClient } from "../client/gateway-client";
+import { ClientHome, type SavedSession } from "../client/home";
+import { Outbox, type SendOutcome } from "../client/outbox";
+import { AppError, Code } from "../lib/errors";
+import { limits } from "../lib/limits";
+import { createLogger, parseLogLevel, type Logger } from "../lib/log";
+import { parseAddress } from "../rpc/channel";
+import { loadCertFolder } from "../rpc/credentials";
+import { ClientStore } from "../store/client-store";
+import { bool, str, type FlagSpecs, type Flags } from "./flags";
+import { money, say, warn } from "./output";
+
+export const clientFlags: FlagSpecs = {
+  gateway: { type: "string", help: "the gateway HOST:PORT (env MINISTRIPE_GATEWAY, default 127.0.0.1:50050)" },
+  certs: { type: "string", help: "this client's certificate folder (default HOME/certs)" },
+  home: { type: "string", help: "the client home (env MINISTRIPE_HOME, default ~/.ministripe)" },
+  json: { type: "boolean", help: "print one JSON object for scripts" },
+  "log-level": { type: "string", help: "client log level, written to HOME/client.log", default: "info" },
+};
+
+export interface ClientContext {
+  home: ClientHome;
+  client: GatewayClient;
+  store: ClientStore;
+  outbox: Outbox;
+  json: boolean;
+  log: Logger;
+  session: SavedSession | undefined;
+  close(): void;
+}
+
+export function openClient(flags: Flags): ClientContext {
+  const home = new ClientHome(str(flags, "home") ?? ClientHome.defaultDir());
+  const address = parseAddress(str(flags, "gateway") ?? process.env.MINISTRIPE_GATEWAY ?? "127.0.0.1:50050", "--gateway");
+  const certsDir = str(flags, "certs") ?? home.certsDir;
+  if (!existsSync(certsDir)) {
+    throw new AppError(Code.Unauthenticated, `no client certificate folder at ${certsDir}: pass --certs DIR (made by "ministripe certs init --clients NAME")`);
+  }
+  const log = createLogger({ role: "client", name: "cli", level: parseLogLevel(str(flags, "log-level")) ?? "info", file: home.logPath });
+  const client = new GatewayClient(address, loadCertFolder(certsDir), log);
+  const store = new ClientStore(home.outboxPath);
+  const session = home.loadSession();
+  if (session) client.token = session.token;
+  return {
+    home,
+    client,
+    store,
+    outbox: new Outbox(store, client),
+    json: bool(flags, "json"),
+    log,
+    session,
+    close() {
+      client.close();
+      store.close();
+    },
+  };
+}
+
+export function requireSession(ctx: ClientContext): SavedSession {
+  if (!ctx.session) throw new AppError(Code.Unauthenticated, 'not logged in: run "ministripe login --username U"');
+  return ctx.session;
+}
+
+/** Sends what is queued before a command, waiting only briefly when still offline. */
+export async function flushQueue(ctx: ClientContext): Promise<SendOutcome[]> {
+  if (!ctx.session) return [];
+  const outcomes = await ctx.outbox.sync(ctx.session.username, limits.syncBlockMsMax / 3);
+  if (!ctx.json) for (const outcome of outcomes) reportOutcome(outcome, warn);
+  return outcomes;
+}
+
+export function describeOutcome(outcome: SendOutcome): string {
+  switch (outcome.kind) {
+    case "final": {
+      const p = outcome.payment;
+      const result = p.status === "SUCCEEDED" ? "succeeded" : `failed: ${p.failure_code} (${p.failure_message})`;
+      return `queued payment ${outcome.key}: ${money(p.amount_minor, p.currency)} to ${p.payee} ${result}`;
+    }
+    case "queued":
+      return `queued payment ${outcome.key} still waiting: ${outcome.reason}`;
+    case "needs_login":
+      return `queued payment ${outcome.key} kept: ${outcome.reason}; run "ministripe login" and it will be sent`;
+    case "refused":
+      return `queued payment ${outcome.key} refused by the gateway: ${outcome.error.message}`;
+  }
+}
+
+export function reportOutcome(outcome: SendOutcome, print: (line: string) => void = say): void {
+  print(describeOutcome(outcome));
+}

@@ -1,0 +1,120 @@
+// Starts a whole system on this machine as separate processes of this same
+// executable: banks first, then the gateway. Used by dev, demo and bench.
+import { type Subprocess } from "bun";
+import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { AppError, Code } from "../lib/errors";
+import { formatDurationMs } from "../lib/duration";
+import { initCertificates } from "../rpc/certificates";
+import { selfCommand } from "./self";
+
+export interface ClusterOptions {
+  dir: string;
+  banks: string[];
+  clients: string[];
+  accountsYaml: string;
+  gatewayPort?: number;
+  bankPortBase?: number;
+  prepareTimeoutMs?: number;
+  inDoubtAfterMs?: number;
+  logLevel?: string;
+  /** Extra arguments for the gateway (tests, bench). */
+  gatewayArgs?: string[];
+}
+
+export interface Cluster {
+  gatewayAddress: string;
+  bankAddresses: Map<string, string>;
+  certsDir: string;
+  logsDir: string;
+  processes: Map<string, Subprocess>;
+  /** Home folder for a client name, with its certificate under HOME/certs. */
+  homeOf(client: string): string;
+  stop(): Promise<void>;
+}
+
+const startMsMax = 15_000;
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  mkdirSync(options.dir, { recursive: true });
+  const certsDir = join(options.dir, "certs");
+  const logsDir = join(options.dir, "logs");
+  mkdirSync(logsDir, { recursive: true });
+  if (!existsSync(join(certsDir, "ca", "cert.pem"))) {
+    await initCertificates({ dir: certsDir, hosts: ["localhost", "127.0.0.1"], banks: options.banks, clients: options.clients });
+  }
+  for (const client of options.clients) {
+    const home = join(options.dir, "home", client);
+    if (!existsSync(join(home, "certs"))) cpSync(join(certsDir, `client-${client}`), join(home, "certs"), { recursive: true });
+  }
+  const accountsPath = join(options.dir, "accounts.yaml");
+  if (!existsSync(accountsPath)) writeFileSync(accountsPath, options.accountsYaml);
+  const gatewayPort = options.gatewayPort ?? (await freePort());
+  const gatewayAddress = `127.0.0.1:${gatewayPort}`;
+  const processes = new Map<string, Subprocess>();
+  const bankAddresses = new Map<string, string>();
+  const stop = () => stopAll(processes);
+  try {
+    for (const [i, bank] of options.banks.entries()) {
+      const port = options.bankPortBase ? options.bankPortBase + i : await freePort();
+      const args = ["bank", "--name", bank, "--port", String(port), "--data", join(options.dir, "data"), "--accounts", accountsPath, "--certs", join(certsDir, `bank-${bank}`), "--gateway", gatewayAddress, "--log-file", join(logsDir, `bank-${bank}.log`), "--log-level", options.logLevel ?? "info"];
+      if (options.inDoubtAfterMs) args.push("--in-doubt-after", formatDurationMs(options.inDoubtAfterMs));
+      processes.set(`bank-${bank}`, await spawnListening(args, join(logsDir, `bank-${bank}.stderr`)));
+      bankAddresses.set(bank, `127.0.0.1:${port}`);
+    }
+    const gatewayArgs = ["gateway", "--port", String(gatewayPort), "--data", join(options.dir, "data"), "--certs", join(certsDir, "gateway"), "--log-file", join(logsDir, "gateway.log"), "--log-level", options.logLevel ?? "info"];
+    for (const [bank, address] of bankAddresses) gatewayArgs.push("--bank", `${bank}=${address}`);
+    if (options.prepareTimeoutMs) gatewayArgs.push("--prepare-timeout", formatDurationMs(options.prepareTimeoutMs));
+    gatewayArgs.push(...(options.gatewayArgs ?? []));
+    processes.set("gateway", await spawnListening(gatewayArgs, join(logsDir, "gateway.stderr")));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { gatewayAddress, bankAddresses, certsDir, logsDir, processes, homeOf: (client) => join(options.dir, "home", client), stop };
+}
+
+/** Starts a server process and waits for its "listening" line. */
+export async function spawnListening(args: string[], stderrPath: string): Promise<Subprocess> {
+  const child = Bun.spawn([...selfCommand(), ...args], { stdout: "pipe", stderr: Bun.file(stderrPath), stdin: "ignore" });
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let seen = "";
+  const deadline = Date.now() + startMsMax;
+  while (Date.now() < deadline) {
+    const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => undefined)]);
+    if (!chunk || chunk.done) break;
+    seen += decoder.decode(chunk.value);
+    if (seen.includes("listening on")) {
+      reader.releaseLock();
+      return child;
+    }
+  }
+  child.kill("SIGKILL");
+  await child.exited;
+  const stderr = await Bun.file(stderrPath).text().catch(() => "");
+  throw new AppError(Code.Unavailable, `${args[0]} did not start: ${stderr.trim().split("\n").slice(-3).join(" | ") || seen.trim()}`);
+}
+
+async function stopAll(processes: Map<string, Subprocess>): Promise<void> {
+  const order = [...processes.keys()].sort((a) => (a === "gateway" ? -1 : 1)); // gateway first
+  for (const name of order) processes.get(name)!.kill("SIGTERM");
+  await Promise.all(
+    [...processes.values()].map((child) =>
+      Promise.race([child.exited, Bun.sleep(5_000).then(() => child.kill("SIGKILL"))]),
+    ),
+  );
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,65 @@
+import { startGateway } from "../gateway/gateway";
+import { parseDurationMs } from "../lib/duration";
+import { limits } from "../lib/limits";
+import { parseAddress } from "../rpc/channel";
+import { loadCertFolder } from "../rpc/credentials";
+import { isValidName } from "../rpc/identity";
+import { UsageError } from "./exit";
+import { intFlag, list, str, type Command } from "./flags";
+import { logFlags, runUntilSignal, serverLogger } from "./serve";
+
+export const gatewayCommand: Command = {
+  name: "gateway",
+  usage: "gateway [--port 50050] [--host 127.0.0.1] [--bank NAME=HOST:PORT]... [--data DIR] [--certs DIR] [--prepare-timeout 5s] [--session-ttl 1h]",
+  summary: "Runs the payment gateway: users, sessions, payments and the two-phase-commit coordinator.",
+  flags: {
+    port: { type: "string", help: "port to listen on (0: any)", default: "50050" },
+    host: { type: "string", help: "address to listen on", default: "127.0.0.1" },
+    bank: { type: "string", multiple: true, help: "a bank: NAME=HOST:PORT (repeat for each)" },
+    data: { type: "string", help: "folder for the gateway's database", default: "data" },
+    certs: { type: "string", help: "the gateway's certificate folder", default: "certs/gateway" },
+    "prepare-timeout": { type: "string", help: "abort a payment whose votes are not all in by then", default: "5s" },
+    "session-ttl": { type: "string", help: "how long a login lasts", default: "1h" },
+    "in-doubt-after": { type: "string", help: "audit: a prepared transaction older than this is in doubt", default: "10s" },
+    "key-retention": { type: "string", help: "how long idempotency keys are kept", default: "24h" },
+    currency: { type: "string", help: "the deployment's currency", default: "INR" },
+    ...logFlags,
+  },
+  async run(flags) {
+    const banks = parseBanks(list(flags, "bank"));
+    const prepareTimeoutMs = parseDurationMs(str(flags, "prepare-timeout")!, "--prepare-timeout");
+    if (prepareTimeoutMs < limits.prepareTimeoutMsMin || prepareTimeoutMs > limits.prepareTimeoutMsMax) {
+      throw new UsageError(`--prepare-timeout: from ${limits.prepareTimeoutMsMin}ms to ${limits.prepareTimeoutMsMax / 1000}s`);
+    }
+    const keyRetentionMs = parseDurationMs(str(flags, "key-retention")!, "--key-retention");
+    if (keyRetentionMs < limits.idempotencyKeyTtlMsDefault) throw new UsageError("--key-retention: at least 24h");
+    const log = serverLogger(flags, "gateway", "gateway");
+    const gateway = await startGateway({
+      host: str(flags, "host")!,
+      port: intFlag(flags, "port", 50050, 0, 65535),
+      dataDir: str(flags, "data")!,
+      banks,
+      certs: loadCertFolder(str(flags, "certs")!),
+      prepareTimeoutMs,
+      sessionTtlMs: parseDurationMs(str(flags, "session-ttl")!, "--session-ttl"),
+      inDoubtAfterMs: parseDurationMs(str(flags, "in-doubt-after")!, "--in-doubt-after"),
+      keyRetentionMs,
+      currency: str(flags, "currency")!,
+      log,
+    });
+    process.stdout.write(`gateway listening on ${str(flags, "host")}:${gateway.port} with banks ${[...banks.keys()].join(", ")}\n`);
+    return runUntilSignal(() => gateway.stop(), log);
+  },
+};
+
+function parseBanks(specs: string[]): Map<string, string> {
+  if (specs.length === 0) throw new UsageError("--bank NAME=HOST:PORT: at least one bank");
+  const banks = new Map<string, string>();
+  for (const spec of specs) {
+    const [name, address] = spec.split("=", 2);
+    if (!name || !address || !isValidName(name)) throw new UsageError(`--bank: "${spec}" is not NAME=HOST:PORT`);
+    if (banks.has(name)) throw new UsageError(`--bank: ${name} given twice`);
+    banks.set(name, parseAddress(address, `--bank ${name}`));
+  }
+  return banks;
+}

@@ -1,0 +1,35 @@
+import { clientFlags, openClient } from "./client-context";
+import { bool, need, str, type Command } from "./flags";
+import { printJson, say } from "./output";
+import { readPassword } from "./password";
+
+export const loginCommand: Command = {
+  name: "login",
+  usage: "login --username U [--otp CODE] [--password-stdin]",
+  summary: "Logs in and stores a session token (mode 0600) under the client home.",
+  flags: {
+    username: { type: "string", help: "your username" },
+    otp: { type: "string", help: "the current one-time code, once MFA is enabled" },
+    "password-stdin": { type: "boolean", help: "read the password from standard input" },
+    ...clientFlags,
+  },
+  async run(flags) {
+    const username = need(flags, "username");
+    const password = await readPassword(bool(flags, "password-stdin"));
+    const ctx = openClient(flags);
+    try {
+      const session = await ctx.client.call<{ token: string; expires_at_ms: string; username: string }>(
+        "Login",
+        { username, password, otp: str(flags, "otp") ?? "" },
+        { retry: true },
+      );
+      ctx.home.saveSession({ username: session.username, token: session.token, expiresAtMs: Number(session.expires_at_ms), gateway: ctx.client.address });
+      const expires = new Date(Number(session.expires_at_ms)).toISOString();
+      if (ctx.json) printJson({ username: session.username, expires_at: expires });
+      else say(`logged in as ${session.username} until ${expires}`);
+      return 0;
+    } finally {
+      ctx.close();
+    }
+  },
+};

@@ -1,0 +1,32 @@
+import { UsageError } from "./exit";
+import { clientFlags, openClient, requireSession } from "./client-context";
+import { bool, type Command } from "./flags";
+import { printJson, say } from "./output";
+import { readPassword } from "./password";
+
+export const mfaCommand: Command = {
+  name: "mfa",
+  usage: "mfa enable [--password-stdin]",
+  summary: "Turns on a second factor (TOTP, RFC 6238): prints a secret and an otpauth URI; login then needs --otp.",
+  positionals: 1,
+  flags: { "password-stdin": { type: "boolean", help: "read the password from standard input" }, ...clientFlags },
+  async run(flags, positionals) {
+    if (positionals[0] !== "enable") throw new UsageError("usage: ministripe mfa enable");
+    const password = await readPassword(bool(flags, "password-stdin"));
+    const ctx = openClient(flags);
+    try {
+      requireSession(ctx);
+      const mfa = await ctx.client.call<{ secret: string; otpauth_uri: string }>("EnableMfa", { password }, { retry: false });
+      if (ctx.json) printJson(mfa);
+      else {
+        say(`second factor on. Add this to your authenticator app:`);
+        say(`  secret: ${mfa.secret}`);
+        say(`  uri:    ${mfa.otpauth_uri}`);
+        say("from now on, log in with --otp CODE");
+      }
+      return 0;
+    } finally {
+      ctx.close();
+    }
+  },
+};

@@ -1,0 +1,26 @@
+import { clientFlags, openClient, requireSession } from "./client-context";
+import { bool, type Command } from "./flags";
+import { printJson, say } from "./output";
+import { readPassword } from "./password";
+
+export const passwdCommand: Command = {
+  name: "passwd",
+  usage: "passwd [--password-stdin]",
+  summary: "Changes your password and ends every session (log in again). Env: MINISTRIPE_PASSWORD (old), MINISTRIPE_NEW_PASSWORD.",
+  flags: { "password-stdin": { type: "boolean", help: "read the old, then the new password from standard input" }, ...clientFlags },
+  async run(flags) {
+    const oldPassword = await readPassword(bool(flags, "password-stdin"), "current password: ");
+    const newPassword = await readPassword(bool(flags, "password-stdin"), "new password: ", "MINISTRIPE_NEW_PASSWORD");
+    const ctx = openClient(flags);
+    try {
+      requireSession(ctx);
+      const result = await ctx.client.call<{ sessions_revoked: number }>("ChangePassword", { old_password: oldPassword, new_password: newPassword }, { retry: false });
+      ctx.home.clearSession();
+      if (ctx.json) printJson(result);
+      else say(`password changed; ${result.sessions_revoked} sessions ended. Log in again.`);
+      return 0;
+    } finally {
+      ctx.close();
+    }
+  },
+};

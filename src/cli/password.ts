@@ -1,0 +1,45 @@
+// A password from MINISTRIPE_PASSWORD, from stdin (--password-stdin), or
+// typed at a prompt with echo off. Never from a flag: flags show in `ps`.
+import { UsageError } from "./exit";
+
+export async function readPassword(passwordStdin: boolean, prompt = "password: ", envName = "MINISTRIPE_PASSWORD"): Promise<string> {
+  const fromEnv = process.env[envName];
+  if (fromEnv) return fromEnv;
+  if (passwordStdin) return (await readStdinLine()).replace(/\r?\n$/, "");
+  if (!process.stdin.isTTY) throw new UsageError(`no password: set ${envName}, pass --password-stdin, or run in a terminal`);
+  return promptHidden(prompt);
+}
+
+async function readStdinLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(Buffer.from(chunk));
+    if (Buffer.concat(chunks).includes(10) || Buffer.concat(chunks).length > 4096) break;
+  }
+  return Buffer.concat(chunks).toString("utf8").split("\n")[0] ?? "";
+}
+
+function promptHidden(prompt: string): Promise<string> {
+  return new Promise((resolve) => {
+    process.stderr.write(prompt);
+    const stdin = process.stdin;
+    stdin.setRawMode(true);
+    stdin.resume();
+    let typed = "";
+    const onData = (data: Buffer) => {
+      for (const char of data.toString("utf8")) {
+        if (char === "\r" || char === "\n") {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off("data", onData);
+          process.stderr.write("\n");
+          resolve(typed);
+          return;
+        }
+        if (char === "\u0003") process.exit(130);
+        typed = char === "\u007f" ? typed.slice(0, -1) : typed + char;
+      }
+    };
+    stdin.on("data", onData);
+  });
+}

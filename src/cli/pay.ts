@@ -1,0 +1,60 @@
+import type { SendOutcome } from "../client/outbox";
+import { AppError, Code, invalid } from "../lib/errors";
+import { limits } from "../lib/limits";
+import { parseAmountMinor } from "../lib/money";
+import { clientFlags, flushQueue, openClient, requireSession } from "./client-context";
+import { Exit } from "./exit";
+import { need, str, type Command } from "./flags";
+import { money, paymentJson, printJson, say, warn } from "./output";
+
+export const payCommand: Command = {
+  name: "pay",
+  usage: "pay --to USERNAME --amount 100.50 [--key IDEMPOTENCY_KEY] [--note TEXT]",
+  summary: "Pays another user. Offline, the payment is queued (exit 75) and sent later with the same key.",
+  flags: {
+    to: { type: "string", help: "the payee's username" },
+    amount: { type: "string", help: "a decimal amount such as 100.50" },
+    key: { type: "string", help: "the idempotency key (default: a new UUID); reuse it to retry safely" },
+    note: { type: "string", help: "a note for the payee" },
+    ...clientFlags,
+  },
+  async run(flags) {
+    const toUsername = need(flags, "to");
+    const amountMinor = parseAmountMinor(need(flags, "amount"));
+    const key = str(flags, "key");
+    if (key !== undefined && (key.length < 1 || key.length > limits.idempotencyKeyLengthMax || !/^[\x21-\x7e]+$/.test(key))) {
+      throw invalid("--key", `1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
+    }
+    const note = str(flags, "note") ?? "";
+    if (note.length > limits.noteLengthMax) throw invalid("--note", `at most ${limits.noteLengthMax} characters`);
+    const ctx = openClient(flags);
+    try {
+      const session = requireSession(ctx);
+      await flushQueue(ctx);
+      const outcome = await ctx.outbox.pay({ username: session.username, toUsername, amountMinor, note, key });
+      return report(outcome, ctx.json);
+    } finally {
+      ctx.close();
+    }
+  },
+};
+
+function report(outcome: SendOutcome, json: boolean): number {
+  switch (outcome.kind) {
+    case "final": {
+      const p = outcome.payment;
+      if (json) printJson(paymentJson(p, { replayed: outcome.replayed }));
+      else if (p.status === "SUCCEEDED") say(`paid ${money(p.amount_minor, p.currency)} to ${p.payee}${outcome.replayed ? " (already done earlier with this key)" : ""}: payment ${p.id}`);
+      else say(`payment declined: ${p.failure_code}: ${p.failure_message} (payment ${p.id})`);
+      return p.status === "SUCCEEDED" ? Exit.ok : Exit.declined;
+    }
+    case "queued":
+      if (json) printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason });
+      else warn(`gateway unreachable (${outcome.reason}); payment queued with key ${outcome.key} and will be sent when the gateway is back`);
+      return Exit.queued;
+    case "needs_login":
+      throw new AppError(Code.Unauthenticated, `${outcome.reason}; the payment stays queued (key ${outcome.key}) and is sent after you log in`);
+    case "refused":
+      throw outcome.error;
+  }
+}

@@ -1,0 +1,30 @@
+import { clientFlags, openClient } from "./client-context";
+import { bool, need, type Command } from "./flags";
+import { printJson, say } from "./output";
+import { readPassword } from "./password";
+
+export const registerCommand: Command = {
+  name: "register",
+  usage: "register --username U --bank B --account N [--password-stdin]",
+  summary: "Registers a user with their bank account (the bank must confirm it). Password: prompt, --password-stdin or MINISTRIPE_PASSWORD.",
+  flags: {
+    username: { type: "string", help: "the new username" },
+    bank: { type: "string", help: "the bank holding the account" },
+    account: { type: "string", help: "the account number" },
+    "password-stdin": { type: "boolean", help: "read the password from standard input" },
+    ...clientFlags,
+  },
+  async run(flags) {
+    const request = { username: need(flags, "username"), bank: need(flags, "bank"), account: need(flags, "account") };
+    const password = await readPassword(bool(flags, "password-stdin"));
+    const ctx = openClient(flags);
+    try {
+      const user = await ctx.client.call<{ username: string; bank: string; account: string; holder: string }>("Register", { ...request, password }, { retry: true });
+      if (ctx.json) printJson(user);
+      else say(`registered ${user.username}: account ${user.account} at ${user.bank} (${user.holder})`);
+      return 0;
+    } finally {
+      ctx.close();
+    }
+  },
+};

@@ -1,0 +1,119 @@
+// Payments from the user's side. Every payment is written to the outbox
+// with its idempotency key before its first send; an entry whose outcome is
+// unknown (gateway unreachable, reply lost) stays queued and is re-sent with
+// the same key, so the gateway runs it at most once.
+import { backoffMs, systemClock, type Clock } from "../lib/clock";
+import { AppError, Code } from "../lib/errors";
+import { limits } from "../lib/limits";
+import type { ClientStore, OutboxEntry } from "../store/client-store";
+import { isUnreachable, type GatewayClient } from "./gateway-client";
+
+export interface WirePayment {
+  id: string;
+  idempotency_key: string;
+  payer: string;
+  payee: string;
+  amount_minor: string;
+  currency: string;
+  note: string;
+  status: "PENDING" | "SUCCEEDED" | "FAILED";
+  failure_code: string;
+  failure_message: string;
+  created_at_ms: string;
+  decided_at_ms: string;
+}
+
+export type SendOutcome =
+  | { kind: "final"; key: string; payment: WirePayment; replayed: boolean }
+  | { kind: "queued"; key: string; reason: string }
+  | { kind: "needs_login"; key: string; reason: string }
+  | { kind: "refused"; key: string; error: AppError };
+
+export interface PayRequest {
+  username: string;
+  toUsername: string;
+  amountMinor: bigint;
+  note: string;
+  key?: string;
+}
+
+export class Outbox {
+  readonly owner = `${process.pid}-${Bun.randomUUIDv7()}`;
+
+  constructor(
+    private readonly store: ClientStore,
+    private readonly client: GatewayClient,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Stores the payment, then sends it with retries; an unknown outcome leaves it queued. */
+  async pay(request: PayRequest): Promise<SendOutcome> {
+    const key = request.key ?? crypto.randomUUID();
+    const nowMs = this.clock.nowMs();
+    const entry = { idempotencyKey: key, username: request.username, toUsername: request.toUsername, amountMinor: request.amountMinor, note: request.note };
+    if (!this.store.add(entry, this.owner, nowMs, limits.queueClaimMs)) {
+      const existing = this.store.get(key)!;
+      if (existing.toUsername !== request.toUsername || existing.amountMinor !== request.amountMinor || existing.note !== request.note || existing.username !== request.username) {
+        throw new AppError(Code.FailedPrecondition, `key ${key} was already used for another payment; use a new key`);
+      }
+      if (existing.state === "queued" && !this.store.claim(key, this.owner, nowMs, limits.queueClaimMs)) {
+        return { kind: "queued", key, reason: "another client process is sending this payment now" };
+      }
+    }
+    return this.send(this.store.get(key)!, true);
+  }
+
+  /**
+   * Sends every due queued entry once (every queued entry when `now`); returns
+   * each outcome. Waits at most `blockMs` for the gateway.
+   */
+  async sync(username: string | undefined, blockMs: number, now = false): Promise<SendOutcome[]> {
+    if (this.store.countUnfinished() === 0) return [];
+    const nowMs = this.clock.nowMs();
+    const due = this.store.claimDue(this.owner, nowMs, limits.queueClaimMs, 100, username, now ? Number.MAX_SAFE_INTEGER : nowMs);
+    if (due.length === 0) return [];
+    if (!(await this.client.reachable(blockMs))) {
+      for (const entry of due) this.requeue(entry, "gateway unreachable");
+      return due.map((entry) => ({ kind: "queued" as const, key: entry.idempotencyKey, reason: "gateway unreachable" }));
+    }
+    const outcomes: SendOutcome[] = [];
+    for (const entry of due) outcomes.push(await this.send(entry, false));
+    return outcomes;
+  }
+
+  private async send(entry: OutboxEntry, retry: boolean): Promise<SendOutcome> {
+    const key = entry.idempotencyKey;
+    try {
+      const response = await this.client.call<{ payment: WirePayment; replayed: boolean }>(
+        "Pay",
+        { idempotency_key: key, to_username: entry.toUsername, amount_minor: entry.amountMinor.toString(), note: entry.note },
+        { retry },
+      );
+      const payment = response.payment;
+      if (payment.status === "PENDING") {
+        this.requeue(entry, "the gateway has not decided yet");
+        return { kind: "queued", key, reason: "the gateway has not decided yet" };
+      }
+      this.store.finish(key, { state: payment.status === "SUCCEEDED" ? "succeeded" : "failed", paymentId: payment.id, failureCode: payment.failure_code || null, error: payment.failure_message || null, reported: true }, this.clock.nowMs());
+      return { kind: "final", key, payment, replayed: response.replayed };
+    } catch (error) {
+      const appError = error as AppError;
+      if (isUnreachable(appError) || appError.code === Code.Aborted) {
+        this.requeue(entry, appError.message);
+        return { kind: "queued", key, reason: appError.message };
+      }
+      if (appError.code === Code.Unauthenticated) {
+        this.requeue(entry, appError.message);
+        return { kind: "needs_login", key, reason: appError.message };
+      }
+      // Refused before it ran (bad input, key reused, unknown payee): final, nothing moved.
+      this.store.finish(key, { state: "failed", paymentId: null, failureCode: appError.code.toLowerCase(), error: appError.message, reported: true }, this.clock.nowMs());
+      return { kind: "refused", key, error: appError };
+    }
+  }
+
+  private requeue(entry: OutboxEntry, reason: string): void {
+    const nextAttemptAtMs = this.clock.nowMs() + backoffMs(entry.attempts, limits.queueRetryMsMin, limits.queueRetryMsMax);
+    this.store.retryLater(entry.idempotencyKey, this.owner, reason, nextAttemptAtMs);
+  }
+}

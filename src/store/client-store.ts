@@ -1,0 +1,128 @@
+// The client's durable outbox (SQLite through drizzle, like the servers).
+// Claims are atomic, so two client processes on one home never send one
+// entry at the same time.
+import { and, asc, eq, lte, or, sql } from "drizzle-orm";
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { minor, ms } from "./columns";
+import { changesOf, openStore, type OpenedStore } from "./sqlite";
+import init from "./migrations/client/0001_init.sql" with { type: "text" };
+
+export type OutboxState = "queued" | "succeeded" | "failed";
+export const outbox = sqliteTable("outbox", {
+  idempotencyKey: text("idempotency_key").primaryKey(),
+  username: text("username").notNull(),
+  toUsername: text("to_username").notNull(),
+  amountMinor: minor("amount_minor").notNull(),
+  note: text("note").notNull(),
+  state: text("state").$type<OutboxState>().notNull(),
+  attempts: ms("attempts").notNull(),
+  lastError: text("last_error"),
+  paymentId: text("payment_id"),
+  failureCode: text("failure_code"),
+  createdAtMs: ms("created_at_ms").notNull(),
+  nextAttemptAtMs: ms("next_attempt_at_ms").notNull(),
+  claimedBy: text("claimed_by"),
+  claimedUntilMs: ms("claimed_until_ms").notNull(),
+  finishedAtMs: ms("finished_at_ms"),
+  reported: integer("reported").notNull(),
+});
+
+export type OutboxEntry = typeof outbox.$inferSelect;
+
+export class ClientStore {
+  private readonly opened: OpenedStore;
+
+  constructor(path: string) {
+    this.opened = openStore(path, [{ id: "client/0001_init", sql: init }]);
+  }
+
+  get(key: string): OutboxEntry | undefined {
+    return this.opened.db.select().from(outbox).where(eq(outbox.idempotencyKey, key)).get();
+  }
+
+  countUnfinished(): number {
+    return Number(this.opened.sqlite.query<{ n: bigint }, []>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'queued'").get()!.n);
+  }
+
+  /** Adds an entry already claimed by `owner`; false when the key exists. */
+  add(entry: { idempotencyKey: string; username: string; toUsername: string; amountMinor: bigint; note: string }, owner: string, nowMs: number, claimMs: number): boolean {
+    const result = this.opened.db
+      .insert(outbox)
+      .values({ ...entry, state: "queued", attempts: 0, createdAtMs: nowMs, nextAttemptAtMs: nowMs, claimedBy: owner, claimedUntilMs: nowMs + claimMs, reported: 0 })
+      .onConflictDoNothing()
+      .run();
+    return changesOf(result) > 0;
+  }
+
+  /** Atomically claims one entry for `owner` if nobody holds it. */
+  claim(key: string, owner: string, nowMs: number, claimMs: number): boolean {
+    const result = this.opened.db
+      .update(outbox)
+      .set({ claimedBy: owner, claimedUntilMs: nowMs + claimMs })
+      .where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"), or(lte(outbox.claimedUntilMs, nowMs), eq(outbox.claimedBy, owner))))
+      .run();
+    return changesOf(result) > 0;
+  }
+
+  /** Claims up to `limit` due entries for `owner`, in one transaction. */
+  claimDue(owner: string, nowMs: number, claimMs: number, limit: number, username: string | undefined, dueByMs: number): OutboxEntry[] {
+    return this.opened.sqlite
+      .transaction(() => {
+        const due = this.opened.db
+          .select()
+          .from(outbox)
+          .where(and(eq(outbox.state, "queued"), lte(outbox.nextAttemptAtMs, dueByMs), lte(outbox.claimedUntilMs, nowMs), username ? eq(outbox.username, username) : undefined))
+          .orderBy(asc(outbox.createdAtMs))
+          .limit(limit)
+          .all();
+        return due.filter((entry) => this.claim(entry.idempotencyKey, owner, nowMs, claimMs));
+      })
+      .immediate();
+  }
+
+  /** Back in the queue after a failed attempt; released for anyone to retry after `nextAttemptAtMs`. */
+  retryLater(key: string, owner: string, error: string, nextAttemptAtMs: number): void {
+    this.opened.db
+      .update(outbox)
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error, nextAttemptAtMs, claimedBy: null, claimedUntilMs: 0 })
+      .where(and(eq(outbox.idempotencyKey, key), eq(outbox.claimedBy, owner)))
+      .run();
+  }
+
+  finish(key: string, outcome: { state: "succeeded" | "failed"; paymentId: string | null; failureCode: string | null; error: string | null; reported: boolean }, nowMs: number): void {
+    this.opened.db
+      .update(outbox)
+      .set({
+        state: outcome.state,
+        paymentId: outcome.paymentId,
+        failureCode: outcome.failureCode,
+        lastError: outcome.error,
+        attempts: sql`${outbox.attempts} + 1`,
+        finishedAtMs: nowMs,
+        claimedBy: null,
+        claimedUntilMs: 0,
+        reported: outcome.reported ? 1 : 0,
+      })
+      .where(eq(outbox.idempotencyKey, key))
+      .run();
+  }
+
+  /** Entries still queued, and finished ones the user has not been told about. */
+  listVisible(): OutboxEntry[] {
+    return this.opened.db
+      .select()
+      .from(outbox)
+      .where(or(eq(outbox.state, "queued"), eq(outbox.reported, 0)))
+      .orderBy(asc(outbox.createdAtMs))
+      .limit(1000)
+      .all();
+  }
+
+  markReported(keys: string[]): void {
+    for (const key of keys) this.opened.db.update(outbox).set({ reported: 1 }).where(eq(outbox.idempotencyKey, key)).run();
+  }
+
+  close(): void {
+    this.opened.sqlite.close();
+  }
+}
