@@ -1,0 +1,182 @@
+// Starts a real system inside the test process: banks and a gateway on
+// port 0 with real mutual TLS, real SQLite files and real Argon2id.
+// Kill-style faults that need separate processes use tests/support/processes.ts.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startBank, type RunningBank } from "../../src/bank/bank";
+import { parseBankSection } from "../../src/bank/accounts-file";
+import { startGateway, type RunningGateway } from "../../src/gateway/gateway";
+import { GatewayClient } from "../../src/client/gateway-client";
+import { silentLogger, type Logger } from "../../src/lib/log";
+import { initCertificates } from "../../src/rpc/certificates";
+import { loadCertFolder } from "../../src/rpc/credentials";
+import { writeFileSync } from "node:fs";
+import { freePort } from "../../src/cli/cluster";
+
+export const sampleAccounts = `currency: INR
+banks:
+  hdfc:
+    accounts:
+      - { number: "1001", holder: "Alice", balance: "5000.00" }
+      - { number: "1002", holder: "Dev", balance: "2500.00" }
+  icici:
+    accounts:
+      - { number: "2001", holder: "Bob", balance: "1200.00" }
+      - { number: "2002", holder: "Erin", balance: "800.00" }
+  sbi:
+    accounts:
+      - { number: "3001", holder: "Carol", balance: "3000.00" }
+`;
+
+export interface SystemOptions {
+  banks?: string[];
+  accountsYaml?: string;
+  prepareTimeoutMs?: number;
+  inDoubtAfterMs?: number;
+  sessionTtlMs?: number;
+  log?: Logger;
+  /** Route the gateway to a bank through another address (a proxy). */
+  bankAddressOverride?: (bank: string, address: string) => string;
+}
+
+export interface TestSystem {
+  dir: string;
+  certsDir: string;
+  accountsPath: string;
+  banks: Map<string, RunningBank>;
+  bankAddresses: Map<string, string>;
+  gateway: RunningGateway;
+  gatewayAddress: string;
+  options: Required<Pick<SystemOptions, "prepareTimeoutMs" | "inDoubtAfterMs" | "sessionTtlMs">> & SystemOptions;
+  /** A client connection with the given client certificate folder name (default client-alice). */
+  client(certFolder?: string): GatewayClient;
+  restartGateway(): Promise<void>;
+  restartBank(name: string): Promise<void>;
+  /** Sum of every account at every bank, read straight from the bank stores. */
+  totalMinor(): bigint;
+  stop(): Promise<void>;
+}
+
+const clients = ["alice", "bob", "carol", "mallory"];
+
+export async function startSystem(options: SystemOptions = {}): Promise<TestSystem> {
+  const bankNames = options.banks ?? ["hdfc", "icici", "sbi"];
+  const dir = mkdtempSync(join(tmpdir(), "ministripe-test-"));
+  const certsDir = join(dir, "certs");
+  await initCertificates({ dir: certsDir, hosts: ["localhost", "127.0.0.1"], banks: bankNames, clients });
+  const accountsPath = join(dir, "accounts.yaml");
+  writeFileSync(accountsPath, options.accountsYaml ?? sampleAccounts);
+  const resolved = { prepareTimeoutMs: 2_000, inDoubtAfterMs: 10_000, sessionTtlMs: 3_600_000, ...options };
+  const log = options.log ?? silentLogger;
+  const banks = new Map<string, RunningBank>();
+  const bankAddresses = new Map<string, string>();
+  const openClients: GatewayClient[] = [];
+  // The gateway's port is chosen first so banks know where to ask about in-doubt transactions.
+  const gatewayPort = await freePort();
+
+  const startOneBank = async (name: string, port: number) => {
+    const bank = await startBank({ name, host: "127.0.0.1", port, dataDir: join(dir, "data"), accountsFile: accountsPath, certs: loadCertFolder(join(certsDir, `bank-${name}`)), gateway: `127.0.0.1:${gatewayPort}`, inDoubtAfterMs: resolved.inDoubtAfterMs, log });
+    banks.set(name, bank);
+    bankAddresses.set(name, `127.0.0.1:${bank.port}`);
+  };
+  const startTheGateway = async (port: number) =>
+    startGateway({
+      host: "127.0.0.1",
+      port,
+      dataDir: join(dir, "data"),
+      banks: new Map([...bankAddresses].map(([name, address]) => [name, options.bankAddressOverride?.(name, address) ?? address])),
+      certs: loadCertFolder(join(certsDir, "gateway")),
+      prepareTimeoutMs: resolved.prepareTimeoutMs,
+      sessionTtlMs: resolved.sessionTtlMs,
+      inDoubtAfterMs: resolved.inDoubtAfterMs,
+      keyRetentionMs: 24 * 3_600_000,
+      currency: "INR",
+      log,
+    });
+
+  for (const name of bankNames) await startOneBank(name, 0);
+  let gateway = await startTheGateway(gatewayPort);
+
+  const system: TestSystem = {
+    dir,
+    certsDir,
+    accountsPath,
+    banks,
+    bankAddresses,
+    get gateway() {
+      return gateway;
+    },
+    gatewayAddress: `127.0.0.1:${gateway.port}`,
+    options: resolved,
+    client(certFolder = "client-alice") {
+      const client = new GatewayClient(system.gatewayAddress, loadCertFolder(join(certsDir, certFolder)), log);
+      openClients.push(client);
+      return client;
+    },
+    async restartGateway() {
+      await gateway.stop();
+      gateway = await startTheGateway(gatewayPort);
+    },
+    async restartBank(name: string) {
+      const port = Number(bankAddresses.get(name)!.split(":")[1]);
+      await banks.get(name)!.stop();
+      await startOneBank(name, port);
+    },
+    totalMinor() {
+      let total = 0n;
+      for (const bank of banks.values()) total += bank.store.totals().balanceSumMinor;
+      return total;
+    },
+    async stop() {
+      for (const client of openClients) client.close();
+      await gateway.stop();
+      for (const bank of banks.values()) await bank.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return system;
+}
+
+/** Total money first loaded from an accounts file, in minor units. */
+export function loadedTotalMinor(accountsYaml: string, banks: string[]): bigint {
+  let total = 0n;
+  for (const bank of banks) for (const a of parseBankSection(accountsYaml, bank).accounts) total += a.balanceMinor;
+  return total;
+}
+
+/** Registers and logs in a user; returns a client carrying the session token. */
+export async function signUp(system: TestSystem, user: { username: string; bank: string; account: string; password?: string; certFolder?: string }): Promise<GatewayClient> {
+  const client = system.client(user.certFolder ?? `client-${clients.includes(user.username) ? user.username : "alice"}`);
+  const password = user.password ?? `${user.username}-password`;
+  await client.call("Register", { username: user.username, password, bank: user.bank, account: user.account }, { retry: false });
+  const session = await client.call<{ token: string }>("Login", { username: user.username, password }, { retry: false });
+  client.token = session.token;
+  return client;
+}
+
+export interface PayReply {
+  payment: { id: string; status: string; failure_code: string; amount_minor: string; payer: string; payee: string };
+  replayed: boolean;
+}
+
+export function pay(client: GatewayClient, to: string, amountMinor: bigint | number, key = crypto.randomUUID(), note = ""): Promise<PayReply> {
+  return client.call<PayReply>("Pay", { idempotency_key: key, to_username: to, amount_minor: String(amountMinor), note }, { retry: false });
+}
+
+export async function balanceMinor(client: GatewayClient): Promise<bigint> {
+  const reply = await client.call<{ balance_minor: string }>("GetBalance", {}, { retry: false });
+  return BigInt(reply.balance_minor);
+}
+
+/** Expects a promise to fail with an AppError of `code`; returns the error. */
+export async function failsWith(promise: Promise<unknown>, code: string): Promise<Error & { code: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as Error & { code: string };
+    if (e.code !== code) throw new Error(`expected ${code}, got ${e.code}: ${e.message}`);
+    return e;
+  }
+  throw new Error(`expected ${code}, but the call succeeded`);
+}
