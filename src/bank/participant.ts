@@ -2,6 +2,7 @@
 // and votes; Commit posts them; Abort voids them. Each batch runs in one
 // SQLite transaction, so every vote and outcome is on disk before it is answered.
 import { assert } from "../lib/assert";
+import { failpoint } from "../lib/failpoint";
 import type { Clock } from "../lib/clock";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
@@ -42,7 +43,9 @@ export class Participant {
   prepare(items: PrepareItem[]): Vote[] {
     assert(items.length <= limits.batchItemsMax, "prepare batch within bound");
     const nowMs = this.clock.nowMs();
+    failpoint("bank.prepare.before");
     const votes = this.store.transaction(() => items.map((item) => this.prepareOne(item, nowMs)));
+    failpoint("bank.prepare.after");
     votes.forEach((vote, i) => {
       const item = items[i]!;
       this.log.info(
@@ -98,7 +101,9 @@ export class Participant {
   private decide(refs: TxRef[], outcome: "committed" | "aborted"): Ack[] {
     assert(refs.length <= limits.batchItemsMax, "decision batch within bound");
     const nowMs = this.clock.nowMs();
+    if (outcome === "committed") failpoint("bank.commit.before");
     const acks = this.store.transaction(() => refs.map((ref) => this.decideOne(ref, outcome, nowMs)));
+    if (outcome === "committed") failpoint("bank.commit.after");
     acks.forEach((ack, i) => {
       const ref = refs[i]!;
       if (ack.ok) {

@@ -21,6 +21,8 @@ export interface ClusterOptions {
   logLevel?: string;
   /** Extra arguments for the gateway (tests, bench). */
   gatewayArgs?: string[];
+  /** Extra environment per process name ("gateway", "bank-hdfc"): tests arm failpoints this way. */
+  env?: Record<string, Record<string, string>>;
 }
 
 export interface Cluster {
@@ -31,7 +33,16 @@ export interface Cluster {
   processes: Map<string, Subprocess>;
   /** Home folder for a client name, with its certificate under HOME/certs. */
   homeOf(client: string): string;
+  /** Kills one process (SIGKILL by default: no clean-up) and waits for it to die. */
+  kill(name: string, signal?: "SIGKILL" | "SIGTERM"): Promise<void>;
+  /** Starts a stopped process again with its original arguments and the given environment. */
+  restart(name: string, env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
+}
+
+interface ProcessSpec {
+  args: string[];
+  stderrPath: string;
 }
 
 const startMsMax = 15_000;
@@ -53,31 +64,55 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const gatewayPort = options.gatewayPort ?? (await freePort());
   const gatewayAddress = `127.0.0.1:${gatewayPort}`;
   const processes = new Map<string, Subprocess>();
+  const specs = new Map<string, ProcessSpec>();
   const bankAddresses = new Map<string, string>();
   const stop = () => stopAll(processes);
+  const launch = async (name: string, spec: ProcessSpec, env?: Record<string, string>) => {
+    specs.set(name, spec);
+    processes.set(name, await spawnListening(spec.args, spec.stderrPath, env));
+  };
   try {
     for (const [i, bank] of options.banks.entries()) {
       const port = options.bankPortBase ? options.bankPortBase + i : await freePort();
       const args = ["bank", "--name", bank, "--port", String(port), "--data", join(options.dir, "data"), "--accounts", accountsPath, "--certs", join(certsDir, `bank-${bank}`), "--gateway", gatewayAddress, "--log-file", join(logsDir, `bank-${bank}.log`), "--log-level", options.logLevel ?? "info"];
       if (options.inDoubtAfterMs) args.push("--in-doubt-after", formatDurationMs(options.inDoubtAfterMs));
-      processes.set(`bank-${bank}`, await spawnListening(args, join(logsDir, `bank-${bank}.stderr`)));
+      await launch(`bank-${bank}`, { args, stderrPath: join(logsDir, `bank-${bank}.stderr`) }, options.env?.[`bank-${bank}`]);
       bankAddresses.set(bank, `127.0.0.1:${port}`);
     }
     const gatewayArgs = ["gateway", "--port", String(gatewayPort), "--data", join(options.dir, "data"), "--certs", join(certsDir, "gateway"), "--log-file", join(logsDir, "gateway.log"), "--log-level", options.logLevel ?? "info"];
     for (const [bank, address] of bankAddresses) gatewayArgs.push("--bank", `${bank}=${address}`);
     if (options.prepareTimeoutMs) gatewayArgs.push("--prepare-timeout", formatDurationMs(options.prepareTimeoutMs));
     gatewayArgs.push(...(options.gatewayArgs ?? []));
-    processes.set("gateway", await spawnListening(gatewayArgs, join(logsDir, "gateway.stderr")));
+    await launch("gateway", { args: gatewayArgs, stderrPath: join(logsDir, "gateway.stderr") }, options.env?.gateway);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { gatewayAddress, bankAddresses, certsDir, logsDir, processes, homeOf: (client) => join(options.dir, "home", client), stop };
+  return {
+    gatewayAddress,
+    bankAddresses,
+    certsDir,
+    logsDir,
+    processes,
+    homeOf: (client) => join(options.dir, "home", client),
+    async kill(name, signal = "SIGKILL") {
+      const child = processes.get(name);
+      if (!child) throw new Error(`no process ${name}`);
+      child.kill(signal);
+      await child.exited;
+    },
+    async restart(name, env) {
+      const spec = specs.get(name);
+      if (!spec) throw new Error(`no process ${name}`);
+      await launch(name, spec, env);
+    },
+    stop,
+  };
 }
 
 /** Starts a server process and waits for its "listening" line. */
-export async function spawnListening(args: string[], stderrPath: string): Promise<Subprocess> {
-  const child = Bun.spawn([...selfCommand(), ...args], { stdout: "pipe", stderr: Bun.file(stderrPath), stdin: "ignore" });
+export async function spawnListening(args: string[], stderrPath: string, env?: Record<string, string>): Promise<Subprocess> {
+  const child = Bun.spawn([...selfCommand(), ...args], { stdout: "pipe", stderr: Bun.file(stderrPath), stdin: "ignore", env: { ...process.env, ...env } });
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let seen = "";
@@ -98,8 +133,7 @@ export async function spawnListening(args: string[], stderrPath: string): Promis
 }
 
 async function stopAll(processes: Map<string, Subprocess>): Promise<void> {
-  const order = [...processes.keys()].sort((a) => (a === "gateway" ? -1 : 1)); // gateway first
-  for (const name of order) processes.get(name)!.kill("SIGTERM");
+  for (const child of processes.values()) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
   await Promise.all(
     [...processes.values()].map((child) =>
       Promise.race([child.exited, Bun.sleep(5_000).then(() => child.kill("SIGKILL"))]),

@@ -4,6 +4,7 @@
 // ABORT (presumed abort).
 import { assert } from "../lib/assert";
 import { Batcher } from "../lib/batcher";
+import { failpoint } from "../lib/failpoint";
 import { backoffMs, type Clock } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
@@ -37,7 +38,9 @@ export class Coordinator {
   async execute(payment: PaymentRow): Promise<PaymentRow> {
     assert(payment.decision === null, "only an undecided payment is executed");
     const votes = await this.collectVotes(payment);
+    failpoint("gateway.votes.collected");
     const decided = await this.decide(payment.id, decisionOf(votes));
+    failpoint("gateway.decision.recorded");
     await this.phaseTwoWithin(decided, limits.phaseTwoWaitMs);
     return decided;
   }

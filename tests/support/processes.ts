@@ -1,0 +1,105 @@
+// A system of real processes (`bun src/main.ts bank|gateway`) for tests that
+// kill with SIGKILL and restart: the crash is real, and so is recovery from disk.
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startCluster, type Cluster } from "../../src/cli/cluster";
+import { GatewayClient } from "../../src/client/gateway-client";
+import type { AuditReport } from "../../src/gateway/audit";
+import { silentLogger } from "../../src/lib/log";
+import { loadCertFolder } from "../../src/rpc/credentials";
+import { sleepMs } from "../../src/lib/clock";
+
+export const twoBankAccounts = `currency: INR
+banks:
+  hdfc:
+    accounts:
+      - { number: "1001", holder: "Alice", balance: "5000.00" }
+  icici:
+    accounts:
+      - { number: "2001", holder: "Bob", balance: "1200.00" }
+`;
+export const twoBankTotalMinor = 620_000n;
+
+export interface ProcessSystem {
+  dir: string;
+  cluster: Cluster;
+  client(certFolder: string): GatewayClient;
+  stop(): Promise<void>;
+}
+
+export async function startProcessSystem(options: { accountsYaml?: string; banks?: string[]; clients?: string[]; env?: Record<string, Record<string, string>>; prepareTimeoutMs?: number; inDoubtAfterMs?: number } = {}): Promise<ProcessSystem> {
+  const dir = mkdtempSync(join(tmpdir(), "ministripe-proc-"));
+  const cluster = await startCluster({
+    dir,
+    banks: options.banks ?? ["hdfc", "icici"],
+    clients: options.clients ?? ["alice", "bob"],
+    accountsYaml: options.accountsYaml ?? twoBankAccounts,
+    prepareTimeoutMs: options.prepareTimeoutMs ?? 1_000,
+    inDoubtAfterMs: options.inDoubtAfterMs ?? 1_500,
+    env: options.env,
+  });
+  const clients: GatewayClient[] = [];
+  return {
+    dir,
+    cluster,
+    client(certFolder) {
+      const client = new GatewayClient(cluster.gatewayAddress, loadCertFolder(join(cluster.certsDir, certFolder)), silentLogger);
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      for (const client of clients) client.close();
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Registers and logs in through a fresh client connection. */
+export async function signUpProcess(system: ProcessSystem, username: string, bank: string, account: string): Promise<GatewayClient> {
+  const client = system.client(`client-${username}`);
+  const password = `${username}-password`;
+  await client.call("Register", { username, password, bank, account }, { retry: true });
+  const session = await client.call<{ token: string }>("Login", { username, password }, { retry: true });
+  client.token = session.token;
+  return client;
+}
+
+/** Polls the admin audit until every invariant holds, or returns the last report at the deadline. */
+export async function auditUntilClean(system: ProcessSystem, deadlineMs = 20_000): Promise<AuditReport> {
+  const admin = system.client("admin");
+  const until = Date.now() + deadlineMs;
+  let report: AuditReport | undefined;
+  for (let attempt = 0; Date.now() < until && attempt < 400; attempt++) {
+    try {
+      report = await admin.callAdmin<AuditReport>("Audit", {}, { retry: false, deadlineMs: 5_000 });
+      if (report.ok && report.phase_two_unfinished === 0 && report.payments_pending === 0 && report.banks.every((b) => b.open_holds === 0)) return report;
+    } catch {
+      // the gateway may still be restarting; ask again
+    }
+    await sleepMs(200);
+  }
+  if (!report) throw new Error("audit never answered");
+  return report;
+}
+
+/** Ledger rows of one transaction at one bank, read from the bank's database file. */
+export function ledgerRows(system: ProcessSystem, bank: string, txid: string): { account: string; delta_minor: bigint }[] {
+  const db = new Database(join(system.dir, "data", `bank-${bank}.db`), { readonly: true, safeIntegers: true });
+  try {
+    return db.query<{ account: string; delta_minor: bigint }, [string]>("SELECT account, delta_minor FROM ledger WHERE txid = ?").all(txid);
+  } finally {
+    db.close();
+  }
+}
+
+export async function balanceOf(client: GatewayClient): Promise<bigint> {
+  const reply = await client.call<{ balance_minor: string }>("GetBalance", {}, { retry: true });
+  return BigInt(reply.balance_minor);
+}
+
+export async function paymentByKey(client: GatewayClient, key: string): Promise<{ id: string; status: string; failure_code: string }> {
+  return client.call("GetPayment", { id_or_key: key }, { retry: true, attemptsMax: 20 });
+}
