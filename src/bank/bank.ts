@@ -32,6 +32,7 @@ export interface BankOptions {
 export interface RunningBank {
   port: number;
   store: BankStore;
+  participant: Participant;
   resolver?: InDoubtResolver;
   stop(): Promise<void>;
 }
@@ -66,6 +67,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   return {
     port,
     store,
+    participant,
     resolver,
     async stop() {
       serving = false;

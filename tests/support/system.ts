@@ -13,6 +13,7 @@ import { initCertificates } from "../../src/rpc/certificates";
 import { loadCertFolder } from "../../src/rpc/credentials";
 import { writeFileSync } from "node:fs";
 import { freePort } from "../../src/cli/cluster";
+import { TcpProxy } from "./tcp-proxy";
 
 export const sampleAccounts = `currency: INR
 banks:
@@ -36,8 +37,8 @@ export interface SystemOptions {
   inDoubtAfterMs?: number;
   sessionTtlMs?: number;
   log?: Logger;
-  /** Route the gateway to a bank through another address (a proxy). */
-  bankAddressOverride?: (bank: string, address: string) => string;
+  /** Banks the gateway reaches through a TcpProxy (system.proxies) that tests can slow down or cut. */
+  proxied?: string[];
 }
 
 export interface TestSystem {
@@ -48,6 +49,7 @@ export interface TestSystem {
   bankAddresses: Map<string, string>;
   gateway: RunningGateway;
   gatewayAddress: string;
+  proxies: Map<string, TcpProxy>;
   options: Required<Pick<SystemOptions, "prepareTimeoutMs" | "inDoubtAfterMs" | "sessionTtlMs">> & SystemOptions;
   /** A client connection with the given client certificate folder name (default client-alice). */
   client(certFolder?: string): GatewayClient;
@@ -85,7 +87,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       host: "127.0.0.1",
       port,
       dataDir: join(dir, "data"),
-      banks: new Map([...bankAddresses].map(([name, address]) => [name, options.bankAddressOverride?.(name, address) ?? address])),
+      banks: new Map([...bankAddresses].map(([name, address]) => [name, proxies.get(name)?.address ?? address])),
       certs: loadCertFolder(join(certsDir, "gateway")),
       prepareTimeoutMs: resolved.prepareTimeoutMs,
       sessionTtlMs: resolved.sessionTtlMs,
@@ -96,6 +98,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     });
 
   for (const name of bankNames) await startOneBank(name, 0);
+  const proxies = new Map<string, TcpProxy>();
+  for (const name of options.proxied ?? []) proxies.set(name, await TcpProxy.start(bankAddresses.get(name)!));
   let gateway = await startTheGateway(gatewayPort);
 
   const system: TestSystem = {
@@ -108,6 +112,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       return gateway;
     },
     gatewayAddress: `127.0.0.1:${gateway.port}`,
+    proxies,
     options: resolved,
     client(certFolder = "client-alice") {
       const client = new GatewayClient(system.gatewayAddress, loadCertFolder(join(certsDir, certFolder)), log);
@@ -131,6 +136,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     async stop() {
       for (const client of openClients) client.close();
       await gateway.stop();
+      for (const proxy of proxies.values()) await proxy.stop();
       for (const bank of banks.values()) await bank.stop();
       rmSync(dir, { recursive: true, force: true });
     },

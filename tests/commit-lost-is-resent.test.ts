@@ -1,0 +1,45 @@
+// Proves phase two is re-sent until acknowledged: a Commit dropped on its way
+// to the payee's bank (the proxy cuts the connection) is sent again, and the
+// bank applies it exactly once.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { sleepMs } from "../src/lib/clock";
+import { balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+
+let system: TestSystem;
+beforeAll(async () => {
+  system = await startSystem({ proxied: ["icici"] });
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+test("a Commit lost on the way is re-sent and applied once", async () => {
+  const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
+  const bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
+  const proxy = system.proxies.get("icici")!;
+  const icici = system.banks.get("icici")!;
+  // Arm the proxy the moment icici has voted: the next request the gateway sends it is the Commit.
+  const prepare = icici.participant.prepare.bind(icici.participant);
+  icici.participant.prepare = (items) => {
+    const votes = prepare(items);
+    proxy.dropNextRequest();
+    return votes;
+  };
+  let commits = 0;
+  const commit = icici.participant.commit.bind(icici.participant);
+  icici.participant.commit = (refs) => {
+    commits += 1;
+    return commit(refs);
+  };
+
+  const reply = await pay(alice, "bob", 12_345n);
+  expect(reply.payment.status).toBe("SUCCEEDED");
+  for (let i = 0; i < 200 && icici.store.getTransaction(reply.payment.id)?.state !== "committed"; i++) await sleepMs(50);
+
+  expect(proxy.dropped).toBe(1);
+  expect(commits).toBeGreaterThanOrEqual(1);
+  expect(icici.store.getTransaction(reply.payment.id)?.state).toBe("committed");
+  expect(await balanceMinor(bob)).toBe(120_000n + 12_345n);
+  expect(await balanceMinor(alice)).toBe(500_000n - 12_345n);
+  expect(system.totalMinor()).toBe(loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]));
+});

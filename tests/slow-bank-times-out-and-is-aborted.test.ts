@@ -1,0 +1,56 @@
+// Proves the prepare timeout: a bank slower than the timeout (a delaying TCP
+// proxy, not a product flag) makes the payment fail as prepare_timeout, the
+// late hold is voided by the abort every participant is sent, and a frozen
+// bank does not stall payments that do not involve it.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { sleepMs } from "../src/lib/clock";
+import { balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+
+let system: TestSystem;
+beforeAll(async () => {
+  system = await startSystem({ prepareTimeoutMs: 300, proxied: ["hdfc"] });
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+async function until(condition: () => boolean, deadlineMs = 10_000): Promise<boolean> {
+  for (const start = Date.now(); Date.now() - start < deadlineMs; ) {
+    if (condition()) return true;
+    await sleepMs(50);
+  }
+  return condition();
+}
+
+test("a payer bank slower than the prepare timeout: FAILED prepare_timeout, its late hold voided", async () => {
+  const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
+  await signUp(system, { username: "bob", bank: "icici", account: "2001" });
+  const hdfc = system.proxies.get("hdfc")!;
+  hdfc.delayMs = 1_000;
+  const reply = await pay(alice, "bob", 70_000n);
+  expect(reply.payment.status).toBe("FAILED");
+  expect(reply.payment.failure_code).toBe("prepare_timeout");
+
+  // The late Prepare and then the Abort both reach hdfc; the transaction must end aborted, the hold released.
+  const hdfcStore = system.banks.get("hdfc")!.store;
+  const settled = await until(() => hdfcStore.getTransaction(reply.payment.id)?.state === "aborted" && hdfcStore.totals().heldSumMinor === 0n);
+  expect(settled).toBe(true);
+  expect(system.banks.get("icici")!.store.getTransaction(reply.payment.id)?.state).toBe("aborted");
+  hdfc.delayMs = 0;
+  expect(await balanceMinor(alice)).toBe(500_000n);
+  expect(system.totalMinor()).toBe(loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]));
+});
+
+test("a frozen bank does not stall payments between other banks", async () => {
+  const hdfc = system.proxies.get("hdfc")!;
+  hdfc.delayMs = 60_000;
+  const bob = system.client("client-bob");
+  bob.token = (await bob.call<{ token: string }>("Login", { username: "bob", password: "bob-password" }, { retry: false })).token;
+  await signUp(system, { username: "carol", bank: "sbi", account: "3001" });
+  const before = system.totalMinor();
+  const replies = await Promise.all([1, 2, 3, 4, 5].map(() => pay(bob, "carol", 100n)));
+  expect(replies.every((r) => r.payment.status === "SUCCEEDED")).toBe(true);
+  expect(await balanceMinor(bob)).toBe(120_000n - 500n);
+  expect(system.totalMinor()).toBe(before);
+  hdfc.delayMs = 0;
+});
