@@ -2,15 +2,15 @@
 // Coordinator (banks). Thin: parse the wire, call the domain, shape the reply.
 import type * as grpc from "@grpc/grpc-js";
 import { AppError, Code, invalid } from "../lib/errors";
-import { limits } from "../lib/limits";
+import { limits, securityLimits } from "../lib/limits";
 import type { Logger } from "../lib/log";
-import { minorFromWire } from "../lib/money";
+import { minorFromWire, validateAmountMinor } from "../lib/money";
 import { serverStream, unary, type CallContext } from "../rpc/server";
 import type { PaymentRow } from "../store/gateway-store";
 import { audit } from "./audit";
 import type { BankLinks } from "./bank-links";
 import type { Coordinator } from "./coordinator";
-import type { Payments } from "./payments";
+import type { Payments, PayInput } from "./payments";
 import type { Users } from "./users";
 import { paymentToWire } from "./wire";
 import type { GatewayStore } from "../store/gateway-store";
@@ -58,10 +58,10 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
       return {};
     }),
     ChangePassword: unary(log, async (req: any, ctx) => ({
-      sessions_revoked: await users.changePassword(userOf(ctx), text(req.old_password, "old_password", limits.passwordLengthMax), text(req.new_password, "new_password", limits.passwordLengthMax)),
+      sessions_revoked: await users.changePassword(userOf(ctx), text(req.old_password, "old_password", limits.passwordLengthMax), text(req.new_password, "new_password", limits.passwordLengthMax), ctx.peer),
     })),
     EnableMfa: unary(log, async (req: any, ctx) => {
-      const mfa = await users.enableMfa(userOf(ctx), text(req.password, "password", limits.passwordLengthMax));
+      const mfa = await users.enableMfa(userOf(ctx), text(req.password, "password", limits.passwordLengthMax), ctx.peer);
       return { secret: mfa.secret, otpauth_uri: mfa.uri };
     }),
     GetBalance: unary(log, async (_req: unknown, ctx) => {
@@ -70,17 +70,13 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
       return { bank: user.bank, account: user.account, balance_minor: balance.balanceMinor.toString(), available_minor: balance.availableMinor.toString(), currency: balance.currency };
     }),
     Pay: unary(log, async (req: any, ctx) => {
-      const amountMinor = amountField(req.amount_minor);
-      const outcome = await payments.pay(
-        userOf(ctx),
-        { idempotencyKey: text(req.idempotency_key, "idempotency_key", limits.idempotencyKeyLengthMax), toUsername: text(req.to_username, "to_username", limits.usernameLengthMax), amountMinor, note: text(req.note, "note", limits.noteLengthMax) },
-        ctx.requestId,
-      );
+      // The payer is the session's user: the request has no field that could name another.
+      const outcome = await payments.pay(userOf(ctx), payInput(req), ctx.requestId);
       return { payment: paymentToWire(outcome.payment), replayed: outcome.replayed };
     }),
     GetPayment: unary(log, (req: any, ctx) => paymentToWire(payments.get(userOf(ctx), text(req.id_or_key, "id_or_key", limits.idempotencyKeyLengthMax)))),
     ListPayments: unary(log, (req: any, ctx) => ({
-      payments: payments.list(userOf(ctx), text(req.before_id, "before_id", 64), req.limit ?? 0).map(paymentToWire),
+      payments: payments.list(userOf(ctx), text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0).map(paymentToWire),
     })),
     WatchPayments: serverStream(log, async (_req: unknown, ctx, write, ended) => {
       const username = userOf(ctx);
@@ -98,7 +94,7 @@ export function adminService(deps: GatewayServiceDeps): grpc.UntypedServiceImple
   return {
     Audit: unary(deps.log, () => audit(deps.store, deps.banks, deps.inDoubtAfterMs)),
     ListAllPayments: unary(deps.log, (req: any) => ({
-      payments: deps.payments.list(undefined, text(req.before_id, "before_id", 64), req.limit ?? 0).map(paymentToWire),
+      payments: deps.payments.list(undefined, text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0).map(paymentToWire),
     })),
   };
 }
@@ -114,10 +110,25 @@ export function coordinatorService(deps: GatewayServiceDeps): grpc.UntypedServic
   };
 }
 
+/** Every field of a Pay checked at the edge, each violation naming its field. */
+function payInput(req: any): PayInput {
+  const idempotencyKey = text(req.idempotency_key, "idempotency_key", limits.idempotencyKeyLengthMax);
+  if (!/^[\x21-\x7e]+$/.test(idempotencyKey)) throw invalid("idempotency_key", `1-${limits.idempotencyKeyLengthMax} printable characters`);
+  const toUsername = text(req.to_username, "to_username", limits.usernameLengthMax);
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(toUsername)) throw invalid("to_username", "a username such as bob");
+  const note = text(req.note, "note", limits.noteLengthMax);
+  // A note is printed on the payee's terminal: no control characters (escape sequences).
+  if (/[\p{Cc}]/u.test(note)) throw invalid("note", "no control characters");
+  return { idempotencyKey, toUsername, amountMinor: amountField(req.amount_minor), note };
+}
+
 function amountField(value: unknown): bigint {
+  let amountMinor: bigint;
   try {
-    return minorFromWire(value as string);
+    amountMinor = minorFromWire(value as string);
   } catch {
     throw invalid("amount_minor", "not an integer");
   }
+  validateAmountMinor(amountMinor, "amount_minor");
+  return amountMinor;
 }

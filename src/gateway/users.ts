@@ -9,7 +9,7 @@ import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import type { GatewayStore, User } from "../store/gateway-store";
 import type { BankLinks } from "./bank-links";
-import { LoginThrottle } from "./login-throttle";
+import { LoginThrottle, type LoginAttempt } from "./login-throttle";
 
 // OWASP's minimum for Argon2id: m=19 MiB, t=2, p=1.
 // algorithm 2 is Argon2id (a const enum in the typings, unusable under isolatedModules).
@@ -68,28 +68,27 @@ export class Users {
   async login(input: { username: string; password: string; otp: string }, peerAddress: string): Promise<{ token: string; expiresAtMs: number; username: string }> {
     const username = usernameField(input.username);
     if (input.password.length > limits.passwordLengthMax) throw invalid("password", `at most ${limits.passwordLengthMax} characters`);
-    const keys = [`user:${username}`, `peer:${peerHost(peerAddress)}`];
-    const delayMs = this.throttle.delayMs(keys);
-    if (delayMs === Infinity) throw new AppError(Code.ResourceExhausted, "too many failed logins; try again later");
-    if (delayMs > 0) await sleepMs(delayMs);
-    const user = this.options.store.getUser(username);
-    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
-    const passwordOk = await argonVerify(user?.passwordHash ?? (await this.dummy()), input.password).catch(() => false);
-    if (!user || !passwordOk) {
-      this.throttle.fail(keys);
-      throw new AppError(Code.Unauthenticated, "wrong username or password");
-    }
-    if (user.totpSecret) this.checkOtp(user, input.otp, keys);
-    this.throttle.succeed(keys);
+    const { user, attempt } = await this.checkPassword(username, input.password, peerAddress, "wrong username or password");
+    // A missing or wrong one-time code leaves the attempt counted as failed.
+    if (user.totpSecret) checkOtp(user, input.otp);
+    attempt.succeeded();
     return { ...this.openSession(username), username };
   }
 
-  private checkOtp(user: User, otp: string, keys: string[]): void {
-    if (!otp) throw new AppError(Code.Unauthenticated, "a one-time code is required: pass --otp CODE");
-    if (otp.length > limits.otpLengthMax || totpOf(user).validate({ token: otp, window: 1 }) === null) {
-      this.throttle.fail(keys);
-      throw new AppError(Code.Unauthenticated, "wrong one-time code");
-    }
+  /**
+   * The one place a password is checked (login, password change, MFA), always
+   * through the throttle: a stolen session must not become a way to guess the
+   * password without limit. The attempt counts as failed until the caller
+   * says it succeeded.
+   */
+  private async checkPassword(username: string, password: string, peerAddress: string, wrong: string): Promise<{ user: User; attempt: LoginAttempt }> {
+    const attempt = this.throttle.attempt(username, peerHost(peerAddress));
+    if (attempt.delayMs > 0) await sleepMs(attempt.delayMs);
+    const user = this.options.store.getUser(username);
+    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
+    const passwordOk = await argonVerify(user?.passwordHash ?? (await this.dummy()), password).catch(() => false);
+    if (!user || !passwordOk) throw new AppError(Code.Unauthenticated, wrong);
+    return { user, attempt };
   }
 
   private openSession(username: string): { token: string; expiresAtMs: number } {
@@ -115,10 +114,10 @@ export class Users {
     this.options.store.revokeSession(tokenHash, this.options.clock.nowMs());
   }
 
-  async changePassword(username: string, oldPassword: string, newPassword: string): Promise<number> {
+  async changePassword(username: string, oldPassword: string, newPassword: string, peerAddress: string): Promise<number> {
     passwordField(newPassword, "new_password");
-    const user = this.requireUser(username);
-    if (!(await argonVerify(user.passwordHash, oldPassword).catch(() => false))) throw new AppError(Code.Unauthenticated, "wrong password");
+    const { attempt } = await this.checkPassword(username, oldPassword, peerAddress, "wrong password");
+    attempt.succeeded();
     const nowMs = this.options.clock.nowMs();
     const passwordHash = await argonHash(newPassword, this.argon);
     return this.options.store.transaction(() => {
@@ -127,9 +126,9 @@ export class Users {
     });
   }
 
-  async enableMfa(username: string, password: string): Promise<{ secret: string; uri: string }> {
-    const user = this.requireUser(username);
-    if (!(await argonVerify(user.passwordHash, password).catch(() => false))) throw new AppError(Code.Unauthenticated, "wrong password");
+  async enableMfa(username: string, password: string, peerAddress: string): Promise<{ secret: string; uri: string }> {
+    const { user, attempt } = await this.checkPassword(username, password, peerAddress, "wrong password");
+    attempt.succeeded();
     const secret = new OTPAuth.Secret({ size: 20 }).base32;
     this.options.store.setTotpSecret(username, secret);
     return { secret, uri: totpOf({ ...user, totpSecret: secret }).toString() };
@@ -151,10 +150,17 @@ export function hashToken(token: string): string {
   return new Bun.CryptoHasher("sha256").update(token).digest("hex");
 }
 
+function checkOtp(user: User, otp: string): void {
+  if (!otp) throw new AppError(Code.Unauthenticated, "a one-time code is required: pass --otp CODE");
+  if (otp.length > limits.otpLengthMax || !/^\d+$/.test(otp)) throw new AppError(Code.Unauthenticated, "wrong one-time code");
+  if (totpOf(user).validate({ token: otp, window: 1 }) === null) throw new AppError(Code.Unauthenticated, "wrong one-time code");
+}
+
 function totpOf(user: User): OTPAuth.TOTP {
   return new OTPAuth.TOTP({ issuer: "ministripe", label: user.username, algorithm: "SHA1", digits: 6, period: 30, secret: OTPAuth.Secret.fromBase32(user.totpSecret!) });
 }
 
+/** "127.0.0.1:5123" -> "127.0.0.1", "[::1]:5123" -> "[::1]": the throttle counts per address, not per connection. */
 function peerHost(peer: string): string {
   return peer.replace(/:\d+$/, "");
 }

@@ -60,3 +60,19 @@ export const limits = {
   queueRetryMsMax: 30_000,
   syncBlockMsMax: 3_000,
 } as const;
+
+/** Bounds of sessions, logins and requests at the edge. */
+export const securityLimits = {
+  /** The first delay after repeated failed logins; it doubles per further failure. */
+  loginDelayMsBase: 100,
+  /** Failed logins older than this no longer count. */
+  loginFailureWindowMs: 15 * 60 * 1000,
+  loginPeerFailuresBeforeDelay: 10,
+  loginPeerFailuresBeforeLockout: 30,
+  /** The largest request a server accepts; the largest real one (a Prepare batch) is ~100 KiB. */
+  grpcRequestBytesMax: 1024 * 1024,
+  /** Nesting depth the log scrubber walks; deeper values are replaced. */
+  logScrubDepthMax: 8,
+  /** Longest string field a request may carry that no other bound covers. */
+  beforeIdLengthMax: 64,
+} as const;

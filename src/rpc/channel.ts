@@ -39,7 +39,7 @@ export function connect(service: ServiceName, address: string, options: ConnectO
     "grpc.keepalive_time_ms": 30_000,
     "grpc.initial_reconnect_backoff_ms": 100,
     "grpc.max_reconnect_backoff_ms": 2_000,
-    interceptors: options.log ? [clientLoggingInterceptor(options.log, options.callLogLevel ?? "debug")] : [],
+    interceptors: options.log ? [clientLoggingInterceptor(options.log, options.callLogLevel ?? "debug", { peer: address, cert: `${options.expect.role}:${options.expect.name}` })] : [],
   });
 }
 
@@ -75,16 +75,28 @@ export function waitConnected(client: grpc.Client, deadlineMs: number): Promise<
   });
 }
 
-function clientLoggingInterceptor(log: Logger, level: "info" | "debug"): grpc.Interceptor {
+/** A bank link's health as the gateway reports it: SERVING while its channel is connected. */
+export function channelHealth(client: grpc.Client): "SERVING" | "NOT_SERVING" {
+  // true: an idle channel starts connecting, so the next check can see it up.
+  const state = client.getChannel().getConnectivityState(true);
+  return state === grpc.connectivityState.READY ? "SERVING" : "NOT_SERVING";
+}
+
+function clientLoggingInterceptor(log: Logger, level: "info" | "debug", peer: { peer: string; cert: string }): grpc.Interceptor {
   return function clientLogging(options, nextCall) {
     const { service, method } = splitPath(options.method_definition.path);
     const startedMs = performance.now();
-    const fields: Record<string, unknown> = { event: "rpc.called", service, method };
+    const fields: Record<string, unknown> = { event: "rpc.called", service, method, ...peer };
     return new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
         fields.request_id = metadata.get(wire.requestId)[0];
         fields.attempt = Number(metadata.get(wire.attempt)[0] ?? 1);
         next(metadata, {
+          onReceiveMessage(message: any, nextMessage) {
+            const payment = message?.payment ?? message;
+            if (typeof payment?.id === "string" && payment.status) fields.txid = payment.id;
+            nextMessage(message);
+          },
           onReceiveStatus(status, nextStatus) {
             fields.code = codeName(status.code);
             fields.duration_ms = Math.round((performance.now() - startedMs) * 1000) / 1000;

@@ -3,10 +3,11 @@
 import * as grpc from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import { AppError, Code, toAppError } from "../lib/errors";
-import { limits } from "../lib/limits";
+import { limits, securityLimits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { serverCredentials, type CertFolder } from "./credentials";
 import type { Role } from "./identity";
+import { malformedRequestInterceptor, tolerant } from "./interceptors/malformed";
 import { attemptOf, getText, internal, requestIdOf } from "./metadata";
 import { packageDefinition, services, type ServiceName } from "./protos";
 import { toServiceError } from "./status";
@@ -100,16 +101,25 @@ export interface ServerSetup {
 
 export function createServer(setup: ServerSetup): grpc.Server {
   const server = new grpc.Server({
-    interceptors: setup.interceptors,
-    "grpc.max_receive_message_length": limits.grpcMessageBytesMax,
+    // Innermost: a request that is not a valid message ends as INVALID_ARGUMENT
+    // before any handler runs, and the interceptors before it still log it.
+    interceptors: [...setup.interceptors, malformedRequestInterceptor()],
+    // Larger requests end as RESOURCE_EXHAUSTED before they are parsed.
+    "grpc.max_receive_message_length": securityLimits.grpcRequestBytesMax,
     "grpc.max_send_message_length": limits.grpcMessageBytesMax,
   });
   for (const [name, implementation] of Object.entries(setup.implementations)) {
-    server.addService(services[name as ServiceName].service, implementation!);
+    server.addService(tolerantService(services[name as ServiceName].service), implementation!);
   }
-  server.addService(services.Health.service, healthImplementation(setup.health));
+  server.addService(tolerantService(services.Health.service), healthImplementation(setup.health));
   new ReflectionService(packageDefinition).addToServer(server);
   return server;
+}
+
+/** The service with every request deserializer marking bad bytes instead of throwing. */
+function tolerantService(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const methods = Object.entries(definition).map(([name, method]) => [name, { ...method, requestDeserialize: tolerant(method.requestDeserialize) }]);
+  return Object.fromEntries(methods) as grpc.ServiceDefinition;
 }
 
 function healthImplementation(health: ServerSetup["health"]): grpc.UntypedServiceImplementation {

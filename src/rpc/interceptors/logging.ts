@@ -3,6 +3,7 @@
 // Redaction of secrets is enforced by the logger itself (src/lib/log.ts).
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../../lib/log";
+import { identityFromSubject } from "../identity";
 import { attemptOf, getText, internal, requestIdOf, stripInternal, wire } from "../metadata";
 import { splitPath } from "../protos";
 import { codeName } from "../status";
@@ -36,10 +37,9 @@ export function serverLoggingInterceptor(log: Logger): grpc.ServerInterceptor {
         next(message);
       },
       sendStatus(status, next) {
-        if (metadataSeen) {
-          fields.cert = getText(metadataSeen, internal.peerName);
-          fields.user = getText(metadataSeen, internal.user);
-        }
+        // Read from the certificate itself, so a refused caller is named too.
+        fields.cert = certificateOf(call);
+        if (metadataSeen) fields.user = getText(metadataSeen, internal.user);
         fields.code = codeName(status.code ?? grpc.status.UNKNOWN);
         fields.duration_ms = Math.round((performance.now() - startedMs) * 1000) / 1000;
         if (status.code !== grpc.status.OK) fields.error = status.details;
@@ -49,6 +49,12 @@ export function serverLoggingInterceptor(log: Logger): grpc.ServerInterceptor {
       },
     });
   };
+}
+
+function certificateOf(call: grpc.ServerInterceptingCallInterface): string | undefined {
+  const subject = call.getAuthContext()?.sslPeerCertificate?.subject as Record<string, unknown> | undefined;
+  const identity = identityFromSubject(subject);
+  return identity ? `${identity.role}:${identity.name}` : undefined;
 }
 
 /** The fields of a request worth a log line; never the password or the token. */

@@ -1,30 +1,35 @@
 // Authorization by certificate: the role in the caller's certificate decides
-// which services it may call at all (a client can never reach a bank).
+// which methods it may call at all (a client can never reach a bank). The
+// table names methods ("Service/Method") or whole services ("Service");
+// anything it does not name is refused.
 import * as grpc from "@grpc/grpc-js";
 import { AppError, Code } from "../../lib/errors";
 import { identityFromSubject, type Role } from "../identity";
-import { internal } from "../metadata";
+import { internal, stripInternal } from "../metadata";
 import { splitPath } from "../protos";
+import { lookup } from "./access";
 import { refuse } from "./chain";
 
-/** Service name -> the certificate roles that may call it. */
+/** "Service" or "Service/Method" -> the certificate roles that may call it. */
 export type ServiceRoles = Record<string, readonly Role[]>;
 
 export function peerRoleInterceptor(allowed: ServiceRoles): grpc.ServerInterceptor {
   return function peerRole(methodDescriptor, call) {
+    const { service, method } = splitPath(methodDescriptor.path);
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
         next({
           onReceiveMetadata(metadata, nextMetadata) {
-            const { service } = splitPath(methodDescriptor.path);
+            // Internal keys carry what interceptors proved; a caller may never set them.
+            stripInternal(metadata);
             const identity = identityFromSubject(call.getAuthContext()?.sslPeerCertificate?.subject as Record<string, unknown> | undefined);
-            const roles = allowed[service];
             if (!identity) {
               refuse(call, new AppError(Code.Unauthenticated, "the client certificate carries no ministripe role"));
               return;
             }
+            const roles = lookup(allowed, service, method);
             if (!roles || !roles.includes(identity.role)) {
-              refuse(call, new AppError(Code.PermissionDenied, `a ${identity.role} certificate may not call ${service}`));
+              refuse(call, new AppError(Code.PermissionDenied, `a ${identity.role} certificate may not call ${service}.${method}`));
               return;
             }
             metadata.set(internal.peerRole, identity.role);

@@ -28,7 +28,8 @@ export function sessionInterceptor(rule: SessionRule): grpc.ServerInterceptor {
             }
             try {
               const header = getText(metadata, wire.authorization) ?? "";
-              const match = /^Bearer ([A-Za-z0-9_-]+)$/.exec(header);
+              // The scheme is case-insensitive (RFC 6750); the token's length is bounded in authenticate.
+              const match = /^Bearer ([A-Za-z0-9_-]+)$/i.exec(header);
               if (!match) throw new AppError(Code.Unauthenticated, "missing bearer token; log in first");
               const found = rule.authenticate(match[1]!);
               metadata.set(internal.user, found.username);
