@@ -1,0 +1,82 @@
+// Proves Stripe's key semantics: a key reused with other parameters is
+// FAILED_PRECONDITION and changes nothing; a failed payment replays its
+// failure even after the payer is topped up; a request refused by validation
+// is not stored, so the same key works once corrected; keys are scoped to the
+// user; and keys past their retention are forgotten while payments stay.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { balanceMinor, failsWith, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+import type { GatewayClient } from "../src/client/gateway-client";
+
+let system: TestSystem;
+let alice: GatewayClient;
+let bob: GatewayClient;
+const total = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
+
+beforeAll(async () => {
+  system = await startSystem();
+  alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
+  bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+test("same key with another amount: FAILED_PRECONDITION and nothing changes", async () => {
+  const key = crypto.randomUUID();
+  const first = await pay(alice, "bob", 1_000n, key);
+  expect(first.payment.status).toBe("SUCCEEDED");
+  const aliceMinor = await balanceMinor(alice);
+  await failsWith(pay(alice, "bob", 2_000n, key), "FAILED_PRECONDITION");
+  await failsWith(pay(alice, "bob", 1_000n, key, "another note"), "FAILED_PRECONDITION");
+  expect(await balanceMinor(alice)).toBe(aliceMinor);
+  const again = await pay(alice, "bob", 1_000n, key);
+  expect(again).toMatchObject({ replayed: true, payment: { id: first.payment.id, status: "SUCCEEDED" } });
+  expect(await balanceMinor(alice)).toBe(aliceMinor);
+  expect(system.totalMinor()).toBe(total);
+});
+
+test("a payment that failed for insufficient funds replays its failure after a top-up", async () => {
+  const key = crypto.randomUUID();
+  const bobMinor = await balanceMinor(bob);
+  const first = await pay(bob, "alice", bobMinor + 1n, key);
+  expect(first.payment).toMatchObject({ status: "FAILED", failure_code: "insufficient_funds" });
+  await pay(alice, "bob", 50_000n); // the top-up
+  const retry = await pay(bob, "alice", bobMinor + 1n, key);
+  expect(retry).toMatchObject({ replayed: true, payment: { id: first.payment.id, status: "FAILED", failure_code: "insufficient_funds" } });
+  expect(await balanceMinor(bob)).toBe(bobMinor + 50_000n);
+  expect(system.totalMinor()).toBe(total);
+});
+
+test("a request refused by validation is not stored: the same key works once corrected", async () => {
+  const key = crypto.randomUUID();
+  await failsWith(pay(alice, "nobody", 500n, key), "NOT_FOUND");
+  await failsWith(pay(alice, "bob", 0n, key), "INVALID_ARGUMENT");
+  expect(system.gateway.store.paymentByKey("alice", key)).toBeUndefined();
+  const corrected = await pay(alice, "bob", 500n, key);
+  expect(corrected).toMatchObject({ replayed: false, payment: { status: "SUCCEEDED" } });
+  expect(system.totalMinor()).toBe(total);
+});
+
+test("keys are scoped to the user: another user's identical key is a separate payment", async () => {
+  const key = crypto.randomUUID();
+  const fromAlice = await pay(alice, "bob", 300n, key);
+  const fromBob = await pay(bob, "alice", 300n, key);
+  expect(fromBob.replayed).toBe(false);
+  expect(fromBob.payment.id).not.toBe(fromAlice.payment.id);
+  const asBob = await bob.call<{ id: string }>("GetPayment", { id_or_key: key }, { retry: false });
+  const asAlice = await alice.call<{ id: string }>("GetPayment", { id_or_key: key }, { retry: false });
+  expect(asBob.id).toBe(fromBob.payment.id);
+  expect(asAlice.id).toBe(fromAlice.payment.id);
+  expect(system.totalMinor()).toBe(total);
+});
+
+test("keys past their retention are forgotten; the payment itself stays", async () => {
+  const key = crypto.randomUUID();
+  const reply = await pay(alice, "bob", 100n, key);
+  const store = system.gateway.store;
+  expect(store.pruneKeys(Date.now() - 60_000)).toBe(0); // younger than the cut-off: kept
+  expect(store.paymentByKey("alice", key)?.id).toBe(reply.payment.id);
+  expect(store.pruneKeys(Date.now() + 1)).toBeGreaterThan(0);
+  expect(store.paymentByKey("alice", key)).toBeUndefined();
+  expect(store.getPayment(reply.payment.id)?.decision).toBe("COMMIT");
+});
