@@ -19,14 +19,7 @@ export const payCommand: Command = {
     ...clientFlags,
   },
   async run(flags) {
-    const toUsername = need(flags, "to");
-    const amountMinor = parseAmountMinor(need(flags, "amount"));
-    const key = str(flags, "key");
-    if (key !== undefined && (key.length < 1 || key.length > limits.idempotencyKeyLengthMax || !/^[\x21-\x7e]+$/.test(key))) {
-      throw invalid("--key", `1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
-    }
-    const note = str(flags, "note") ?? "";
-    if (note.length > limits.noteLengthMax) throw invalid("--note", `at most ${limits.noteLengthMax} characters`);
+    const { toUsername, amountMinor, key, note } = payInput(need(flags, "to"), need(flags, "amount"), str(flags, "key"), str(flags, "note"));
     const ctx = openClient(flags);
     try {
       const session = requireSession(ctx);
@@ -38,6 +31,17 @@ export const payCommand: Command = {
     }
   },
 };
+
+/** Checks a payment's fields as typed (by `pay` and by the shell). */
+export function payInput(toUsername: string, amountText: string, key: string | undefined, note: string | undefined): { toUsername: string; amountMinor: bigint; key: string | undefined; note: string } {
+  const amountMinor = parseAmountMinor(amountText);
+  if (key !== undefined && (key.length < 1 || key.length > limits.idempotencyKeyLengthMax || !/^[\x21-\x7e]+$/.test(key))) {
+    throw invalid("--key", `1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
+  }
+  const text = note ?? "";
+  if (text.length > limits.noteLengthMax) throw invalid("--note", `at most ${limits.noteLengthMax} characters`);
+  return { toUsername, amountMinor, key, note: text };
+}
 
 function report(outcome: SendOutcome, json: boolean): number {
   switch (outcome.kind) {

@@ -4,7 +4,7 @@
 // the same key, so the gateway runs it at most once.
 import { backoffMs, systemClock, type Clock } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
-import { limits } from "../lib/limits";
+import { limits, offlineLimits } from "../lib/limits";
 import type { ClientStore, OutboxEntry } from "../store/client-store";
 import { isUnreachable, type GatewayClient } from "./gateway-client";
 
@@ -68,17 +68,38 @@ export class Outbox {
    * each outcome. Waits at most `blockMs` for the gateway.
    */
   async sync(username: string | undefined, blockMs: number, now = false): Promise<SendOutcome[]> {
-    if (this.store.countUnfinished() === 0) return [];
+    if (this.store.countQueued(username) === 0) return [];
     const nowMs = this.clock.nowMs();
-    const due = this.store.claimDue(this.owner, nowMs, limits.queueClaimMs, 100, username, now ? Number.MAX_SAFE_INTEGER : nowMs);
+    const dueByMs = now ? Number.MAX_SAFE_INTEGER : nowMs;
+    const due = this.store.claimDue(this.owner, nowMs, limits.queueClaimMs, offlineLimits.syncEntriesMax, username, dueByMs, (owner) => this.ownerAlive(owner));
     if (due.length === 0) return [];
     if (!(await this.client.reachable(blockMs))) {
       for (const entry of due) this.requeue(entry, "gateway unreachable");
       return due.map((entry) => ({ kind: "queued" as const, key: entry.idempotencyKey, reason: "gateway unreachable" }));
     }
     const outcomes: SendOutcome[] = [];
-    for (const entry of due) outcomes.push(await this.send(entry, false));
+    for (const entry of due) {
+      // Renew the claim before each send: a long batch must not outlive it and
+      // let another process send the same entry at the same time.
+      if (!this.store.claim(entry.idempotencyKey, this.owner, this.clock.nowMs(), limits.queueClaimMs)) continue;
+      outcomes.push(await this.send(entry, false));
+    }
     return outcomes;
+  }
+
+  /** Is the process holding a claim still running? Owners are "PID-UUID" of processes on this machine. */
+  ownerAlive(owner: string): boolean {
+    if (owner === this.owner) return true;
+    const pid = Number(owner.split("-")[0]);
+    if (!Number.isInteger(pid) || pid <= 0) return true; // unknown shape: wait for the claim to expire
+    if (pid === process.pid) return true; // another outbox in this process: it is alive
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      // ESRCH: no such process. EPERM means it exists (another user's): alive.
+      return (error as NodeJS.ErrnoException).code !== "ESRCH";
+    }
   }
 
   private async send(entry: OutboxEntry, retry: boolean): Promise<SendOutcome> {

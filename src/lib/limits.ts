@@ -76,3 +76,22 @@ export const securityLimits = {
   /** Longest string field a request may carry that no other bound covers. */
   beforeIdLengthMax: 64,
 } as const;
+
+/** Bounds of the client's offline queue, background resend and shell. */
+export const offlineLimits = {
+  /** Entries one sync claims and sends at most. */
+  syncEntriesMax: 100,
+  /** The shell's connectivity checks: full-jitter backoff between these. */
+  reconnectMsMin: 1_000,
+  reconnectMsMax: 30_000,
+  /** How long one connectivity check waits for the gateway. */
+  probeDeadlineMs: 2_000,
+  /** A live WatchPayments stream is closed and re-opened after this (every RPC has a deadline). */
+  watchStreamMsMax: 10 * 60 * 1000,
+  /** Payments listed to catch up on what finished while the watch was down. */
+  watchCatchUpPaymentsMax: 50,
+  /** Payment ids the shell remembers so it never notifies twice. */
+  notifiedIdsMax: 10_000,
+  /** Characters of one shell input line. */
+  shellLineLengthMax: 1_000,
+} as const;

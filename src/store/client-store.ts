@@ -64,20 +64,41 @@ export class ClientStore {
     return changesOf(result) > 0;
   }
 
-  /** Claims up to `limit` due entries for `owner`, in one transaction. */
-  claimDue(owner: string, nowMs: number, claimMs: number, limit: number, username: string | undefined, dueByMs: number): OutboxEntry[] {
+  /**
+   * Claims up to `limit` due entries for `owner`, in one immediate transaction
+   * so two processes never claim one entry. A claim still held by a process
+   * that `ownerAlive` says is gone (killed mid-send) is taken over: the resend
+   * carries the same key, so the gateway runs the payment at most once.
+   */
+  claimDue(owner: string, nowMs: number, claimMs: number, limit: number, username: string | undefined, dueByMs: number, ownerAlive: (owner: string) => boolean): OutboxEntry[] {
     return this.opened.sqlite
       .transaction(() => {
-        const due = this.opened.db
+        const candidates = this.opened.db
           .select()
           .from(outbox)
-          .where(and(eq(outbox.state, "queued"), lte(outbox.nextAttemptAtMs, dueByMs), lte(outbox.claimedUntilMs, nowMs), username ? eq(outbox.username, username) : undefined))
+          .where(and(eq(outbox.state, "queued"), lte(outbox.nextAttemptAtMs, dueByMs), username ? eq(outbox.username, username) : undefined))
           .orderBy(asc(outbox.createdAtMs))
-          .limit(limit)
+          .limit(limit * 4)
           .all();
-        return due.filter((entry) => this.claim(entry.idempotencyKey, owner, nowMs, claimMs));
+        const free = candidates.filter((entry) => entry.claimedUntilMs <= nowMs || entry.claimedBy === null || entry.claimedBy === owner || !ownerAlive(entry.claimedBy));
+        const claimed = free.slice(0, limit);
+        for (const entry of claimed) this.takeOver(entry.idempotencyKey, owner, nowMs, claimMs);
+        return claimed.map((entry) => ({ ...entry, claimedBy: owner, claimedUntilMs: nowMs + claimMs }));
       })
       .immediate();
+  }
+
+  /** Only inside claimDue's transaction, after the entry was checked to be free. */
+  private takeOver(key: string, owner: string, nowMs: number, claimMs: number): void {
+    this.opened.db.update(outbox).set({ claimedBy: owner, claimedUntilMs: nowMs + claimMs }).where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"))).run();
+  }
+
+  /** Unfinished entries of one user (all users when undefined). */
+  countQueued(username: string | undefined): number {
+    const row = username
+      ? this.opened.sqlite.query<{ n: bigint }, [string]>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'queued' AND username = ?").get(username)
+      : this.opened.sqlite.query<{ n: bigint }, []>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'queued'").get();
+    return Number(row!.n);
   }
 
   /** Back in the queue after a failed attempt; released for anyone to retry after `nextAttemptAtMs`. */

@@ -8,7 +8,8 @@ import { startBank, type RunningBank } from "../../src/bank/bank";
 import { parseBankSection } from "../../src/bank/accounts-file";
 import { startGateway, type RunningGateway } from "../../src/gateway/gateway";
 import { GatewayClient } from "../../src/client/gateway-client";
-import { silentLogger, type Logger } from "../../src/lib/log";
+import * as grpc from "@grpc/grpc-js";
+import { createLogger, silentLogger, type Logger } from "../../src/lib/log";
 import { initCertificates } from "../../src/rpc/certificates";
 import { loadCertFolder } from "../../src/rpc/credentials";
 import { writeFileSync } from "node:fs";
@@ -54,6 +55,9 @@ export interface TestSystem {
   /** A client connection with the given client certificate folder name (default client-alice). */
   client(certFolder?: string): GatewayClient;
   restartGateway(): Promise<void>;
+  /** Stops the gateway and keeps it down until startGateway (same port, same data). */
+  stopGateway(): Promise<void>;
+  startGateway(): Promise<void>;
   restartBank(name: string): Promise<void>;
   /** Sum of every account at every bank, read straight from the bank stores. */
   totalMinor(): bigint;
@@ -123,6 +127,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       await gateway.stop();
       gateway = await startTheGateway(gatewayPort);
     },
+    async stopGateway() {
+      await gateway.stop();
+    },
+    async startGateway() {
+      gateway = await startTheGateway(gatewayPort);
+    },
     async restartBank(name: string) {
       const port = Number(bankAddresses.get(name)!.split(":")[1]);
       await banks.get(name)!.stop();
@@ -185,4 +195,35 @@ export async function failsWith(promise: Promise<unknown>, code: string): Promis
     return e;
   }
   throw new Error(`expected ${code}, but the call succeeded`);
+}
+
+/** A logger with the production configuration (redaction included) whose lines the test can read. */
+export function memoryLog(role: string, name: string): { log: Logger; lines(): Record<string, unknown>[]; text(): string } {
+  const chunks: string[] = [];
+  const log = createLogger({ role, name, level: "debug", stream: { write: (chunk: string) => void chunks.push(chunk) } });
+  const text = () => chunks.join("");
+  return { log, text, lines: () => text().split("\n").filter(Boolean).map((line) => JSON.parse(line)) };
+}
+
+export interface RawReply {
+  code: number;
+  details: string;
+  response?: Buffer;
+}
+
+/** Sends raw bytes to `path` ("/ministripe.v1.Gateway/Pay"): what a broken or hostile client can send. */
+export function rawUnary(client: grpc.Client, path: string, bytes: Buffer, metadata = new grpc.Metadata(), deadlineMs = 10_000): Promise<RawReply> {
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, bytes, metadata, { deadline: Date.now() + deadlineMs }, (error, response) => {
+      if (error) resolve({ code: error.code, details: error.details });
+      else resolve({ code: grpc.status.OK, details: "", response });
+    });
+  });
+}
+
+/** Metadata carrying a bearer token. */
+export function bearer(token: string): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  return metadata;
 }
