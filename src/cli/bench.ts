@@ -1,2 +1,113 @@
-import type { Command } from "./flags";
-export const benchCommand: Command = { name: "bench", usage: "bench", summary: "Load test: payments/s and latency through full 2PC.", flags: {}, async run() { return 0; } };
+// `ministripe bench`: a load test through full two-phase commit. Flags and
+// output only; the run is in bench-run.ts, its pieces in bench-*.ts.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseDurationMs } from "../lib/duration";
+import { benchLimits, limits } from "../lib/limits";
+import { parseAmountMinor, parseDecimalMinor } from "../lib/money";
+import { parseAddress } from "../rpc/channel";
+import { isValidName } from "../rpc/identity";
+import { Exit, UsageError } from "./exit";
+import { bool, intFlag, list, str, type Command, type Flags } from "./flags";
+import { printJson, say, warn } from "./output";
+import { reportLines } from "./bench-report";
+import { runBench, type BenchOptions, type ExternalTarget } from "./bench-run";
+
+export const benchCommand: Command = {
+  name: "bench",
+  usage: "bench [--duration 10s] [--concurrency 64] [--banks 3] [--login] [--json] [--gateway HOST:PORT --certs DIR --accounts FILE]",
+  summary: "Load test: payments/s and latency through full 2PC (or logins/s with --login), then an audit.",
+  flags: {
+    duration: { type: "string", help: "how long to measure", default: "10s" },
+    warmup: { type: "string", help: "load before measuring, not counted", default: "1s" },
+    concurrency: { type: "string", help: "virtual clients, each sending its next request when the last is answered", default: "64" },
+    connections: { type: "string", help: "gateway connections the virtual clients share", default: "4" },
+    banks: { type: "string", help: "how many banks (b1..bN), or their names (hdfc,icici)", default: "3" },
+    "accounts-per-bank": { type: "string", help: "accounts, and so users, at each bank", default: "50" },
+    balance: { type: "string", help: "opening balance of each generated account", default: "1000000.00" },
+    "amount-max": { type: "string", help: "payments are random amounts from 0.01 up to this", default: "100.00" },
+    login: { type: "boolean", help: "measure logins/s (Argon2id) instead of payments" },
+    json: { type: "boolean", help: "print the report as one JSON object" },
+    "log-level": { type: "string", help: "log level of the gateway and banks bench starts", default: "warn" },
+    dir: { type: "string", help: "keep the cluster's certs, data and logs here (default: a temporary folder, removed)" },
+    gateway: { type: "string", help: "measure a running gateway instead (needs --certs and --accounts)" },
+    certs: { type: "string", help: "with --gateway: the folder certs init made (admin/ and client-NAME/)" },
+    client: { type: "string", help: "with --gateway: the client certificate name to use", default: "bench" },
+    accounts: { type: "string", help: "with --gateway: the accounts file the banks loaded" },
+  },
+  async run(flags) {
+    const json = bool(flags, "json");
+    const options = benchOptions(flags, json);
+    const report = await runBench(options);
+    if (json) printJson(report);
+    else for (const line of reportLines(report)) say(line);
+    return report.audit.ok ? Exit.ok : Exit.declined;
+  },
+};
+
+export function benchOptions(flags: Flags, json: boolean): BenchOptions {
+  const target = externalTarget(flags);
+  return {
+    mode: bool(flags, "login") ? "login" : "pay",
+    durationMs: durationFlag(flags, "duration", 100),
+    warmupMs: durationFlag(flags, "warmup", 0),
+    concurrency: intFlag(flags, "concurrency", 64, 1, benchLimits.concurrencyMax),
+    connections: intFlag(flags, "connections", 4, 1, benchLimits.connectionsMax),
+    banks: target ? banksOfAccounts(target.accountsYaml) : bankNames(str(flags, "banks")!),
+    accountsPerBank: intFlag(flags, "accounts-per-bank", 50, 1, limits.accountsPerBankMax),
+    balance: decimalFlag(flags, "balance"),
+    amountMaxMinor: Number(parseAmountMinor(str(flags, "amount-max")!, "--amount-max")),
+    logLevel: str(flags, "log-level")!,
+    target,
+    dir: str(flags, "dir"),
+    progress: !json,
+    say: json ? () => {} : warn,
+  };
+}
+
+/** "3" means b1, b2, b3; otherwise a list of names. */
+export function bankNames(text: string): string[] {
+  const count = /^\d+$/.test(text) ? Number(text) : undefined;
+  if (count !== undefined) {
+    if (count < 1 || count > benchLimits.banksMax) throw new UsageError(`--banks: from 1 to ${benchLimits.banksMax}`);
+    return Array.from({ length: count }, (_, i) => `b${i + 1}`);
+  }
+  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0 || names.length > benchLimits.banksMax || !names.every(isValidName)) throw new UsageError("--banks: a count, or names of lowercase letters, digits, - and _");
+  return names;
+}
+
+function externalTarget(flags: Flags): ExternalTarget | undefined {
+  const gateway = str(flags, "gateway");
+  if (gateway === undefined) return undefined;
+  const certsDir = str(flags, "certs");
+  const accounts = str(flags, "accounts");
+  if (!certsDir || !accounts) throw new UsageError("--gateway needs --certs DIR (with admin/ and client-NAME/) and --accounts FILE");
+  let accountsYaml: string;
+  try {
+    accountsYaml = readFileSync(accounts, "utf8");
+  } catch {
+    throw new UsageError(`--accounts: cannot read ${accounts}`);
+  }
+  return { gateway: parseAddress(gateway, "--gateway"), certsDir: join(certsDir), client: str(flags, "client")!, accountsYaml };
+}
+
+function banksOfAccounts(accountsYaml: string): string[] {
+  const doc = accountsYaml.trimStart().startsWith("{") ? JSON.parse(accountsYaml) : Bun.YAML.parse(accountsYaml);
+  const names = Object.keys((doc as { banks?: Record<string, unknown> })?.banks ?? {});
+  if (names.length === 0) throw new UsageError("--accounts: no banks in this file");
+  return names.slice(0, benchLimits.banksMax);
+}
+
+function durationFlag(flags: Flags, name: string, minMs: number): number {
+  const durationMs = parseDurationMs(str(flags, name)!, `--${name}`);
+  if (durationMs < minMs || durationMs > benchLimits.durationMsMax) throw new UsageError(`--${name}: from ${minMs}ms to ${benchLimits.durationMsMax / 60_000}m`);
+  return durationMs;
+}
+
+function decimalFlag(flags: Flags, name: string): string {
+  const text = str(flags, name)!;
+  const minor = parseDecimalMinor(text, `--${name}`);
+  if (minor <= 0n) throw new UsageError(`--${name}: a positive amount such as 100.00`);
+  return text;
+}

@@ -61,20 +61,18 @@ export const limits = {
   syncBlockMsMax: 3_000,
 } as const;
 
-/** Bounds of sessions, logins and requests at the edge. */
-export const securityLimits = {
-  /** The first delay after repeated failed logins; it doubles per further failure. */
-  loginDelayMsBase: 100,
-  /** Failed logins older than this no longer count. */
-  loginFailureWindowMs: 15 * 60 * 1000,
-  loginPeerFailuresBeforeDelay: 10,
-  loginPeerFailuresBeforeLockout: 30,
-  /** The largest request a server accepts; the largest real one (a Prepare batch) is ~100 KiB. */
-  grpcRequestBytesMax: 1024 * 1024,
-  /** Nesting depth the log scrubber walks; deeper values are replaced. */
-  logScrubDepthMax: 8,
-  /** Longest string field a request may carry that no other bound covers. */
-  beforeIdLengthMax: 64,
+/** Bounds of `ministripe bench`. */
+export const benchLimits = {
+  concurrencyMax: 4_096,
+  connectionsMax: 64,
+  banksMax: 26,
+  durationMsMax: 3_600_000,
+  /** Operations one virtual client sends at most in one run, whatever the duration. */
+  operationsPerClientMax: 10_000_000,
+  /** Registrations and logins in flight at once while setting up (Argon2id costs ~14 ms each). */
+  setupParallelMax: 16,
+  /** Deadline of one benchmarked call: a slower answer counts as DEADLINE_EXCEEDED. */
+  callDeadlineMs: 10_000,
 } as const;
 
 /** Bounds of the client's offline queue, background resend and shell. */
@@ -94,4 +92,20 @@ export const offlineLimits = {
   notifiedIdsMax: 10_000,
   /** Characters of one shell input line. */
   shellLineLengthMax: 1_000,
+} as const;
+
+/** Bounds of sessions, logins and requests at the edge. */
+export const securityLimits = {
+  /** The first delay after repeated failed logins; it doubles per further failure. */
+  loginDelayMsBase: 100,
+  /** Failed logins older than this no longer count. */
+  loginFailureWindowMs: 15 * 60 * 1000,
+  loginPeerFailuresBeforeDelay: 10,
+  loginPeerFailuresBeforeLockout: 30,
+  /** The largest request a server accepts; the largest real one (a Prepare batch) is ~100 KiB. */
+  grpcRequestBytesMax: 1024 * 1024,
+  /** Nesting depth the log scrubber walks; deeper values are replaced. */
+  logScrubDepthMax: 8,
+  /** Longest string field a request may carry that no other bound covers. */
+  beforeIdLengthMax: 64,
 } as const;

@@ -1,0 +1,143 @@
+// What `bench` reports: one object, printed as text or as one JSON line.
+import { readFileSync } from "node:fs";
+import type { AuditReport } from "../gateway/audit";
+import { ratePerS, type DriveResult } from "./bench-driver";
+
+export type BenchMode = "pay" | "login";
+
+export interface BenchReport {
+  mode: BenchMode;
+  banks: string[];
+  users: number;
+  concurrency: number;
+  connections: number;
+  warmup_ms: number;
+  measured_ms: number;
+  /** Operations that succeeded: SUCCEEDED payments, or logins. */
+  succeeded: number;
+  /** Succeeded operations per second over the measured window. */
+  rate_per_s: number;
+  latency_ms: { p50: number; p95: number; p99: number; max: number; mean: number };
+  declined_by_code: Record<string, number>;
+  errors_by_code: Record<string, number>;
+  /** Peak resident memory (VmHWM) per process in MiB; null where it could not be read. */
+  peak_memory_mib: Record<string, number | null>;
+  /** CPU used per process over the measured window, in % of one core (200 = both cores of a 2-core machine). */
+  cpu_percent: Record<string, number | null>;
+  /** CPU per succeeded operation per process, in microseconds: where a payment's cost goes. */
+  cpu_us_per_op: Record<string, number | null>;
+  audit: { ok: boolean; payments_succeeded: number; payments_failed: number; payments_pending: number; violations: string[]; mismatches: string[] };
+}
+
+export interface ReportInput {
+  mode: BenchMode;
+  banks: string[];
+  users: number;
+  concurrency: number;
+  connections: number;
+  warmupMs: number;
+  result: DriveResult;
+  peakMemoryMiB: Record<string, number | null>;
+  /** CPU milliseconds each process spent in the measured window. */
+  cpuMs: Record<string, number | null>;
+  audit: AuditReport;
+}
+
+export function benchReport(input: ReportInput): BenchReport {
+  const { result, audit } = input;
+  const latency = result.latency;
+  return {
+    mode: input.mode,
+    banks: input.banks,
+    users: input.users,
+    concurrency: input.concurrency,
+    connections: input.connections,
+    warmup_ms: input.warmupMs,
+    measured_ms: Math.round(result.measuredMs),
+    succeeded: result.ok,
+    rate_per_s: round1(ratePerS(result.ok, result.measuredMs)),
+    latency_ms: {
+      p50: round1(latency.percentileMs(50)),
+      p95: round1(latency.percentileMs(95)),
+      p99: round1(latency.percentileMs(99)),
+      max: round1(latency.latencyMsMax),
+      mean: round1(latency.latencyMsMean),
+    },
+    declined_by_code: result.declinedByCode,
+    errors_by_code: result.errorsByCode,
+    peak_memory_mib: input.peakMemoryMiB,
+    cpu_percent: mapValues(input.cpuMs, (ms) => round1((ms * 100) / result.measuredMs)),
+    cpu_us_per_op: mapValues(input.cpuMs, (ms) => (result.ok === 0 ? 0 : Math.round((ms * 1000) / result.ok))),
+    audit: {
+      ok: audit.ok,
+      payments_succeeded: Number(audit.payments_succeeded),
+      payments_failed: Number(audit.payments_failed),
+      payments_pending: Number(audit.payments_pending),
+      violations: audit.violations,
+      mismatches: audit.mismatches,
+    },
+  };
+}
+
+/** The readable form, one fact a line. */
+export function reportLines(r: BenchReport): string[] {
+  const unit = r.mode === "pay" ? "payments" : "logins";
+  const lines = [
+    `${r.mode === "pay" ? "payments" : "logins"} through ${r.banks.length} banks (${r.banks.join(", ")}), ${r.users} users, concurrency ${r.concurrency} on ${r.connections} connections`,
+    `${unit}/s        ${r.rate_per_s}  (${r.succeeded} in ${(r.measured_ms / 1000).toFixed(1)}s after ${(r.warmup_ms / 1000).toFixed(1)}s warm-up)`,
+    `latency ms   p50 ${r.latency_ms.p50}  p95 ${r.latency_ms.p95}  p99 ${r.latency_ms.p99}  max ${r.latency_ms.max}  mean ${r.latency_ms.mean}`,
+    `declined     ${countsText(r.declined_by_code)}`,
+    `errors       ${countsText(r.errors_by_code)}`,
+    `cpu % core   ${perProcessText(r.cpu_percent, "%")}`,
+    `cpu us/op    ${perProcessText(r.cpu_us_per_op, "")}`,
+    `peak memory  ${Object.entries(r.peak_memory_mib).map(([name, mib]) => `${name} ${mib === null ? "n/a" : `${mib} MiB`}`).join(", ")}`,
+    `audit        ${r.audit.ok ? "clean: every invariant holds" : "FAILED"} (${r.audit.payments_succeeded} succeeded, ${r.audit.payments_failed} failed, ${r.audit.payments_pending} pending in total)`,
+  ];
+  for (const v of r.audit.violations) lines.push(`  VIOLATION: ${v}`);
+  for (const m of r.audit.mismatches) lines.push(`  mismatch: ${m}`);
+  return lines;
+}
+
+function perProcessText(values: Record<string, number | null>, unit: string): string {
+  return Object.entries(values).map(([name, value]) => `${name} ${value === null ? "n/a" : `${value}${unit}`}`).join(", ");
+}
+
+function mapValues(values: Record<string, number | null>, fn: (value: number) => number): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, value === null ? null : fn(value)]));
+}
+
+function countsText(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? "none" : entries.map(([code, n]) => `${code} ${n}`).join(", ");
+}
+
+/** Peak resident set size of a process (VmHWM, Linux), in MiB; null when unreadable. */
+export function peakMemoryMiB(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
+    return match ? round1(Number(match[1]) / 1024) : null;
+  } catch {
+    return null; // not Linux, or the process is gone: the report says n/a
+  }
+}
+
+/** User plus system CPU time a process has used so far, in ms (Linux); null when unreadable. */
+export function cpuTimeMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * msPerClockTick : null;
+  } catch {
+    return null; // not Linux, or the process is gone
+  }
+}
+
+/** USER_HZ is 100 on every Linux we run on. */
+const msPerClockTick = 10;
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,173 @@
+// One benchmark run: a cluster of its own (or a running gateway), users
+// registered and logged in, the load, peak memory, then the audit. Exported
+// for the test, which calls it without spawning the CLI.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GatewayClient } from "../client/gateway-client";
+import { AppError, Code, toAppError } from "../lib/errors";
+import { silentLogger } from "../lib/log";
+import { loadCertFolder } from "../rpc/credentials";
+import { auditSettled } from "./audit";
+import { drive, type Outcome } from "./bench-driver";
+import { progressBar } from "./bench-progress";
+import { benchReport, cpuTimeMs, peakMemoryMiB, type BenchMode, type BenchReport } from "./bench-report";
+import { BenchConnections, benchUsers, login, loginAll, newRunId, registerAll, type BenchUser } from "./bench-setup";
+import { startCluster, type Cluster } from "./cluster";
+import { generatedAccountsYaml } from "./sample-accounts";
+
+export interface BenchOptions {
+  mode: BenchMode;
+  durationMs: number;
+  warmupMs: number;
+  concurrency: number;
+  connections: number;
+  banks: string[];
+  accountsPerBank: number;
+  /** Opening balance of each generated account, a decimal such as "1000000.00". */
+  balance: string;
+  /** Payments are of 1 to this many minor units. */
+  amountMaxMinor: number;
+  /** Log level of the gateway and banks this bench starts. */
+  logLevel: string;
+  /** A running system to measure instead of starting one. */
+  target?: ExternalTarget;
+  /** Where the cluster's folder goes; a temporary folder, removed afterwards, when absent. */
+  dir?: string;
+  progress: boolean;
+  /** Status lines while setting up (stderr for the CLI). */
+  say: (line: string) => void;
+}
+
+export interface ExternalTarget {
+  gateway: string;
+  /** The folder `certs init` made, holding admin/ and client-NAME/. */
+  certsDir: string;
+  client: string;
+  /** The accounts file the running banks loaded: bench registers users for its accounts. */
+  accountsYaml: string;
+}
+
+interface System {
+  gatewayAddress: string;
+  certsDir: string;
+  client: string;
+  accountsYaml: string;
+  cluster?: Cluster;
+  cleanup(): Promise<void>;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const system = await openSystem(options);
+  const connections = new BenchConnections(system.gatewayAddress, loadCertFolder(join(system.certsDir, `client-${system.client}`)), options.connections);
+  try {
+    const users = await prepareUsers(options, system, connections);
+    options.say(`${options.mode === "pay" ? "paying" : "logging in"} for ${options.warmupMs / 1000}s warm-up + ${options.durationMs / 1000}s at concurrency ${options.concurrency}...`);
+    const progress = options.progress ? progressBar(options.mode === "pay" ? "payments" : "logins") : undefined;
+    const operation = options.mode === "pay" ? payOperation(connections, users, options.amountMaxMinor) : loginOperation(connections, users);
+    const pids = pidsOf(system.cluster);
+    let cpuAtStart: Record<string, number | null> = {};
+    const result = await drive({ concurrency: options.concurrency, durationMs: options.durationMs, warmupMs: options.warmupMs, operation, onTick: progress?.update, onMeasureStart: () => (cpuAtStart = cpuOf(pids)) });
+    const cpuMs = cpuSince(cpuAtStart, cpuOf(pids));
+    progress?.stop();
+    const memory = mapPids(pids, peakMemoryMiB);
+    options.say("auditing...");
+    const audit = await auditOf(system);
+    return benchReport({ mode: options.mode, banks: options.banks, users: users.length, concurrency: options.concurrency, connections: options.connections, warmupMs: options.warmupMs, result, peakMemoryMiB: memory, cpuMs, audit });
+  } finally {
+    connections.close();
+    await system.cleanup();
+  }
+}
+
+async function openSystem(options: BenchOptions): Promise<System> {
+  if (options.target) return { gatewayAddress: options.target.gateway, certsDir: options.target.certsDir, client: options.target.client, accountsYaml: options.target.accountsYaml, cleanup: async () => {} };
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "ministripe-bench-"));
+  const accountsYaml = generatedAccountsYaml(options.banks, options.accountsPerBank, options.balance);
+  options.say(`starting ${options.banks.length} banks and a gateway in ${dir}...`);
+  const cluster = await startCluster({ dir, banks: options.banks, clients: ["bench"], accountsYaml, logLevel: options.logLevel }).catch((error) => {
+    if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
+  return {
+    gatewayAddress: cluster.gatewayAddress,
+    certsDir: cluster.certsDir,
+    client: "bench",
+    accountsYaml,
+    cluster,
+    async cleanup() {
+      await cluster.stop();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function prepareUsers(options: BenchOptions, system: System, connections: BenchConnections): Promise<BenchUser[]> {
+  const wanted = benchUsers(system.accountsYaml, options.banks, options.accountsPerBank, newRunId());
+  options.say(`registering ${wanted.length} users...`);
+  const users = await registerAll(connections, wanted);
+  if (users.length < 2) throw new AppError(Code.FailedPrecondition, `only ${users.length} of ${wanted.length} accounts could be registered; bench needs two or more free accounts`);
+  options.say(`logging in ${users.length} users...`);
+  await loginAll(connections, users);
+  return users;
+}
+
+/** A payment between two different random users; declines and errors are outcomes, not exceptions. */
+function payOperation(connections: BenchConnections, users: BenchUser[], amountMaxMinor: number): (slot: number) => Promise<Outcome> {
+  return async (slot) => {
+    const payerIndex = randomIndex(users.length);
+    const payeeIndex = (payerIndex + 1 + randomIndex(users.length - 1)) % users.length;
+    const request = { idempotency_key: crypto.randomUUID(), to_username: users[payeeIndex]!.username, amount_minor: String(1 + randomIndex(amountMaxMinor)), note: "" };
+    try {
+      const reply = await connections.call<{ payment: { status: string; failure_code: string } }>(slot, "Pay", request, users[payerIndex]!.token);
+      if (reply.payment.status === "SUCCEEDED") return { kind: "ok" };
+      return { kind: "declined", code: reply.payment.status === "FAILED" ? reply.payment.failure_code : `status_${reply.payment.status}` };
+    } catch (error) {
+      return { kind: "error", code: toAppError(error).code };
+    }
+  };
+}
+
+function loginOperation(connections: BenchConnections, users: BenchUser[]): (slot: number) => Promise<Outcome> {
+  return async (slot) => {
+    try {
+      await login(connections, slot, users[randomIndex(users.length)]!);
+      return { kind: "ok" };
+    } catch (error) {
+      return { kind: "error", code: toAppError(error).code };
+    }
+  };
+}
+
+function randomIndex(size: number): number {
+  return Math.floor(Math.random() * size);
+}
+
+/** Every process this bench started, and the bench itself. */
+function pidsOf(cluster: Cluster | undefined): Map<string, number> {
+  const pids = new Map<string, number>();
+  for (const [name, child] of cluster?.processes ?? []) pids.set(name, child.pid);
+  pids.set("bench", process.pid);
+  return pids;
+}
+
+function mapPids(pids: Map<string, number>, read: (pid: number) => number | null): Record<string, number | null> {
+  return Object.fromEntries([...pids].map(([name, pid]) => [name, read(pid)]));
+}
+
+function cpuOf(pids: Map<string, number>): Record<string, number | null> {
+  return mapPids(pids, cpuTimeMs);
+}
+
+function cpuSince(before: Record<string, number | null>, after: Record<string, number | null>): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(after).map(([name, ms]) => [name, ms === null || before[name] == null ? null : ms - before[name]!]));
+}
+
+async function auditOf(system: System) {
+  const admin = new GatewayClient(system.gatewayAddress, loadCertFolder(join(system.certsDir, "admin")), silentLogger);
+  try {
+    return await auditSettled(admin.callAdmin.bind(admin));
+  } finally {
+    admin.close();
+  }
+}
