@@ -212,8 +212,10 @@ function decisionOf(votes: VoteResult[]): { decision: Decision; failureCode: Fai
   }
   if (votes.some((v) => v.kind === "timeout")) return { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: messages.prepare_timeout };
   const error = votes.find((v) => v.kind === "error");
-  const detail = error && error.kind === "error" ? `: ${error.error.message}` : "";
-  return { decision: "ABORT", failureCode: "bank_unavailable", failureMessage: `${messages.bank_unavailable}${detail}` };
+  assert(error && error.kind === "error", "an ABORT without a NO or a timeout has an error");
+  // A bank we could not reach, versus one that answered something we cannot use.
+  const code: FailureCode = error.error.code === Code.Unavailable ? "bank_unavailable" : "rejected";
+  return { decision: "ABORT", failureCode: code, failureMessage: `${messages[code]}: ${error.error.message}` };
 }
 
 const messages: Record<FailureCode, string> = {

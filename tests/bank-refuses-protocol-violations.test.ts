@@ -1,0 +1,87 @@
+// Proves the participant's protocol rules: Prepare, Commit and Abort are
+// idempotent per transaction id; an Abort of an unknown transaction leaves a
+// tombstone so a late Prepare votes NO; a Commit of an aborted or unknown
+// transaction and an Abort of a committed one are refused; malformed batches
+// get INVALID_ARGUMENT over gRPC. None of these changes a balance.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { Participant } from "../src/bank/participant";
+import { systemClock } from "../src/lib/clock";
+import { silentLogger } from "../src/lib/log";
+import { connect, unaryCall } from "../src/rpc/channel";
+import { loadCertFolder } from "../src/rpc/credentials";
+import { BankStore } from "../src/store/bank-store";
+import { failsWith, startSystem, type TestSystem } from "./support/system";
+
+function freshBank(): { store: BankStore; participant: Participant } {
+  const store = new BankStore(":memory:");
+  store.insertAccount({ number: "A", holder: "A", balanceMinor: 10_000n });
+  store.insertAccount({ number: "B", holder: "B", balanceMinor: 0n });
+  return { store, participant: new Participant(store, systemClock, silentLogger) };
+}
+
+const debitAndCredit = (txid: string, amountMinor: bigint) => ({ txid, requestId: "r", legs: [{ account: "A", deltaMinor: -amountMinor }, { account: "B", deltaMinor: amountMinor }] });
+
+test("prepare, commit and abort are idempotent per transaction id", () => {
+  const { store, participant } = freshBank();
+  expect(participant.prepare([debitAndCredit("t1", 4_000n)])[0]).toMatchObject({ yes: true });
+  expect(participant.prepare([debitAndCredit("t1", 4_000n)])[0]).toMatchObject({ yes: true });
+  expect(store.getAccount("A")!.heldMinor).toBe(4_000n); // held once, not twice
+  expect(participant.commit([{ txid: "t1", requestId: "" }])[0]!.ok).toBe(true);
+  expect(participant.commit([{ txid: "t1", requestId: "" }])[0]!.ok).toBe(true);
+  expect(store.getAccount("A")).toMatchObject({ balanceMinor: 6_000n, heldMinor: 0n });
+  expect(store.getAccount("B")!.balanceMinor).toBe(4_000n);
+  expect(store.totals().balanceSumMinor).toBe(10_000n);
+});
+
+test("an abort before the prepare leaves a tombstone: the late prepare votes no and holds nothing", () => {
+  const { store, participant } = freshBank();
+  expect(participant.abort([{ txid: "late", requestId: "" }])[0]!.ok).toBe(true);
+  expect(participant.prepare([debitAndCredit("late", 1_000n)])[0]).toMatchObject({ yes: false, reason: "aborted" });
+  expect(store.getAccount("A")!.heldMinor).toBe(0n);
+});
+
+test("commit of an aborted or unknown transaction and abort of a committed one are refused", () => {
+  const { store, participant } = freshBank();
+  participant.prepare([debitAndCredit("x", 1_000n), debitAndCredit("y", 1_000n)]);
+  participant.abort([{ txid: "x", requestId: "" }]);
+  participant.commit([{ txid: "y", requestId: "" }]);
+  const before = store.listAccounts();
+  expect(participant.commit([{ txid: "x", requestId: "" }])[0]).toMatchObject({ ok: false });
+  expect(participant.abort([{ txid: "y", requestId: "" }])[0]).toMatchObject({ ok: false });
+  expect(participant.commit([{ txid: "never-seen", requestId: "" }])[0]).toMatchObject({ ok: false });
+  expect(store.listAccounts()).toEqual(before);
+  expect(store.getTransaction("x")!.state).toBe("aborted");
+  expect(store.getTransaction("y")!.state).toBe("committed");
+});
+
+test("a prepare beyond the available balance votes no; holds count against what is available", () => {
+  const { store, participant } = freshBank();
+  expect(participant.prepare([debitAndCredit("h1", 7_000n)])[0]!.yes).toBe(true);
+  expect(participant.prepare([debitAndCredit("h2", 7_000n)])[0]).toMatchObject({ yes: false, reason: "insufficient_funds" });
+  expect(participant.prepare([{ txid: "h3", requestId: "", legs: [{ account: "nope", deltaMinor: 5n }] }])[0]).toMatchObject({ yes: false, reason: "account_not_found" });
+  expect(store.getAccount("A")!.heldMinor).toBe(7_000n);
+});
+
+let system: TestSystem;
+beforeAll(async () => {
+  system = await startSystem();
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+test("malformed batches over gRPC are INVALID_ARGUMENT and change nothing", async () => {
+  const bank = connect("Bank", system.bankAddresses.get("hdfc")!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: "hdfc" } });
+  const before = system.totalMinor();
+  const call = (method: string, request: unknown) => unaryCall(bank, method, request, { deadlineMs: 5_000 });
+  await failsWith(call("Prepare", { items: [] }), "INVALID_ARGUMENT");
+  await failsWith(call("Prepare", { items: [{ txid: "bad id with spaces", legs: [{ account: "1001", delta_minor: "-1" }] }] }), "INVALID_ARGUMENT");
+  await failsWith(call("Prepare", { items: Array.from({ length: 600 }, (_, i) => ({ txid: `t${i}`, legs: [] })) }), "INVALID_ARGUMENT");
+  await failsWith(call("Commit", { txs: [{ txid: "" }] }), "INVALID_ARGUMENT");
+  const acks = await call("Commit", { txs: [{ txid: "unknown-tx" }] }) as { acks: { ok: boolean; error: string }[] };
+  expect(acks.acks[0]).toMatchObject({ ok: false });
+  expect(system.totalMinor()).toBe(before);
+  expect(system.banks.get("hdfc")!.store.totals().openHolds).toBe(0);
+  bank.close();
+});
