@@ -1,0 +1,40 @@
+// Proves the TOTP second factor: once a user enables it, login needs a current one-time code (none or a wrong one is UNAUTHENTICATED) and a code computed from the shown secret by a standard TOTP implementation works.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import * as OTPAuth from "otpauth";
+import { failsWith, signUp, startSystem, type TestSystem } from "./support/system";
+
+let system: TestSystem;
+
+beforeAll(async () => {
+  system = await startSystem({ banks: ["hdfc"] });
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+function login(username: string, password: string, otp = "") {
+  return system.client("client-alice").call<{ token: string }>("Login", { username, password, otp }, { retry: false });
+}
+
+test("once MFA is enabled, login needs a valid one-time code", async () => {
+  const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
+  await failsWith(alice.call("EnableMfa", { password: "not-alice-password" }, { retry: false }), "UNAUTHENTICATED");
+  expect((await login("alice", "alice-password")).token).toBeTruthy(); // not on yet
+
+  const mfa = await alice.call<{ secret: string; otpauth_uri: string }>("EnableMfa", { password: "alice-password" }, { retry: false });
+  const fromUri = OTPAuth.URI.parse(mfa.otpauth_uri) as OTPAuth.TOTP;
+  expect(fromUri.secret.base32).toBe(mfa.secret);
+
+  expect((await failsWith(login("alice", "alice-password"), "UNAUTHENTICATED")).message).toContain("one-time code");
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(mfa.secret), digits: 6, period: 30, algorithm: "SHA1" });
+  const valid = totp.generate();
+  const wrong = String((Number(valid) + 500_000) % 1_000_000).padStart(6, "0");
+  await failsWith(login("alice", "alice-password", wrong), "UNAUTHENTICATED");
+  await failsWith(login("alice", "alice-password", "not-a-code"), "UNAUTHENTICATED");
+  // The right code with a wrong password is still refused.
+  await failsWith(login("alice", "wrong-password", valid), "UNAUTHENTICATED");
+  const session = await login("alice", "alice-password", totp.generate());
+  alice.token = session.token;
+  const balance = await alice.call<{ balance_minor: string }>("GetBalance", {}, { retry: false });
+  expect(balance.balance_minor).toBe("500000");
+});

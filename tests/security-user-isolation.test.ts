@@ -1,0 +1,53 @@
+// Proves the second authorization layer: user A cannot read user B's payment, list it, or pay from B's account (the payer is always the session's user: the request has no field that could name another, and extra bytes on the wire are ignored).
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import protobuf from "protobufjs";
+import { services } from "../src/rpc/protos";
+import { balanceMinor, bearer, failsWith, pay, rawUnary, signUp, startSystem, type TestSystem } from "./support/system";
+import type { GatewayClient } from "../src/client/gateway-client";
+
+let system: TestSystem;
+let alice: GatewayClient;
+let bob: GatewayClient;
+let carol: GatewayClient;
+
+beforeAll(async () => {
+  system = await startSystem({ banks: ["hdfc", "icici", "sbi"] });
+  alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
+  bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
+  carol = await signUp(system, { username: "carol", bank: "sbi", account: "3001" });
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+test("user A cannot read user B's payment by id, by B's key, or in a list", async () => {
+  const key = "bob-pays-carol-1";
+  const paid = await pay(bob, "carol", 2_500n, key);
+  expect(paid.payment.status).toBe("SUCCEEDED");
+  await failsWith(alice.call("GetPayment", { id_or_key: paid.payment.id }, { retry: false }), "PERMISSION_DENIED");
+  await failsWith(alice.call("GetPayment", { id_or_key: key }, { retry: false }), "NOT_FOUND"); // keys are scoped to their user
+  const listed = await alice.call<{ payments: unknown[] }>("ListPayments", { limit: 50 }, { retry: false });
+  expect(listed.payments).toEqual([]);
+  // Both parties may read it.
+  expect((await carol.call<{ id: string }>("GetPayment", { id_or_key: paid.payment.id }, { retry: false })).id).toBe(paid.payment.id);
+});
+
+test("paying from another user's account is impossible by construction", async () => {
+  // 1. The wire has no field for the payer or the source account.
+  const payRequest = protobuf.parse(`syntax = "proto3"; message Extra { string idempotency_key = 1; string to_username = 2; int64 amount_minor = 3; string note = 4; string payer = 15; string from_account = 16; }`, { keepCase: true }).root.lookupType("Extra");
+  const requestFields = ((services.Gateway.service.Pay as any).requestType.type.field as { name: string }[]).map((f) => f.name).sort();
+  expect(requestFields).toEqual(["amount_minor", "idempotency_key", "note", "to_username"]);
+  // 2. Alice sends a Pay naming bob as payer in extra fields: the gateway ignores them; alice pays.
+  const bytes = Buffer.from(payRequest.encode({ idempotency_key: "sneaky-1", to_username: "carol", amount_minor: 700, note: "", payer: "bob", from_account: "2001" }).finish());
+  const [aliceBefore, bobBefore, carolBefore] = [await balanceMinor(alice), await balanceMinor(bob), await balanceMinor(carol)];
+  const reply = await rawUnary(alice.gateway, (services.Gateway.service.Pay as any).path, bytes, bearer(alice.token!));
+  expect(reply).toMatchObject({ code: 0, details: "" });
+  const payment = (services.Gateway.service.Pay as any).responseDeserialize(reply.response).payment;
+  expect(payment.payer).toBe("alice");
+  expect(await balanceMinor(alice)).toBe(aliceBefore - 700n);
+  expect(await balanceMinor(bob)).toBe(bobBefore);
+  expect(await balanceMinor(carol)).toBe(carolBefore + 700n);
+  // 3. Without alice's session there is no payer at all.
+  const anonymous = system.client("client-alice");
+  await failsWith(pay(anonymous, "carol", 700n), "UNAUTHENTICATED");
+});
