@@ -77,7 +77,8 @@ export function describeOutcome(outcome: SendOutcome): string {
     case "final": {
       const p = outcome.payment;
       const result = p.status === "SUCCEEDED" ? "succeeded" : `failed: ${p.failure_code} (${p.failure_message})`;
-      return `queued payment ${outcome.key}: ${money(p.amount_minor, p.currency)} to ${p.payee} ${result}`;
+      const replay = outcome.replayed ? " (already done earlier with this key; not charged again)" : "";
+      return `queued payment ${outcome.key}: ${money(p.amount_minor, p.currency)} to ${p.payee} ${result}${replay} (payment ${p.id})`;
     }
     case "queued":
       return `queued payment ${outcome.key} still waiting: ${outcome.reason}`;

@@ -1,3 +1,4 @@
+import type { SendOutcome } from "../client/outbox";
 import { limits } from "../lib/limits";
 import { clientFlags, describeOutcome, openClient, requireSession } from "./client-context";
 import { Exit } from "./exit";
@@ -7,7 +8,7 @@ import { printJson, say } from "./output";
 export const syncCommand: Command = {
   name: "sync",
   usage: "sync",
-  summary: "Sends queued payments now and reports each outcome (exit 75 while some remain queued).",
+  summary: "Sends queued payments now and reports each outcome (exit 75 while some remain queued, 1 when one was declined).",
   flags: { ...clientFlags },
   async run(flags) {
     const ctx = openClient(flags);
@@ -17,9 +18,17 @@ export const syncCommand: Command = {
       if (ctx.json) printJson({ outcomes: outcomes.map((o) => ({ kind: o.kind, idempotency_key: o.key, message: describeOutcome(o), payment: o.kind === "final" ? o.payment : undefined })) });
       else if (outcomes.length === 0) say("nothing queued");
       else for (const outcome of outcomes) say(describeOutcome(outcome));
-      return outcomes.some((o) => o.kind === "queued" || o.kind === "needs_login") ? Exit.queued : Exit.ok;
+      return syncExitCode(outcomes);
     } finally {
       ctx.close();
     }
   },
 };
+
+/** 3 when the session was refused (entries kept), 75 while something stays queued, else 1 when a payment was declined or refused, else 0. */
+export function syncExitCode(outcomes: SendOutcome[]): number {
+  if (outcomes.some((o) => o.kind === "needs_login")) return Exit.auth; // kept; the user must log in again
+  if (outcomes.some((o) => o.kind === "queued")) return Exit.queued;
+  if (outcomes.some((o) => o.kind === "refused" || (o.kind === "final" && o.payment.status !== "SUCCEEDED"))) return Exit.declined;
+  return Exit.ok;
+}

@@ -172,3 +172,14 @@ export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[] 
 export function payCallsFor(lines: Record<string, unknown>[], key: string): Record<string, unknown>[] {
   return lines.filter((line) => line.event === "rpc.served" && line.method === "Pay" && line.idempotency_key === key);
 }
+
+/** Polls `check` every few milliseconds until it returns a value; fails after waitMsMax. */
+export async function until<T>(what: string, check: () => T | undefined | null | false): Promise<T> {
+  const deadline = Date.now() + waitMsMax;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await Bun.sleep(10);
+  }
+}

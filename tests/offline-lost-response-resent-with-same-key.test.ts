@@ -1,0 +1,72 @@
+// Proves that a payment whose response is lost as the gateway goes down (the gateway decided, the client never heard) stays queued, is re-sent by `sync` with the same idempotency key, and the payer is charged exactly once.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { cli, cliBalanceMinor, cliUser, memoryLogger, payCallsFor, queueEntries, spawnCli, until, type CliUser } from "./support/cli";
+import { CutProxy } from "./support/cut-proxy";
+import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+
+setDefaultTimeout(30_000);
+let system: TestSystem;
+let alice: CliUser;
+let bob: CliUser;
+let clientLink: CutProxy;
+let hdfcLink: CutProxy;
+const memory = memoryLogger();
+const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
+
+beforeAll(async () => {
+  hdfcLink = await CutProxy.start();
+  system = await startSystem({
+    log: memory.log,
+    prepareTimeoutMs: 5_000,
+    // The payer's bank is reached through a proxy that can slow it down, so the
+    // test has time to act between the gateway claiming the key and answering.
+    bankAddressOverride: (bank, address) => {
+      if (bank !== "hdfc") return address;
+      hdfcLink.target = address;
+      return hdfcLink.address;
+    },
+  });
+  clientLink = await CutProxy.start(system.gatewayAddress);
+  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
+  alice.gateway = clientLink.address;
+});
+afterAll(async () => {
+  await clientLink.close();
+  await system.stop();
+  await hdfcLink.close();
+});
+
+test("the response lost as the gateway goes down: the entry is re-sent with the same key and the payer is charged once", async () => {
+  const key = `lost-reply-${crypto.randomUUID()}`;
+  hdfcLink.towardServerDelayMs = 300;
+  const paying = spawnCli(alice, ["pay", "--to", "bob", "--amount", "40.00", "--key", key]);
+
+  // The request reached the gateway: from now on its answer never gets back.
+  await until("the gateway to claim the key", () => system.gateway.store.paymentByKey("alice", key));
+  clientLink.dropReplies();
+  await until("the gateway to decide", () => system.gateway.store.paymentByKey("alice", key)?.decision);
+  expect(system.gateway.store.paymentByKey("alice", key)!.decision).toBe("COMMIT");
+  // Then the gateway goes away: connections cut, new ones refused, the process restarted.
+  clientLink.cut();
+  hdfcLink.towardServerDelayMs = 0;
+  expect(await paying.exited).toBe(75);
+  await system.restartGateway();
+
+  const queued = await queueEntries(alice);
+  expect(queued.map((e) => [e.idempotency_key, e.state])).toEqual([[key, "queued"]]);
+  // The money already moved once, while the client believes nothing happened.
+  expect(system.totalMinor()).toBe(totalMinor);
+
+  clientLink.restore();
+  const synced = await cli(alice, "sync");
+  expect(synced.exitCode).toBe(0);
+  expect(synced.stdout).toContain(`queued payment ${key}: INR 40.00 to bob succeeded (already done earlier with this key; not charged again)`);
+
+  const served = payCallsFor(memory.lines, key);
+  expect(served.length).toBeGreaterThanOrEqual(2); // the original and the resend, both with this key
+  expect(served.every((line) => line.code === "OK")).toBe(true);
+  expect(await queueEntries(alice)).toEqual([]);
+  expect(await cliBalanceMinor(alice)).toBe(500_000n - 4_000n);
+  expect(await cliBalanceMinor(bob)).toBe(120_000n + 4_000n);
+  expect(system.totalMinor()).toBe(totalMinor);
+});
