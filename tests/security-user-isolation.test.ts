@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 test("user A cannot read user B's payment by id, by B's key, or in a list", async () => {
-  const key = "bob-pays-carol-1";
+  const key = crypto.randomUUID();
   const paid = await pay(bob, "carol", 2_500n, key);
   expect(paid.payment.status).toBe("SUCCEEDED");
   await failsWith(alice.call("GetPayment", { id_or_key: paid.payment.id }, { retry: false }), "PERMISSION_DENIED");
