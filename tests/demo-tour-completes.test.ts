@@ -1,0 +1,16 @@
+// Proves `ministripe demo`, the README's first command, runs every step of
+// the tour against real processes and ends with a clean audit.
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+
+test("the demo tour completes with a clean audit", async () => {
+  const child = Bun.spawn(["bun", join(import.meta.dir, "..", "src", "main.ts"), "demo"], { stdout: "pipe", stderr: "pipe" });
+  const [stdout, exitCode] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  expect(exitCode).toBe(0);
+  for (const step of ["Register users", "Pay across banks", "Idempotency", "Offline", "Crash", "Security", "Audit"]) expect(stdout).toContain(step);
+  expect(stdout).toContain("a replay of the first request");
+  expect(stdout).toContain("FAILED (insufficient_funds)");
+  expect(stdout).toContain("PERMISSION_DENIED");
+  expect(stdout).toContain("audit clean: every invariant holds");
+  expect(stdout).toContain("Tour complete.");
+}, 90_000);
