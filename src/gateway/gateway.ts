@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { Batcher } from "../lib/batcher";
 import { randomIds, systemClock, type Clock, type IdSource } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
-import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import type { CertFolder } from "../rpc/credentials";
 import { chain } from "../rpc/interceptors/chain";
@@ -82,5 +81,3 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   };
 }
-
-export { limits };
