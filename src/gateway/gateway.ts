@@ -10,7 +10,8 @@ import { chain } from "../rpc/interceptors/chain";
 import { serverLoggingInterceptor } from "../rpc/interceptors/logging";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
 import { sessionInterceptor } from "../rpc/interceptors/session";
-import { createServer, listen, stopServer } from "../rpc/server";
+import { channelHealth } from "../rpc/channel";
+import { createServer, listen, stopServer, type HealthStatus } from "../rpc/server";
 import { GatewayStore } from "../store/gateway-store";
 import { access } from "./access";
 import { BankLinks } from "./bank-links";
@@ -59,7 +60,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     certs: options.certs,
     interceptors: chain(serverLoggingInterceptor(log), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token) => users.authenticate(token) })),
     implementations: { Gateway: gatewayService(deps), Admin: adminService(deps), Coordinator: coordinatorService(deps) },
-    health: (service) => (service === "" || service.startsWith("ministripe.v1.") ? "SERVING" : banks.has(service.replace(/^bank:/, "")) ? "SERVING" : undefined),
+    health: (service) => gatewayHealth(service, banks),
   });
   const port = await listen(server, options.certs, options.host, options.port);
   coordinator.startDriver();
@@ -80,4 +81,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       store.close();
     },
   };
+}
+
+const servedServices = new Set(["", "ministripe.v1.Gateway", "ministripe.v1.Admin", "ministripe.v1.Coordinator"]);
+
+/** The gateway's own services, and "bank:NAME" for whether the gateway can reach bank NAME now. */
+function gatewayHealth(service: string, banks: BankLinks): HealthStatus | undefined {
+  if (servedServices.has(service)) return "SERVING";
+  const bank = service.startsWith("bank:") ? service.slice("bank:".length) : undefined;
+  if (bank === undefined || !banks.has(bank)) return undefined;
+  return channelHealth(banks.get(bank).client);
 }

@@ -58,7 +58,7 @@ export class Payments {
     if (input.note.length > limits.noteLengthMax) throw invalid("note", `at most ${limits.noteLengthMax} characters`);
     const payee = store.getUser(usernameField(input.toUsername));
     if (!payee) throw new AppError(Code.NotFound, `no user "${input.toUsername}"`);
-    if (payee.username === payer) throw invalid("to", "you cannot pay yourself");
+    if (payee.username === payer) throw invalid("to_username", "you cannot pay yourself");
     const row = {
       id: this.options.ids.next(),
       payer,
