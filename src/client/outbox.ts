@@ -69,22 +69,26 @@ export class Outbox {
    */
   async sync(username: string | undefined, blockMs: number, now = false): Promise<SendOutcome[]> {
     if (this.store.countQueued(username) === 0) return [];
-    const nowMs = this.clock.nowMs();
-    const dueByMs = now ? Number.MAX_SAFE_INTEGER : nowMs;
-    const due = this.store.claimDue(this.owner, nowMs, limits.queueClaimMs, offlineLimits.syncEntriesMax, username, dueByMs, (owner) => this.ownerAlive(owner));
-    if (due.length === 0) return [];
-    if (!(await this.client.reachable(blockMs))) {
-      for (const entry of due) this.requeue(entry, "gateway unreachable");
-      return due.map((entry) => ({ kind: "queued" as const, key: entry.idempotencyKey, reason: "gateway unreachable" }));
-    }
+    const dueByMs = now ? Number.MAX_SAFE_INTEGER : this.clock.nowMs();
+    if (!(await this.client.reachable(blockMs))) return this.postponeDue(username, dueByMs);
     const outcomes: SendOutcome[] = [];
-    for (const entry of due) {
-      // Renew the claim before each send: a long batch must not outlive it and
-      // let another process send the same entry at the same time.
-      if (!this.store.claim(entry.idempotencyKey, this.owner, this.clock.nowMs(), limits.queueClaimMs)) continue;
+    const tried = new Set<string>();
+    // One entry claimed at a time: two processes syncing one home share the
+    // work, and a process killed mid-sync holds at most one claim.
+    for (let sent = 0; sent < offlineLimits.syncEntriesMax; sent++) {
+      const [entry] = this.store.claimDue(this.owner, this.clock.nowMs(), limits.queueClaimMs, 1, username, dueByMs, (owner) => this.ownerAlive(owner), tried);
+      if (!entry) break;
+      tried.add(entry.idempotencyKey); // sent once per sync, even if it stays queued
       outcomes.push(await this.send(entry, false));
     }
     return outcomes;
+  }
+
+  /** The gateway is unreachable: each due entry counts an attempt and waits for its backoff. */
+  private postponeDue(username: string | undefined, dueByMs: number): SendOutcome[] {
+    const due = this.store.claimDue(this.owner, this.clock.nowMs(), limits.queueClaimMs, offlineLimits.syncEntriesMax, username, dueByMs, (owner) => this.ownerAlive(owner));
+    for (const entry of due) this.requeue(entry, "gateway unreachable");
+    return due.map((entry) => ({ kind: "queued" as const, key: entry.idempotencyKey, reason: "gateway unreachable" }));
   }
 
   /** Is the process holding a claim still running? Owners are "PID-UUID" of processes on this machine. */

@@ -70,7 +70,7 @@ export class ClientStore {
    * that `ownerAlive` says is gone (killed mid-send) is taken over: the resend
    * carries the same key, so the gateway runs the payment at most once.
    */
-  claimDue(owner: string, nowMs: number, claimMs: number, limit: number, username: string | undefined, dueByMs: number, ownerAlive: (owner: string) => boolean): OutboxEntry[] {
+  claimDue(owner: string, nowMs: number, claimMs: number, limit: number, username: string | undefined, dueByMs: number, ownerAlive: (owner: string) => boolean, skipKeys: ReadonlySet<string> = new Set()): OutboxEntry[] {
     return this.opened.sqlite
       .transaction(() => {
         const candidates = this.opened.db
@@ -78,9 +78,9 @@ export class ClientStore {
           .from(outbox)
           .where(and(eq(outbox.state, "queued"), lte(outbox.nextAttemptAtMs, dueByMs), username ? eq(outbox.username, username) : undefined))
           .orderBy(asc(outbox.createdAtMs))
-          .limit(limit * 4)
+          .limit(limit * 4 + skipKeys.size)
           .all();
-        const free = candidates.filter((entry) => entry.claimedUntilMs <= nowMs || entry.claimedBy === null || entry.claimedBy === owner || !ownerAlive(entry.claimedBy));
+        const free = candidates.filter((entry) => !skipKeys.has(entry.idempotencyKey)).filter((entry) => entry.claimedUntilMs <= nowMs || entry.claimedBy === null || entry.claimedBy === owner || !ownerAlive(entry.claimedBy));
         const claimed = free.slice(0, limit);
         for (const entry of claimed) this.takeOver(entry.idempotencyKey, owner, nowMs, claimMs);
         return claimed.map((entry) => ({ ...entry, claimedBy: owner, claimedUntilMs: nowMs + claimMs }));

@@ -1,0 +1,48 @@
+// Proves that an expired session never loses a queued payment: `sync` and `pay` keep the entries and ask to log in again (exit 3), and after `login` the next `sync` sends each once.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { cli, cliBalanceMinor, cliUser, deadAddress, login, queueEntries, type CliUser } from "./support/cli";
+import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+
+setDefaultTimeout(30_000);
+let system: TestSystem;
+let alice: CliUser;
+let bob: CliUser;
+const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
+
+beforeAll(async () => {
+  system = await startSystem({ sessionTtlMs: 3_000 });
+  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+test("an expired session keeps queued payments and asks to log in again", async () => {
+  const offline = await cli({ ...alice, gateway: await deadAddress() }, "pay", "--to", "bob", "--amount", "5.00");
+  expect(offline.exitCode).toBe(75);
+
+  const session = JSON.parse(readFileSync(join(alice.home, "session.json"), "utf8")) as { expiresAtMs: number };
+  await Bun.sleep(Math.max(0, session.expiresAtMs - Date.now()) + 200);
+
+  const synced = await cli(alice, "sync");
+  expect(synced.exitCode).toBe(3);
+  expect(synced.stdout).toContain('run "ministripe login"');
+  const online = await cli(alice, "pay", "--to", "bob", "--amount", "6.00");
+  expect(online.exitCode).toBe(3);
+  expect(online.stderr).toContain("stays queued");
+  expect((await queueEntries(alice)).map((e) => [e.amount_minor, e.state])).toEqual([["500", "queued"], ["600", "queued"]]);
+  expect(system.totalMinor()).toBe(totalMinor);
+
+  await login(alice);
+  const resent = await cli(alice, "sync");
+  expect(resent.exitCode).toBe(0);
+  expect(resent.stdout).toContain("INR 5.00 to bob succeeded");
+  expect(resent.stdout).toContain("INR 6.00 to bob succeeded");
+  expect(await queueEntries(alice)).toEqual([]);
+  expect(await cliBalanceMinor(alice)).toBe(500_000n - 1_100n);
+  await login(bob);
+  expect(await cliBalanceMinor(bob)).toBe(120_000n + 1_100n);
+  expect(system.totalMinor()).toBe(totalMinor);
+});

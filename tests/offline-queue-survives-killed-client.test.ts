@@ -1,0 +1,57 @@
+// Proves that the queue survives the client being killed (SIGKILL) in the middle of sending: the entry is on disk before the first send, and the next `sync` takes over the dead process's claim at once and sends it, charging the payer once.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
+import { ClientStore } from "../src/store/client-store";
+import { cli, cliBalanceMinor, cliUser, memoryLogger, payCallsFor, queueEntries, spawnCli, until, type CliUser } from "./support/cli";
+import { CutProxy } from "./support/cut-proxy";
+import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+
+setDefaultTimeout(30_000);
+let system: TestSystem;
+let alice: CliUser;
+let bob: CliUser;
+let clientLink: CutProxy;
+const memory = memoryLogger();
+const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
+
+beforeAll(async () => {
+  system = await startSystem({ log: memory.log });
+  clientLink = await CutProxy.start(system.gatewayAddress);
+  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
+  alice.gateway = clientLink.address;
+});
+afterAll(async () => {
+  await clientLink.close();
+  await system.stop();
+});
+
+test("a pay process killed while sending leaves its entry queued, and the next sync sends it at once", async () => {
+  // Nothing comes back from the gateway: the pay process hangs in its first send.
+  clientLink.dropReplies();
+  const key = `killed-${crypto.randomUUID()}`;
+  const paying = spawnCli(alice, ["pay", "--to", "bob", "--amount", "7.25", "--key", key]);
+  const outbox = new ClientStore(join(alice.home, "outbox.db"));
+  try {
+    const held = await until("the entry to be stored and claimed", () => outbox.get(key)?.claimedBy);
+    expect(held.startsWith(`${paying.pid}-`)).toBe(true);
+  } finally {
+    outbox.close();
+  }
+  await until("the client to open a connection", () => clientLink.connectionsAccepted > 0);
+  paying.kill(9);
+  expect(await paying.exited).not.toBe(0);
+
+  const listed = await queueEntries(alice);
+  expect(listed.map((e) => [e.idempotency_key, e.state, e.amount_minor])).toEqual([[key, "queued", "725"]]);
+
+  clientLink.restore();
+  // The dead process's claim would last a minute; sync must not wait for it.
+  const synced = await cli(alice, "sync");
+  expect(synced.exitCode).toBe(0);
+  expect(synced.stdout).toContain(`queued payment ${key}: INR 7.25 to bob succeeded`);
+  expect(payCallsFor(memory.lines, key).filter((line) => line.code === "OK").length).toBe(1);
+  expect(await queueEntries(alice)).toEqual([]);
+  expect(await cliBalanceMinor(alice)).toBe(500_000n - 725n);
+  expect(await cliBalanceMinor(bob)).toBe(120_000n + 725n);
+  expect(system.totalMinor()).toBe(totalMinor);
+});

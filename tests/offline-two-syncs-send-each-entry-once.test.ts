@@ -1,0 +1,62 @@
+// Proves that two `sync` processes started at once on one client home send each queued payment exactly once (one Pay call per key at the gateway, no replays), thanks to the outbox's atomic claims.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { cli, cliBalanceMinor, cliUser, deadAddress, memoryLogger, payCallsFor, queueEntries, type CliUser } from "./support/cli";
+import { CutProxy } from "./support/cut-proxy";
+import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+
+setDefaultTimeout(30_000);
+let system: TestSystem;
+let alice: CliUser;
+let bob: CliUser;
+let hdfcLink: CutProxy;
+const memory = memoryLogger();
+const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
+const entries = 4;
+
+beforeAll(async () => {
+  hdfcLink = await CutProxy.start();
+  system = await startSystem({
+    log: memory.log,
+    prepareTimeoutMs: 5_000,
+    // A slow link to the payer's bank makes one sync take long enough for the other to run beside it.
+    bankAddressOverride: (bank, address) => {
+      if (bank !== "hdfc") return address;
+      hdfcLink.target = address;
+      return hdfcLink.address;
+    },
+  });
+  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
+});
+afterAll(async () => {
+  await system.stop();
+  await hdfcLink.close();
+});
+
+test("two sync processes at once on one queue send each payment once", async () => {
+  const offline = { ...alice, gateway: await deadAddress() };
+  const paid = await Promise.all(Array.from({ length: entries }, (_, i) => cli(offline, "pay", "--to", "bob", "--amount", `1.0${i}`)));
+  expect(paid.map((r) => r.exitCode)).toEqual(Array(entries).fill(75));
+  const keys = (await queueEntries(alice)).map((e) => e.idempotency_key);
+  expect(keys.length).toBe(entries);
+
+  hdfcLink.towardServerDelayMs = 150;
+  const [first, second] = await Promise.all([cli(alice, "sync"), cli(alice, "sync")]);
+  hdfcLink.towardServerDelayMs = 0;
+  expect([first.exitCode, second.exitCode]).toEqual([0, 0]);
+
+  const reported = `${first.stdout}\n${second.stdout}`;
+  for (const key of keys) {
+    expect(payCallsFor(memory.lines, key).length).toBe(1);
+    expect(reported.split(`queued payment ${key}:`).length - 1).toBe(1);
+  }
+  expect(reported).not.toContain("already done earlier");
+  // Both processes really ran at the same time: each sent some of the entries.
+  expect(first.stdout).toContain("succeeded");
+  expect(second.stdout).toContain("succeeded");
+
+  const sentMinor = 100n + 101n + 102n + 103n;
+  expect(await queueEntries(alice)).toEqual([]);
+  expect(await cliBalanceMinor(alice)).toBe(500_000n - sentMinor);
+  expect(await cliBalanceMinor(bob)).toBe(120_000n + sentMinor);
+  expect(system.totalMinor()).toBe(totalMinor);
+});
