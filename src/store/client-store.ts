@@ -68,7 +68,9 @@ export class ClientStore {
    * Claims up to `limit` due entries for `owner`, in one immediate transaction
    * so two processes never claim one entry. A claim still held by a process
    * that `ownerAlive` says is gone (killed mid-send) is taken over: the resend
-   * carries the same key, so the gateway runs the payment at most once.
+   * carries the same key, so the gateway runs the payment at most once. An
+   * entry `owner` itself holds is skipped: it is being sent by this process
+   * (the shell's foreground `sync` beside its background resend).
    */
   claimDue(owner: string, nowMs: number, claimMs: number, limit: number, username: string | undefined, dueByMs: number, ownerAlive: (owner: string) => boolean, skipKeys: ReadonlySet<string> = new Set()): OutboxEntry[] {
     return this.opened.sqlite
@@ -80,7 +82,7 @@ export class ClientStore {
           .orderBy(asc(outbox.createdAtMs))
           .limit(limit * 4 + skipKeys.size)
           .all();
-        const free = candidates.filter((entry) => !skipKeys.has(entry.idempotencyKey)).filter((entry) => entry.claimedUntilMs <= nowMs || entry.claimedBy === null || entry.claimedBy === owner || !ownerAlive(entry.claimedBy));
+        const free = candidates.filter((entry) => !skipKeys.has(entry.idempotencyKey)).filter((entry) => entry.claimedUntilMs <= nowMs || entry.claimedBy === null || !ownerAlive(entry.claimedBy));
         const claimed = free.slice(0, limit);
         for (const entry of claimed) this.takeOver(entry.idempotencyKey, owner, nowMs, claimMs);
         return claimed.map((entry) => ({ ...entry, claimedBy: owner, claimedUntilMs: nowMs + claimMs }));
