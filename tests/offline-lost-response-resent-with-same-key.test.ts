@@ -62,9 +62,9 @@ test("the response lost as the gateway goes down: the entry is re-sent with the 
   expect(synced.exitCode).toBe(0);
   expect(synced.stdout).toContain(`queued payment ${key}: INR 40.00 to bob succeeded (already done earlier with this key; not charged again)`);
 
-  const served = payCallsFor(memory.lines, key);
-  expect(served.length).toBeGreaterThanOrEqual(2); // the original and the resend, both with this key
-  expect(served.every((line) => line.code === "OK")).toBe(true);
+  // The resend carried the same key (the gateway answered it as a replay, above) and was served.
+  // The original call may have no log line: the cut can cancel it before its status is sent.
+  expect(payCallsFor(memory.lines, key).at(-1)?.code).toBe("OK");
   expect(await queueEntries(alice)).toEqual([]);
   expect(await cliBalanceMinor(alice)).toBe(500_000n - 4_000n);
   expect(await cliBalanceMinor(bob)).toBe(120_000n + 4_000n);

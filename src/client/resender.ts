@@ -191,6 +191,11 @@ export class Resender {
       // through must not cut the backoff short.
       const now = this.deps.client.connectivity(false);
       if (now !== state && (now === connectivityState.READY || state === connectivityState.READY)) this.nudge();
+      // While the gateway is down, keep the channel trying to connect: grpc
+      // spaces its attempts with its own capped backoff (src/rpc/channel.ts),
+      // and READY wakes the worker, so a return is noticed within seconds
+      // instead of at the next probe, which may be up to reconnectMsMax away.
+      if (this.up === false && (now === connectivityState.IDLE || now === connectivityState.TRANSIENT_FAILURE)) this.deps.client.connectivity(true);
       this.followChannel();
     });
   }
