@@ -185,7 +185,10 @@ export class Resender {
   private followChannel(): void {
     if (this.stopped) return;
     const state = this.deps.client.connectivity(false);
-    this.deps.client.onConnectivityChange(state, offlineLimits.reconnectMsMax, () => {
+    // While down, also wake on a short deadline: a channel can sit in
+    // TRANSIENT_FAILURE without further changes, and must be asked again.
+    const watchMs = this.up === false ? offlineLimits.channelKickMs : offlineLimits.reconnectMsMax;
+    this.deps.client.onConnectivityChange(state, watchMs, () => {
       if (this.stopped) return;
       // Only a drop or a return matters: the transient states a probe passes
       // through must not cut the backoff short.

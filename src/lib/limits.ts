@@ -85,6 +85,8 @@ export const offlineLimits = {
   reconnectMsMax: 30_000,
   /** How long one connectivity check waits for the gateway. */
   probeDeadlineMs: 2_000,
+  /** While the gateway is down, the shell asks the channel to connect at least this often (grpc backs off inside). */
+  channelKickMs: 2_000,
   /** A live WatchPayments stream is closed and re-opened after this (every RPC has a deadline). */
   watchStreamMsMax: 10 * 60 * 1000,
   /** Payments listed to catch up on what finished while the watch was down. */
