@@ -1,5 +1,6 @@
 // What `bench` reports: one object, printed as text or as one JSON line.
 import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import type { AuditReport } from "../gateway/audit";
 import { ratePerS, type DriveResult } from "./bench-driver";
 
@@ -26,6 +27,8 @@ export interface BenchReport {
   cpu_percent: Record<string, number | null>;
   /** CPU per succeeded operation per process, in microseconds: where a payment's cost goes. */
   cpu_us_per_op: Record<string, number | null>;
+  /** The machine, and how busy it was: other work on it makes the numbers noisy. */
+  machine: { cores: number; load_average_1m_before: number; load_average_1m_after: number };
   audit: { ok: boolean; payments_succeeded: number; payments_failed: number; payments_pending: number; violations: string[]; mismatches: string[] };
 }
 
@@ -40,6 +43,7 @@ export interface ReportInput {
   peakMemoryMiB: Record<string, number | null>;
   /** CPU milliseconds each process spent in the measured window. */
   cpuMs: Record<string, number | null>;
+  loadAverage1mBefore: number;
   audit: AuditReport;
 }
 
@@ -68,6 +72,7 @@ export function benchReport(input: ReportInput): BenchReport {
     peak_memory_mib: input.peakMemoryMiB,
     cpu_percent: mapValues(input.cpuMs, (ms) => round1((ms * 100) / result.measuredMs)),
     cpu_us_per_op: mapValues(input.cpuMs, (ms) => (result.ok === 0 ? 0 : Math.round((ms * 1000) / result.ok))),
+    machine: { cores: cpus().length, load_average_1m_before: round1(input.loadAverage1mBefore), load_average_1m_after: round1(loadavg()[0]!) },
     audit: {
       ok: audit.ok,
       payments_succeeded: Number(audit.payments_succeeded),
@@ -91,6 +96,7 @@ export function reportLines(r: BenchReport): string[] {
     `cpu % core   ${perProcessText(r.cpu_percent, "%")}`,
     `cpu us/op    ${perProcessText(r.cpu_us_per_op, "")}`,
     `peak memory  ${Object.entries(r.peak_memory_mib).map(([name, mib]) => `${name} ${mib === null ? "n/a" : `${mib} MiB`}`).join(", ")}`,
+    `machine      ${r.machine.cores} cores, load average ${r.machine.load_average_1m_before} before, ${r.machine.load_average_1m_after} after`,
     `audit        ${r.audit.ok ? "clean: every invariant holds" : "FAILED"} (${r.audit.payments_succeeded} succeeded, ${r.audit.payments_failed} failed, ${r.audit.payments_pending} pending in total)`,
   ];
   for (const v of r.audit.violations) lines.push(`  VIOLATION: ${v}`);

@@ -2,7 +2,7 @@
 // registered and logged in, the load, peak memory, then the audit. Exported
 // for the test, which calls it without spawning the CLI.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { GatewayClient } from "../client/gateway-client";
 import { AppError, Code, toAppError } from "../lib/errors";
@@ -66,6 +66,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const progress = options.progress ? progressBar(options.mode === "pay" ? "payments" : "logins") : undefined;
     const operation = options.mode === "pay" ? payOperation(connections, users, options.amountMaxMinor) : loginOperation(connections, users);
     const pids = pidsOf(system.cluster);
+    const loadAverage1mBefore = loadavg()[0]!;
     let cpuAtStart: Record<string, number | null> = {};
     const result = await drive({ concurrency: options.concurrency, durationMs: options.durationMs, warmupMs: options.warmupMs, operation, onTick: progress?.update, onMeasureStart: () => (cpuAtStart = cpuOf(pids)) });
     const cpuMs = cpuSince(cpuAtStart, cpuOf(pids));
@@ -73,7 +74,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const memory = mapPids(pids, peakMemoryMiB);
     options.say("auditing...");
     const audit = await auditOf(system);
-    return benchReport({ mode: options.mode, banks: options.banks, users: users.length, concurrency: options.concurrency, connections: options.connections, warmupMs: options.warmupMs, result, peakMemoryMiB: memory, cpuMs, audit });
+    return benchReport({ mode: options.mode, banks: options.banks, users: users.length, concurrency: options.concurrency, connections: options.connections, warmupMs: options.warmupMs, result, peakMemoryMiB: memory, cpuMs, loadAverage1mBefore, audit });
   } finally {
     connections.close();
     await system.cleanup();
