@@ -76,6 +76,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     async stop() {
       clearInterval(pruneTimer);
       coordinator.stop();
+      payments.stop();
       await stopServer(server);
       banks.close();
       store.close();

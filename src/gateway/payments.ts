@@ -39,9 +39,19 @@ export class Payments {
   private readonly inFlight = new Map<string, Promise<PaymentRow>>();
   /** Emits "finished" with each decided payment, for WatchPayments. */
   readonly finished = new EventEmitter();
+  /** Resolves when the gateway stops, so open watch streams end instead of holding up the shutdown. */
+  private readonly stopping = Promise.withResolvers<void>();
 
   constructor(private readonly options: PaymentsOptions) {
     this.finished.setMaxListeners(10_000);
+  }
+
+  get stopped(): Promise<void> {
+    return this.stopping.promise;
+  }
+
+  stop(): void {
+    this.stopping.resolve();
   }
 
   async pay(payer: string, input: PayInput, requestId: string): Promise<PayOutcome> {

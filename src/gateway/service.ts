@@ -84,7 +84,7 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
         if (row.payer === username || row.payee === username) write(paymentToWire(row));
       };
       payments.finished.on("finished", onFinished);
-      await ended;
+      await Promise.race([ended, payments.stopped]);
       payments.finished.off("finished", onFinished);
     }),
   };
