@@ -3,7 +3,8 @@
 import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
 import { sqliteTable, text, primaryKey, integer } from "drizzle-orm/sqlite-core";
 import { minor, ms } from "./columns";
-import { changesOf, openStore, type Durability, type OpenedStore } from "./sqlite";
+import { changesOf, type Durability } from "./sqlite";
+import { Store } from "./store";
 import init from "./migrations/bank/0001_init.sql" with { type: "text" };
 
 export const accounts = sqliteTable("accounts", {
@@ -43,10 +44,6 @@ export const ledger = sqliteTable("ledger", {
   atMs: ms("at_ms").notNull(),
 });
 
-export const meta = sqliteTable("meta", {
-  key: text("key").primaryKey(),
-  value: text("value").notNull(),
-});
 
 export type Account = typeof accounts.$inferSelect;
 export type Transaction = typeof transactions.$inferSelect;
@@ -62,12 +59,11 @@ export interface BankTotals {
   committed: number;
 }
 
-export class BankStore {
-  private readonly opened: OpenedStore;
+export class BankStore extends Store {
   private readonly q;
 
   constructor(path: string, durability: Durability = "full") {
-    this.opened = openStore(path, [{ id: "bank/0001_init", sql: init }], durability);
+    super(path, [{ id: "bank/0001_init", sql: init }], durability);
     const db = this.opened.db;
     const p = sql.placeholder;
     this.q = {
@@ -123,18 +119,6 @@ export class BankStore {
         })
         .prepare(),
     };
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.opened.sqlite.transaction(fn).immediate();
-  }
-
-  getMeta(key: string): string | undefined {
-    return this.opened.db.select().from(meta).where(eq(meta.key, key)).get()?.value;
-  }
-
-  setMeta(key: string, value: string): void {
-    this.opened.db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
   }
 
   insertAccount(account: { number: string; holder: string; balanceMinor: bigint }): boolean {
@@ -250,9 +234,5 @@ export class BankStore {
       openHoldsMinor: holds.total ?? 0n,
       committed: Number(committed.n),
     };
-  }
-
-  close(): void {
-    this.opened.sqlite.close();
   }
 }

@@ -4,7 +4,8 @@
 import { and, asc, eq, lte, or, sql } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { minor, ms } from "./columns";
-import { changesOf, openStore, type OpenedStore } from "./sqlite";
+import { changesOf } from "./sqlite";
+import { Store } from "./store";
 import init from "./migrations/client/0001_init.sql" with { type: "text" };
 
 export type OutboxState = "queued" | "succeeded" | "failed";
@@ -29,11 +30,10 @@ export const outbox = sqliteTable("outbox", {
 
 export type OutboxEntry = typeof outbox.$inferSelect;
 
-export class ClientStore {
-  private readonly opened: OpenedStore;
+export class ClientStore extends Store {
 
   constructor(path: string) {
-    this.opened = openStore(path, [{ id: "client/0001_init", sql: init }]);
+    super(path, [{ id: "client/0001_init", sql: init }]);
   }
 
   get(key: string): OutboxEntry | undefined {
@@ -143,9 +143,5 @@ export class ClientStore {
 
   markReported(keys: string[]): void {
     for (const key of keys) this.opened.db.update(outbox).set({ reported: 1 }).where(eq(outbox.idempotencyKey, key)).run();
-  }
-
-  close(): void {
-    this.opened.sqlite.close();
   }
 }

@@ -3,7 +3,8 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { minor, ms } from "./columns";
-import { changesOf, openStore, type Durability, type OpenedStore } from "./sqlite";
+import { changesOf, type Durability } from "./sqlite";
+import { Store } from "./store";
 import init from "./migrations/gateway/0001_init.sql" with { type: "text" };
 
 export const users = sqliteTable("users", {
@@ -47,10 +48,6 @@ export const payments = sqliteTable("payments", {
   phaseTwoDoneAtMs: ms("phase_two_done_at_ms"),
 });
 
-export const meta = sqliteTable("meta", {
-  key: text("key").primaryKey(),
-  value: text("value").notNull(),
-});
 
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
@@ -64,12 +61,11 @@ export interface DecisionWrite {
   decidedAtMs: number;
 }
 
-export class GatewayStore {
-  private readonly opened: OpenedStore;
+export class GatewayStore extends Store {
   private readonly q;
 
   constructor(path: string, durability: Durability = "full") {
-    this.opened = openStore(path, [{ id: "gateway/0001_init", sql: init }], durability);
+    super(path, [{ id: "gateway/0001_init", sql: init }], durability);
     const db = this.opened.db;
     const p = sql.placeholder;
     this.q = {
@@ -117,18 +113,6 @@ export class GatewayStore {
         .where(and(eq(payments.id, p("id")), isNull(payments.phaseTwoDoneAtMs)))
         .prepare(),
     };
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.opened.sqlite.transaction(fn).immediate();
-  }
-
-  getMeta(key: string): string | undefined {
-    return this.opened.db.select().from(meta).where(eq(meta.key, key)).get()?.value;
-  }
-
-  setMeta(key: string, value: string): void {
-    this.opened.db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
   }
 
   // --- users and sessions -------------------------------------------------
@@ -287,9 +271,5 @@ export class GatewayStore {
       .set({ idempotencyKey: null })
       .where(and(isNotNull(payments.idempotencyKey), lt(payments.createdAtMs, createdBeforeMs), isNotNull(payments.decision)))
       .run());
-  }
-
-  close(): void {
-    this.opened.sqlite.close();
   }
 }

@@ -21,3 +21,8 @@ CREATE TABLE outbox (
   reported INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at_ms) WHERE state = 'queued';
+
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);

@@ -1,0 +1,35 @@
+// What every store shares: the opened database, immediate transactions, the
+// meta key/value table, and closing.
+import { eq } from "drizzle-orm";
+import { sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { openStore, type Durability, type Migration, type OpenedStore } from "./sqlite";
+
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export abstract class Store {
+  protected readonly opened: OpenedStore;
+
+  constructor(path: string, migrations: Migration[], durability: Durability = "full") {
+    this.opened = openStore(path, migrations, durability);
+  }
+
+  /** BEGIN IMMEDIATE: the write lock is taken up front, so a transaction never fails half-way on a busy database. */
+  transaction<T>(fn: () => T): T {
+    return this.opened.sqlite.transaction(fn).immediate();
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.opened.db.select().from(meta).where(eq(meta.key, key)).get()?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.opened.db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
+  }
+
+  close(): void {
+    this.opened.sqlite.close();
+  }
+}
