@@ -146,6 +146,7 @@ export class Resender {
     if (this.stopped) return;
     if (error?.code === Code.Unauthenticated) this.needsLogin(error.message);
     else if (error && !isUnreachable(error)) {
+      this.deps.log.info({ event: "watch.ended", code: error.code, err: error.message }, "payment watch ended; backing off");
       // Not a network failure: do not hammer the gateway with subscriptions.
       this.watchRetryAtMs = this.clock.nowMs() + backoffMs(this.watchFailures++, offlineLimits.reconnectMsMin, offlineLimits.reconnectMsMax);
     }
@@ -177,6 +178,11 @@ export class Resender {
   private setUp(up: boolean): void {
     const before = this.up;
     this.up = up;
+    if (before === false && up) {
+      // The gateway is back: whatever made the watch back off belonged to the old one.
+      this.watchRetryAtMs = 0;
+      this.watchFailures = 0;
+    }
     if (before === up || (before === undefined && up)) return;
     this.deps.events.onConnectivity(up);
   }
