@@ -3,7 +3,6 @@
 // every participant acknowledges, across restarts. No decision on disk means
 // ABORT (presumed abort).
 import { assert } from "../lib/assert";
-import { Batcher } from "../lib/batcher";
 import { failpoint } from "../lib/failpoint";
 import { backoffMs, type Clock } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
@@ -11,6 +10,7 @@ import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import type { Decision, GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { BankLinks, PrepareItem, Vote } from "./bank-links";
+import type { Writes } from "./writes";
 
 export type FailureCode = "insufficient_funds" | "account_not_found" | "bank_unavailable" | "prepare_timeout" | "rejected";
 
@@ -22,8 +22,7 @@ export interface CoordinatorOptions {
   clock: Clock;
   log: Logger;
   prepareTimeoutMs: number;
-  /** Every durable write of the coordinator goes through here: one fsync per batch. */
-  writes: Batcher<() => unknown, unknown>;
+  writes: Writes;
 }
 
 export class Coordinator {
@@ -69,9 +68,7 @@ export class Coordinator {
 
   /** Writes the decision unless one stands already (a bank's question may have forced ABORT). */
   async decide(id: string, wanted: { decision: Decision; failureCode: FailureCode | null; failureMessage: string | null }): Promise<PaymentRow> {
-    const row = (await this.options.writes.submit(() =>
-      this.options.store.decide({ id, ...wanted, decidedAtMs: this.options.clock.nowMs() }),
-    )) as PaymentRow;
+    const row = await this.options.writes.durable(() => this.options.store.decide({ id, ...wanted, decidedAtMs: this.options.clock.nowMs() }));
     this.options.log.info(
       { event: row.decision === "COMMIT" ? "payment.committed" : "payment.aborted", txid: id, request_id: row.requestId, failure_code: row.failureCode ?? undefined },
       "decision recorded",
@@ -113,7 +110,7 @@ export class Coordinator {
         this.wakeDriver();
         return false;
       }
-      void this.options.writes.submit(() => this.options.store.markPhaseTwoDone(payment.id, this.options.clock.nowMs())).catch((error) => {
+      void this.options.writes.committed(() => this.options.store.markPhaseTwoDone(payment.id, this.options.clock.nowMs())).catch((error) => {
         this.options.log.warn({ event: "phase_two.mark_failed", txid: payment.id, err: (error as Error).message }, "will resend");
       });
       return true;

@@ -1,7 +1,6 @@
 // Starts the gateway: store, bank links, coordinator (with recovery before
 // serving), users, payments, and one server with its interceptor chain.
 import { join } from "node:path";
-import { Batcher } from "../lib/batcher";
 import { randomIds, systemClock, type Clock, type IdSource } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import type { Logger } from "../lib/log";
@@ -19,6 +18,7 @@ import { Coordinator } from "./coordinator";
 import { Payments } from "./payments";
 import { adminService, coordinatorService, gatewayService } from "./service";
 import { Users } from "./users";
+import { Writes } from "./writes";
 
 export interface GatewayOptions {
   host: string;
@@ -49,7 +49,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const clock = options.clock ?? systemClock;
   const log = options.log;
   const store = new GatewayStore(join(options.dataDir, "gateway.db"));
-  const writes = new Batcher<() => unknown, unknown>((ops) => store.transaction(() => ops.map((op) => op())), { itemsMax: 1024, inFlightMax: 1 });
+  const writes = new Writes(store);
   const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs);
   const coordinator = new Coordinator({ store, banks, clock, log, prepareTimeoutMs: options.prepareTimeoutMs, writes });
   await coordinator.recover();

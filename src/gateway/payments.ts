@@ -2,7 +2,6 @@
 // fingerprint of the parameters are claimed atomically with the payment row,
 // so two requests with one key can never both start a transaction.
 import { EventEmitter } from "node:events";
-import type { Batcher } from "../lib/batcher";
 import type { Clock, IdSource } from "../lib/clock";
 import { AppError, Code, invalid } from "../lib/errors";
 import { limits } from "../lib/limits";
@@ -10,6 +9,7 @@ import type { Logger } from "../lib/log";
 import { validateAmountMinor } from "../lib/money";
 import type { GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { Coordinator } from "./coordinator";
+import type { Writes } from "./writes";
 import { usernameField } from "./users";
 
 export interface PayInput {
@@ -27,7 +27,7 @@ export interface PayOutcome {
 export interface PaymentsOptions {
   store: GatewayStore;
   coordinator: Coordinator;
-  writes: Batcher<() => unknown, unknown>;
+  writes: Writes;
   clock: Clock;
   ids: IdSource;
   log: Logger;
@@ -85,7 +85,10 @@ export class Payments {
       requestId,
       createdAtMs: this.options.clock.nowMs(),
     };
-    const claim = (await this.options.writes.submit(() => store.claim(row))) as { claimed: boolean; row: PaymentRow };
+    // Not fsynced on its own: if a power cut loses a claim, no decision was
+    // written after it (that fsync would have kept it), so presumed abort
+    // applies and the client's retry with the key claims afresh.
+    const claim = await this.options.writes.committed(() => store.claim(row));
     if (!claim.claimed) return this.replay(claim.row, fingerprint);
     return { payment: await this.run(claim.row), replayed: false };
   }

@@ -36,6 +36,7 @@ export function connect(service: ServiceName, address: string, options: ConnectO
     "grpc.default_authority": serverName,
     "grpc.max_receive_message_length": limits.grpcMessageBytesMax,
     "grpc.max_send_message_length": limits.grpcMessageBytesMax,
+    "grpc.enable_channelz": 0,
     "grpc.keepalive_time_ms": 30_000,
     "grpc.initial_reconnect_backoff_ms": 100,
     "grpc.max_reconnect_backoff_ms": 2_000,

@@ -96,6 +96,7 @@ export class GatewayStore extends Store {
           createdAtMs: p("createdAtMs"),
         })
         .onConflictDoNothing()
+        .returning()
         .prepare(),
       decide: db
         .update(payments)
@@ -106,6 +107,7 @@ export class GatewayStore extends Store {
           decidedAtMs: sql`${p("decidedAtMs")}`,
         })
         .where(and(eq(payments.id, p("id")), isNull(payments.decision)))
+        .returning()
         .prepare(),
       phaseTwoDone: db
         .update(payments)
@@ -174,16 +176,16 @@ export class GatewayStore extends Store {
 
   /** Inserts the payment unless the payer already used this key; returns the row that holds the key. */
   claim(row: Omit<PaymentRow, "decision" | "failureCode" | "failureMessage" | "decidedAtMs" | "phaseTwoDoneAtMs">): { claimed: boolean; row: PaymentRow } {
-    const claimed = changesOf(this.q.claim.run(row)) > 0;
+    const inserted = this.q.claim.get(row);
+    if (inserted) return { claimed: true, row: inserted };
     const holder = this.paymentByKey(row.payer, row.idempotencyKey!);
     if (!holder) throw new Error("a claimed key has a payment row");
-    return { claimed, row: holder };
+    return { claimed: false, row: holder };
   }
 
   /** Records a decision unless one exists; returns the decision that stands. */
   decide(write: DecisionWrite): PaymentRow {
-    this.q.decide.run({ ...write });
-    const row = this.getPayment(write.id);
+    const row = this.q.decide.get({ ...write }) ?? this.getPayment(write.id);
     if (!row || !row.decision) throw new Error(`payment ${write.id} has no decision after deciding`);
     return row;
   }

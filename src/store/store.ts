@@ -11,13 +11,23 @@ export const meta = sqliteTable("meta", {
 
 export abstract class Store {
   protected readonly opened: OpenedStore;
+  private synchronous: Durability;
 
   constructor(path: string, migrations: Migration[], durability: Durability = "full") {
     this.opened = openStore(path, migrations, durability);
+    this.synchronous = durability;
   }
 
-  /** BEGIN IMMEDIATE: the write lock is taken up front, so a transaction never fails half-way on a busy database. */
-  transaction<T>(fn: () => T): T {
+  /**
+   * BEGIN IMMEDIATE: the write lock is taken up front, so a transaction never
+   * fails half-way on a busy database. "full" fsyncs the WAL at commit; "normal"
+   * does not, and the next "full" commit makes it durable with everything before it.
+   */
+  transaction<T>(fn: () => T, durability: Durability = "full"): T {
+    if (durability !== this.synchronous) {
+      this.opened.sqlite.exec(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
+      this.synchronous = durability;
+    }
     return this.opened.sqlite.transaction(fn).immediate();
   }
 

@@ -3,8 +3,8 @@
 // Redaction of secrets is enforced by the logger itself (src/lib/log.ts).
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../../lib/log";
-import { identityFromSubject } from "../identity";
 import { attemptOf, getText, internal, requestIdOf, stripInternal, wire } from "../metadata";
+import { peerIdentity } from "../peer";
 import { splitPath } from "../protos";
 import { codeName } from "../status";
 
@@ -52,8 +52,7 @@ export function serverLoggingInterceptor(log: Logger): grpc.ServerInterceptor {
 }
 
 function certificateOf(call: grpc.ServerInterceptingCallInterface): string | undefined {
-  const subject = call.getAuthContext()?.sslPeerCertificate?.subject as Record<string, unknown> | undefined;
-  const identity = identityFromSubject(subject);
+  const identity = peerIdentity(call);
   return identity ? `${identity.role}:${identity.name}` : undefined;
 }
 

@@ -4,8 +4,9 @@
 // anything it does not name is refused.
 import * as grpc from "@grpc/grpc-js";
 import { AppError, Code } from "../../lib/errors";
-import { identityFromSubject, type Role } from "../identity";
+import type { Role } from "../identity";
 import { internal, stripInternal } from "../metadata";
+import { peerIdentity } from "../peer";
 import { splitPath } from "../protos";
 import { lookup } from "./access";
 import { refuse } from "./chain";
@@ -22,7 +23,7 @@ export function peerRoleInterceptor(allowed: ServiceRoles): grpc.ServerIntercept
           onReceiveMetadata(metadata, nextMetadata) {
             // Internal keys carry what interceptors proved; a caller may never set them.
             stripInternal(metadata);
-            const identity = identityFromSubject(call.getAuthContext()?.sslPeerCertificate?.subject as Record<string, unknown> | undefined);
+            const identity = peerIdentity(call);
             if (!identity) {
               refuse(call, new AppError(Code.Unauthenticated, "the client certificate carries no ministripe role"));
               return;

@@ -1,0 +1,38 @@
+// Every write of the coordinator goes through one batcher: the writes of one
+// turn of the event loop share one SQLite transaction (group commit). A batch
+// is fsynced when any write in it must be durable before its caller goes on
+// (a decision); the rest ride along, and a later fsync covers them too.
+import { Batcher } from "../lib/batcher";
+import type { GatewayStore } from "../store/gateway-store";
+
+interface Write {
+  run: () => unknown;
+  durable: boolean;
+}
+
+const writesPerBatchMax = 1024;
+
+export class Writes {
+  private readonly batcher: Batcher<Write, unknown>;
+
+  constructor(store: GatewayStore) {
+    this.batcher = new Batcher(
+      (batch) => store.transaction(() => batch.map((write) => write.run()), batch.some((write) => write.durable) ? "full" : "normal"),
+      { itemsMax: writesPerBatchMax, inFlightMax: 1 },
+    );
+  }
+
+  /** On disk (fsynced) when the promise resolves. */
+  durable<T>(run: () => T): Promise<T> {
+    return this.batcher.submit({ run, durable: true }) as Promise<T>;
+  }
+
+  /**
+   * Committed (visible, and safe from a process crash) but fsynced only with
+   * the next durable write. For what presumed abort or a resend makes safe to
+   * lose in a power cut: a claim with no decision, a phase-two mark.
+   */
+  committed<T>(run: () => T): Promise<T> {
+    return this.batcher.submit({ run, durable: false }) as Promise<T>;
+  }
+}

@@ -1,0 +1,28 @@
+// The identity in a caller's certificate, read once per TLS connection.
+// getPeerCertificate() builds a fresh object on every call and showed up as
+// several per cent of a busy server's time; a connection's certificate never
+// changes, so the identity is kept per socket (weakly: it goes with the socket).
+import type * as grpc from "@grpc/grpc-js";
+import { identityFromSubject, type Identity } from "./identity";
+
+const identityBySocket = new WeakMap<object, Identity | null>();
+const callLayersMax = 16;
+
+/** grpc-js keeps the HTTP/2 stream on the innermost call; interceptors wrap it as `nextCall`. */
+function socketOf(call: grpc.ServerInterceptingCallInterface): object | undefined {
+  let layer: any = call;
+  for (let depth = 0; depth < callLayersMax && layer; depth++) {
+    const socket = layer.stream?.session?.socket;
+    if (socket && typeof socket === "object") return socket;
+    layer = layer.nextCall;
+  }
+  return undefined;
+}
+
+export function peerIdentity(call: grpc.ServerInterceptingCallInterface): Identity | undefined {
+  const socket = socketOf(call);
+  if (socket && identityBySocket.has(socket)) return identityBySocket.get(socket) ?? undefined;
+  const identity = identityFromSubject(call.getAuthContext()?.sslPeerCertificate?.subject as Record<string, unknown> | undefined);
+  if (socket) identityBySocket.set(socket, identity ?? null);
+  return identity;
+}
