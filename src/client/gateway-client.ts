@@ -113,7 +113,9 @@ export class GatewayClient {
         await sleepMs(backoffMs(attempt - 1, limits.clientRetryMsMin, limits.clientRetryMsMax));
       }
     }
-    if (lastError && isUnreachable(lastError)) {
+    // The gateway itself answers UNAVAILABLE when a bank is unreachable for a
+    // read, saying which bank; anything else unreachable is the gateway.
+    if (lastError && isUnreachable(lastError) && !/^bank \S+ is unreachable/.test(lastError.message)) {
       throw new AppError(lastError.code, `cannot reach the gateway at ${this.address}: ${lastError.message}`, lastError);
     }
     throw lastError ?? new AppError(Code.Internal, "no attempt was made");

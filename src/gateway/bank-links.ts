@@ -73,17 +73,23 @@ export class BankLink {
   }
 
   async verifyAccount(account: string, requestId: string): Promise<{ exists: boolean; holder: string }> {
-    return unaryCall(this.client, "VerifyAccount", { account }, { deadlineMs: limits.readDeadlineMs, requestId });
+    return this.read("VerifyAccount", { account }, requestId);
   }
 
   async balance(account: string, requestId: string): Promise<BankBalance> {
-    const response = await unaryCall<unknown, { balance_minor: string; available_minor: string; currency: string }>(
-      this.client,
-      "GetBalance",
-      { account },
-      { deadlineMs: limits.readDeadlineMs, requestId },
-    );
+    const response = await this.read<{ balance_minor: string; available_minor: string; currency: string }>("GetBalance", { account }, requestId);
     return { balanceMinor: minorFromWire(response.balance_minor), availableMinor: minorFromWire(response.available_minor), currency: response.currency };
+  }
+
+  /** A read: an unreachable bank is UNAVAILABLE with a message that names the bank, not the network details. */
+  private async read<R>(method: string, request: unknown, requestId: string): Promise<R> {
+    try {
+      return await unaryCall<unknown, R>(this.client, method, request, { deadlineMs: limits.readDeadlineMs, requestId });
+    } catch (error) {
+      const appError = error as AppError;
+      if (appError.code !== Code.Unavailable && appError.code !== Code.DeadlineExceeded) throw appError;
+      throw new AppError(Code.Unavailable, `bank ${this.name} is unreachable; try again shortly`, appError);
+    }
   }
 
   /** One batch RPC; answers are matched back to requests by txid, and a missing answer is an error. */

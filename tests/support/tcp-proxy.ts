@@ -8,6 +8,8 @@ export class TcpProxy {
   /** Drops data and cuts the connection when the gateway next sends a chunk of at least this many bytes. */
   private dropAtBytesMin: number | undefined;
   dropped = 0;
+  /** While true, every request the gateway sends is dropped and its connection cut: the bank is unreachable from the gateway. */
+  blackhole = false;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   port = 0;
@@ -41,7 +43,8 @@ export class TcpProxy {
     this.sockets.add(client).add(upstream);
     const forward = (from: Socket, to: Socket, fromGateway: boolean) => {
       from.on("data", (chunk: Buffer) => {
-        if (fromGateway && this.dropAtBytesMin !== undefined && chunk.length >= this.dropAtBytesMin) {
+        const dropOnce = this.dropAtBytesMin !== undefined && chunk.length >= this.dropAtBytesMin;
+        if (fromGateway && (this.blackhole || dropOnce)) {
           this.dropAtBytesMin = undefined;
           this.dropped += 1;
           client.destroy();
