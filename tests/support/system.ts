@@ -14,22 +14,11 @@ import { initCertificates } from "../../src/rpc/certificates";
 import { loadCertFolder } from "../../src/rpc/credentials";
 import { writeFileSync } from "node:fs";
 import { freePort } from "../../src/cli/cluster";
+import { sampleAccountsYaml } from "../../src/cli/sample-accounts";
 import { TcpProxy } from "./tcp-proxy";
 
-export const sampleAccounts = `currency: INR
-banks:
-  hdfc:
-    accounts:
-      - { number: "1001", holder: "Alice", balance: "5000.00" }
-      - { number: "1002", holder: "Dev", balance: "2500.00" }
-  icici:
-    accounts:
-      - { number: "2001", holder: "Bob", balance: "1200.00" }
-      - { number: "2002", holder: "Erin", balance: "800.00" }
-  sbi:
-    accounts:
-      - { number: "3001", holder: "Carol", balance: "3000.00" }
-`;
+/** The accounts `dev` and `demo` use: alice 5000.00 at hdfc, bob 1200.00 at icici, carol 3000.00 at sbi, and others. */
+export const sampleAccounts = sampleAccountsYaml;
 
 export interface SystemOptions {
   banks?: string[];
