@@ -52,9 +52,9 @@ export class Coordinator {
         const timeout = new Promise<VoteResult>((resolve) => {
           timer = setTimeout(() => resolve({ kind: "timeout" }), deadlineMs);
         });
-        const vote = this.options.banks
-          .get(bank)
-          .prepare(item)
+        // Promise.resolve().then: a bank no longer configured is an error vote, not a throw.
+        const vote = Promise.resolve()
+          .then(() => this.options.banks.get(bank).prepare(item))
           .then(
             (v: Vote): VoteResult => (v.yes ? { kind: "yes" } : { kind: "no", reason: v.reason }),
             (error: AppError): VoteResult => (error.code === Code.DeadlineExceeded ? { kind: "timeout" } : { kind: "error", error }),
@@ -95,8 +95,10 @@ export class Coordinator {
       const ref = { txid: payment.id, request_id: payment.requestId };
       const acks = await Promise.all(
         banksOf(payment).map((bank) => {
-          const link = this.options.banks.get(bank);
-          const sent = payment.decision === "COMMIT" ? link.commit(ref) : link.abort(ref);
+          const sent = Promise.resolve().then(() => {
+            const link = this.options.banks.get(bank);
+            return payment.decision === "COMMIT" ? link.commit(ref) : link.abort(ref);
+          });
           return sent.then(
             (ack) => {
               if (!ack.ok) this.options.log.error({ event: "protocol.violation", txid: payment.id, bank, error: ack.error }, "a bank refused the decision");
