@@ -6,7 +6,7 @@ import { backoffMs, systemClock, type Clock } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import { limits, offlineLimits } from "../lib/limits";
 import type { ClientStore, OutboxEntry } from "../store/client-store";
-import { isUnreachable, type GatewayClient } from "./gateway-client";
+import type { GatewayClient } from "./gateway-client";
 
 export interface WirePayment {
   id: string;
@@ -37,6 +37,9 @@ export interface PayRequest {
   key?: string;
 }
 
+/** Codes that prove the gateway refused a Pay before it claimed the key: nothing ran. */
+const refusedBeforeRunning = new Set<Code>([Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound, Code.PermissionDenied, Code.AlreadyExists, Code.ResourceExhausted]);
+
 export class Outbox {
   readonly owner = `${process.pid}-${Bun.randomUUIDv7()}`;
 
@@ -59,8 +62,17 @@ export class Outbox {
       if (existing.state === "queued" && !this.store.claim(key, this.owner, nowMs, limits.queueClaimMs)) {
         return { kind: "queued", key, reason: "another client process is sending this payment now" };
       }
+      // Finished here before: show that outcome; never send it again.
+      if (existing.paymentId) return this.lookUp(existing, existing.paymentId);
     }
     return this.send(this.store.get(key)!, true);
+  }
+
+  /** A payment that already ran, as the gateway knows it now. */
+  private async lookUp(entry: OutboxEntry, idOrKey: string): Promise<SendOutcome> {
+    const payment = await this.client.call<WirePayment>("GetPayment", { id_or_key: idOrKey }, { retry: true });
+    if (payment.status !== "PENDING" && entry.state === "queued") this.finishWith(entry.idempotencyKey, payment);
+    return payment.status === "PENDING" ? { kind: "queued", key: entry.idempotencyKey, reason: "the gateway has not decided yet" } : { kind: "final", key: entry.idempotencyKey, payment, replayed: true };
   }
 
   /**
@@ -108,6 +120,7 @@ export class Outbox {
 
   private async send(entry: OutboxEntry, retry: boolean): Promise<SendOutcome> {
     const key = entry.idempotencyKey;
+    if (entry.createdAtMs < this.clock.nowMs() - offlineLimits.resendBlindMsMax) return this.settleOld(entry);
     try {
       const response = await this.client.call<{ payment: WirePayment; replayed: boolean }>(
         "Pay",
@@ -119,21 +132,43 @@ export class Outbox {
         this.requeue(entry, "the gateway has not decided yet");
         return { kind: "queued", key, reason: "the gateway has not decided yet" };
       }
-      this.store.finish(key, { state: payment.status === "SUCCEEDED" ? "succeeded" : "failed", paymentId: payment.id, failureCode: payment.failure_code || null, error: payment.failure_message || null, reported: true }, this.clock.nowMs());
+      this.finishWith(key, payment);
       return { kind: "final", key, payment, replayed: response.replayed };
     } catch (error) {
       const appError = error as AppError;
-      if (isUnreachable(appError) || appError.code === Code.Aborted) {
-        this.requeue(entry, appError.message);
-        return { kind: "queued", key, reason: appError.message };
-      }
       if (appError.code === Code.Unauthenticated) {
         this.requeue(entry, appError.message);
         return { kind: "needs_login", key, reason: appError.message };
       }
-      // Refused before it ran (bad input, key reused, unknown payee): final, nothing moved.
-      this.store.finish(key, { state: "failed", paymentId: null, failureCode: appError.code.toLowerCase(), error: appError.message, reported: true }, this.clock.nowMs());
-      return { kind: "refused", key, error: appError };
+      if (refusedBeforeRunning.has(appError.code)) {
+        // Bad input, key reused, unknown payee: final, nothing moved.
+        this.store.finish(key, { state: "failed", paymentId: null, failureCode: appError.code.toLowerCase(), error: appError.message, reported: true }, this.clock.nowMs());
+        return { kind: "refused", key, error: appError };
+      }
+      // Anything else (unreachable, in flight, cancelled, internal) may have
+      // run: the outcome is unknown, so the entry stays and is re-sent with its key.
+      this.requeue(entry, appError.message);
+      return { kind: "queued", key, reason: appError.message };
+    }
+  }
+
+  private finishWith(key: string, payment: WirePayment): void {
+    this.store.finish(key, { state: payment.status === "SUCCEEDED" ? "succeeded" : "failed", paymentId: payment.id, failureCode: payment.failure_code || null, error: payment.failure_message || null, reported: true }, this.clock.nowMs());
+  }
+
+  /** An entry queued longer than the gateway surely keeps keys: look it up, never send it blind. */
+  private async settleOld(entry: OutboxEntry): Promise<SendOutcome> {
+    try {
+      return await this.lookUp(entry, entry.idempotencyKey);
+    } catch (error) {
+      const appError = error as AppError;
+      if (appError.code !== Code.NotFound) {
+        this.requeue(entry, appError.message);
+        return { kind: appError.code === Code.Unauthenticated ? "needs_login" : "queued", key: entry.idempotencyKey, reason: appError.message };
+      }
+      const unknown = new AppError(Code.Unknown, `payment ${entry.idempotencyKey} was queued too long ago for the gateway to remember its key; check "ministripe payments" before paying again`);
+      this.store.finish(entry.idempotencyKey, { state: "failed", paymentId: null, failureCode: "outcome_unknown", error: unknown.message, reported: true }, this.clock.nowMs());
+      return { kind: "refused", key: entry.idempotencyKey, error: unknown };
     }
   }
 

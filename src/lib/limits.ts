@@ -102,6 +102,12 @@ export const offlineLimits = {
   notifiedIdsMax: 10_000,
   /** Characters of one shell input line. */
   shellLineLengthMax: 1_000,
+  /**
+   * A queued entry older than this is never sent blind: the gateway keeps keys
+   * 24 h at least, so an older resend could claim afresh and pay twice. It is
+   * looked up instead, and if the gateway no longer knows it, reported as unknown.
+   */
+  resendBlindMsMax: 23 * 60 * 60 * 1000,
 } as const;
 
 /** Bounds of sessions, logins and requests at the edge. */
