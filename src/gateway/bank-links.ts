@@ -42,7 +42,7 @@ export interface BankBalance {
 
 export class BankLink {
   readonly client: grpc.Client;
-  private readonly prepares: Batcher<PrepareItem, Vote>;
+  private readonly prepares: Batcher<{ item: PrepareItem; deadlineAtMs: number }, Vote>;
   private readonly commits: Batcher<TxRef, Ack>;
   private readonly aborts: Batcher<TxRef, Ack>;
 
@@ -55,13 +55,28 @@ export class BankLink {
   ) {
     this.client = connect("Bank", address, { certs, expect: { role: "bank", name }, log });
     const batch = { itemsMax: limits.batchItemsMax, inFlightMax: limits.batchInFlightMax };
-    this.prepares = new Batcher((items) => this.send("Prepare", { items }, prepareTimeoutMs, "votes"), batch);
+    this.prepares = new Batcher((entries) => this.sendPrepares(entries, prepareTimeoutMs), batch);
     this.commits = new Batcher((txs) => this.send("Commit", { txs }, limits.phaseTwoDeadlineMs, "acks"), batch);
     this.aborts = new Batcher((txs) => this.send("Abort", { txs }, limits.phaseTwoDeadlineMs, "acks"), batch);
   }
 
-  prepare(item: PrepareItem): Promise<Vote> {
-    return this.prepares.submit(item);
+  /** A vote, or NO ("expired") without asking the bank when the coordinator stopped waiting before it was sent. */
+  prepare(item: PrepareItem, deadlineAtMs: number): Promise<Vote> {
+    return this.prepares.submit({ item, deadlineAtMs });
+  }
+
+  /**
+   * Items whose deadline passed while they waited for a batch are not sent:
+   * the payment is already aborting, and a hold placed now would only block
+   * the payer's funds until the Abort arrives.
+   */
+  private async sendPrepares(entries: { item: PrepareItem; deadlineAtMs: number }[], prepareTimeoutMs: number): Promise<Vote[]> {
+    const nowMs = Date.now();
+    const live = entries.filter((entry) => entry.deadlineAtMs > nowMs);
+    const deadlineMs = Math.min(prepareTimeoutMs, Math.max(0, ...live.map((entry) => entry.deadlineAtMs - nowMs)));
+    const votes = live.length > 0 ? await this.send<PrepareItem, Vote>("Prepare", { items: live.map((entry) => entry.item) }, deadlineMs, "votes") : [];
+    const byTxid = new Map(votes.map((vote) => [vote.txid, vote]));
+    return entries.map((entry) => byTxid.get(entry.item.txid) ?? { txid: entry.item.txid, yes: false, reason: "expired" });
   }
 
   commit(ref: TxRef): Promise<Ack> {

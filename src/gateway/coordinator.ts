@@ -27,8 +27,12 @@ export interface CoordinatorOptions {
 
 export class Coordinator {
   private readonly inPhaseTwo = new Set<string>();
+  /** Payments between their claim and their decision in this process. */
+  private readonly executing = new Set<string>();
   private driverTimer: ReturnType<typeof setTimeout> | undefined;
   private driverAttempt = 0;
+  /** Where the resend pass goes on, so old rows that never get acknowledged cannot starve newer ones. */
+  private resendCursor: { decidedAtMs: number; id: string } | undefined;
   private stopped = false;
 
   constructor(private readonly options: CoordinatorOptions) {}
@@ -36,9 +40,15 @@ export class Coordinator {
   /** Runs both phases for a claimed payment and returns the row with its decision. */
   async execute(payment: PaymentRow): Promise<PaymentRow> {
     assert(payment.decision === null, "only an undecided payment is executed");
-    const votes = await this.collectVotes(payment);
-    failpoint("gateway.votes.collected");
-    const decided = await this.decide(payment.id, decisionOf(votes));
+    this.executing.add(payment.id);
+    let decided: PaymentRow;
+    try {
+      const votes = await this.collectVotes(payment);
+      failpoint("gateway.votes.collected");
+      decided = await this.decide(payment.id, decisionOf(votes));
+    } finally {
+      this.executing.delete(payment.id);
+    }
     failpoint("gateway.decision.recorded");
     await this.phaseTwoWithin(decided, limits.phaseTwoWaitMs);
     return decided;
@@ -54,7 +64,7 @@ export class Coordinator {
         });
         // Promise.resolve().then: a bank no longer configured is an error vote, not a throw.
         const vote = Promise.resolve()
-          .then(() => this.options.banks.get(bank).prepare(item))
+          .then(() => this.options.banks.get(bank).prepare(item, Date.now() + deadlineMs))
           .then(
             (v: Vote): VoteResult => (v.yes ? { kind: "yes" } : { kind: "no", reason: v.reason }),
             (error: AppError): VoteResult => (error.code === Code.DeadlineExceeded ? { kind: "timeout" } : { kind: "error", error }),
@@ -123,17 +133,25 @@ export class Coordinator {
 
   /** On start: abort every payment with no decision, then finish every phase two. */
   async recover(): Promise<number> {
-    let aborted = 0;
-    for (let page = 0; page < 10_000; page++) {
-      const undecided = this.options.store.listUndecided(limits.recoveryScanRowsMax);
-      if (undecided.length === 0) break;
-      for (const row of undecided) {
-        await this.decide(row.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: "the gateway restarted before every bank voted; nothing moved" });
-        aborted += 1;
-      }
-    }
+    const aborted = await this.abortUndecided(this.options.clock.nowMs() + 1, "the gateway restarted before every bank voted; nothing moved");
     this.options.log.info({ event: "coordinator.recovered", aborted }, "presumed abort applied");
     this.wakeDriver();
+    return aborted;
+  }
+
+  /**
+   * Presumed abort for payments created before the cut-off that nobody here is
+   * executing: at start every undecided one; while running, one whose
+   * execution failed (a write error) and would otherwise wait for a restart.
+   */
+  private async abortUndecided(createdBeforeMs: number, why: string): Promise<number> {
+    let aborted = 0;
+    for (let page = 0; page < 10_000; page++) {
+      const undecided = this.options.store.listUndecided(createdBeforeMs, limits.recoveryScanRowsMax).filter((row) => !this.executing.has(row.id));
+      if (undecided.length === 0) break;
+      for (const row of undecided) await this.decide(row.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: why });
+      aborted += undecided.length;
+    }
     return aborted;
   }
 
@@ -171,18 +189,30 @@ export class Coordinator {
     }, delayMs);
   }
 
+  /** One pass of the driver, which runs for the gateway's life: abandoned payments, then one page of phase two. */
   private async resendPass(): Promise<void> {
-    const unfinished = this.options.store.listPhaseTwoUnfinished(limits.recoveryScanRowsMax).filter((row) => !this.inPhaseTwo.has(row.id));
-    if (unfinished.length === 0) {
-      this.driverAttempt = 0;
-      return;
+    try {
+      const abandonedBeforeMs = this.options.clock.nowMs() - 2 * this.options.prepareTimeoutMs - limits.phaseTwoDeadlineMs;
+      await this.abortUndecided(abandonedBeforeMs, "the payment's execution failed before a decision; nothing moved");
+      const page = this.options.store.listPhaseTwoUnfinished(this.resendCursor, limits.recoveryScanRowsMax);
+      const last = page[page.length - 1];
+      this.resendCursor = page.length < limits.recoveryScanRowsMax || !last ? undefined : { decidedAtMs: last.decidedAtMs!, id: last.id };
+      const unfinished = page.filter((row) => !this.inPhaseTwo.has(row.id));
+      const results = await Promise.all(unfinished.map((row) => this.phaseTwo(row)));
+      this.driverAttempt = results.every(Boolean) ? (unfinished.length === 0 ? idleAttempt : 0) : this.driverAttempt + 1;
+      if (unfinished.length > 0) this.options.log.info({ event: "phase_two.resent", payments: unfinished.length, acknowledged: results.filter(Boolean).length }, "phase two resent");
+    } catch (error) {
+      // A failing pass (the disk, say) must not stop the driver: log it and try again later.
+      this.driverAttempt += 1;
+      this.options.log.error({ event: "phase_two.pass_failed", err: (error as Error).message }, "resend pass failed");
+    } finally {
+      this.wakeDriver();
     }
-    const results = await Promise.all(unfinished.map((row) => this.phaseTwo(row)));
-    this.driverAttempt = results.every(Boolean) ? 0 : this.driverAttempt + 1;
-    this.options.log.info({ event: "phase_two.resent", payments: unfinished.length, acknowledged: results.filter(Boolean).length }, "phase two resent");
-    this.wakeDriver();
   }
 }
+
+/** Backoff attempt that puts an idle driver at its longest interval. */
+const idleAttempt = 20;
 
 /** Each participating bank with its legs: one bank when both accounts are there. */
 function participantsOf(payment: PaymentRow): [string, PrepareItem][] {

@@ -95,7 +95,12 @@ export class Payments {
 
   private run(row: PaymentRow): Promise<PaymentRow> {
     const execution = this.options.coordinator.execute(row).then((decided) => {
-      this.finished.emit("finished", decided);
+      try {
+        this.finished.emit("finished", decided);
+      } catch (error) {
+        // A watcher failing must not turn a decided payment into an error for its payer.
+        this.options.log.warn({ event: "watch.notify_failed", txid: decided.id, err: (error as Error).message }, "a payment watcher failed");
+      }
       return decided;
     });
     this.inFlight.set(row.id, execution);
@@ -115,8 +120,7 @@ export class Payments {
     const tooLong = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), limits.inFlightWaitMs);
     });
-    const outcome = await Promise.race([execution, tooLong]);
-    clearTimeout(timer);
+    const outcome = await Promise.race([execution, tooLong]).finally(() => clearTimeout(timer));
     if (!outcome) throw new AppError(Code.Aborted, "a payment with this key is still in progress; retry shortly");
     return { payment: outcome, replayed: true };
   }

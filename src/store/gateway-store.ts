@@ -194,16 +194,28 @@ export class GatewayStore extends Store {
     this.q.phaseTwoDone.run({ id, atMs });
   }
 
-  listUndecided(limit: number): PaymentRow[] {
-    return this.opened.db.select().from(payments).where(isNull(payments.decision)).orderBy(asc(payments.createdAtMs)).limit(limit).all();
-  }
-
-  listPhaseTwoUnfinished(limit: number): PaymentRow[] {
+  /** Undecided payments created before the cut-off, oldest first. */
+  listUndecided(createdBeforeMs: number, limit: number): PaymentRow[] {
     return this.opened.db
       .select()
       .from(payments)
-      .where(and(isNotNull(payments.decision), isNull(payments.phaseTwoDoneAtMs)))
-      .orderBy(asc(payments.decidedAtMs))
+      .where(and(isNull(payments.decision), lt(payments.createdAtMs, createdBeforeMs)))
+      .orderBy(asc(payments.createdAtMs))
+      .limit(limit)
+      .all();
+  }
+
+  /** Decided payments some participant has not acknowledged, in (decided_at, id) order after a cursor. */
+  listPhaseTwoUnfinished(after: { decidedAtMs: number; id: string } | undefined, limit: number): PaymentRow[] {
+    const unfinished = and(isNotNull(payments.decision), isNull(payments.phaseTwoDoneAtMs));
+    const afterCursor = after
+      ? or(gt(payments.decidedAtMs, after.decidedAtMs), and(eq(payments.decidedAtMs, after.decidedAtMs), gt(payments.id, after.id)))
+      : undefined;
+    return this.opened.db
+      .select()
+      .from(payments)
+      .where(and(unfinished, afterCursor))
+      .orderBy(asc(payments.decidedAtMs), asc(payments.id))
       .limit(limit)
       .all();
   }
