@@ -55,16 +55,21 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
   let totalMinor = 0n;
   let loadedMinor = 0n;
   let currency = "";
+  const startedAtMs = Date.now();
+  // Decisions are read once every bank has answered: a payment decided between
+  // two banks' snapshots is then counted the same way at both.
+  const openPending: BankAuditWire["open_pending"] = [];
   for (const name of banks.names()) {
     try {
       const wire = await unaryCall<unknown, BankAuditWire>(banks.get(name).client, "Audit", { in_doubt_after_ms: String(inDoubtAfterMs) }, { deadlineMs: limits.readDeadlineMs * 4 });
-      totalMinor += minorFromWire(wire.balance_sum_minor) + inTransitMinor(store, wire.open_pending);
+      totalMinor += minorFromWire(wire.balance_sum_minor);
+      openPending.push(...wire.open_pending);
       loadedMinor += minorFromWire(wire.loaded_total_minor);
       currency ||= wire.currency;
       if (wire.negative_balances > 0) violations.push(`${name}: ${wire.negative_balances} negative balances`);
       if (wire.negative_available > 0) violations.push(`${name}: ${wire.negative_available} accounts with negative available funds`);
       if (wire.in_doubt_txids.length > 0) violations.push(`${name}: ${wire.in_doubt_txids.length} prepared transactions older than ${inDoubtAfterMs}ms`);
-      mismatches.push(...(await compareLedger(store, banks, name)));
+      mismatches.push(...(await compareLedger(store, banks, name, startedAtMs)));
       rows.push({
         bank: name,
         reachable: true,
@@ -82,6 +87,7 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
       rows.push({ bank: name, reachable: false, balance_sum_minor: "0", loaded_total_minor: "0", open_holds: 0, open_holds_minor: "0", in_doubt: 0, negative_balances: 0, committed: 0, error: (error as Error).message });
     }
   }
+  totalMinor += inTransitMinor(store, openPending);
   if (totalMinor !== loadedMinor) violations.push(`total ${totalMinor} differs from the total first loaded ${loadedMinor}`);
   if (mismatches.length > 0) violations.push(`${mismatches.length} ledger mismatches between the gateway and the banks`);
   const counts = store.counts();
@@ -114,7 +120,7 @@ function inTransitMinor(store: GatewayStore, open: BankAuditWire["open_pending"]
  * the coordinator did not is a violation; a committed payment whose phase two
  * finished but is missing at the bank is one too.
  */
-async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string): Promise<string[]> {
+async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string, startedAtMs: number): Promise<string[]> {
   const found: string[] = [];
   const pageSize = 5_000;
   const bankIds = new Set<string>();
@@ -135,7 +141,8 @@ async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string
     for (const id of ids) {
       if (bankIds.has(id)) continue;
       const row = store.getPayment(id);
-      if (row?.phaseTwoDoneAtMs !== null) found.push(`payment ${id} succeeded and finished, but ${bank} has no committed transaction for it`);
+      // Only payments finished before the audit began: a later one may have been committed after the bank was listed.
+      if (row?.phaseTwoDoneAtMs != null && row.phaseTwoDoneAtMs < startedAtMs) found.push(`payment ${id} succeeded and finished, but ${bank} has no committed transaction for it`);
     }
     if (ids.length < pageSize) break;
     cursor = ids[ids.length - 1]!;
