@@ -1,6 +1,6 @@
 import type { AuditReport } from "../gateway/audit";
 import { sleepMs } from "../lib/clock";
-import { clientFlags, openClient } from "./client-context";
+import { clientFlags, withClient } from "./client-context";
 import { Exit } from "./exit";
 import { str, type Command } from "./flags";
 import { money, printJson, say } from "./output";
@@ -13,15 +13,12 @@ export const auditCommand: Command = {
   summary: "Admin: checks every invariant across the gateway and all banks; exits 0 only when all hold.",
   flags: { ...clientFlags, certs: { type: "string", help: "the admin certificate folder", default: "certs/admin" } },
   async run(flags) {
-    const ctx = openClient({ ...flags, certs: str(flags, "certs") ?? "certs/admin" });
-    try {
+    return withClient({ ...flags, certs: str(flags, "certs") ?? "certs/admin" }, async (ctx) => {
       const report = await auditSettled(ctx.client.callAdmin.bind(ctx.client));
       if (ctx.json) printJson(report);
       else printReport(report);
       return report.ok ? Exit.ok : Exit.declined;
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };
 

@@ -1,4 +1,4 @@
-import { clientFlags, flushQueue, openClient, requireSession } from "./client-context";
+import { clientFlags, flushQueue, withClient, requireSession } from "./client-context";
 import type { Command } from "./flags";
 import { money, printJson, say } from "./output";
 
@@ -8,16 +8,13 @@ export const balanceCommand: Command = {
   summary: "Shows your balance and available funds (balance less holds of payments in progress).",
   flags: { ...clientFlags },
   async run(flags) {
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       requireSession(ctx);
       await flushQueue(ctx);
       const b = await ctx.client.call<{ bank: string; account: string; balance_minor: string; available_minor: string; currency: string }>("GetBalance", {}, { retry: true });
       if (ctx.json) printJson({ ...b, balance: money(b.balance_minor), available: money(b.available_minor) });
       else say(`${b.bank} ${b.account}: balance ${money(b.balance_minor, b.currency)}, available ${money(b.available_minor, b.currency)}`);
       return 0;
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };

@@ -59,6 +59,16 @@ export function openClient(flags: Flags): ClientContext {
   };
 }
 
+/** Runs a command's body with an open client context, closed whatever happens. */
+export async function withClient<T>(flags: Flags, body: (ctx: ClientContext) => Promise<T>): Promise<T> {
+  const ctx = openClient(flags);
+  try {
+    return await body(ctx);
+  } finally {
+    ctx.close();
+  }
+}
+
 export function requireSession(ctx: ClientContext): SavedSession {
   if (!ctx.session) throw new AppError(Code.Unauthenticated, 'not logged in: run "ministripe login --username U"');
   return ctx.session;

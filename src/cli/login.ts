@@ -1,4 +1,4 @@
-import { clientFlags, openClient } from "./client-context";
+import { clientFlags, withClient } from "./client-context";
 import { bool, need, str, type Command } from "./flags";
 import { printJson, say } from "./output";
 import { readPassword } from "./password";
@@ -16,8 +16,7 @@ export const loginCommand: Command = {
   async run(flags) {
     const username = need(flags, "username");
     const password = await readPassword(bool(flags, "password-stdin"));
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       const session = await ctx.client.call<{ token: string; expires_at_ms: string; username: string }>(
         "Login",
         { username, password, otp: str(flags, "otp") ?? "" },
@@ -28,8 +27,6 @@ export const loginCommand: Command = {
       if (ctx.json) printJson({ username: session.username, expires_at: expires });
       else say(`logged in as ${session.username} until ${expires}`);
       return 0;
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };

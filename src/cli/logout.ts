@@ -1,4 +1,4 @@
-import { clientFlags, openClient } from "./client-context";
+import { clientFlags, withClient } from "./client-context";
 import type { Command } from "./flags";
 import { printJson, say } from "./output";
 
@@ -8,8 +8,7 @@ export const logoutCommand: Command = {
   summary: "Ends the session at the gateway and forgets the token.",
   flags: { ...clientFlags },
   async run(flags) {
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       if (ctx.session) {
         // The token is forgotten locally even if the gateway cannot be told;
         // it then simply expires.
@@ -19,8 +18,6 @@ export const logoutCommand: Command = {
       if (ctx.json) printJson({ logged_out: true });
       else say("logged out");
       return 0;
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };

@@ -1,5 +1,5 @@
 import { UsageError } from "./exit";
-import { clientFlags, openClient, requireSession } from "./client-context";
+import { clientFlags, withClient, requireSession } from "./client-context";
 import { bool, type Command } from "./flags";
 import { printJson, say } from "./output";
 import { readPassword } from "./password";
@@ -13,8 +13,7 @@ export const mfaCommand: Command = {
   async run(flags, positionals) {
     if (positionals[0] !== "enable") throw new UsageError("usage: ministripe mfa enable");
     const password = await readPassword(bool(flags, "password-stdin"));
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       requireSession(ctx);
       const mfa = await ctx.client.call<{ secret: string; otpauth_uri: string }>("EnableMfa", { password }, { retry: false });
       if (ctx.json) printJson(mfa);
@@ -25,8 +24,6 @@ export const mfaCommand: Command = {
         say("from now on, log in with --otp CODE");
       }
       return 0;
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };

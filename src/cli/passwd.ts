@@ -1,4 +1,4 @@
-import { clientFlags, openClient, requireSession } from "./client-context";
+import { clientFlags, withClient, requireSession } from "./client-context";
 import { bool, type Command } from "./flags";
 import { printJson, say } from "./output";
 import { readPassword } from "./password";
@@ -11,16 +11,13 @@ export const passwdCommand: Command = {
   async run(flags) {
     const oldPassword = await readPassword(bool(flags, "password-stdin"), "current password: ");
     const newPassword = await readPassword(bool(flags, "password-stdin"), "new password: ", "MINISTRIPE_NEW_PASSWORD");
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       requireSession(ctx);
       const result = await ctx.client.call<{ sessions_revoked: number }>("ChangePassword", { old_password: oldPassword, new_password: newPassword }, { retry: false });
       ctx.home.clearSession();
       if (ctx.json) printJson(result);
       else say(`password changed; ${result.sessions_revoked} sessions ended. Log in again.`);
       return 0;
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };

@@ -2,7 +2,7 @@ import type { SendOutcome } from "../client/outbox";
 import { AppError, Code, invalid } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { parseAmountMinor } from "../lib/money";
-import { clientFlags, flushQueue, openClient, requireSession } from "./client-context";
+import { clientFlags, flushQueue, withClient, requireSession } from "./client-context";
 import { Exit } from "./exit";
 import { need, str, type Command } from "./flags";
 import { money, paymentJson, printJson, say, warn } from "./output";
@@ -20,15 +20,12 @@ export const payCommand: Command = {
   },
   async run(flags) {
     const { toUsername, amountMinor, key, note } = payInput(need(flags, "to"), need(flags, "amount"), str(flags, "key"), str(flags, "note"));
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       const session = requireSession(ctx);
       await flushQueue(ctx);
       const outcome = await ctx.outbox.pay({ username: session.username, toUsername, amountMinor, note, key });
       return report(outcome, ctx.json);
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };
 

@@ -1,5 +1,5 @@
 import type { WirePayment } from "../client/outbox";
-import { clientFlags, flushQueue, openClient, requireSession } from "./client-context";
+import { clientFlags, flushQueue, withClient, requireSession } from "./client-context";
 import { UsageError } from "./exit";
 import type { Command } from "./flags";
 import { paymentJson, paymentLine, printJson, say } from "./output";
@@ -13,16 +13,13 @@ export const paymentCommand: Command = {
   async run(flags, positionals) {
     const idOrKey = positionals[0];
     if (!idOrKey) throw new UsageError("usage: ministripe payment ID_OR_KEY");
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       requireSession(ctx);
       await flushQueue(ctx);
       const p = await ctx.client.call<WirePayment>("GetPayment", { id_or_key: idOrKey }, { retry: true });
       if (ctx.json) printJson(paymentJson(p));
       else say(paymentLine(p));
       return 0;
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };

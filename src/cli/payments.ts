@@ -1,5 +1,5 @@
 import type { WirePayment } from "../client/outbox";
-import { clientFlags, flushQueue, openClient, requireSession } from "./client-context";
+import { clientFlags, flushQueue, withClient, requireSession } from "./client-context";
 import { intFlag, type Command } from "./flags";
 import { paymentJson, paymentLine, printJson, say } from "./output";
 import { limits } from "../lib/limits";
@@ -14,8 +14,7 @@ export const paymentsCommand: Command = {
   },
   async run(flags) {
     const limit = intFlag(flags, "limit", limits.pageSizeDefault, 1, limits.pageSizeMax);
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       requireSession(ctx);
       await flushQueue(ctx);
       const { payments } = await ctx.client.call<{ payments: WirePayment[] }>("ListPayments", { limit }, { retry: true });
@@ -23,8 +22,6 @@ export const paymentsCommand: Command = {
       else if (payments.length === 0) say("no payments yet");
       else for (const p of payments) say(paymentLine(p));
       return 0;
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };

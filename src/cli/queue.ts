@@ -1,4 +1,4 @@
-import { clientFlags, openClient } from "./client-context";
+import { clientFlags, withClient } from "./client-context";
 import type { Command } from "./flags";
 import { money, printJson, say } from "./output";
 
@@ -8,8 +8,7 @@ export const queueCommand: Command = {
   summary: "The offline queue: each payment waiting to be sent, its attempts and last error.",
   flags: { ...clientFlags },
   async run(flags) {
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       const entries = ctx.store.listVisible();
       if (ctx.json) {
         printJson({
@@ -31,8 +30,6 @@ export const queueCommand: Command = {
         }
       }
       return 0;
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };

@@ -1,4 +1,4 @@
-import { clientFlags, openClient } from "./client-context";
+import { clientFlags, withClient } from "./client-context";
 import { bool, need, type Command } from "./flags";
 import { printJson, say } from "./output";
 import { readPassword } from "./password";
@@ -17,14 +17,11 @@ export const registerCommand: Command = {
   async run(flags) {
     const request = { username: need(flags, "username"), bank: need(flags, "bank"), account: need(flags, "account") };
     const password = await readPassword(bool(flags, "password-stdin"));
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       const user = await ctx.client.call<{ username: string; bank: string; account: string; holder: string }>("Register", { ...request, password }, { retry: true });
       if (ctx.json) printJson(user);
       else say(`registered ${user.username}: account ${user.account} at ${user.bank} (${user.holder})`);
       return 0;
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };

@@ -9,7 +9,7 @@ import type { SendOutcome, WirePayment } from "../client/outbox";
 import { Resender } from "../client/resender";
 import { AppError, Code, toAppError } from "../lib/errors";
 import { limits, offlineLimits } from "../lib/limits";
-import { type ClientContext, clientFlags, describeOutcome, openClient } from "./client-context";
+import { type ClientContext, clientFlags, describeOutcome, withClient } from "./client-context";
 import { Exit } from "./exit";
 import type { Command } from "./flags";
 import { money, paymentLine } from "./output";
@@ -25,13 +25,10 @@ export const shellCommand: Command = {
   summary: "Interactive client: balance, pay, payments, queue, sync; re-sends queued payments in the background and prints notifications.",
   flags: { ...clientFlags },
   async run(flags) {
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       if (!ctx.session) throw new AppError(Code.Unauthenticated, 'the shell needs a saved session: run "ministripe login --username U" first');
       return await runShell(ctx, ctx.session.username);
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };
 

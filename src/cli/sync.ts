@@ -1,6 +1,6 @@
 import type { SendOutcome } from "../client/outbox";
 import { limits } from "../lib/limits";
-import { clientFlags, describeOutcome, openClient, requireSession } from "./client-context";
+import { clientFlags, describeOutcome, withClient, requireSession } from "./client-context";
 import { Exit } from "./exit";
 import type { Command } from "./flags";
 import { printJson, say } from "./output";
@@ -11,17 +11,14 @@ export const syncCommand: Command = {
   summary: "Sends queued payments now and reports each outcome (exit 75 while some remain queued, 1 when one was declined).",
   flags: { ...clientFlags },
   async run(flags) {
-    const ctx = openClient(flags);
-    try {
+    return withClient(flags, async (ctx) => {
       const session = requireSession(ctx);
       const outcomes = await ctx.outbox.sync(session.username, limits.syncBlockMsMax, true);
       if (ctx.json) printJson({ outcomes: outcomes.map((o) => ({ kind: o.kind, idempotency_key: o.key, message: describeOutcome(o), payment: o.kind === "final" ? o.payment : undefined })) });
       else if (outcomes.length === 0) say("nothing queued");
       else for (const outcome of outcomes) say(describeOutcome(outcome));
       return syncExitCode(outcomes);
-    } finally {
-      ctx.close();
-    }
+    });
   },
 };
 
