@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { sleepMs } from "../src/lib/clock";
 import { connect, unaryCall } from "../src/rpc/channel";
 import { loadCertFolder } from "../src/rpc/credentials";
-import { loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+import { afterVoting, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 beforeAll(async () => {
@@ -23,12 +23,10 @@ test("a bank cut off from the gateway after voting yes learns COMMIT by asking t
   const bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
   const proxy = system.proxies.get("icici")!;
   const icici = system.banks.get("icici")!;
-  const prepare = icici.participant.prepare.bind(icici.participant);
-  icici.participant.prepare = (items) => {
-    const votes = prepare(items);
-    proxy.blackhole = true; // the vote still gets out; nothing from the gateway gets in any more
-    return votes;
-  };
+  // The vote still gets out; nothing from the gateway gets in any more.
+  afterVoting(system, "icici", () => {
+    proxy.blackhole = true;
+  });
   const reply = await pay(alice, "bob", 4_321n);
   expect(reply.payment.status).toBe("SUCCEEDED");
   for (let i = 0; i < 200 && icici.store.getTransaction(reply.payment.id)?.state !== "committed"; i++) await sleepMs(50);

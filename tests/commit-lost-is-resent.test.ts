@@ -3,7 +3,7 @@
 // bank applies it exactly once.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { sleepMs } from "../src/lib/clock";
-import { balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+import { afterVoting, balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 beforeAll(async () => {
@@ -19,12 +19,7 @@ test("a Commit lost on the way is re-sent and applied once", async () => {
   const proxy = system.proxies.get("icici")!;
   const icici = system.banks.get("icici")!;
   // Arm the proxy the moment icici has voted: the next request the gateway sends it is the Commit.
-  const prepare = icici.participant.prepare.bind(icici.participant);
-  icici.participant.prepare = (items) => {
-    const votes = prepare(items);
-    proxy.dropNextRequest();
-    return votes;
-  };
+  afterVoting(system, "icici", () => proxy.dropNextRequest());
   let commits = 0;
   const commit = icici.participant.commit.bind(icici.participant);
   icici.participant.commit = (refs) => {

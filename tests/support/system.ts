@@ -218,3 +218,14 @@ export function bearer(token: string): grpc.Metadata {
   metadata.set("authorization", `Bearer ${token}`);
   return metadata;
 }
+
+/** Runs `then` each time `bank` has written its votes, just before they are answered. */
+export function afterVoting(system: TestSystem, bank: string, then: () => void): void {
+  const participant = system.banks.get(bank)!.participant;
+  const prepare = participant.prepare.bind(participant);
+  participant.prepare = (items) => {
+    const votes = prepare(items);
+    then();
+    return votes;
+  };
+}
