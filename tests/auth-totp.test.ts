@@ -33,8 +33,11 @@ test("once MFA is enabled, login needs a valid one-time code", async () => {
   await failsWith(login("alice", "alice-password", "not-a-code"), "UNAUTHENTICATED");
   // The right code with a wrong password is still refused.
   await failsWith(login("alice", "wrong-password", valid), "UNAUTHENTICATED");
-  const session = await login("alice", "alice-password", totp.generate());
+  const code = totp.generate();
+  const session = await login("alice", "alice-password", code);
   alice.token = session.token;
+  // A code is good once: replaying the one just used (still inside its window) is refused.
+  expect((await failsWith(login("alice", "alice-password", code), "UNAUTHENTICATED")).message).toContain("used already");
   const balance = await alice.call<{ balance_minor: string }>("GetBalance", {}, { retry: false });
   expect(balance.balance_minor).toBe("500000");
 });

@@ -57,6 +57,7 @@ export class Users {
       account,
       passwordHash: await argonHash(input.password, this.argon),
       totpSecret: null,
+      totpLastStep: null,
       createdAtMs: nowMs,
       passwordChangedAtMs: nowMs,
     };
@@ -70,9 +71,20 @@ export class Users {
     if (input.password.length > limits.passwordLengthMax) throw invalid("password", `at most ${limits.passwordLengthMax} characters`);
     const { user, attempt } = await this.checkPassword(username, input.password, peerAddress, "wrong username or password");
     // A missing or wrong one-time code leaves the attempt counted as failed.
-    if (user.totpSecret) checkOtp(user, input.otp);
+    if (user.totpSecret) this.checkOtp(user, input.otp);
     attempt.succeeded();
     return { ...this.openSession(username), username };
+  }
+
+  /** A valid code, used once: a code seen at login cannot be replayed within its window. */
+  private checkOtp(user: User, otp: string): void {
+    if (!otp) throw new AppError(Code.Unauthenticated, "a one-time code is required: pass --otp CODE");
+    if (otp.length > limits.otpLengthMax || !/^\d+$/.test(otp)) throw new AppError(Code.Unauthenticated, "wrong one-time code");
+    const nowMs = this.options.clock.nowMs();
+    const delta = totpOf(user).validate({ token: otp, window: 1, timestamp: nowMs });
+    if (delta === null) throw new AppError(Code.Unauthenticated, "wrong one-time code");
+    const step = Math.floor(nowMs / (totpPeriodS * 1000)) + delta;
+    if (!this.options.store.useTotpStep(user.username, step)) throw new AppError(Code.Unauthenticated, "this one-time code was used already; wait for the next one");
   }
 
   /**
@@ -150,14 +162,11 @@ export function hashToken(token: string): string {
   return new Bun.CryptoHasher("sha256").update(token).digest("hex");
 }
 
-function checkOtp(user: User, otp: string): void {
-  if (!otp) throw new AppError(Code.Unauthenticated, "a one-time code is required: pass --otp CODE");
-  if (otp.length > limits.otpLengthMax || !/^\d+$/.test(otp)) throw new AppError(Code.Unauthenticated, "wrong one-time code");
-  if (totpOf(user).validate({ token: otp, window: 1 }) === null) throw new AppError(Code.Unauthenticated, "wrong one-time code");
-}
+
+const totpPeriodS = 30;
 
 function totpOf(user: User): OTPAuth.TOTP {
-  return new OTPAuth.TOTP({ issuer: "ministripe", label: user.username, algorithm: "SHA1", digits: 6, period: 30, secret: OTPAuth.Secret.fromBase32(user.totpSecret!) });
+  return new OTPAuth.TOTP({ issuer: "ministripe", label: user.username, algorithm: "SHA1", digits: 6, period: totpPeriodS, secret: OTPAuth.Secret.fromBase32(user.totpSecret!) });
 }
 
 /** "127.0.0.1:5123" -> "127.0.0.1", "[::1]:5123" -> "[::1]": the throttle counts per address, not per connection. */

@@ -6,6 +6,7 @@ import { minor, ms } from "./columns";
 import { changesOf, type Durability } from "./sqlite";
 import { Store } from "./store";
 import init from "./migrations/gateway/0001_init.sql" with { type: "text" };
+import totpLastStep from "./migrations/gateway/0002_totp_last_step.sql" with { type: "text" };
 
 export const users = sqliteTable("users", {
   username: text("username").primaryKey(),
@@ -13,6 +14,7 @@ export const users = sqliteTable("users", {
   account: text("account").notNull(),
   passwordHash: text("password_hash").notNull(),
   totpSecret: text("totp_secret"),
+  totpLastStep: ms("totp_last_step"),
   createdAtMs: ms("created_at_ms").notNull(),
   passwordChangedAtMs: ms("password_changed_at_ms").notNull(),
 });
@@ -65,7 +67,10 @@ export class GatewayStore extends Store {
   private readonly q;
 
   constructor(path: string, durability: Durability = "full") {
-    super(path, [{ id: "gateway/0001_init", sql: init }], durability);
+    super(path, [
+      { id: "gateway/0001_init", sql: init },
+      { id: "gateway/0002_totp_last_step", sql: totpLastStep },
+    ], durability);
     const db = this.opened.db;
     const p = sql.placeholder;
     this.q = {
@@ -138,6 +143,19 @@ export class GatewayStore extends Store {
 
   setTotpSecret(username: string, secret: string): void {
     this.opened.db.update(users).set({ totpSecret: secret }).where(eq(users.username, username)).run();
+  }
+
+  /** Records a TOTP time step as used; false when it (or a later one) was used already: a replayed code. */
+  useTotpStep(username: string, step: number): boolean {
+    return (
+      changesOf(
+        this.opened.db
+          .update(users)
+          .set({ totpLastStep: step })
+          .where(and(eq(users.username, username), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
+          .run(),
+      ) > 0
+    );
   }
 
   insertSession(session: Session): void {
