@@ -9,22 +9,15 @@ let system: TestSystem;
 let alice: CliUser;
 let bob: CliUser;
 let clientLink: CutProxy;
-let hdfcLink: CutProxy;
 const memory = memoryLogger();
 const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
 
 beforeAll(async () => {
-  hdfcLink = await CutProxy.start();
   system = await startSystem({
     log: memory.log,
     prepareTimeoutMs: 5_000,
-    // The payer's bank is reached through a proxy that can slow it down, so the
-    // test has time to act between the gateway claiming the key and answering.
-    bankAddressOverride: (bank, address) => {
-      if (bank !== "hdfc") return address;
-      hdfcLink.target = address;
-      return hdfcLink.address;
-    },
+    // The payer's bank is reached through a proxy that can slow it down.
+    proxied: ["hdfc"],
   });
   clientLink = await CutProxy.start(system.gatewayAddress);
   [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
@@ -33,12 +26,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await clientLink.close();
   await system.stop();
-  await hdfcLink.close();
 });
 
 test("the response lost as the gateway goes down: the entry is re-sent with the same key and the payer is charged once", async () => {
   const key = `lost-reply-${crypto.randomUUID()}`;
-  hdfcLink.towardServerDelayMs = 300;
+  system.proxies.get("hdfc")!.delayMs = 300;
   const paying = spawnCli(alice, ["pay", "--to", "bob", "--amount", "40.00", "--key", key]);
 
   // The request reached the gateway: from now on its answer never gets back.
@@ -48,7 +40,7 @@ test("the response lost as the gateway goes down: the entry is re-sent with the 
   expect(system.gateway.store.paymentByKey("alice", key)!.decision).toBe("COMMIT");
   // Then the gateway goes away: connections cut, new ones refused, the process restarted.
   clientLink.cut();
-  hdfcLink.towardServerDelayMs = 0;
+  system.proxies.get("hdfc")!.delayMs = 0;
   expect(await paying.exited).toBe(75);
   await system.restartGateway();
 

@@ -1,35 +1,27 @@
 // Proves that two `sync` processes started at once on one client home send each queued payment exactly once (one Pay call per key at the gateway, no replays), thanks to the outbox's atomic claims.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { cli, cliBalanceMinor, cliUser, deadAddress, memoryLogger, payCallsFor, queueEntries, type CliUser } from "./support/cli";
-import { CutProxy } from "./support/cut-proxy";
 import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
 
 setDefaultTimeout(30_000);
 let system: TestSystem;
 let alice: CliUser;
 let bob: CliUser;
-let hdfcLink: CutProxy;
 const memory = memoryLogger();
 const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
 const entries = 4;
 
 beforeAll(async () => {
-  hdfcLink = await CutProxy.start();
   system = await startSystem({
     log: memory.log,
     prepareTimeoutMs: 5_000,
-    // A slow link to the payer's bank makes one sync take long enough for the other to run beside it.
-    bankAddressOverride: (bank, address) => {
-      if (bank !== "hdfc") return address;
-      hdfcLink.target = address;
-      return hdfcLink.address;
-    },
+    // The payer's bank is reached through a proxy that can slow it down.
+    proxied: ["hdfc"],
   });
   [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
 });
 afterAll(async () => {
   await system.stop();
-  await hdfcLink.close();
 });
 
 test("two sync processes at once on one queue send each payment once", async () => {
@@ -39,9 +31,9 @@ test("two sync processes at once on one queue send each payment once", async () 
   const keys = (await queueEntries(alice)).map((e) => e.idempotency_key);
   expect(keys.length).toBe(entries);
 
-  hdfcLink.towardServerDelayMs = 150;
+  system.proxies.get("hdfc")!.delayMs = 150;
   const [first, second] = await Promise.all([cli(alice, "sync"), cli(alice, "sync")]);
-  hdfcLink.towardServerDelayMs = 0;
+  system.proxies.get("hdfc")!.delayMs = 0;
   expect([first.exitCode, second.exitCode]).toEqual([0, 0]);
 
   const reported = `${first.stdout}\n${second.stdout}`;

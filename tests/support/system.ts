@@ -29,8 +29,6 @@ export interface SystemOptions {
   log?: Logger;
   /** Banks the gateway reaches through a TcpProxy (system.proxies) that tests can slow down or cut. */
   proxied?: string[];
-  /** Route the gateway to a bank through another address of the test's own. */
-  bankAddressOverride?: (bank: string, address: string) => string;
 }
 
 export interface TestSystem {
@@ -82,7 +80,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       host: "127.0.0.1",
       port,
       dataDir: join(dir, "data"),
-      banks: new Map([...bankAddresses].map(([name, address]) => [name, proxies.get(name)?.address ?? options.bankAddressOverride?.(name, address) ?? address])),
+      banks: new Map([...bankAddresses].map(([name, address]) => [name, proxies.get(name)?.address ?? address])),
       certs: loadCertFolder(join(certsDir, "gateway")),
       prepareTimeoutMs: resolved.prepareTimeoutMs,
       sessionTtlMs: resolved.sessionTtlMs,
