@@ -19,13 +19,20 @@ export class PaymentWatch {
   private stream: { cancel(): void } | undefined;
   /** Insertion-ordered, so the oldest id is dropped first when full. */
   private readonly toldIds = new Set<string>();
-  /** False until the first catch-up: history from before the watch started is not news. */
-  private primed = false;
+  /**
+   * Payments decided before the watch was created are history, not news. A
+   * time rather than "the first catch-up": when the gateway is down at start,
+   * the first catch-up that succeeds may already list payments decided since.
+   */
+  private readonly newsAfterMs: number;
 
   constructor(
     private readonly client: GatewayClient,
     private readonly events: PaymentWatchEvents,
-  ) {}
+    nowMs: number = Date.now(),
+  ) {
+    this.newsAfterMs = nowMs;
+  }
 
   get active(): boolean {
     return this.stream !== undefined;
@@ -55,10 +62,8 @@ export class PaymentWatch {
       { limit: offlineLimits.watchCatchUpPaymentsMax },
       { retry: false, deadlineMs: limits.readDeadlineMs },
     );
-    const silent = !this.primed;
-    this.primed = true;
     // The listing is newest first; tell the oldest first.
-    for (const payment of [...reply.payments].reverse()) this.consider(payment, silent);
+    for (const payment of [...reply.payments].reverse()) this.consider(payment, Number(payment.decided_at_ms) < this.newsAfterMs);
   }
 
   private consider(payment: WirePayment, silent: boolean): void {

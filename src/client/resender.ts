@@ -59,7 +59,7 @@ export class Resender {
     this.watch = new PaymentWatch(deps.client, {
       onPayment: (payment) => this.tellPayment(payment),
       onDown: (error) => this.watchEnded(error),
-    });
+    }, this.clock.nowMs());
   }
 
   start(): void {
