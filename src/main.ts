@@ -1,56 +1,49 @@
 // argv -> command; nothing else. Errors are caught once, here.
-import { auditCommand } from "./cli/audit";
-import { balanceCommand } from "./cli/balance";
-import { bankCommand } from "./cli/bank";
-import { benchCommand } from "./cli/bench";
-import { certsCommand } from "./cli/certs";
-import { demoCommand } from "./cli/demo";
-import { devCommand } from "./cli/dev";
+// First: @peculiar/x509 (loaded by the commands that make certificates) needs
+// the Reflect polyfill in place before it loads, and the bundle keeps this order.
+import "reflect-metadata";
 import { exitCodeOf, Exit } from "./cli/exit";
 import { helpText, parseFlags, type Command } from "./cli/flags";
-import { gatewayCommand } from "./cli/gateway";
-import { loginCommand } from "./cli/login";
-import { logoutCommand } from "./cli/logout";
-import { mfaCommand } from "./cli/mfa";
-import { passwdCommand } from "./cli/passwd";
-import { payCommand } from "./cli/pay";
-import { paymentCommand } from "./cli/payment";
-import { paymentsCommand } from "./cli/payments";
-import { queueCommand } from "./cli/queue";
-import { registerCommand } from "./cli/register";
-import { shellCommand } from "./cli/shell";
-import { syncCommand } from "./cli/sync";
 import { version } from "./cli/version";
+import { assert } from "./lib/assert";
 import { toAppError } from "./lib/errors";
 
-const commands: Command[] = [
-  certsCommand,
-  bankCommand,
-  gatewayCommand,
-  devCommand,
-  demoCommand,
-  auditCommand,
-  benchCommand,
-  registerCommand,
-  loginCommand,
-  logoutCommand,
-  passwdCommand,
-  mfaCommand,
-  balanceCommand,
-  payCommand,
-  paymentsCommand,
-  paymentCommand,
-  queueCommand,
-  syncCommand,
-  shellCommand,
-];
+// Loaded on demand: a bank need not load what the client, the certificate
+// maker or the bench use (a server's memory is mostly the modules it loads).
+const commands: Record<string, () => Promise<Command>> = {
+  certs: () => import("./cli/certs").then((m) => m.certsCommand),
+  bank: () => import("./cli/bank").then((m) => m.bankCommand),
+  gateway: () => import("./cli/gateway").then((m) => m.gatewayCommand),
+  dev: () => import("./cli/dev").then((m) => m.devCommand),
+  demo: () => import("./cli/demo").then((m) => m.demoCommand),
+  audit: () => import("./cli/audit").then((m) => m.auditCommand),
+  bench: () => import("./cli/bench").then((m) => m.benchCommand),
+  register: () => import("./cli/register").then((m) => m.registerCommand),
+  login: () => import("./cli/login").then((m) => m.loginCommand),
+  logout: () => import("./cli/logout").then((m) => m.logoutCommand),
+  passwd: () => import("./cli/passwd").then((m) => m.passwdCommand),
+  mfa: () => import("./cli/mfa").then((m) => m.mfaCommand),
+  balance: () => import("./cli/balance").then((m) => m.balanceCommand),
+  pay: () => import("./cli/pay").then((m) => m.payCommand),
+  payments: () => import("./cli/payments").then((m) => m.paymentsCommand),
+  payment: () => import("./cli/payment").then((m) => m.paymentCommand),
+  queue: () => import("./cli/queue").then((m) => m.queueCommand),
+  sync: () => import("./cli/sync").then((m) => m.syncCommand),
+  shell: () => import("./cli/shell").then((m) => m.shellCommand),
+};
 
-function usage(): string {
-  const lines = [`ministripe ${version}: a miniature payment gateway`, "", "usage: ministripe COMMAND [flags]   (ministripe COMMAND --help for its flags)", ""];
-  for (const command of commands) lines.push(`  ${command.name.padEnd(10)} ${command.summary}`);
-  return lines.join("\n");
+async function loadCommand(name: string): Promise<Command | undefined> {
+  if (!Object.hasOwn(commands, name)) return undefined;
+  const command = await commands[name]!();
+  assert(command.name === name, "a command is registered under its own name");
+  return command;
 }
 
+async function usage(): Promise<string> {
+  const lines = [`ministripe ${version}: a miniature payment gateway`, "", "usage: ministripe COMMAND [flags]   (ministripe COMMAND --help for its flags)", ""];
+  for (const name of Object.keys(commands)) lines.push(`  ${name.padEnd(10)} ${(await loadCommand(name))!.summary}`);
+  return lines.join("\n");
+}
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === "--version" || name === "version") {
@@ -58,10 +51,10 @@ export async function main(argv: string[]): Promise<number> {
     return Exit.ok;
   }
   if (name === undefined || name === "--help" || name === "help") {
-    process.stdout.write(`${usage()}\n`);
+    process.stdout.write(`${await usage()}\n`);
     return name === undefined ? Exit.usage : Exit.ok;
   }
-  const command = commands.find((c) => c.name === name);
+  const command = await loadCommand(name);
   if (!command) {
     process.stderr.write(`ministripe: unknown command "${name}" (see ministripe --help)\n`);
     return Exit.usage;

@@ -1,7 +1,6 @@
 // Loads one identity's certificate folder into mutual-TLS credentials.
 import * as grpc from "@grpc/grpc-js";
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
+import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AppError, Code } from "../lib/errors";
@@ -30,15 +29,26 @@ export function loadCertFolder(dir: string): CertFolder {
   return { dir, ca, cert, key, identity: identityOfPem(cert.toString(), dir) };
 }
 
+// node:crypto, not @peculiar/x509: every process reads its own certificate,
+// and that library (needed only to make certificates) costs ~20 MB of memory.
 function identityOfPem(pem: string, dir: string): Identity {
-  const parsed = new x509.X509Certificate(pem);
-  const subject: Record<string, string> = {};
-  for (const part of parsed.subjectName.toJSON()) {
-    for (const [key, values] of Object.entries(part)) subject[key] = values[0] ?? "";
-  }
-  const identity = identityFromSubject(subject);
+  const identity = identityFromSubject(subjectFields(new X509Certificate(pem).subject));
   if (!identity) throw new AppError(Code.Unauthenticated, `${dir}/cert.pem carries no ministripe role`);
   return identity;
+}
+
+/** "CN=hdfc\nOU=bank" -> { CN: "hdfc", OU: "bank" }; a repeated field becomes an array (no identity). */
+function subjectFields(subject: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = {};
+  for (const line of subject.split("\n")) {
+    const at = line.indexOf("=");
+    if (at <= 0) continue;
+    const key = line.slice(0, at);
+    const value = line.slice(at + 1);
+    const seen = fields[key];
+    fields[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return fields;
 }
 
 export function serverCredentials(folder: CertFolder): grpc.ServerCredentials {
