@@ -46,6 +46,12 @@ export class Participant {
     failpoint("bank.prepare.before");
     const votes = this.store.transaction(() => items.map((item) => this.prepareOne(item, nowMs)));
     failpoint("bank.prepare.after");
+    // One line per item only where info is on: the fields cost CPU on every batch.
+    if (this.log.isLevelEnabled("info")) this.logVotes(items, votes);
+    return votes;
+  }
+
+  private logVotes(items: PrepareItem[], votes: Vote[]): void {
     votes.forEach((vote, i) => {
       const item = items[i]!;
       this.log.info(
@@ -53,7 +59,6 @@ export class Participant {
         vote.yes ? "voted yes" : "voted no",
       );
     });
-    return votes;
   }
 
   commit(refs: TxRef[]): Ack[] {
@@ -107,7 +112,7 @@ export class Participant {
     acks.forEach((ack, i) => {
       const ref = refs[i]!;
       if (ack.ok) {
-        this.log.info({ event: outcome === "committed" ? "hold.posted" : "hold.voided", txid: ack.txid, request_id: ref.requestId }, outcome);
+        if (this.log.isLevelEnabled("info")) this.log.info({ event: outcome === "committed" ? "hold.posted" : "hold.voided", txid: ack.txid, request_id: ref.requestId }, outcome);
       } else {
         this.log.error({ event: "protocol.violation", txid: ack.txid, request_id: ref.requestId, wanted: outcome, error: ack.error }, "refused a decision");
       }
@@ -116,6 +121,12 @@ export class Participant {
   }
 
   private decideOne(ref: TxRef, outcome: "committed" | "aborted", nowMs: number): Ack {
+    // The usual case first, in one statement: a prepared transaction takes its outcome.
+    if (this.store.decidePrepared(ref.txid, outcome, nowMs)) {
+      if (outcome === "committed") this.postAll(ref.txid, nowMs);
+      else this.voidAll(ref.txid);
+      return { txid: ref.txid, ok: true, error: "" };
+    }
     const tx = this.store.getTransaction(ref.txid);
     if (!tx) {
       if (outcome === "committed") return { txid: ref.txid, ok: false, error: "unknown transaction: nothing was prepared" };
@@ -123,35 +134,29 @@ export class Participant {
       this.store.insertTransaction({ txid: ref.txid, state: "aborted", requestId: ref.requestId, preparedAtMs: nowMs, decidedAtMs: nowMs });
       return { txid: ref.txid, ok: true, error: "" };
     }
+    // A resent decision is acknowledged again; the other outcome is refused.
+    assert(tx.state !== "prepared", "a prepared transaction was decided above");
     if (tx.state === outcome) return { txid: ref.txid, ok: true, error: "" };
-    if (tx.state !== "prepared") {
-      return { txid: ref.txid, ok: false, error: `transaction is ${tx.state}; refusing to mark it ${outcome}` };
-    }
-    if (outcome === "committed") this.postAll(ref.txid, nowMs);
-    else this.voidAll(ref.txid);
-    this.store.setTransactionState(ref.txid, outcome, nowMs);
-    return { txid: ref.txid, ok: true, error: "" };
+    return { txid: ref.txid, ok: false, error: `transaction is ${tx.state}; refusing to mark it ${outcome}` };
   }
 
   private postAll(txid: string, nowMs: number): void {
-    const rows = this.store.pendingOf(txid);
+    const rows = this.store.settlePending(txid, "posted");
     assert(rows.length > 0, "a prepared transaction has pending amounts");
     for (const row of rows) {
-      assert(row.state === "pending", "posting only pending amounts");
       const heldReleaseMinor = row.deltaMinor < 0n ? -row.deltaMinor : 0n;
       const balanceAfterMinor = this.store.post(row.account, row.deltaMinor, heldReleaseMinor);
       assert(balanceAfterMinor >= 0n, "a posted balance is never negative");
       this.store.insertLedger({ txid, account: row.account, deltaMinor: row.deltaMinor, balanceAfterMinor, atMs: nowMs });
     }
-    this.store.setPendingState(txid, "posted");
   }
 
   private voidAll(txid: string): void {
-    for (const row of this.store.pendingOf(txid)) {
-      assert(row.state === "pending", "voiding only pending amounts");
+    const rows = this.store.settlePending(txid, "voided");
+    assert(rows.length > 0, "a prepared transaction has pending amounts");
+    for (const row of rows) {
       if (row.deltaMinor < 0n) this.store.addHeld(row.account, row.deltaMinor);
     }
-    this.store.setPendingState(txid, "voided");
   }
 }
 
