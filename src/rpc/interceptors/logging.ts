@@ -11,40 +11,49 @@ import { codeName } from "../status";
 export function serverLoggingInterceptor(log: Logger): grpc.ServerInterceptor {
   return function logging(methodDescriptor, call) {
     const startedMs = performance.now();
-    const { service, method } = splitPath(methodDescriptor.path);
-    const fields: Record<string, unknown> = { event: "rpc.served", service, method, peer: call.getPeer() };
+    // Kept by reference; the line is built only if its level is on (most OK
+    // calls at the default level are not logged, and every call pays for this layer).
     let metadataSeen: grpc.Metadata | undefined;
+    let request: unknown;
+    let response: unknown;
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
         next({
           onReceiveMetadata(metadata, nextMetadata) {
             stripInternal(metadata);
-            const requestId = requestIdOf(metadata);
-            metadata.set(wire.requestId, requestId);
-            fields.request_id = requestId;
-            fields.attempt = attemptOf(metadata);
+            metadata.set(wire.requestId, requestIdOf(metadata));
             metadataSeen = metadata;
             nextMetadata(metadata);
           },
           onReceiveMessage(message, nextMessage) {
-            Object.assign(fields, requestFields(message));
+            request = message;
             nextMessage(message);
           },
         });
       },
       sendMessage(message, next) {
-        Object.assign(fields, responseFields(message));
+        response = message;
         next(message);
       },
       sendStatus(status, next) {
-        // Read from the certificate itself, so a refused caller is named too.
-        fields.cert = certificateOf(call);
-        if (metadataSeen) fields.user = getText(metadataSeen, internal.user);
-        fields.code = codeName(status.code ?? grpc.status.UNKNOWN);
-        fields.duration_ms = Math.round((performance.now() - startedMs) * 1000) / 1000;
-        if (status.code !== grpc.status.OK) fields.error = status.details;
-        const level = status.code === grpc.status.OK ? "info" : status.code === grpc.status.INTERNAL || status.code === grpc.status.UNKNOWN ? "error" : "warn";
-        log[level](fields, `${service}.${method}`);
+        const code = status.code ?? grpc.status.UNKNOWN;
+        const level = code === grpc.status.OK ? "info" : code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN ? "error" : "warn";
+        if (log.isLevelEnabled(level)) {
+          const { service, method } = splitPath(methodDescriptor.path);
+          const fields: Record<string, unknown> = { event: "rpc.served", service, method, peer: call.getPeer() };
+          if (metadataSeen) {
+            fields.request_id = getText(metadataSeen, wire.requestId);
+            fields.attempt = attemptOf(metadataSeen);
+          }
+          Object.assign(fields, requestFields(request), responseFields(response));
+          // Read from the certificate itself, so a refused caller is named too.
+          fields.cert = certificateOf(call);
+          if (metadataSeen) fields.user = getText(metadataSeen, internal.user);
+          fields.code = codeName(code);
+          fields.duration_ms = Math.round((performance.now() - startedMs) * 1000) / 1000;
+          if (code !== grpc.status.OK) fields.error = status.details;
+          log[level](fields, `${service}.${method}`);
+        }
         next(status);
       },
     });
@@ -88,6 +97,7 @@ function responseFields(message: any): Record<string, unknown> {
     payment_status: payment.status,
     failure_code: payment.failure_code || undefined,
     replayed: message.replayed || undefined,
-    amount_minor: payment.amount_minor,
+    // A string, as in request lines: the wire message may hold a number.
+    amount_minor: payment.amount_minor === undefined ? undefined : String(payment.amount_minor),
   };
 }
