@@ -12,7 +12,7 @@ import type { CertFolder } from "../rpc/credentials";
 
 export interface WireLeg {
   account: string;
-  delta_minor: string;
+  delta_minor: number | string;
 }
 export interface PrepareItem {
   txid: string;

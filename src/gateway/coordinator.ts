@@ -7,6 +7,7 @@ import { failpoint } from "../lib/failpoint";
 import { backoffMs, type Clock } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
+import { minorToWire } from "../lib/money";
 import type { Logger } from "../lib/log";
 import type { Decision, GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { BankLinks, PrepareItem, Vote } from "./bank-links";
@@ -217,8 +218,8 @@ const idleAttempt = 20;
 /** Each participating bank with its legs: one bank when both accounts are there. */
 function participantsOf(payment: PaymentRow): [string, PrepareItem][] {
   const amount = payment.amountMinor;
-  const debit = { account: payment.payerAccount, delta_minor: (-amount).toString() };
-  const credit = { account: payment.payeeAccount, delta_minor: amount.toString() };
+  const debit = { account: payment.payerAccount, delta_minor: minorToWire(-amount) };
+  const credit = { account: payment.payeeAccount, delta_minor: minorToWire(amount) };
   const item = (legs: PrepareItem["legs"]): PrepareItem => ({ txid: payment.id, legs, request_id: payment.requestId });
   if (payment.payerBank === payment.payeeBank) return [[payment.payerBank, item([debit, credit])]];
   return [

@@ -1,4 +1,5 @@
 // Payment rows as wire messages.
+import { minorToWire } from "../lib/money";
 import type { PaymentRow } from "../store/gateway-store";
 
 export function paymentToWire(row: PaymentRow) {
@@ -7,13 +8,13 @@ export function paymentToWire(row: PaymentRow) {
     idempotency_key: row.idempotencyKey ?? "",
     payer: row.payer,
     payee: row.payee,
-    amount_minor: row.amountMinor.toString(),
+    amount_minor: minorToWire(row.amountMinor),
     currency: row.currency,
     note: row.note,
     status: row.decision === null ? "PENDING" : row.decision === "COMMIT" ? "SUCCEEDED" : "FAILED",
     failure_code: row.failureCode ?? "",
     failure_message: row.failureMessage ?? "",
-    created_at_ms: String(row.createdAtMs),
-    decided_at_ms: String(row.decidedAtMs ?? 0),
+    created_at_ms: row.createdAtMs,
+    decided_at_ms: row.decidedAtMs ?? 0,
   };
 }
