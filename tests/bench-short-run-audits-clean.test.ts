@@ -1,14 +1,15 @@
-// Proves a short `bench` run completes against its own cluster, makes successful payments through full 2PC, and leaves the audit clean.
+// Proves a short `bench` run completes against its own cluster, makes successful payments through full 2PC, and leaves the audit clean, with either client stack.
 import { expect, test } from "bun:test";
 import { runBench } from "../src/cli/bench-run";
 
-test("a 2-second bench at concurrency 4 over 2 banks pays and audits clean", async () => {
+test.each(["http2", "grpc-js"] as const)("a 2-second bench at concurrency 4 over 2 banks pays and audits clean (%s client)", async (clientStack) => {
   const report = await runBench({
     mode: "pay",
     durationMs: 2_000,
     warmupMs: 250,
     concurrency: 4,
     connections: 2,
+    clientStack,
     banks: ["b1", "b2"],
     accountsPerBank: 4,
     balance: "100000.00",

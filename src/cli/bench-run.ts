@@ -12,7 +12,7 @@ import { auditSettled } from "./audit";
 import { drive, type Outcome } from "./bench-driver";
 import { progressBar } from "./bench-progress";
 import { benchReport, cpuTimeMs, peakMemoryMiB, type BenchMode, type BenchReport } from "./bench-report";
-import { BenchConnections, benchUsers, login, loginAll, newRunId, registerAll, type BenchUser } from "./bench-setup";
+import { BenchConnections, benchUsers, type ClientStack, login, loginAll, newRunId, registerAll, type BenchUser } from "./bench-setup";
 import { startCluster, type Cluster } from "./cluster";
 import { generatedAccountsYaml } from "./sample-accounts";
 
@@ -22,6 +22,8 @@ export interface BenchOptions {
   warmupMs: number;
   concurrency: number;
   connections: number;
+  /** The gRPC client the virtual clients call with. */
+  clientStack: ClientStack;
   banks: string[];
   accountsPerBank: number;
   /** Opening balance of each generated account, a decimal such as "1000000.00". */
@@ -59,7 +61,7 @@ interface System {
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const system = await openSystem(options);
-  const connections = new BenchConnections(system.gatewayAddress, loadCertFolder(join(system.certsDir, `client-${system.client}`)), options.connections);
+  const connections = new BenchConnections(system.gatewayAddress, loadCertFolder(join(system.certsDir, `client-${system.client}`)), options.connections, options.clientStack);
   try {
     const users = await prepareUsers(options, system, connections);
     options.say(`${options.mode === "pay" ? "paying" : "logging in"} for ${options.warmupMs / 1000}s warm-up + ${options.durationMs / 1000}s at concurrency ${options.concurrency}...`);
@@ -118,7 +120,7 @@ function payOperation(connections: BenchConnections, users: BenchUser[], amountM
   return async (slot) => {
     const payerIndex = randomIndex(users.length);
     const payeeIndex = (payerIndex + 1 + randomIndex(users.length - 1)) % users.length;
-    const request = { idempotency_key: crypto.randomUUID(), to_username: users[payeeIndex]!.username, amount_minor: String(1 + randomIndex(amountMaxMinor)), note: "" };
+    const request = { idempotency_key: crypto.randomUUID(), to_username: users[payeeIndex]!.username, amount_minor: 1 + randomIndex(amountMaxMinor), note: "" };
     try {
       const reply = await connections.call<{ payment: { status: string; failure_code: string } }>(slot, "Pay", request, users[payerIndex]!.token);
       if (reply.payment.status === "SUCCEEDED") return { kind: "ok" };

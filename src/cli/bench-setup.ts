@@ -7,6 +7,7 @@ import { benchLimits } from "../lib/limits";
 import { silentLogger } from "../lib/log";
 import { unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
+import { Http2UnaryClient } from "../rpc/http2-unary";
 import { mapBounded } from "./bench-driver";
 
 export interface BenchUser {
@@ -18,28 +19,48 @@ export interface BenchUser {
   token?: string;
 }
 
+/** The gRPC client stack bench calls with: lean by default (src/rpc/http2-unary.ts), or grpc-js for comparison. */
+export type ClientStack = "http2" | "grpc-js";
+export const clientStacks: readonly ClientStack[] = ["http2", "grpc-js"];
+
+interface Caller {
+  call<Res>(method: string, request: unknown, options: { deadlineMs: number; token?: string }): Promise<Res>;
+  close(): void;
+}
+
 /**
- * A few gateway connections shared by all virtual clients: one grpc-js client
- * per virtual client would spend the bench's CPU on connections, and the
- * bench process shares the machine with the system it measures.
+ * A few gateway connections shared by all virtual clients: one client per
+ * virtual client would spend the bench's CPU on connections, and the bench
+ * process shares the machine with the system it measures.
  */
 export class BenchConnections {
-  private readonly clients: GatewayClient[];
+  private readonly callers: Caller[];
 
-  constructor(address: string, certs: CertFolder, count: number) {
-    this.clients = Array.from({ length: count }, () => new GatewayClient(address, certs, silentLogger));
+  constructor(address: string, certs: CertFolder, count: number, stack: ClientStack = "http2") {
+    this.callers = Array.from({ length: count }, () => callerOf(stack, address, certs));
   }
 
   /** One call with `token` as the session, on the connection of `slot`. */
   call<Res>(slot: number, method: string, request: unknown, token?: string): Promise<Res> {
-    const client = this.clients[slot % this.clients.length]!;
-    return unaryCall<unknown, Res>(client.gateway, method, request, { deadlineMs: benchLimits.callDeadlineMs, requestId: Bun.randomUUIDv7(), attempt: 1, token });
+    // No request id or attempt: the gateway makes one per call.
+    return this.callers[slot % this.callers.length]!.call<Res>(method, request, { deadlineMs: benchLimits.callDeadlineMs, token });
   }
 
   close(): void {
-    for (const client of this.clients) client.close();
+    for (const caller of this.callers) caller.close();
   }
 }
+
+function callerOf(stack: ClientStack, address: string, certs: CertFolder): Caller {
+  if (stack === "http2") return new Http2UnaryClient(address, certs, gatewayIdentity, "Gateway");
+  const client = new GatewayClient(address, certs, silentLogger);
+  return {
+    call: (method, request, options) => unaryCall(client.gateway, method, request, options),
+    close: () => client.close(),
+  };
+}
+
+const gatewayIdentity = { role: "gateway" as const, name: "gateway" };
 
 /** One user per account of the accounts file, at every listed bank. */
 export function benchUsers(accountsYaml: string, banks: string[], perBankMax: number, runId: string): BenchUser[] {

@@ -12,6 +12,7 @@ import { bool, intFlag, list, str, type Command, type Flags } from "./flags";
 import { printJson, say, warn } from "./output";
 import { reportLines } from "./bench-report";
 import { runBench, type BenchOptions, type ExternalTarget } from "./bench-run";
+import { clientStacks, type ClientStack } from "./bench-setup";
 
 export const benchCommand: Command = {
   name: "bench",
@@ -22,6 +23,7 @@ export const benchCommand: Command = {
     warmup: { type: "string", help: "load before measuring, not counted", default: "1s" },
     concurrency: { type: "string", help: "virtual clients, each sending its next request when the last is answered", default: "64" },
     connections: { type: "string", help: "gateway connections the virtual clients share", default: "4" },
+    "client-stack": { type: "string", help: "how bench calls: http2 (a lean gRPC client, so bench takes less of the CPU it shares) or grpc-js", default: "http2" },
     banks: { type: "string", help: "how many banks (b1..bN), or their names (hdfc,icici)", default: "3" },
     "accounts-per-bank": { type: "string", help: "accounts, and so users, at each bank", default: "50" },
     balance: { type: "string", help: "opening balance of each generated account", default: "1000000.00" },
@@ -53,6 +55,7 @@ export function benchOptions(flags: Flags, json: boolean): BenchOptions {
     warmupMs: durationFlag(flags, "warmup", 0),
     concurrency: intFlag(flags, "concurrency", 64, 1, benchLimits.concurrencyMax),
     connections: intFlag(flags, "connections", 4, 1, benchLimits.connectionsMax),
+    clientStack: clientStackFlag(str(flags, "client-stack")!),
     banks: target ? banksOfAccounts(target.accountsYaml) : bankNames(str(flags, "banks")!),
     accountsPerBank: intFlag(flags, "accounts-per-bank", 50, 1, limits.accountsPerBankMax),
     balance: decimalFlag(flags, "balance"),
@@ -63,6 +66,12 @@ export function benchOptions(flags: Flags, json: boolean): BenchOptions {
     progress: !json,
     say: json ? () => {} : warn,
   };
+}
+
+function clientStackFlag(text: string): ClientStack {
+  const stack = clientStacks.find((name) => name === text);
+  if (!stack) throw new UsageError(`--client-stack: one of ${clientStacks.join(", ")}`);
+  return stack;
 }
 
 /** "3" means b1, b2, b3; otherwise a list of names. */
