@@ -1,6 +1,7 @@
 // The two-phase-commit participant. A Prepare places holds (pending amounts)
-// and votes; Commit posts them; Abort voids them. Each batch runs in one
-// SQLite transaction, so every vote and outcome is on disk before it is answered.
+// and votes; Commit posts them; Abort voids them. Batches run in one SQLite
+// transaction, several at once when they arrive together (group commit across
+// RPCs), so every vote and outcome is on disk before it is answered.
 import { assert } from "../lib/assert";
 import { failpoint } from "../lib/failpoint";
 import type { Clock } from "../lib/clock";
@@ -33,6 +34,10 @@ export interface TxRef {
   requestId: string;
 }
 
+/** One RPC's batch: Prepare items, or Commit / Abort references. */
+export type Work = { kind: "prepare"; items: PrepareItem[] } | { kind: "commit" | "abort"; refs: TxRef[] };
+export type WorkResult = Vote[] | Ack[];
+
 export class Participant {
   constructor(
     private readonly store: BankStore,
@@ -41,14 +46,43 @@ export class Participant {
   ) {}
 
   prepare(items: PrepareItem[]): Vote[] {
-    assert(items.length <= limits.batchItemsMax, "prepare batch within bound");
+    return this.apply([{ kind: "prepare", items }])[0] as Vote[];
+  }
+
+  commit(refs: TxRef[]): Ack[] {
+    return this.apply([{ kind: "commit", refs }])[0] as Ack[];
+  }
+
+  abort(refs: TxRef[]): Ack[] {
+    return this.apply([{ kind: "abort", refs }])[0] as Ack[];
+  }
+
+  /**
+   * Several batches in one SQLite transaction, in order: one fsync for all.
+   * Each batch's answer is returned in its place.
+   */
+  apply(work: Work[]): WorkResult[] {
+    assert(work.length <= limits.groupedBatchesMax, "grouped batches within bound");
+    for (const w of work) assert((w.kind === "prepare" ? w.items.length : w.refs.length) <= limits.batchItemsMax, "batch within bound");
     const nowMs = this.clock.nowMs();
-    failpoint("bank.prepare.before");
-    const votes = this.store.transaction(() => items.map((item) => this.prepareOne(item, nowMs)));
-    failpoint("bank.prepare.after");
-    // One line per item only where info is on: the fields cost CPU on every batch.
-    if (this.log.isLevelEnabled("info")) this.logVotes(items, votes);
-    return votes;
+    const prepares = work.some((w) => w.kind === "prepare");
+    const commits = work.some((w) => w.kind === "commit");
+    if (prepares) failpoint("bank.prepare.before");
+    if (commits) failpoint("bank.commit.before");
+    const results = this.store.transaction(() =>
+      work.map((w): WorkResult => (w.kind === "prepare" ? w.items.map((item) => this.prepareOne(item, nowMs)) : w.refs.map((ref) => this.decideOne(ref, outcomeOf(w.kind), nowMs)))),
+    );
+    if (prepares) failpoint("bank.prepare.after");
+    if (commits) failpoint("bank.commit.after");
+    work.forEach((w, i) => {
+      // One line per item only where info is on: the fields cost CPU on every batch.
+      if (w.kind === "prepare") {
+        if (this.log.isLevelEnabled("info")) this.logVotes(w.items, results[i] as Vote[]);
+      } else {
+        this.logAcks(w.refs, results[i] as Ack[], outcomeOf(w.kind));
+      }
+    });
+    return results;
   }
 
   private logVotes(items: PrepareItem[], votes: Vote[]): void {
@@ -59,14 +93,6 @@ export class Participant {
         vote.yes ? "voted yes" : "voted no",
       );
     });
-  }
-
-  commit(refs: TxRef[]): Ack[] {
-    return this.decide(refs, "committed");
-  }
-
-  abort(refs: TxRef[]): Ack[] {
-    return this.decide(refs, "aborted");
   }
 
   private prepareOne(item: PrepareItem, nowMs: number): Vote {
@@ -103,12 +129,7 @@ export class Participant {
     return undefined;
   }
 
-  private decide(refs: TxRef[], outcome: "committed" | "aborted"): Ack[] {
-    assert(refs.length <= limits.batchItemsMax, "decision batch within bound");
-    const nowMs = this.clock.nowMs();
-    if (outcome === "committed") failpoint("bank.commit.before");
-    const acks = this.store.transaction(() => refs.map((ref) => this.decideOne(ref, outcome, nowMs)));
-    if (outcome === "committed") failpoint("bank.commit.after");
+  private logAcks(refs: TxRef[], acks: Ack[], outcome: "committed" | "aborted"): void {
     acks.forEach((ack, i) => {
       const ref = refs[i]!;
       if (ack.ok) {
@@ -117,7 +138,6 @@ export class Participant {
         this.log.error({ event: "protocol.violation", txid: ack.txid, request_id: ref.requestId, wanted: outcome, error: ack.error }, "refused a decision");
       }
     });
-    return acks;
   }
 
   private decideOne(ref: TxRef, outcome: "committed" | "aborted", nowMs: number): Ack {
@@ -158,6 +178,10 @@ export class Participant {
       if (row.deltaMinor < 0n) this.store.addHeld(row.account, row.deltaMinor);
     }
   }
+}
+
+function outcomeOf(kind: "commit" | "abort"): "committed" | "aborted" {
+  return kind === "commit" ? "committed" : "aborted";
 }
 
 function legsForLog(legs: Leg[]): { account: string; delta_minor: string }[] {

@@ -6,7 +6,8 @@ import type { Logger } from "../lib/log";
 import { minorFromWire } from "../lib/money";
 import { unary } from "../rpc/server";
 import type { BankStore } from "../store/bank-store";
-import type { Participant, PrepareItem, TxRef } from "./participant";
+import { Batcher } from "../lib/batcher";
+import type { Participant, PrepareItem, TxRef, Work, WorkResult } from "./participant";
 
 export interface BankServiceDeps {
   bankName: string;
@@ -19,6 +20,9 @@ export interface BankServiceDeps {
 
 export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplementation {
   const { store, participant, log } = deps;
+  // The batches of the RPCs that arrive in one turn of the event loop (a
+  // Prepare and a Commit from the gateway, often) share one transaction and one fsync.
+  const work = new Batcher<Work, WorkResult>((grouped) => participant.apply(grouped), { itemsMax: limits.groupedBatchesMax, inFlightMax: 1 });
   return {
     VerifyAccount: unary(log, (req: { account: string }) => {
       const account = store.getAccount(accountField(req.account));
@@ -35,9 +39,9 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
         currency: deps.currency,
       };
     }),
-    Prepare: unary(log, (req: { items: any[] }) => ({ votes: participant.prepare(batch(req.items, "items").map(prepareItemFromWire)) })),
-    Commit: unary(log, (req: { txs: any[] }) => ({ acks: participant.commit(batch(req.txs, "txs").map(txRefFromWire)) })),
-    Abort: unary(log, (req: { txs: any[] }) => ({ acks: participant.abort(batch(req.txs, "txs").map(txRefFromWire)) })),
+    Prepare: unary(log, async (req: { items: any[] }) => ({ votes: await work.submit({ kind: "prepare", items: batch(req.items, "items").map(prepareItemFromWire) }) })),
+    Commit: unary(log, async (req: { txs: any[] }) => ({ acks: await work.submit({ kind: "commit", refs: batch(req.txs, "txs").map(txRefFromWire) }) })),
+    Abort: unary(log, async (req: { txs: any[] }) => ({ acks: await work.submit({ kind: "abort", refs: batch(req.txs, "txs").map(txRefFromWire) }) })),
     Audit: unary(log, (req: { in_doubt_after_ms: string }) => {
       const totals = store.totals();
       const inDoubtAfterMs = Math.max(0, Number(req.in_doubt_after_ms || 0));

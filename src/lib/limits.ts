@@ -22,6 +22,8 @@ export const limits = {
 
   /** Transactions per Prepare/Commit/Abort RPC from the gateway to one bank. */
   batchItemsMax: 512,
+  /** Batch RPCs a bank runs in one SQLite transaction when they arrive together. */
+  groupedBatchesMax: 16,
   /**
    * Batch RPCs in flight to one bank at once per kind. One: requests that
    * arrive meanwhile form the next, larger batch; measured 10-15% more

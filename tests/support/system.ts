@@ -220,10 +220,10 @@ export function bearer(token: string): grpc.Metadata {
 /** Runs `then` each time `bank` has written its votes, just before they are answered. */
 export function afterVoting(system: TestSystem, bank: string, then: () => void): void {
   const participant = system.banks.get(bank)!.participant;
-  const prepare = participant.prepare.bind(participant);
-  participant.prepare = (items) => {
-    const votes = prepare(items);
-    then();
-    return votes;
+  const apply = participant.apply.bind(participant);
+  participant.apply = (work) => {
+    const results = apply(work);
+    if (work.some((w) => w.kind === "prepare")) then();
+    return results;
   };
 }
