@@ -44,7 +44,7 @@ test("20 concurrent Prepare RPCs and their Commits run in fewer transactions, ea
     });
     const preparedIn = transactions;
     expect(preparedIn).toBeLessThan(20);
-    const acks = await Promise.all(txids.slice(0, 19).map((txid) => call<{ acks: { txid: string; ok: boolean }[] }>("Commit", { txs: [{ txid, request_id: txid }] })));
+    const acks = await Promise.all(txids.slice(0, 19).map((txid) => call<{ acks: { txid: string; ok: boolean; error: string }[] }>("Commit", { txs: [{ txid, request_id: txid }] })));
     acks.forEach((reply, i) => expect(reply.acks).toEqual([{ txid: txids[i]!, ok: true, error: "" }]));
     expect(transactions - preparedIn).toBeLessThan(19);
   } finally {

@@ -2,6 +2,8 @@
 // also the coordinator's log. Only rows here; the protocol lives in src/gateway.
 import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { BoundedCache } from "../lib/bounded-cache";
+import { limits } from "../lib/limits";
 import { minor, ms } from "./columns";
 import { changesOf, type Durability } from "./sqlite";
 import { Store } from "./store";
@@ -65,6 +67,13 @@ export interface DecisionWrite {
 
 export class GatewayStore extends Store {
   private readonly q;
+  /**
+   * The session and both users are read on every payment. This process is the
+   * only writer of its database, and every write below drops what it changes
+   * (a write never fills the cache, so a rolled-back one leaves nothing stale).
+   */
+  private readonly usersCached = new BoundedCache<string, User>(limits.cachedRowsMax);
+  private readonly sessionsCached = new BoundedCache<string, Session>(limits.cachedRowsMax);
 
   constructor(path: string, durability: Durability = "full") {
     super(path, [
@@ -125,7 +134,7 @@ export class GatewayStore extends Store {
   // --- users and sessions -------------------------------------------------
 
   getUser(username: string): User | undefined {
-    return this.q.user.get({ username });
+    return this.usersCached.get(username, () => this.q.user.get({ username }));
   }
 
   userOfAccount(bank: string, account: string): User | undefined {
@@ -138,15 +147,18 @@ export class GatewayStore extends Store {
   }
 
   setPassword(username: string, passwordHash: string, atMs: number): void {
+    this.usersCached.delete(username);
     this.opened.db.update(users).set({ passwordHash, passwordChangedAtMs: atMs }).where(eq(users.username, username)).run();
   }
 
   setTotpSecret(username: string, secret: string): void {
+    this.usersCached.delete(username);
     this.opened.db.update(users).set({ totpSecret: secret }).where(eq(users.username, username)).run();
   }
 
   /** Records a TOTP time step as used; false when it (or a later one) was used already: a replayed code. */
   useTotpStep(username: string, step: number): boolean {
+    this.usersCached.delete(username);
     return (
       changesOf(
         this.opened.db
@@ -163,14 +175,16 @@ export class GatewayStore extends Store {
   }
 
   getSession(tokenHash: string): Session | undefined {
-    return this.q.session.get({ tokenHash });
+    return this.sessionsCached.get(tokenHash, () => this.q.session.get({ tokenHash }));
   }
 
   revokeSession(tokenHash: string, atMs: number): void {
+    this.sessionsCached.delete(tokenHash);
     this.opened.db.update(sessions).set({ revokedAtMs: atMs }).where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAtMs))).run();
   }
 
   revokeSessionsOf(username: string, atMs: number): number {
+    this.sessionsCached.deleteWhere((session) => session.username === username);
     return changesOf(this.opened.db
       .update(sessions)
       .set({ revokedAtMs: atMs })
@@ -179,6 +193,7 @@ export class GatewayStore extends Store {
   }
 
   pruneSessions(expiredBeforeMs: number): number {
+    this.sessionsCached.clear();
     return changesOf(this.opened.db.delete(sessions).where(lt(sessions.expiresAtMs, expiredBeforeMs)).run());
   }
 
