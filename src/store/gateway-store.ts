@@ -86,6 +86,7 @@ export class GatewayStore extends Store {
       user: db.select().from(users).where(eq(users.username, p("username"))).prepare(),
       session: db.select().from(sessions).where(eq(sessions.tokenHash, p("tokenHash"))).prepare(),
       payment: db.select().from(payments).where(eq(payments.id, p("id"))).prepare(),
+      decision: db.select({ decision: payments.decision }).from(payments).where(eq(payments.id, p("id"))).prepare(),
       paymentByKey: db
         .select()
         .from(payments)
@@ -289,8 +290,9 @@ export class GatewayStore extends Store {
 
   decisionsOf(ids: string[]): Map<string, Decision | null> {
     const found = new Map<string, Decision | null>();
+    // The decision column only: the audit asks about every committed payment.
     for (const id of ids) {
-      const row = this.getPayment(id);
+      const row = this.q.decision.get({ id });
       if (row) found.set(id, row.decision);
     }
     return found;
