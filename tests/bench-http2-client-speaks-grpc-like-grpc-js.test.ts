@@ -2,6 +2,7 @@
 // it pays through the real gateway over mutual TLS, and every failure maps to
 // the same status code a grpc-js caller gets (so bench's error counts are right).
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { loadCertFolder } from "../src/rpc/credentials";
 import { Http2UnaryClient } from "../src/rpc/http2-unary";
@@ -55,7 +56,16 @@ test("a gateway that is not there is UNAVAILABLE, and a call past its deadline i
   } finally {
     nowhere.close();
   }
-  await failsWith(lean.call("GetBalance", {}, { deadlineMs: 1, token: alice.token }), "DEADLINE_EXCEEDED");
+  // A peer that accepts the connection and never answers: the call ends at its deadline.
+  const silent = createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const stuck = new Http2UnaryClient(`127.0.0.1:${(silent.address() as AddressInfo).port}`, loadCertFolder(join(system.certsDir, "client-alice")), gateway, "Gateway");
+  try {
+    await failsWith(stuck.call("GetBalance", {}, { deadlineMs: 200, token: alice.token }), "DEADLINE_EXCEEDED");
+  } finally {
+    stuck.close();
+    silent.close();
+  }
 });
 
 test("it accepts only the peer it meant to reach: a bank's address is refused when the gateway is expected", async () => {
