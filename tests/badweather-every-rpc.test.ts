@@ -116,6 +116,9 @@ const fieldCases: [ServiceName, string, Record<string, unknown>, string][] = [
   ["Bank", "Commit", { txs: [] }, "txs"],
   ["Bank", "Abort", { txs: [{ txid: "" }] }, "txid"],
   ["Bank", "ListCommitted", { after_txid: "bad txid!" }, "txid"],
+  ["Bank", "Exchange", {}, "exchange"],
+  ["Bank", "Exchange", { commit: Array.from({ length: 513 }, (_, i) => ({ txid: `t${i}` })) }, "commit"],
+  ["Bank", "Exchange", { prepare: [{ txid: "t2", legs: [{ account: "1001", delta_minor: "-1" }] }], abort: [{ txid: "bad txid!" }] }, "txid"],
 ];
 
 test("out-of-range fields on every RPC that has fields are INVALID_ARGUMENT naming the field, and change nothing", async () => {

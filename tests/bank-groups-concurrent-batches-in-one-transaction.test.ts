@@ -1,11 +1,11 @@
-// Proves the bank's group commit across RPCs: batches that arrive together
+// Proves the bank's group commit: batches that arrive together (or in one Exchange)
 // share one SQLite transaction (one fsync), and each RPC still gets exactly
 // its own votes and acknowledgements, with the money right to the minor unit.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { connect, unaryCall } from "../src/rpc/channel";
 import { loadCertFolder } from "../src/rpc/credentials";
-import { startSystem, type TestSystem } from "./support/system";
+import { failsWith, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 beforeAll(async () => {
@@ -56,4 +56,41 @@ test("20 concurrent Prepare RPCs and their Commits run in fewer transactions, ea
   expect(hdfc.store.getAccount("1001")!.heldMinor).toBe(0n);
   expect(hdfc.store.totals().balanceSumMinor).toBe(sumBefore);
   expect(hdfc.store.totals().openHolds).toBe(0);
+});
+
+test("one Exchange carries phase one of a payment and phase two of others, in one transaction, answered per part", async () => {
+  const hdfc = system.banks.get("hdfc")!;
+  const bank = connect("Bank", system.bankAddresses.get("hdfc")!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: "hdfc" } });
+  type ExchangeReply = { votes: { txid: string; yes: boolean; reason: string }[]; commit_acks: { txid: string; ok: boolean; error: string }[]; abort_acks: { txid: string; ok: boolean; error: string }[] };
+  const exchange = (request: unknown) => unaryCall<unknown, ExchangeReply>(bank, "Exchange", request, { deadlineMs: 10_000 });
+  const move = (txid: string, amountMinor: number) => ({ txid, request_id: txid, legs: [{ account: "1001", delta_minor: -amountMinor }, { account: "1002", delta_minor: amountMinor }] });
+  const sumBefore = hdfc.store.totals().balanceSumMinor;
+  const payer = hdfc.store.getAccount("1001")!.balanceMinor;
+  try {
+    const first = await exchange({ prepare: [move("x-commit", 300), move("x-abort", 500)] });
+    expect(first.votes.map((vote) => vote.yes)).toEqual([true, true]);
+    expect(first.commit_acks).toEqual([]);
+    let transactions = 0;
+    const transaction = hdfc.store.transaction.bind(hdfc.store);
+    hdfc.store.transaction = ((fn: () => unknown, durability?: "full" | "normal") => {
+      transactions += 1;
+      return transaction(fn, durability);
+    }) as typeof hdfc.store.transaction;
+    // A new prepare, the commit of one, the abort of the other, and an abort that leaves a tombstone.
+    const second = await exchange({ prepare: [move("x-new", 700)], commit: [{ txid: "x-commit", request_id: "" }], abort: [{ txid: "x-abort", request_id: "" }, { txid: "x-never", request_id: "" }] });
+    hdfc.store.transaction = transaction;
+    expect(transactions).toBe(1);
+    expect(second.votes).toEqual([{ txid: "x-new", yes: true, reason: "" }]);
+    expect(second.commit_acks).toEqual([{ txid: "x-commit", ok: true, error: "" }]);
+    expect(second.abort_acks.map((ack) => [ack.txid, ack.ok])).toEqual([["x-abort", true], ["x-never", true]]);
+    // The tombstone: a late Prepare of x-never votes NO.
+    const late = await exchange({ prepare: [move("x-never", 100)], abort: [{ txid: "x-new", request_id: "" }] });
+    expect(late.votes).toEqual([{ txid: "x-never", yes: false, reason: "aborted" }]);
+    await failsWith(exchange({}), "INVALID_ARGUMENT");
+  } finally {
+    bank.close();
+  }
+  expect(hdfc.store.getAccount("1001")!.balanceMinor).toBe(payer - 300n);
+  expect(hdfc.store.getAccount("1001")!.heldMinor).toBe(0n);
+  expect(hdfc.store.totals().balanceSumMinor).toBe(sumBefore);
 });

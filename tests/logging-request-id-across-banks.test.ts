@@ -72,9 +72,14 @@ test("one request id crosses the client, the gateway and both banks, with the am
     const prepared = lines.find((line) => line.event === "payment.prepared" && line.request_id === requestId)!;
     expect(prepared).toMatchObject({ role: "bank", name: bank, txid: reply.payment.id });
     expect(JSON.stringify(prepared.legs)).toContain(delta);
-    const rpc = lines.find((line) => line.method === "Prepare" && (line.request_ids as string[]).includes(requestId))!;
-    expect(rpc).toMatchObject({ code: "OK", cert: "gateway:gateway", attempt: 1 });
-    expect(rpc.amounts_minor as string[]).toContain(delta);
+    // Phase one reaches the bank in an Exchange call that names the payment's request id and amount...
+    const prepareCall = lines.find((line) => line.method === "Exchange" && (line.prepares as number) > 0 && (line.request_ids as string[]).includes(requestId))!;
+    expect(prepareCall).toMatchObject({ code: "OK", cert: "gateway:gateway", attempt: 1 });
+    expect(prepareCall.amounts_minor as string[]).toContain(delta);
+    expect(prepareCall.txids as string[]).toContain(reply.payment.id);
+    // ...and phase two in a later one.
+    const commitCall = lines.find((line) => line.method === "Exchange" && (line.commits as number) > 0 && (line.request_ids as string[]).includes(requestId))!;
+    expect(commitCall).toMatchObject({ code: "OK", cert: "gateway:gateway" });
     expect(lines.some((line) => line.event === "hold.posted" && line.request_id === requestId)).toBe(true);
   }
 });

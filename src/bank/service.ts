@@ -42,6 +42,19 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
     Prepare: unary(log, async (req: { items: any[] }) => ({ votes: await work.submit({ kind: "prepare", items: batch(req.items, "items").map(prepareItemFromWire) }) })),
     Commit: unary(log, async (req: { txs: any[] }) => ({ acks: await work.submit({ kind: "commit", refs: batch(req.txs, "txs").map(txRefFromWire) }) })),
     Abort: unary(log, async (req: { txs: any[] }) => ({ acks: await work.submit({ kind: "abort", refs: batch(req.txs, "txs").map(txRefFromWire) }) })),
+    Exchange: unary(log, async (req: { prepare?: any[]; commit?: any[]; abort?: any[] }) => {
+      const prepare = optionalBatch(req.prepare, "prepare").map(prepareItemFromWire);
+      const commit = optionalBatch(req.commit, "commit").map(txRefFromWire);
+      const abort = optionalBatch(req.abort, "abort").map(txRefFromWire);
+      if (prepare.length + commit.length + abort.length === 0) throw invalid("exchange", "at least one transaction");
+      // Submitted together, so they share one transaction, in this order.
+      const [votes, commitAcks, abortAcks] = await Promise.all([
+        prepare.length > 0 ? work.submit({ kind: "prepare", items: prepare }) : [],
+        commit.length > 0 ? work.submit({ kind: "commit", refs: commit }) : [],
+        abort.length > 0 ? work.submit({ kind: "abort", refs: abort }) : [],
+      ]);
+      return { votes, commit_acks: commitAcks, abort_acks: abortAcks };
+    }),
     Audit: unary(log, (req: { in_doubt_after_ms: string }) => {
       const totals = store.totals();
       const inDoubtAfterMs = Math.max(0, Number(req.in_doubt_after_ms || 0));
@@ -67,8 +80,13 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
 }
 
 function batch<T>(items: T[] | undefined, field: string): T[] {
-  const list = items ?? [];
+  const list = optionalBatch(items, field);
   if (list.length === 0) throw invalid(field, "at least one transaction");
+  return list;
+}
+
+function optionalBatch<T>(items: T[] | undefined, field: string): T[] {
+  const list = items ?? [];
   if (list.length > limits.batchItemsMax) throw invalid(field, `at most ${limits.batchItemsMax} transactions`);
   return list;
 }

@@ -1,6 +1,8 @@
-// The gateway's connection to each bank. Prepare, Commit and Abort go through
-// batchers: concurrent payments to one bank share one RPC, and the bank
-// writes them in one SQLite transaction (group commit).
+// The gateway's connection to each bank. Prepares, Commits and Aborts wait in
+// one batcher per bank: everything waiting goes in one Exchange call (phase
+// one of some payments with phase two of others), which the bank writes in one
+// SQLite transaction (group commit). One call in flight per bank: what arrives
+// meanwhile forms the next, larger one.
 import type * as grpc from "@grpc/grpc-js";
 import { Batcher } from "../lib/batcher";
 import { AppError, Code } from "../lib/errors";
@@ -40,11 +42,11 @@ export interface BankBalance {
   currency: string;
 }
 
+type Entry = { kind: "prepare"; item: PrepareItem; deadlineAtMs: number } | { kind: "commit" | "abort"; ref: TxRef };
+
 export class BankLink {
   readonly client: grpc.Client;
-  private readonly prepares: Batcher<{ item: PrepareItem; deadlineAtMs: number }, Vote>;
-  private readonly commits: Batcher<TxRef, Ack>;
-  private readonly aborts: Batcher<TxRef, Ack>;
+  private readonly exchanges: Batcher<Entry, Vote | Ack>;
 
   constructor(
     readonly name: string,
@@ -54,37 +56,47 @@ export class BankLink {
     prepareTimeoutMs: number,
   ) {
     this.client = connect("Bank", address, { certs, expect: { role: "bank", name }, log });
-    const batch = { itemsMax: limits.batchItemsMax, inFlightMax: limits.batchInFlightMax };
-    this.prepares = new Batcher((entries) => this.sendPrepares(entries, prepareTimeoutMs), batch);
-    this.commits = new Batcher((txs) => this.send("Commit", { txs }, limits.phaseTwoDeadlineMs, "acks"), batch);
-    this.aborts = new Batcher((txs) => this.send("Abort", { txs }, limits.phaseTwoDeadlineMs, "acks"), batch);
+    this.exchanges = new Batcher((entries) => this.exchange(entries, prepareTimeoutMs), { itemsMax: limits.batchItemsMax, inFlightMax: limits.batchInFlightMax });
   }
 
   /** A vote, or NO ("expired") without asking the bank when the coordinator stopped waiting before it was sent. */
   prepare(item: PrepareItem, deadlineAtMs: number): Promise<Vote> {
-    return this.prepares.submit({ item, deadlineAtMs });
-  }
-
-  /**
-   * Items whose deadline passed while they waited for a batch are not sent:
-   * the payment is already aborting, and a hold placed now would only block
-   * the payer's funds until the Abort arrives.
-   */
-  private async sendPrepares(entries: { item: PrepareItem; deadlineAtMs: number }[], prepareTimeoutMs: number): Promise<Vote[]> {
-    const nowMs = Date.now();
-    const live = entries.filter((entry) => entry.deadlineAtMs > nowMs);
-    const deadlineMs = Math.min(prepareTimeoutMs, Math.max(0, ...live.map((entry) => entry.deadlineAtMs - nowMs)));
-    const votes = live.length > 0 ? await this.send<PrepareItem, Vote>("Prepare", { items: live.map((entry) => entry.item) }, deadlineMs, "votes") : [];
-    const byTxid = new Map(votes.map((vote) => [vote.txid, vote]));
-    return entries.map((entry) => byTxid.get(entry.item.txid) ?? { txid: entry.item.txid, yes: false, reason: "expired" });
+    return this.exchanges.submit({ kind: "prepare", item, deadlineAtMs }) as Promise<Vote>;
   }
 
   commit(ref: TxRef): Promise<Ack> {
-    return this.commits.submit(ref);
+    return this.exchanges.submit({ kind: "commit", ref }) as Promise<Ack>;
   }
 
   abort(ref: TxRef): Promise<Ack> {
-    return this.aborts.submit(ref);
+    return this.exchanges.submit({ kind: "abort", ref }) as Promise<Ack>;
+  }
+
+  /**
+   * One Exchange call for everything waiting. Prepares whose deadline passed
+   * while they waited are not sent: the payment is already aborting, and a
+   * hold placed now would only block the payer's funds until the Abort arrives.
+   */
+  private async exchange(entries: Entry[], prepareTimeoutMs: number): Promise<(Vote | Ack)[]> {
+    const nowMs = Date.now();
+    const prepares = entries.filter((entry) => entry.kind === "prepare" && entry.deadlineAtMs > nowMs) as Extract<Entry, { kind: "prepare" }>[];
+    const commits = refsOf(entries, "commit");
+    const aborts = refsOf(entries, "abort");
+    // Only expired prepares waited: nothing to send.
+    if (prepares.length + commits.length + aborts.length === 0) return entries.map(expired);
+    // Decisions get phase two's deadline; a call of prepares only, the latest of theirs.
+    const deadlineMs = commits.length + aborts.length > 0 ? limits.phaseTwoDeadlineMs : Math.min(prepareTimeoutMs, Math.max(0, ...prepares.map((entry) => entry.deadlineAtMs - nowMs)));
+    const request = { prepare: prepares.map((entry) => entry.item), commit: commits, abort: aborts };
+    const response = await unaryCall<unknown, { votes: Vote[]; commit_acks: Ack[]; abort_acks: Ack[] }>(this.client, "Exchange", request, { deadlineMs });
+    const answers = { prepare: byTxid(response.votes), commit: byTxid(response.commit_acks), abort: byTxid(response.abort_acks) };
+    const sent = new Set(prepares);
+    return entries.map((entry) => {
+      const txid = entry.kind === "prepare" ? entry.item.txid : entry.ref.txid;
+      const answer = answers[entry.kind].get(txid);
+      if (answer) return answer;
+      if (entry.kind === "prepare" && !sent.has(entry)) return expired(entry);
+      throw new AppError(Code.Internal, `bank ${this.name} gave no answer for ${txid}`);
+    });
   }
 
   async verifyAccount(account: string, requestId: string): Promise<{ exists: boolean; holder: string }> {
@@ -107,21 +119,23 @@ export class BankLink {
     }
   }
 
-  /** One batch RPC; answers are matched back to requests by txid, and a missing answer is an error. */
-  private async send<T extends { txid: string }, R extends { txid: string }>(method: string, request: Record<string, T[]>, deadlineMs: number, field: string): Promise<R[]> {
-    const sent = Object.values(request)[0]!;
-    const response = await unaryCall<unknown, Record<string, R[]>>(this.client, method, request, { deadlineMs });
-    const byTxid = new Map((response[field] ?? []).map((answer) => [answer.txid, answer]));
-    return sent.map((item) => {
-      const answer = byTxid.get(item.txid);
-      if (!answer) throw new AppError(Code.Internal, `bank ${this.name} gave no answer for ${item.txid}`);
-      return answer;
-    });
-  }
-
   close(): void {
     this.client.close();
   }
+}
+
+function refsOf(entries: Entry[], kind: "commit" | "abort"): TxRef[] {
+  const refs: TxRef[] = [];
+  for (const entry of entries) if (entry.kind === kind) refs.push(entry.ref);
+  return refs;
+}
+
+function byTxid<T extends { txid: string }>(answers: T[] | undefined): Map<string, T> {
+  return new Map((answers ?? []).map((answer) => [answer.txid, answer]));
+}
+
+function expired(entry: Entry): Vote {
+  return { txid: entry.kind === "prepare" ? entry.item.txid : entry.ref.txid, yes: false, reason: "expired" };
 }
 
 export class BankLinks {

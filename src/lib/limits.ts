@@ -20,13 +20,13 @@ export const limits = {
   accountsPerBankMax: 100_000,
   grpcMessageBytesMax: 4 * 1024 * 1024,
 
-  /** Transactions per Prepare/Commit/Abort RPC from the gateway to one bank. */
+  /** Transactions per Prepare/Commit/Abort/Exchange RPC from the gateway to one bank. */
   batchItemsMax: 512,
   /** Batch RPCs a bank runs in one SQLite transaction when they arrive together. */
   groupedBatchesMax: 16,
   /**
-   * Batch RPCs in flight to one bank at once per kind. One: requests that
-   * arrive meanwhile form the next, larger batch; measured 10-15% more
+   * Exchange calls in flight to one bank at once. One: what arrives
+   * meanwhile forms the next, larger call; measured 10-15% more
    * payments/s than 4 at concurrency 64 (docs/performance.md).
    */
   batchInFlightMax: 1,

@@ -73,16 +73,20 @@ function requestFields(message: any): Record<string, unknown> {
   if (message.amount_minor && message.amount_minor !== "0") out.amount_minor = String(message.amount_minor);
   if (message.username) out.username = message.username;
   if (message.to_username) out.to = message.to_username;
-  if (Array.isArray(message.items)) {
-    out.batch = message.items.length;
-    out.txids = message.items.map((item: any) => item.txid);
-    out.request_ids = message.items.map((item: any) => item.request_id);
-    out.amounts_minor = message.items.map((item: any) => item.legs?.[0]?.delta_minor);
+  // Batches: Prepare items, Commit/Abort txs, or an Exchange carrying all three.
+  const prepares: any[] = Array.isArray(message.items) ? message.items : Array.isArray(message.prepare) ? message.prepare : [];
+  const decisions: any[] = [message.txs, message.commit, message.abort].filter(Array.isArray).flat();
+  const batch = [...prepares, ...decisions];
+  if (batch.length > 0) {
+    out.batch = batch.length;
+    out.txids = batch.map((tx) => tx.txid);
+    out.request_ids = batch.map((tx) => tx.request_id);
+    if (prepares.length > 0) out.amounts_minor = prepares.map((item) => item.legs?.[0]?.delta_minor);
   }
-  if (Array.isArray(message.txs)) {
-    out.batch = message.txs.length;
-    out.txids = message.txs.map((tx: any) => tx.txid);
-    out.request_ids = message.txs.map((tx: any) => tx.request_id);
+  if (Array.isArray(message.commit)) {
+    out.prepares = prepares.length;
+    out.commits = message.commit.length;
+    out.aborts = Array.isArray(message.abort) ? message.abort.length : 0;
   }
   if (Array.isArray(message.txids)) out.txids = message.txids;
   return out;
