@@ -141,12 +141,6 @@ export class Participant {
   }
 
   private decideOne(ref: TxRef, outcome: "committed" | "aborted", nowMs: number): Ack {
-    // The usual case first, in one statement: a prepared transaction takes its outcome.
-    if (this.store.decidePrepared(ref.txid, outcome, nowMs)) {
-      if (outcome === "committed") this.postAll(ref.txid, nowMs);
-      else this.voidAll(ref.txid);
-      return { txid: ref.txid, ok: true, error: "" };
-    }
     const tx = this.store.getTransaction(ref.txid);
     if (!tx) {
       if (outcome === "committed") return { txid: ref.txid, ok: false, error: "unknown transaction: nothing was prepared" };
@@ -154,29 +148,35 @@ export class Participant {
       this.store.insertTransaction({ txid: ref.txid, state: "aborted", requestId: ref.requestId, preparedAtMs: nowMs, decidedAtMs: nowMs });
       return { txid: ref.txid, ok: true, error: "" };
     }
-    // A resent decision is acknowledged again; the other outcome is refused.
-    assert(tx.state !== "prepared", "a prepared transaction was decided above");
     if (tx.state === outcome) return { txid: ref.txid, ok: true, error: "" };
-    return { txid: ref.txid, ok: false, error: `transaction is ${tx.state}; refusing to mark it ${outcome}` };
+    if (tx.state !== "prepared") {
+      return { txid: ref.txid, ok: false, error: `transaction is ${tx.state}; refusing to mark it ${outcome}` };
+    }
+    if (outcome === "committed") this.postAll(ref.txid, nowMs);
+    else this.voidAll(ref.txid);
+    this.store.setTransactionState(ref.txid, outcome, nowMs);
+    return { txid: ref.txid, ok: true, error: "" };
   }
 
   private postAll(txid: string, nowMs: number): void {
-    const rows = this.store.settlePending(txid, "posted");
+    const rows = this.store.pendingOf(txid);
     assert(rows.length > 0, "a prepared transaction has pending amounts");
     for (const row of rows) {
+      assert(row.state === "pending", "posting only pending amounts");
       const heldReleaseMinor = row.deltaMinor < 0n ? -row.deltaMinor : 0n;
       const balanceAfterMinor = this.store.post(row.account, row.deltaMinor, heldReleaseMinor);
       assert(balanceAfterMinor >= 0n, "a posted balance is never negative");
       this.store.insertLedger({ txid, account: row.account, deltaMinor: row.deltaMinor, balanceAfterMinor, atMs: nowMs });
     }
+    this.store.setPendingState(txid, "posted");
   }
 
   private voidAll(txid: string): void {
-    const rows = this.store.settlePending(txid, "voided");
-    assert(rows.length > 0, "a prepared transaction has pending amounts");
-    for (const row of rows) {
+    for (const row of this.store.pendingOf(txid)) {
+      assert(row.state === "pending", "voiding only pending amounts");
       if (row.deltaMinor < 0n) this.store.addHeld(row.account, row.deltaMinor);
     }
+    this.store.setPendingState(txid, "voided");
   }
 }
 

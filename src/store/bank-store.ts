@@ -93,20 +93,20 @@ export class BankStore extends Store {
           decidedAtMs: p("decidedAtMs"),
         })
         .prepare(),
+      setTxState: db
+        .update(transactions)
+        .set({ state: sql`${p("state")}`, decidedAtMs: sql`${p("decidedAtMs")}` })
+        .where(eq(transactions.txid, p("txid")))
+        .prepare(),
       insertPending: db
         .insert(pending)
         .values({ txid: p("txid"), account: p("account"), deltaMinor: p("deltaMinor"), state: "pending" })
         .prepare(),
-      decidePrepared: db
-        .update(transactions)
-        .set({ state: sql`${p("state")}`, decidedAtMs: sql`${p("decidedAtMs")}` })
-        .where(and(eq(transactions.txid, p("txid")), eq(transactions.state, "prepared")))
-        .prepare(),
-      settlePending: db
+      pendingOf: db.select().from(pending).where(eq(pending.txid, p("txid"))).prepare(),
+      setPendingState: db
         .update(pending)
         .set({ state: sql`${p("state")}` })
-        .where(and(eq(pending.txid, p("txid")), eq(pending.state, "pending")))
-        .returning({ account: pending.account, deltaMinor: pending.deltaMinor })
+        .where(eq(pending.txid, p("txid")))
         .prepare(),
       insertLedger: db
         .insert(ledger)
@@ -153,18 +153,20 @@ export class BankStore extends Store {
     this.q.insertTx.run(tx);
   }
 
+  setTransactionState(txid: string, state: TxState, decidedAtMs: number): void {
+    this.q.setTxState.run({ txid, state, decidedAtMs });
+  }
+
   insertPending(txid: string, account: string, deltaMinor: bigint): void {
     this.q.insertPending.run({ txid, account, deltaMinor });
   }
 
-  /** Moves a prepared transaction to its outcome; false when it is not (or no longer) prepared. */
-  decidePrepared(txid: string, state: Exclude<TxState, "prepared">, decidedAtMs: number): boolean {
-    return changesOf(this.q.decidePrepared.run({ txid, state, decidedAtMs })) > 0;
+  pendingOf(txid: string): Pending[] {
+    return this.q.pendingOf.all({ txid });
   }
 
-  /** Marks a transaction's pending amounts posted or voided and returns them: one statement instead of a read and a write. */
-  settlePending(txid: string, state: Exclude<PendingState, "pending">): { account: string; deltaMinor: bigint }[] {
-    return this.q.settlePending.all({ txid, state });
+  setPendingState(txid: string, state: PendingState): void {
+    this.q.setPendingState.run({ txid, state });
   }
 
   insertLedger(row: { txid: string; account: string; deltaMinor: bigint; balanceAfterMinor: bigint; atMs: number }): void {
