@@ -46,7 +46,7 @@ export class Coordinator {
     try {
       const votes = await this.collectVotes(payment);
       failpoint("gateway.votes.collected");
-      decided = await this.decide(payment.id, decisionOf(votes));
+      decided = await this.decide(payment.id, decisionOf(votes), payment);
     } finally {
       this.executing.delete(payment.id);
     }
@@ -78,8 +78,8 @@ export class Coordinator {
   }
 
   /** Writes the decision unless one stands already (a bank's question may have forced ABORT). */
-  async decide(id: string, wanted: { decision: Decision; failureCode: FailureCode | null; failureMessage: string | null }): Promise<PaymentRow> {
-    const row = await this.options.writes.durable(() => this.options.store.decide({ id, ...wanted, decidedAtMs: this.options.clock.nowMs() }));
+  async decide(id: string, wanted: { decision: Decision; failureCode: FailureCode | null; failureMessage: string | null }, undecided?: PaymentRow): Promise<PaymentRow> {
+    const row = await this.options.writes.durable(() => this.options.store.decide({ id, ...wanted, decidedAtMs: this.options.clock.nowMs() }, undecided));
     this.options.log.info(
       { event: row.decision === "COMMIT" ? "payment.committed" : "payment.aborted", txid: id, request_id: row.requestId, failure_code: row.failureCode ?? undefined },
       "decision recorded",
@@ -150,7 +150,7 @@ export class Coordinator {
     for (let page = 0; page < 10_000; page++) {
       const undecided = this.options.store.listUndecided(createdBeforeMs, limits.recoveryScanRowsMax).filter((row) => !this.executing.has(row.id));
       if (undecided.length === 0) break;
-      for (const row of undecided) await this.decide(row.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: why });
+      for (const row of undecided) await this.decide(row.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: why }, row);
       aborted += undecided.length;
     }
     return aborted;

@@ -2,6 +2,7 @@
 // also the coordinator's log. Only rows here; the protocol lives in src/gateway.
 import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { assert } from "../lib/assert";
 import { BoundedCache } from "../lib/bounded-cache";
 import { limits } from "../lib/limits";
 import { minor, ms } from "./columns";
@@ -111,7 +112,6 @@ export class GatewayStore extends Store {
           createdAtMs: p("createdAtMs"),
         })
         .onConflictDoNothing()
-        .returning()
         .prepare(),
       decide: db
         .update(payments)
@@ -122,7 +122,6 @@ export class GatewayStore extends Store {
           decidedAtMs: sql`${p("decidedAtMs")}`,
         })
         .where(and(eq(payments.id, p("id")), isNull(payments.decision)))
-        .returning()
         .prepare(),
       phaseTwoDone: db
         .update(payments)
@@ -210,16 +209,24 @@ export class GatewayStore extends Store {
 
   /** Inserts the payment unless the payer already used this key; returns the row that holds the key. */
   claim(row: Omit<PaymentRow, "decision" | "failureCode" | "failureMessage" | "decidedAtMs" | "phaseTwoDoneAtMs">): { claimed: boolean; row: PaymentRow } {
-    const inserted = this.q.claim.get(row);
-    if (inserted) return { claimed: true, row: inserted };
+    // The row is built from what was written, not read back: every payment
+    // would otherwise pay for 19 columns turned into JS values twice.
+    if (changesOf(this.q.claim.run(row)) > 0) return { claimed: true, row: { ...row, decision: null, failureCode: null, failureMessage: null, decidedAtMs: null, phaseTwoDoneAtMs: null } };
     const holder = this.paymentByKey(row.payer, row.idempotencyKey!);
     if (!holder) throw new Error("a claimed key has a payment row");
     return { claimed: false, row: holder };
   }
 
-  /** Records a decision unless one exists; returns the decision that stands. */
-  decide(write: DecisionWrite): PaymentRow {
-    const row = this.q.decide.get({ ...write }) ?? this.getPayment(write.id);
+  /**
+   * Records a decision unless one exists; returns the row with the decision
+   * that stands. `undecided`, the row as the caller holds it, saves reading it back.
+   */
+  decide(write: DecisionWrite, undecided?: PaymentRow): PaymentRow {
+    if (changesOf(this.q.decide.run({ ...write })) > 0 && undecided) {
+      assert(undecided.id === write.id && undecided.decision === null, "the row given is this undecided payment");
+      return { ...undecided, decision: write.decision, failureCode: write.failureCode, failureMessage: write.failureMessage, decidedAtMs: write.decidedAtMs };
+    }
+    const row = this.getPayment(write.id);
     if (!row || !row.decision) throw new Error(`payment ${write.id} has no decision after deciding`);
     return row;
   }
