@@ -61,7 +61,7 @@ export class Users {
       createdAtMs: nowMs,
       passwordChangedAtMs: nowMs,
     };
-    if (!this.options.store.insertUser(user)) throw new AppError(Code.AlreadyExists, `username "${username}" or account ${account} at ${link.name} is already registered`);
+    if (!this.durably(() => this.options.store.insertUser(user))) throw new AppError(Code.AlreadyExists, `username "${username}" or account ${account} at ${link.name} is already registered`);
     this.options.log.info({ event: "user.registered", user: username, bank: link.name }, "registered");
     return { ...user, holder: verified.holder };
   }
@@ -84,7 +84,7 @@ export class Users {
     const delta = totpOf(user).validate({ token: otp, window: 1, timestamp: nowMs });
     if (delta === null) throw new AppError(Code.Unauthenticated, "wrong one-time code");
     const step = Math.floor(nowMs / (totpPeriodS * 1000)) + delta;
-    if (!this.options.store.useTotpStep(user.username, step)) throw new AppError(Code.Unauthenticated, "this one-time code was used already; wait for the next one");
+    if (!this.durably(() => this.options.store.useTotpStep(user.username, step))) throw new AppError(Code.Unauthenticated, "this one-time code was used already; wait for the next one");
   }
 
   /**
@@ -107,7 +107,7 @@ export class Users {
     const token = Buffer.from(crypto.getRandomValues(new Uint8Array(tokenBytes))).toString("base64url");
     const nowMs = this.options.clock.nowMs();
     const expiresAtMs = nowMs + this.options.sessionTtlMs;
-    this.options.store.insertSession({ tokenHash: hashToken(token), username, createdAtMs: nowMs, expiresAtMs, revokedAtMs: null });
+    this.durably(() => this.options.store.insertSession({ tokenHash: hashToken(token), username, createdAtMs: nowMs, expiresAtMs, revokedAtMs: null }));
     return { token, expiresAtMs };
   }
 
@@ -123,7 +123,7 @@ export class Users {
   }
 
   logout(tokenHash: string): void {
-    this.options.store.revokeSession(tokenHash, this.options.clock.nowMs());
+    this.durably(() => this.options.store.revokeSession(tokenHash, this.options.clock.nowMs()));
   }
 
   async changePassword(username: string, oldPassword: string, newPassword: string, peerAddress: string): Promise<number> {
@@ -142,8 +142,17 @@ export class Users {
     const { user, attempt } = await this.checkPassword(username, password, peerAddress, "wrong password");
     attempt.succeeded();
     const secret = new OTPAuth.Secret({ size: 20 }).base32;
-    this.options.store.setTotpSecret(username, secret);
+    this.durably(() => this.options.store.setTotpSecret(username, secret));
     return { secret, uri: totpOf({ ...user, totpSecret: secret }).toString() };
+  }
+
+  /**
+   * An account change is fsynced before it is answered. Said here because a
+   * lone statement commits at whatever level the connection is left in, and
+   * the payment writes leave it at NORMAL (src/gateway/writes.ts).
+   */
+  private durably<T>(write: () => T): T {
+    return this.options.store.transaction(write, "full");
   }
 
   requireUser(username: string): User {
