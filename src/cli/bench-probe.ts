@@ -45,8 +45,8 @@ function timed(proto: any, name: string, label: string | ((args: unknown[]) => s
 /** What a Batcher carries, told apart by the shape of its items. */
 function batcherKind(args: unknown[]): string {
   const item = args[0] as any;
-  if (typeof item === "function") return "gateway.wait.durable_write";
-  if (item && Array.isArray(item.legs)) return "gateway.wait.prepare_vote";
+  if (typeof item === "function") return "gateway.wait.write";
+  if (item?.kind === "prepare") return "gateway.wait.prepare_vote";
   return "gateway.wait.phase_two_ack";
 }
 
@@ -61,8 +61,7 @@ function install(): void {
     timed(Users.prototype, "authenticate", "gateway.session.authenticate");
   }
   if (role === "bank") {
-    timed(Participant.prototype, "prepare", "bank.prepare.transaction");
-    timed(Participant.prototype, "commit", "bank.commit.transaction");
+    timed(Participant.prototype, "apply", "bank.group.transaction");
     timed(BankStore.prototype, "transaction", "bank.sqlite.transaction");
   }
   // Event-loop lag: how late a 10 ms timer fires tells whether the process is CPU-bound.
