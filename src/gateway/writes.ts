@@ -3,6 +3,7 @@
 // is fsynced when any write in it must be durable before its caller goes on
 // (a decision); the rest ride along, and a later fsync covers them too.
 import { Batcher } from "../lib/batcher";
+import { limits } from "../lib/limits";
 import type { GatewayStore } from "../store/gateway-store";
 
 interface Write {
@@ -18,7 +19,7 @@ export class Writes {
   constructor(store: GatewayStore) {
     this.batcher = new Batcher(
       (batch) => store.transaction(() => batch.map((write) => write.run()), batch.some((write) => write.durable) ? "full" : "normal"),
-      { itemsMax: writesPerBatchMax, inFlightMax: 1 },
+      { itemsMax: writesPerBatchMax, inFlightMax: 1, spacing: { ms: limits.writeBatchSpacingMs, afterItems: limits.writeBatchSpacingAfterItems } },
     );
   }
 

@@ -6,6 +6,13 @@ import { assert } from "./assert";
 export interface BatcherOptions {
   itemsMax: number;
   inFlightMax: number;
+  /**
+   * Under load (the last batch held at least `afterItems`), the least time
+   * between the starts of two batches: a batch then gathers a few turns of
+   * the event loop instead of one (fewer, larger batches: fewer fsyncs).
+   * A lightly loaded batcher still starts the next batch at once.
+   */
+  spacing?: { ms: number; afterItems: number };
 }
 
 interface Waiting<T, R> {
@@ -18,6 +25,8 @@ export class Batcher<T, R> {
   private queue: Waiting<T, R>[] = [];
   private inFlight = 0;
   private scheduled = false;
+  private lastStartMs = -Infinity;
+  private lastSize = 0;
 
   constructor(
     private readonly flush: (items: T[]) => Promise<R[]> | R[],
@@ -41,18 +50,24 @@ export class Batcher<T, R> {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    // setImmediate, not a microtask: every request that arrived in this turn
-    // of the event loop joins the batch.
-    setImmediate(() => {
+    const go = () => {
       this.scheduled = false;
       this.pump();
-    });
+    };
+    const spacing = this.options.spacing;
+    const waitMs = spacing && this.lastSize >= spacing.afterItems ? this.lastStartMs + spacing.ms - performance.now() : 0;
+    // setImmediate, not a microtask: every request that arrived in this turn
+    // of the event loop joins the batch.
+    if (waitMs <= 0) setImmediate(go);
+    else setTimeout(go, waitMs);
   }
 
   private pump(): void {
     while (this.inFlight < this.options.inFlightMax && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.itemsMax);
       this.inFlight += 1;
+      this.lastStartMs = performance.now();
+      this.lastSize = batch.length;
       void this.run(batch).finally(() => {
         this.inFlight -= 1;
         if (this.queue.length > 0) this.schedule();
