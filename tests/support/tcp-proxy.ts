@@ -42,6 +42,9 @@ export class TcpProxy {
     const upstream = connect(this.target.port, this.target.host);
     this.sockets.add(client).add(upstream);
     const forward = (from: Socket, to: Socket, fromGateway: boolean) => {
+      // Bytes leave in the order they came, even when delayMs changes while
+      // some wait: a TLS stream whose records are reordered is corrupt.
+      let queue = Promise.resolve();
       from.on("data", (chunk: Buffer) => {
         const dropOnce = this.dropAtBytesMin !== undefined && chunk.length >= this.dropAtBytesMin;
         if (fromGateway && (this.blackhole || dropOnce)) {
@@ -51,8 +54,11 @@ export class TcpProxy {
           upstream.destroy();
           return;
         }
-        if (this.delayMs > 0) setTimeout(() => to.destroyed || to.write(chunk), this.delayMs);
-        else if (!to.destroyed) to.write(chunk);
+        const dueMs = Date.now() + this.delayMs;
+        queue = queue.then(async () => {
+          if (dueMs > Date.now()) await Bun.sleep(dueMs - Date.now());
+          if (!to.destroyed) to.write(chunk);
+        });
       });
     };
     forward(client, upstream, true);
