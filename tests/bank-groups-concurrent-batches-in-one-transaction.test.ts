@@ -94,3 +94,23 @@ test("one Exchange carries phase one of a payment and phase two of others, in on
   expect(hdfc.store.getAccount("1001")!.heldMinor).toBe(0n);
   expect(hdfc.store.totals().balanceSumMinor).toBe(sumBefore);
 });
+
+test("in one Exchange the decisions go first: a prepare can use the funds an abort in the same call releases", async () => {
+  const hdfc = system.banks.get("hdfc")!;
+  const bank = connect("Bank", system.bankAddresses.get("hdfc")!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: "hdfc" } });
+  const exchange = (request: unknown) => unaryCall<unknown, { votes: { txid: string; yes: boolean; reason: string }[] }>(bank, "Exchange", request, { deadlineMs: 10_000 });
+  const account = hdfc.store.getAccount("1001")!;
+  const availableMinor = Number(account.balanceMinor - account.heldMinor);
+  const debit = (txid: string) => ({ txid, request_id: txid, legs: [{ account: "1001", delta_minor: -availableMinor }, { account: "1002", delta_minor: availableMinor }] });
+  try {
+    expect((await exchange({ prepare: [debit("all-first")] })).votes).toEqual([{ txid: "all-first", yes: true, reason: "" }]);
+    // Everything is held: only the abort in the same call makes room for the second.
+    const reply = await exchange({ prepare: [debit("all-second")], abort: [{ txid: "all-first", request_id: "" }] });
+    expect(reply.votes).toEqual([{ txid: "all-second", yes: true, reason: "" }]);
+    await exchange({ abort: [{ txid: "all-second", request_id: "" }] });
+  } finally {
+    bank.close();
+  }
+  expect(hdfc.store.getAccount("1001")!.heldMinor).toBe(0n);
+  expect(hdfc.store.getAccount("1001")!.balanceMinor).toBe(account.balanceMinor);
+});

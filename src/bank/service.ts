@@ -47,11 +47,13 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
       const commit = optionalBatch(req.commit, "commit").map(txRefFromWire);
       const abort = optionalBatch(req.abort, "abort").map(txRefFromWire);
       if (prepare.length + commit.length + abort.length === 0) throw invalid("exchange", "at least one transaction");
-      // Submitted together, so they share one transaction, in this order.
-      const [votes, commitAcks, abortAcks] = await Promise.all([
-        prepare.length > 0 ? work.submit({ kind: "prepare", items: prepare }) : [],
-        commit.length > 0 ? work.submit({ kind: "commit", refs: commit }) : [],
+      // Submitted together, so they share one transaction, in this order:
+      // decisions first, so a prepare sees the funds an abort or a commit
+      // frees, and a prepare of an aborted txid meets its tombstone.
+      const [abortAcks, commitAcks, votes] = await Promise.all([
         abort.length > 0 ? work.submit({ kind: "abort", refs: abort }) : [],
+        commit.length > 0 ? work.submit({ kind: "commit", refs: commit }) : [],
+        prepare.length > 0 ? work.submit({ kind: "prepare", items: prepare }) : [],
       ]);
       return { votes, commit_acks: commitAcks, abort_acks: abortAcks };
     }),

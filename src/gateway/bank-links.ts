@@ -84,8 +84,10 @@ export class BankLink {
     const aborts = refsOf(entries, "abort");
     // Only expired prepares waited: nothing to send.
     if (prepares.length + commits.length + aborts.length === 0) return entries.map(expired);
-    // Decisions get phase two's deadline; a call of prepares only, the latest of theirs.
-    const deadlineMs = commits.length + aborts.length > 0 ? limits.phaseTwoDeadlineMs : Math.min(prepareTimeoutMs, Math.max(0, ...prepares.map((entry) => entry.deadlineAtMs - nowMs)));
+    // The latest deadline of what the call carries: its prepares' (the
+    // coordinator's own timer decides their votes) and, with decisions, phase two's.
+    const prepareDeadlineMs = Math.min(prepareTimeoutMs, Math.max(0, ...prepares.map((entry) => entry.deadlineAtMs - nowMs)));
+    const deadlineMs = commits.length + aborts.length > 0 ? Math.max(limits.phaseTwoDeadlineMs, prepareDeadlineMs) : prepareDeadlineMs;
     const request = { prepare: prepares.map((entry) => entry.item), commit: commits, abort: aborts };
     const response = await unaryCall<unknown, { votes: Vote[]; commit_acks: Ack[]; abort_acks: Ack[] }>(this.client, "Exchange", request, { deadlineMs });
     const answers = { prepare: byTxid(response.votes), commit: byTxid(response.commit_acks), abort: byTxid(response.abort_acks) };

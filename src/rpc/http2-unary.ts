@@ -127,8 +127,16 @@ function statusError(method: string, headers: http2.IncomingHttpHeaders): AppErr
   const status = headers["grpc-status"];
   if (status === "0") return undefined;
   const message = headers["grpc-message"];
-  const details = typeof message === "string" ? decodeURIComponent(message) : "";
-  return fromCallError({ code: Number(status), details }, method);
+  return fromCallError({ code: Number(status), details: typeof message === "string" ? percentDecoded(message) : "" }, method);
+}
+
+/** grpc-message is percent-encoded; a malformed one is shown as it came. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function unreachable(method: string, error: unknown): AppError {
