@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { connect, unaryCall } from "../src/rpc/channel";
 import { loadCertFolder } from "../src/rpc/credentials";
+import type { BankStore } from "../src/store/bank-store";
 import { failsWith, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
@@ -15,16 +16,34 @@ afterAll(async () => {
   await system.stop();
 });
 
+/** A Bank client with the gateway's certificate, as the gateway calls it. */
+function asGateway(bank: string) {
+  return connect("Bank", system.bankAddresses.get(bank)!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: bank } });
+}
+
+/** Counts a bank store's SQLite transactions until `restore()`. */
+function countTransactions(store: BankStore): { readonly count: number; restore(): void } {
+  let count = 0;
+  const original = store.transaction.bind(store);
+  store.transaction = ((fn: () => unknown, durability?: "full" | "normal") => {
+    count += 1;
+    return original(fn, durability);
+  }) as typeof store.transaction;
+  return {
+    get count() {
+      return count;
+    },
+    restore: () => {
+      store.transaction = original;
+    },
+  };
+}
+
 test("20 concurrent Prepare RPCs and their Commits run in fewer transactions, each answered for its own items", async () => {
   const hdfc = system.banks.get("hdfc")!;
-  const bank = connect("Bank", system.bankAddresses.get("hdfc")!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: "hdfc" } });
+  const bank = asGateway("hdfc");
   const call = <Res>(method: string, request: unknown) => unaryCall<unknown, Res>(bank, method, request, { deadlineMs: 10_000 });
-  let transactions = 0;
-  const transaction = hdfc.store.transaction.bind(hdfc.store);
-  hdfc.store.transaction = ((fn: () => unknown, durability?: "full" | "normal") => {
-    transactions += 1;
-    return transaction(fn, durability);
-  }) as typeof hdfc.store.transaction;
+  const transactions = countTransactions(hdfc.store);
   const before = hdfc.store.getAccount("1001")!.balanceMinor;
   const sumBefore = hdfc.store.totals().balanceSumMinor;
   // Payment i moves i+1 minor units from 1001 to 1002, both at hdfc; the last asks for too much.
@@ -42,13 +61,13 @@ test("20 concurrent Prepare RPCs and their Commits run in fewer transactions, ea
       expect(reply.votes).toHaveLength(1);
       expect(reply.votes[0]).toMatchObject({ txid: txids[i], yes: i !== 19, reason: i === 19 ? "insufficient_funds" : "" });
     });
-    const preparedIn = transactions;
+    const preparedIn = transactions.count;
     expect(preparedIn).toBeLessThan(20);
     const acks = await Promise.all(txids.slice(0, 19).map((txid) => call<{ acks: { txid: string; ok: boolean; error: string }[] }>("Commit", { txs: [{ txid, request_id: txid }] })));
     acks.forEach((reply, i) => expect(reply.acks).toEqual([{ txid: txids[i]!, ok: true, error: "" }]));
-    expect(transactions - preparedIn).toBeLessThan(19);
+    expect(transactions.count - preparedIn).toBeLessThan(19);
   } finally {
-    hdfc.store.transaction = transaction;
+    transactions.restore();
     bank.close();
   }
   // 1 + 2 + ... + 19 moved inside hdfc: its total is unchanged, nothing is held.
@@ -60,7 +79,7 @@ test("20 concurrent Prepare RPCs and their Commits run in fewer transactions, ea
 
 test("one Exchange carries phase one of a payment and phase two of others, in one transaction, answered per part", async () => {
   const hdfc = system.banks.get("hdfc")!;
-  const bank = connect("Bank", system.bankAddresses.get("hdfc")!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: "hdfc" } });
+  const bank = asGateway("hdfc");
   type ExchangeReply = { votes: { txid: string; yes: boolean; reason: string }[]; commit_acks: { txid: string; ok: boolean; error: string }[]; abort_acks: { txid: string; ok: boolean; error: string }[] };
   const exchange = (request: unknown) => unaryCall<unknown, ExchangeReply>(bank, "Exchange", request, { deadlineMs: 10_000 });
   const move = (txid: string, amountMinor: number) => ({ txid, request_id: txid, legs: [{ account: "1001", delta_minor: -amountMinor }, { account: "1002", delta_minor: amountMinor }] });
@@ -70,16 +89,11 @@ test("one Exchange carries phase one of a payment and phase two of others, in on
     const first = await exchange({ prepare: [move("x-commit", 300), move("x-abort", 500)] });
     expect(first.votes.map((vote) => vote.yes)).toEqual([true, true]);
     expect(first.commit_acks).toEqual([]);
-    let transactions = 0;
-    const transaction = hdfc.store.transaction.bind(hdfc.store);
-    hdfc.store.transaction = ((fn: () => unknown, durability?: "full" | "normal") => {
-      transactions += 1;
-      return transaction(fn, durability);
-    }) as typeof hdfc.store.transaction;
+    const transactions = countTransactions(hdfc.store);
     // A new prepare, the commit of one, the abort of the other, and an abort that leaves a tombstone.
     const second = await exchange({ prepare: [move("x-new", 700)], commit: [{ txid: "x-commit", request_id: "" }], abort: [{ txid: "x-abort", request_id: "" }, { txid: "x-never", request_id: "" }] });
-    hdfc.store.transaction = transaction;
-    expect(transactions).toBe(1);
+    transactions.restore();
+    expect(transactions.count).toBe(1);
     expect(second.votes).toEqual([{ txid: "x-new", yes: true, reason: "" }]);
     expect(second.commit_acks).toEqual([{ txid: "x-commit", ok: true, error: "" }]);
     expect(second.abort_acks.map((ack) => [ack.txid, ack.ok])).toEqual([["x-abort", true], ["x-never", true]]);
@@ -97,7 +111,7 @@ test("one Exchange carries phase one of a payment and phase two of others, in on
 
 test("in one Exchange the decisions go first: a prepare can use the funds an abort in the same call releases", async () => {
   const hdfc = system.banks.get("hdfc")!;
-  const bank = connect("Bank", system.bankAddresses.get("hdfc")!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: "hdfc" } });
+  const bank = asGateway("hdfc");
   const exchange = (request: unknown) => unaryCall<unknown, { votes: { txid: string; yes: boolean; reason: string }[] }>(bank, "Exchange", request, { deadlineMs: 10_000 });
   const account = hdfc.store.getAccount("1001")!;
   const availableMinor = Number(account.balanceMinor - account.heldMinor);
