@@ -1,7 +1,7 @@
 // The gateway's connection to each bank. Prepares, Commits and Aborts wait in
 // one batcher per bank: everything waiting goes in one Exchange call (phase
 // one of some payments with phase two of others), which the bank writes in one
-// SQLite transaction (group commit). Two calls in flight per bank at most
+// SQLite transaction (group commit). One call in flight per bank
 // (limits.batchInFlightMax): what arrives meanwhile forms the next, larger one.
 import type * as grpc from "@grpc/grpc-js";
 import { Batcher } from "../lib/batcher";
