@@ -4,6 +4,7 @@
 import "reflect-metadata";
 import { exitCodeOf, Exit } from "./cli/exit";
 import { helpText, parseFlags, type Command } from "./cli/flags";
+import { restartAsServerIfNeeded } from "./cli/server-runtime";
 import { version } from "./cli/version";
 import { assert } from "./lib/assert";
 import { toAppError } from "./lib/errors";
@@ -75,6 +76,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  const code = await main(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  restartAsServerIfNeeded(argv);
+  const code = await main(argv);
   process.exit(code);
 }

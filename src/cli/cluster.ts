@@ -8,6 +8,7 @@ import { AppError, Code } from "../lib/errors";
 import { formatDurationMs } from "../lib/duration";
 import { initCertificates } from "../rpc/certificates";
 import { selfCommand } from "./self";
+import { serverRuntimeEnv } from "./server-runtime";
 
 export interface ClusterOptions {
   dir: string;
@@ -112,7 +113,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
 /** Starts a server process and waits for its "listening" line. */
 export async function spawnListening(args: string[], stderrPath: string, env?: Record<string, string>): Promise<Subprocess> {
-  const child = Bun.spawn([...selfCommand(), ...args], { stdout: "pipe", stderr: Bun.file(stderrPath), stdin: "ignore", env: { ...process.env, ...env } });
+  const child = Bun.spawn([...selfCommand(), ...args], { stdout: "pipe", stderr: Bun.file(stderrPath), stdin: "ignore", env: { ...process.env, ...serverRuntimeEnv, ...env } });
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let seen = "";
