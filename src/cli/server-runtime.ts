@@ -17,6 +17,7 @@ export function restartAsServerIfNeeded(argv: string[]): void {
   if (Object.keys(serverRuntimeEnv).every((name) => process.env[name] !== undefined)) return;
   // Where execve is missing (not on Linux or macOS), the server runs with JSC's defaults.
   if (typeof process.execve !== "function") return;
-  const self = selfCommand();
-  process.execve(self[0]!, [...self, ...argv], { ...process.env, ...serverRuntimeEnv } as Record<string, string>);
+  const [executable, ...script] = selfCommand();
+  // execArgv: Bun's own flags (--smol, say) survive the restart.
+  process.execve(executable!, [executable!, ...process.execArgv, ...script, ...argv], { ...process.env, ...serverRuntimeEnv } as Record<string, string>);
 }
