@@ -45,6 +45,7 @@ async function usage(): Promise<string> {
   for (const name of Object.keys(commands)) lines.push(`  ${name.padEnd(10)} ${(await loadCommand(name))!.summary}`);
   return lines.join("\n");
 }
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === "--version" || name === "version") {

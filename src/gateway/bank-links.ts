@@ -93,7 +93,7 @@ export class BankLink {
     const answers = { prepare: byTxid(response.votes), commit: byTxid(response.commit_acks), abort: byTxid(response.abort_acks) };
     const sent = new Set(prepares);
     return entries.map((entry) => {
-      const txid = entry.kind === "prepare" ? entry.item.txid : entry.ref.txid;
+      const txid = txidOf(entry);
       const answer = answers[entry.kind].get(txid);
       if (answer) return answer;
       if (entry.kind === "prepare" && !sent.has(entry)) return expired(entry);
@@ -136,8 +136,13 @@ function byTxid<T extends { txid: string }>(answers: T[] | undefined): Map<strin
   return new Map((answers ?? []).map((answer) => [answer.txid, answer]));
 }
 
+function txidOf(entry: Entry): string {
+  return entry.kind === "prepare" ? entry.item.txid : entry.ref.txid;
+}
+
+/** The vote of a prepare that was not sent because its payment stopped waiting. */
 function expired(entry: Entry): Vote {
-  return { txid: entry.kind === "prepare" ? entry.item.txid : entry.ref.txid, yes: false, reason: "expired" };
+  return { txid: txidOf(entry), yes: false, reason: "expired" };
 }
 
 export class BankLinks {

@@ -39,7 +39,9 @@ export function formatMinor(amountMinor: bigint): string {
   return `${negative ? "-" : ""}${whole}.${fraction}`;
 }
 
-/** int64 fields arrive from proto-loader as strings (longs: String); this is the one conversion. */
+const maxSafeMinor = BigInt(Number.MAX_SAFE_INTEGER);
+const minSafeMinor = -maxSafeMinor;
+
 /**
  * An int64 for the wire: a number when exact (protobufjs encodes it directly),
  * the decimal string beyond 2^53 (which it must parse into a Long first).
@@ -48,9 +50,7 @@ export function minorToWire(amountMinor: bigint): number | string {
   return amountMinor >= minSafeMinor && amountMinor <= maxSafeMinor ? Number(amountMinor) : amountMinor.toString();
 }
 
-const maxSafeMinor = BigInt(Number.MAX_SAFE_INTEGER);
-const minSafeMinor = -maxSafeMinor;
-
+/** int64 fields arrive from proto-loader as strings (longs: String); this is the one conversion. */
 export function minorFromWire(value: string | number | bigint | null | undefined): bigint {
   if (value === null || value === undefined || value === "") return 0n;
   return BigInt(value);

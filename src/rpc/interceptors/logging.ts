@@ -48,7 +48,7 @@ export function serverLoggingInterceptor(log: Logger): grpc.ServerInterceptor {
           Object.assign(fields, requestFields(request), responseFields(response));
           // Read from the certificate itself, so a refused caller is named too.
           fields.cert = certificateOf(call);
-          if (metadataSeen) fields.user = getText(metadataSeen, internal.user);
+          fields.user = metadataSeen ? getText(metadataSeen, internal.user) : undefined;
           fields.code = codeName(code);
           fields.duration_ms = Math.round((performance.now() - startedMs) * 1000) / 1000;
           if (code !== grpc.status.OK) fields.error = status.details;
