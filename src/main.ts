@@ -7,7 +7,7 @@ import { helpText, parseFlags, type Command } from "./cli/flags";
 import { restartAsServerIfNeeded } from "./cli/server-runtime";
 import { version } from "./cli/version";
 import { assert } from "./lib/assert";
-import { toAppError } from "./lib/errors";
+import { AppError, Code, toAppError } from "./lib/errors";
 
 // Loaded on demand: a bank need not load what the client, the certificate
 // maker or the bench use (a server's memory is mostly the modules it loads).
@@ -70,10 +70,19 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(parsed.flags, parsed.positionals);
   } catch (error) {
     const appError = toAppError(error);
-    process.stderr.write(`ministripe ${name}: ${appError.message}\n`);
+    process.stderr.write(`ministripe ${name}: ${appError.message}${localCause(appError)}\n`);
     if (process.env.MINISTRIPE_DEBUG && appError.cause) console.error(appError.cause);
     return exitCodeOf(appError);
   }
+}
+
+/**
+ * An unexpected failure's first line (a full disk, a locked database): the
+ * user's own machine, so they may see it, where a server would only log it.
+ */
+function localCause(appError: AppError): string {
+  if (appError.code !== Code.Internal || !(appError.cause instanceof Error)) return "";
+  return ` (${appError.cause.message.split("\n", 1)[0]!.slice(0, 300)})`;
 }
 
 if (import.meta.main) {

@@ -1,7 +1,10 @@
 // Proves every command answers --help (exit 0), --version prints the
-// version, an unknown command or flag is a usage error (exit 2), and a client
-// reaches the gateway by host name as well as by IP address.
+// version, an unknown command or flag is a usage error (exit 2), an
+// unexpected failure on the user's machine says what failed in one line, and a
+// client reaches the gateway by host name as well as by IP address.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json";
 import { cli, cliUser, type CliUser } from "./support/cli";
@@ -46,4 +49,12 @@ test("the gateway is reached by host name (localhost) as well as by IP address",
   const byName = await cli({ ...alice, gateway: system.gatewayAddress.replace("127.0.0.1", "localhost") }, "balance", "--json");
   expect(byName.exitCode).toBe(0);
   expect(JSON.parse(byName.stdout)).toMatchObject({ bank: "hdfc", balance_minor: "500000" });
+});
+
+test("an unexpected failure (the outbox cannot be opened) prints its cause in one line", async () => {
+  const home = mkdtempSync(join(tmpdir(), "ministripe-home-"));
+  mkdirSync(join(home, "outbox.db"), { recursive: true });
+  const result = await run("queue", "--home", home, "--certs", join(system.certsDir, "client-alice"));
+  expect(result.exitCode).toBe(1);
+  expect(result.stderr.trim()).toBe("ministripe queue: internal error (unable to open database file)");
 });

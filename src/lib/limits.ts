@@ -43,6 +43,8 @@ export const limits = {
    */
   batchInFlightMax: 1,
   txidsPerDecisionQueryMax: 512,
+  /** How long opening a database waits for the locks other processes hold. */
+  sqliteBusyWaitMs: 5_000,
 
   prepareTimeoutMsDefault: 5_000,
   prepareTimeoutMsMin: 50,

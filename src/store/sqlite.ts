@@ -5,6 +5,7 @@ import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { limits } from "../lib/limits";
 
 export interface Migration {
   id: string;
@@ -27,28 +28,49 @@ export function openStore(path: string, migrations: Migration[], durability: Dur
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   // safeIntegers: money sums may pass 2^53; every INTEGER comes back as bigint.
   const sqlite = new Database(path, { create: true, strict: true, safeIntegers: true });
-  sqlite.exec("PRAGMA journal_mode = WAL");
+  sqlite.exec(`PRAGMA busy_timeout = ${limits.sqliteBusyWaitMs}`);
+  useWal(sqlite);
   // FULL: a vote or a decision is on disk (fsync) before it is answered.
   sqlite.exec(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
   sqlite.exec("PRAGMA foreign_keys = ON");
-  sqlite.exec("PRAGMA busy_timeout = 5000");
   migrate(sqlite, migrations);
   return { sqlite, db: drizzle({ client: sqlite }) };
 }
 
+/**
+ * Switching a new database to WAL needs it alone, and SQLite answers "database
+ * is locked" at once instead of waiting (the busy timeout does not apply) when
+ * another process is opening it too: retried, bounded by the busy wait.
+ */
+function useWal(sqlite: Database): void {
+  const deadlineMs = Date.now() + limits.sqliteBusyWaitMs;
+  for (;;) {
+    try {
+      sqlite.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadlineMs) throw error;
+      Bun.sleepSync(5 + Math.random() * 20);
+    }
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: string }).code?.startsWith("SQLITE_BUSY") === true;
+}
+
 function migrate(sqlite: Database, migrations: Migration[]): void {
   sqlite.exec("CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at_ms INTEGER NOT NULL)");
-  const applied = new Set(
-    sqlite
-      .query<{ id: string }, []>("SELECT id FROM schema_migrations")
-      .all()
-      .map((row) => row.id),
-  );
+  const isApplied = sqlite.query<{ id: string }, [string]>("SELECT id FROM schema_migrations WHERE id = ?");
   for (const migration of migrations) {
-    if (applied.has(migration.id)) continue;
+    if (isApplied.get(migration.id)) continue;
+    // Checked again under the write lock: two processes opening a new
+    // database at once (a client's shell and its pay) apply it once.
     sqlite.transaction(() => {
+      if (isApplied.get(migration.id)) return;
       sqlite.exec(migration.sql);
       sqlite.query("INSERT INTO schema_migrations (id, applied_at_ms) VALUES (?, ?)").run(migration.id, Date.now());
     }).immediate();
   }
+  isApplied.finalize();
 }
