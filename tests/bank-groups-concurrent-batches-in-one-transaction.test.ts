@@ -128,3 +128,30 @@ test("in one Exchange the decisions go first: a prepare can use the funds an abo
   expect(hdfc.store.getAccount("1001")!.heldMinor).toBe(0n);
   expect(hdfc.store.getAccount("1001")!.balanceMinor).toBe(account.balanceMinor);
 });
+
+test("an Exchange sent again (its reply lost) gets the same answers, and the money moves once", async () => {
+  const hdfc = system.banks.get("hdfc")!;
+  const bank = asGateway("hdfc");
+  const exchange = (request: unknown) => unaryCall<unknown, unknown>(bank, "Exchange", request, { deadlineMs: 10_000 });
+  const move = (txid: string, amountMinor: number) => ({ txid, request_id: txid, legs: [{ account: "1001", delta_minor: -amountMinor }, { account: "1002", delta_minor: amountMinor }] });
+  const payer = hdfc.store.getAccount("1001")!.balanceMinor;
+  const payee = hdfc.store.getAccount("1002")!.balanceMinor;
+  try {
+    const phaseOne = { prepare: [move("again-commit", 250), move("again-abort", 400)] };
+    const votes = await exchange(phaseOne);
+    expect(await exchange(phaseOne)).toEqual(votes);
+    expect(hdfc.store.getAccount("1001")!.heldMinor).toBe(650n);
+    const phaseTwo = { commit: [{ txid: "again-commit", request_id: "" }], abort: [{ txid: "again-abort", request_id: "" }] };
+    const acks = await exchange(phaseTwo);
+    expect(acks).toMatchObject({ commit_acks: [{ txid: "again-commit", ok: true }], abort_acks: [{ txid: "again-abort", ok: true }] });
+    expect(await exchange(phaseTwo)).toEqual(acks);
+    // Phase one sent again after phase two: the decided payments keep their outcome.
+    const late = (await exchange(phaseOne)) as { votes: { txid: string; yes: boolean }[] };
+    expect(late.votes.map((vote) => [vote.txid, vote.yes])).toEqual([["again-commit", true], ["again-abort", false]]);
+  } finally {
+    bank.close();
+  }
+  expect(hdfc.store.getAccount("1001")!.balanceMinor).toBe(payer - 250n);
+  expect(hdfc.store.getAccount("1002")!.balanceMinor).toBe(payee + 250n);
+  expect(hdfc.store.getAccount("1001")!.heldMinor).toBe(0n);
+});
