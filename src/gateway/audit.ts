@@ -48,7 +48,10 @@ export interface AuditReport {
 
 const mismatchesListedMax = 20;
 
-export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterMs: number): Promise<AuditReport> {
+/** Committed transaction ids read per page from a bank and from the gateway's store. */
+const ledgerPageSizeDefault = 5_000;
+
+export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterMs: number, ledgerPageSize = ledgerPageSizeDefault): Promise<AuditReport> {
   const violations: string[] = [];
   const mismatches: string[] = [];
   const rows: AuditReport["banks"] = [];
@@ -69,7 +72,7 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
       if (wire.negative_balances > 0) violations.push(`${name}: ${wire.negative_balances} negative balances`);
       if (wire.negative_available > 0) violations.push(`${name}: ${wire.negative_available} accounts with negative available funds`);
       if (wire.in_doubt_txids.length > 0) violations.push(`${name}: ${wire.in_doubt_txids.length} prepared transactions older than ${inDoubtAfterMs}ms`);
-      mismatches.push(...(await compareLedger(store, banks, name, startedAtMs)));
+      mismatches.push(...(await compareLedger(store, banks, name, startedAtMs, ledgerPageSize)));
       rows.push({
         bank: name,
         reachable: true,
@@ -120,9 +123,8 @@ function inTransitMinor(store: GatewayStore, open: BankAuditWire["open_pending"]
  * the coordinator did not is a violation; a committed payment whose phase two
  * finished but is missing at the bank is one too.
  */
-async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string, startedAtMs: number): Promise<string[]> {
+async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string, startedAtMs: number, pageSize: number): Promise<string[]> {
   const found: string[] = [];
-  const pageSize = 5_000;
   const bankIds = new Set<string>();
   let cursor = "";
   for (let page = 0; page < 10_000; page++) {

@@ -1,0 +1,108 @@
+// Proves the auditor finds what it exists to find: a bank that committed what
+// the gateway never decided, a finished payment missing at a bank, money that
+// appeared outside any payment, a transaction left in doubt, and a bank it
+// cannot reach. The ledgers are compared a few rows per page, so the walk
+// crosses many page boundaries on both sides.
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { BankLinks } from "../src/gateway/bank-links";
+import { audit } from "../src/gateway/audit";
+import { silentLogger } from "../src/lib/log";
+import { connect, unaryCall } from "../src/rpc/channel";
+import { loadCertFolder } from "../src/rpc/credentials";
+import { freePort } from "../src/cli/cluster";
+import { pay, signUp, startSystem, type TestSystem } from "./support/system";
+
+let system: TestSystem;
+let links: BankLinks;
+const ledgerPageSize = 2;
+
+beforeAll(async () => {
+  system = await startSystem({ banks: ["hdfc", "icici"], inDoubtAfterMs: 60_000 });
+  links = new BankLinks(system.bankAddresses, loadCertFolder(join(system.certsDir, "gateway")), silentLogger, 2_000);
+  const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
+  await signUp(system, { username: "bob", bank: "icici", account: "2001" });
+  await signUp(system, { username: "dev", bank: "hdfc", account: "1002", certFolder: "client-carol" });
+  // Nine payments, across banks and within hdfc: several ledger pages at both banks.
+  for (let i = 1; i <= 9; i++) expect((await pay(alice, i % 3 === 0 ? "dev" : "bob", i)).payment.status).toBe("SUCCEEDED");
+});
+afterAll(async () => {
+  links.close();
+  await system.stop();
+});
+
+const auditNow = (inDoubtAfterMs = 60_000) => audit(system.gateway.store, links, inDoubtAfterMs, ledgerPageSize);
+
+/** A second connection to a bank's database: what a bug or an operator could do behind the bank's back. */
+function tamper(bank: string, sql: string, ...params: (string | number)[]): void {
+  const db = new Database(join(system.dir, "data", `bank-${bank}.db`));
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.query(sql).run(...params);
+  } finally {
+    db.close();
+  }
+}
+
+/** Calls a bank as the gateway does, outside the coordinator. */
+function exchangeAt(bank: string, request: unknown) {
+  const client = connect("Bank", system.bankAddresses.get(bank)!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: bank } });
+  return unaryCall(client, "Exchange", request, { deadlineMs: 10_000 }).finally(() => client.close());
+}
+
+test("a system that only ran payments audits clean, page by page", async () => {
+  const report = await auditNow();
+  expect(report.violations).toEqual([]);
+  expect(report.ok).toBe(true);
+  expect(report.payments_succeeded).toBe(9);
+});
+
+test("a transaction committed at a bank that the gateway never decided is a ledger mismatch", async () => {
+  const move = { txid: "rogue-1", request_id: "rogue-1", legs: [{ account: "1001", delta_minor: -5 }, { account: "1002", delta_minor: 5 }] };
+  await exchangeAt("hdfc", { prepare: [move] });
+  await exchangeAt("hdfc", { commit: [{ txid: "rogue-1", request_id: "" }] });
+  const report = await auditNow();
+  expect(report.ok).toBe(false);
+  expect(report.mismatches).toEqual(["hdfc committed rogue-1, which the gateway did not commit"]);
+  // Moved inside one bank: the total still holds, only the ledgers disagree.
+  expect(report.violations).toEqual(["1 ledger mismatches between the gateway and the banks"]);
+  tamper("hdfc", "UPDATE transactions SET state = 'aborted' WHERE txid = 'rogue-1'");
+});
+
+test("a finished payment with no committed transaction at one of its banks is a ledger mismatch", async () => {
+  const [paymentId] = system.gateway.store.listCommittedAt("icici", "", 1);
+  tamper("icici", "UPDATE transactions SET state = 'aborted' WHERE txid = ?", paymentId!);
+  const report = await auditNow();
+  expect(report.mismatches).toEqual([`payment ${paymentId} succeeded and finished, but icici has no committed transaction for it`]);
+  tamper("icici", "UPDATE transactions SET state = 'committed' WHERE txid = ?", paymentId!);
+  expect((await auditNow()).ok).toBe(true);
+});
+
+test("money that appeared at a bank outside any payment breaks the total", async () => {
+  tamper("icici", "UPDATE accounts SET balance_minor = balance_minor + 1 WHERE number = '2001'");
+  const report = await auditNow();
+  expect(report.violations).toEqual([`total ${BigInt(report.loaded_total_minor) + 1n} differs from the total first loaded ${report.loaded_total_minor}`]);
+  tamper("icici", "UPDATE accounts SET balance_minor = balance_minor - 1 WHERE number = '2001'");
+  expect((await auditNow()).ok).toBe(true);
+});
+
+test("a prepared transaction older than the in-doubt interval is reported", async () => {
+  const move = { txid: "stuck-1", request_id: "stuck-1", legs: [{ account: "1001", delta_minor: -7 }, { account: "1002", delta_minor: 7 }] };
+  await exchangeAt("hdfc", { prepare: [move] });
+  await Bun.sleep(20);
+  expect((await auditNow(10)).violations).toEqual(["hdfc: 1 prepared transactions older than 10ms"]);
+  await exchangeAt("hdfc", { abort: [{ txid: "stuck-1", request_id: "" }] });
+  expect((await auditNow(10)).ok).toBe(true);
+});
+
+test("a bank that cannot be reached cannot be audited, and says so", async () => {
+  const withGhost = new BankLinks(new Map([...system.bankAddresses, ["ghost", `127.0.0.1:${await freePort()}`]]), loadCertFolder(join(system.certsDir, "gateway")), silentLogger, 2_000);
+  try {
+    const report = await audit(system.gateway.store, withGhost, 60_000, ledgerPageSize);
+    expect(report.violations).toContain("ghost: unreachable, cannot be audited");
+    expect(report.banks.find((bank) => bank.bank === "ghost")?.reachable).toBe(false);
+  } finally {
+    withGhost.close();
+  }
+});
