@@ -119,35 +119,56 @@ function inTransitMinor(store: GatewayStore, open: BankAuditWire["open_pending"]
 
 /**
  * Walks the gateway's committed payments at a bank and the bank's committed
- * transactions side by side (both sorted by id). A bank that committed what
- * the coordinator did not is a violation; a committed payment whose phase two
- * finished but is missing at the bank is one too.
+ * transactions side by side, both sorted by id, a page of each at a time (so
+ * memory stays one page, however long the history). A bank that committed
+ * what the coordinator did not is a violation; a committed payment whose
+ * phase two finished before the audit began but is missing at the bank is one too.
  */
 async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string, startedAtMs: number, pageSize: number): Promise<string[]> {
   const found: string[] = [];
-  const bankIds = new Set<string>();
-  let cursor = "";
-  for (let page = 0; page < 10_000; page++) {
-    const response = await unaryCall<unknown, { txids: string[] }>(banks.get(bank).client, "ListCommitted", { after_txid: cursor, limit: pageSize }, { deadlineMs: limits.readDeadlineMs });
-    for (const txid of response.txids) bankIds.add(txid);
-    if (response.txids.length < pageSize) break;
-    cursor = response.txids[response.txids.length - 1]!;
-  }
-  const decisions = store.decisionsOf([...bankIds]);
-  for (const txid of bankIds) {
-    if (decisions.get(txid) !== "COMMIT") found.push(`${bank} committed ${txid}, which the gateway did not commit`);
-  }
-  cursor = "";
-  for (let page = 0; page < 10_000; page++) {
-    const ids = store.listCommittedAt(bank, cursor, pageSize);
-    for (const id of ids) {
-      if (bankIds.has(id)) continue;
-      const row = store.getPayment(id);
+  const atBank = pagedIds((afterId) => unaryCall<unknown, { txids: string[] }>(banks.get(bank).client, "ListCommitted", { after_txid: afterId, limit: pageSize }, { deadlineMs: limits.readDeadlineMs }).then((r) => r.txids), pageSize);
+  const atGateway = pagedIds(async (afterId) => store.listCommittedAt(bank, afterId, pageSize), pageSize);
+  let bankId = await atBank.next();
+  let gatewayId = await atGateway.next();
+  // Bank ids the gateway's walk did not list: checked against its decisions in pages.
+  let unlisted: string[] = [];
+  const checkUnlisted = () => {
+    const decisions = store.decisionsOf(unlisted);
+    for (const txid of unlisted) if (decisions.get(txid) !== "COMMIT") found.push(`${bank} committed ${txid}, which the gateway did not commit`);
+    unlisted = [];
+  };
+  for (let steps = 0; steps < ledgerIdsWalkedMax && (bankId.value !== undefined || gatewayId.value !== undefined); steps++) {
+    const b = bankId.value;
+    const g = gatewayId.value;
+    if (b !== undefined && (g === undefined || b < g)) {
+      // Possibly committed after the gateway's page was read: its decision, read now, is later than the bank's commit.
+      unlisted.push(b);
+      if (unlisted.length >= pageSize) checkUnlisted();
+      bankId = await atBank.next();
+    } else if (g !== undefined && (b === undefined || g < b)) {
+      const row = store.getPayment(g);
       // Only payments finished before the audit began: a later one may have been committed after the bank was listed.
-      if (row?.phaseTwoDoneAtMs != null && row.phaseTwoDoneAtMs < startedAtMs) found.push(`payment ${id} succeeded and finished, but ${bank} has no committed transaction for it`);
+      if (row?.phaseTwoDoneAtMs != null && row.phaseTwoDoneAtMs < startedAtMs) found.push(`payment ${g} succeeded and finished, but ${bank} has no committed transaction for it`);
+      gatewayId = await atGateway.next();
+    } else {
+      bankId = await atBank.next();
+      gatewayId = await atGateway.next();
     }
-    if (ids.length < pageSize) break;
-    cursor = ids[ids.length - 1]!;
   }
+  checkUnlisted();
   return found;
+}
+
+/** Both ledgers together hold at most this many ids the audit walks (10,000 pages of 5,000 each). */
+const ledgerIdsWalkedMax = 2 * 10_000 * ledgerPageSizeDefault;
+
+/** The ids one `readPage(afterId)` after another returns, in order, one page in memory. */
+async function* pagedIds(readPage: (afterId: string) => Promise<string[]>, pageSize: number): AsyncGenerator<string, undefined> {
+  let afterId = "";
+  for (let page = 0; page < ledgerIdsWalkedMax / pageSize; page++) {
+    const ids = await readPage(afterId);
+    yield* ids;
+    if (ids.length < pageSize) return;
+    afterId = ids[ids.length - 1]!;
+  }
 }
