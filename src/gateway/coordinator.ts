@@ -28,8 +28,8 @@ export interface CoordinatorOptions {
 
 export class Coordinator {
   private readonly inPhaseTwo = new Set<string>();
-  /** Payments between their claim and their decision in this process. */
-  private readonly executing = new Set<string>();
+  /** Payments between their claim and their decision in this process, with when their phase one began. */
+  private readonly executing = new Map<string, number>();
   private driverTimer: ReturnType<typeof setTimeout> | undefined;
   private driverAttempt = 0;
   /** Where the resend pass goes on, so old rows that never get acknowledged cannot starve newer ones. */
@@ -41,7 +41,7 @@ export class Coordinator {
   /** Runs both phases for a claimed payment and returns the row with its decision. */
   async execute(payment: PaymentRow): Promise<PaymentRow> {
     assert(payment.decision === null, "only an undecided payment is executed");
-    this.executing.add(payment.id);
+    this.executing.set(payment.id, this.options.clock.nowMs());
     let decided: PaymentRow;
     try {
       const votes = await this.collectVotes(payment);
@@ -156,7 +156,14 @@ export class Coordinator {
     return aborted;
   }
 
-  /** A bank asks about transactions it holds in doubt. Undecided ones are aborted now. */
+  /**
+   * A bank asks about transactions it holds in doubt. Undecided ones are
+   * aborted now, except a payment this process is still collecting votes for
+   * within its prepare timeout: that one is left unanswered (the bank asks
+   * again) and decided by its own votes, so a bank whose in-doubt interval is
+   * shorter than the gateway's prepare timeout does not abort payments that
+   * would succeed.
+   */
   async decisionsFor(txids: string[]): Promise<{ txid: string; outcome: Decision | "OUTCOME_UNSPECIFIED" }[]> {
     const known = this.options.store.decisionsOf(txids);
     const answers = [];
@@ -165,10 +172,19 @@ export class Coordinator {
         answers.push({ txid, outcome: "ABORT" as const }); // never recorded: presumed abort
         continue;
       }
+      if (known.get(txid) === null && this.stillVoting(txid)) {
+        answers.push({ txid, outcome: "OUTCOME_UNSPECIFIED" as const });
+        continue;
+      }
       const decision = known.get(txid) ?? (await this.decide(txid, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: "a bank asked before every vote was in" })).decision!;
       answers.push({ txid, outcome: decision });
     }
     return answers;
+  }
+
+  private stillVoting(txid: string): boolean {
+    const startedAtMs = this.executing.get(txid);
+    return startedAtMs !== undefined && this.options.clock.nowMs() - startedAtMs < this.options.prepareTimeoutMs;
   }
 
   startDriver(): void {
