@@ -1,8 +1,10 @@
 // Proves the auditor finds what it exists to find: a bank that committed what
 // the gateway never decided, a finished payment missing at a bank, money that
 // appeared outside any payment, a transaction left in doubt, and a bank it
-// cannot reach. The ledgers are compared a few rows per page, so the walk
-// crosses many page boundaries on both sides.
+// cannot reach; and that money in transit (committed at one bank, not yet at
+// the other) is counted, while a hold no COMMIT stands behind is not. The
+// ledgers are compared a few rows per page, so the walk crosses many page
+// boundaries on both sides.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -12,16 +14,17 @@ import { silentLogger } from "../src/lib/log";
 import { connect, unaryCall } from "../src/rpc/channel";
 import { loadCertFolder } from "../src/rpc/credentials";
 import { freePort } from "../src/cli/cluster";
-import { pay, signUp, startSystem, type TestSystem } from "./support/system";
+import { afterVoting, pay, signUp, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 let links: BankLinks;
+let alice: Awaited<ReturnType<typeof signUp>>;
 const ledgerPageSize = 2;
 
 beforeAll(async () => {
-  system = await startSystem({ banks: ["hdfc", "icici"], inDoubtAfterMs: 60_000 });
+  system = await startSystem({ banks: ["hdfc", "icici"], inDoubtAfterMs: 60_000, proxied: ["icici"] });
   links = new BankLinks(system.bankAddresses, loadCertFolder(join(system.certsDir, "gateway")), silentLogger, 2_000);
-  const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
+  alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
   await signUp(system, { username: "bob", bank: "icici", account: "2001" });
   await signUp(system, { username: "dev", bank: "hdfc", account: "1002", certFolder: "client-carol" });
   // Nine payments, across banks and within hdfc: several ledger pages at both banks.
@@ -105,4 +108,40 @@ test("a bank that cannot be reached cannot be audited, and says so", async () =>
   } finally {
     withGhost.close();
   }
+});
+
+test("a payment committed at the payer's bank, its commit not yet at the payee's, audits clean: the money is in transit", async () => {
+  const proxy = system.proxies.get("icici")!;
+  const icici = system.banks.get("icici")!;
+  const apply = icici.participant.apply;
+  // Once icici has voted, the gateway cannot reach it: its Commit waits.
+  afterVoting(system, "icici", () => {
+    proxy.blackhole = true;
+  });
+  let paymentId = "";
+  try {
+    const reply = await pay(alice, "bob", 3_000);
+    paymentId = reply.payment.id;
+    expect(reply.payment.status).toBe("SUCCEEDED");
+    expect(system.banks.get("hdfc")!.store.getTransaction(paymentId)?.state).toBe("committed");
+    expect(icici.store.getTransaction(paymentId)?.state).toBe("prepared");
+    const report = await auditNow();
+    expect(report.violations).toEqual([]);
+    expect(report.phase_two_unfinished).toBe(1);
+  } finally {
+    icici.participant.apply = apply;
+    proxy.blackhole = false;
+  }
+  for (let i = 0; i < 300 && icici.store.getTransaction(paymentId)?.state !== "committed"; i++) await Bun.sleep(50);
+  expect(icici.store.getTransaction(paymentId)?.state).toBe("committed");
+  expect((await auditNow()).ok).toBe(true);
+});
+
+test("a hold for a payment nobody committed is not money in transit", async () => {
+  // Half of a cross-bank payment the gateway never recorded: a debit held at hdfc.
+  await exchangeAt("hdfc", { prepare: [{ txid: "unknown-hold", request_id: "unknown-hold", legs: [{ account: "1001", delta_minor: -900 }] }] });
+  const report = await auditNow();
+  expect(report.violations).toEqual([]);
+  expect(report.banks.find((bank) => bank.bank === "hdfc")?.open_holds_minor).toBe("900");
+  await exchangeAt("hdfc", { abort: [{ txid: "unknown-hold", request_id: "" }] });
 });
