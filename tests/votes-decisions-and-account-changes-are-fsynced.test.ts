@@ -1,29 +1,33 @@
-// Proves account changes are written with synchronous=FULL (fsynced before
-// they are answered) even though the payment writes leave the gateway's
-// connection at NORMAL: a registration, a session, a logout and an MFA secret
-// must survive a power cut once acknowledged.
+// Proves what must survive a power cut once answered is written with
+// synchronous=FULL (fsynced before the answer): a bank's vote and its
+// commit, the gateway's decision, and account changes (a registration, a
+// session, a logout, an MFA secret), even though the gateway's other payment
+// writes leave its connection at NORMAL.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
-import type { GatewayStore } from "../src/store/gateway-store";
+import type { Store } from "../src/store/store";
 import { pay, signUp, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
+let alice: Awaited<ReturnType<typeof signUp>>;
 beforeAll(async () => {
   system = await startSystem({ banks: ["hdfc", "icici"] });
+  alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
+  await signUp(system, { username: "bob", bank: "icici", account: "2001" });
 });
 afterAll(async () => {
   await system.stop();
 });
 
 /** The synchronous level (2 = FULL, 1 = NORMAL) each named store write ran under. */
-function recordLevels(store: GatewayStore, methods: (keyof GatewayStore)[]): Map<string, number[]> {
+function recordLevels<S extends Store>(store: S, methods: (keyof S)[]): Map<string, number[]> {
   const sqlite = (store as unknown as { opened: { sqlite: Database } }).opened.sqlite;
   const levels = new Map<string, number[]>();
   for (const name of methods) {
     const original = (store[name] as (...args: unknown[]) => unknown).bind(store);
     (store as any)[name] = (...args: unknown[]) => {
       const level = Number((sqlite.query("PRAGMA synchronous").get() as { synchronous: number | bigint }).synchronous);
-      levels.set(name, [...(levels.get(name) ?? []), level]);
+      levels.set(name as string, [...(levels.get(name as string) ?? []), level]);
       return original(...args);
     };
   }
@@ -32,8 +36,6 @@ function recordLevels(store: GatewayStore, methods: (keyof GatewayStore)[]): Map
 
 test("register, login, logout and MFA write under synchronous=FULL after payments left the connection at NORMAL", async () => {
   const store = system.gateway.store;
-  const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
-  await signUp(system, { username: "bob", bank: "icici", account: "2001" });
   const levels = recordLevels(store, ["insertUser", "insertSession", "revokeSession", "setTotpSecret", "markPhaseTwoDone"]);
   expect((await pay(alice, "bob", 100n)).payment.status).toBe("SUCCEEDED");
   for (let i = 0; i < 100 && !levels.has("markPhaseTwoDone"); i++) await Bun.sleep(10);
@@ -46,4 +48,17 @@ test("register, login, logout and MFA write under synchronous=FULL after payment
   expect(levels.get("insertSession")).toEqual([2]);
   expect(levels.get("setTotpSecret")).toEqual([2]);
   expect(levels.get("revokeSession")).toEqual([2]);
+});
+
+test("a bank's vote and commit, and the gateway's decision, are written under synchronous=FULL", async () => {
+  const decisions = recordLevels(system.gateway.store, ["decide"]);
+  const votes = recordLevels(system.banks.get("hdfc")!.store, ["insertTransaction", "setTransactionState"]);
+  const payeeVotes = recordLevels(system.banks.get("icici")!.store, ["insertTransaction", "setTransactionState"]);
+  expect((await pay(alice, "bob", 200n)).payment.status).toBe("SUCCEEDED");
+  for (let i = 0; i < 100 && !payeeVotes.has("setTransactionState"); i++) await Bun.sleep(10);
+  expect(decisions.get("decide")).toEqual([2]);
+  for (const levels of [votes, payeeVotes]) {
+    expect(levels.get("insertTransaction")).toEqual([2]);
+    expect(levels.get("setTransactionState")).toEqual([2]);
+  }
 });
