@@ -9,7 +9,9 @@ import { initCertificates } from "../src/rpc/certificates";
 import { connect, unaryCall } from "../src/rpc/channel";
 import { loadCertFolder } from "../src/rpc/credentials";
 import type { Identity } from "../src/rpc/identity";
+import { peerRoleInterceptor } from "../src/rpc/interceptors/peer-role";
 import { services, type ServiceName } from "../src/rpc/protos";
+import { createServer, listen, stopServer } from "../src/rpc/server";
 import { failsWith, signUp, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
@@ -89,6 +91,24 @@ test("a caller accepts only the peer it meant to reach: bank icici's address is 
   await failsWith(unaryCall(wrongPeer, "GetBalance", { account: "2001" }, quick), "UNAVAILABLE");
   const clientAtBank = dial("Gateway", system.bankAddresses.get("hdfc")!, "client-alice", gateway);
   await failsWith(unaryCall(clientAtBank, "Login", { username: "alice", password: "alice-password" }, quick), "UNAVAILABLE");
+});
+
+test("a method a server's access table does not name is refused, even to a role the table names elsewhere", async () => {
+  const answered = (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(null, { txids: [] });
+  const server = createServer({
+    certs: loadCertFolder(join(system.certsDir, "bank-hdfc")),
+    interceptors: [peerRoleInterceptor({ "Bank/ListCommitted": ["gateway"] })],
+    implementations: { Bank: { ListCommitted: answered, Audit: answered } },
+    health: () => undefined,
+  });
+  const port = await listen(server, loadCertFolder(join(system.certsDir, "bank-hdfc")), "127.0.0.1", 0);
+  try {
+    const bank = dial("Bank", `127.0.0.1:${port}`, "gateway", hdfc);
+    expect(await unaryCall(bank, "ListCommitted", { after_txid: "", limit: 1 }, quick)).toEqual({ txids: [] });
+    await failsWith(unaryCall(bank, "Audit", {}, quick), "PERMISSION_DENIED");
+  } finally {
+    await stopServer(server, 0);
+  }
 });
 
 test("the gateway's access table names every method it serves, so none is open by omission", () => {
