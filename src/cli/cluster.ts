@@ -1,7 +1,7 @@
 // Starts a whole system on this machine as separate processes of this same
 // executable: banks first, then the gateway. Used by dev, demo and bench.
 import { type Subprocess } from "bun";
-import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { AppError, Code } from "../lib/errors";
@@ -142,14 +142,43 @@ async function stopAll(processes: Map<string, Subprocess>): Promise<void> {
   );
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port that is free now and stays free until a child process binds it:
+ * chosen at random below the kernel's ephemeral range, where neither outgoing
+ * connections nor port-0 listeners are given ports (a port-0 choice, closed
+ * and handed on, can be taken by one of those before the child binds it).
+ */
+export async function freePort(): Promise<number> {
+  const high = ephemeralPortLow() - 1;
+  for (let attempt = 0; attempt < 50 && high > chosenPortLow; attempt++) {
+    const port = chosenPortLow + Math.floor(Math.random() * (high - chosenPortLow));
+    if ((await listenOnce(port)) === port) return port;
+  }
+  const any = await listenOnce(0);
+  if (any === 0) throw new AppError(Code.Unavailable, "no free port on 127.0.0.1");
+  return any;
+}
+
+const chosenPortLow = 10_000;
+
+function ephemeralPortLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : 32_768;
+  } catch {
+    return 32_768; // Linux's default where /proc is not readable
+  }
+}
+
+/** Listens on `port` (0: any) and closes at once: the port, or 0 when it was taken. */
+function listenOnce(port: number): Promise<number> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.once("error", () => resolve(0));
+    server.listen(port, "127.0.0.1", () => {
       const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
 }
