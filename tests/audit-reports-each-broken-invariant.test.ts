@@ -5,7 +5,6 @@
 // the other) is counted, while a hold no COMMIT stands behind is not. The
 // ledgers are compared a few rows per page, so the walk crosses many page
 // boundaries on both sides.
-import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { BankLinks } from "../src/gateway/bank-links";
@@ -14,7 +13,7 @@ import { silentLogger } from "../src/lib/log";
 import { connect, unaryCall } from "../src/rpc/channel";
 import { loadCertFolder } from "../src/rpc/credentials";
 import { freePort } from "../src/cli/cluster";
-import { afterVoting, pay, signUp, startSystem, type TestSystem } from "./support/system";
+import { afterVoting, pay, signUp, startSystem, tamperBank, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 let links: BankLinks;
@@ -36,17 +35,6 @@ afterAll(async () => {
 });
 
 const auditNow = (inDoubtAfterMs = 60_000) => audit(system.gateway.store, links, inDoubtAfterMs, ledgerPageSize);
-
-/** A second connection to a bank's database: what a bug or an operator could do behind the bank's back. */
-function tamper(bank: string, sql: string, ...params: (string | number)[]): void {
-  const db = new Database(join(system.dir, "data", `bank-${bank}.db`));
-  try {
-    db.exec("PRAGMA busy_timeout = 5000");
-    db.query(sql).run(...params);
-  } finally {
-    db.close();
-  }
-}
 
 /** Calls a bank as the gateway does, outside the coordinator. */
 function exchangeAt(bank: string, request: unknown) {
@@ -70,23 +58,23 @@ test("a transaction committed at a bank that the gateway never decided is a ledg
   expect(report.mismatches).toEqual(["hdfc committed rogue-1, which the gateway did not commit"]);
   // Moved inside one bank: the total still holds, only the ledgers disagree.
   expect(report.violations).toEqual(["1 ledger mismatches between the gateway and the banks"]);
-  tamper("hdfc", "UPDATE transactions SET state = 'aborted' WHERE txid = 'rogue-1'");
+  tamperBank(system, "hdfc", "UPDATE transactions SET state = 'aborted' WHERE txid = 'rogue-1'");
 });
 
 test("a finished payment with no committed transaction at one of its banks is a ledger mismatch", async () => {
   const [paymentId] = system.gateway.store.listCommittedAt("icici", "", 1);
-  tamper("icici", "UPDATE transactions SET state = 'aborted' WHERE txid = ?", paymentId!);
+  tamperBank(system, "icici", "UPDATE transactions SET state = 'aborted' WHERE txid = ?", paymentId!);
   const report = await auditNow();
   expect(report.mismatches).toEqual([`payment ${paymentId} succeeded and finished, but icici has no committed transaction for it`]);
-  tamper("icici", "UPDATE transactions SET state = 'committed' WHERE txid = ?", paymentId!);
+  tamperBank(system, "icici", "UPDATE transactions SET state = 'committed' WHERE txid = ?", paymentId!);
   expect((await auditNow()).ok).toBe(true);
 });
 
 test("money that appeared at a bank outside any payment breaks the total", async () => {
-  tamper("icici", "UPDATE accounts SET balance_minor = balance_minor + 1 WHERE number = '2001'");
+  tamperBank(system, "icici", "UPDATE accounts SET balance_minor = balance_minor + 1 WHERE number = '2001'");
   const report = await auditNow();
   expect(report.violations).toEqual([`total ${BigInt(report.loaded_total_minor) + 1n} differs from the total first loaded ${report.loaded_total_minor}`]);
-  tamper("icici", "UPDATE accounts SET balance_minor = balance_minor - 1 WHERE number = '2001'");
+  tamperBank(system, "icici", "UPDATE accounts SET balance_minor = balance_minor - 1 WHERE number = '2001'");
   expect((await auditNow()).ok).toBe(true);
 });
 

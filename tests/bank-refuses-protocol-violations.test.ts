@@ -85,3 +85,18 @@ test("malformed batches over gRPC are INVALID_ARGUMENT and change nothing", asyn
   expect(system.banks.get("hdfc")!.store.totals().openHolds).toBe(0);
   bank.close();
 });
+
+test("a retried Prepare of more than half the balance gets its YES again: its own hold is not counted against it", () => {
+  const { store, participant } = freshBank();
+  // 7000 of 10000: the hold leaves 3000 available, less than the retry asks for.
+  const first = participant.prepare([debitAndCredit("big", 7_000n)])[0];
+  expect(first).toEqual({ txid: "big", yes: true, reason: "" });
+  expect(participant.prepare([debitAndCredit("big", 7_000n)])[0]).toEqual(first);
+  expect(store.getAccount("A")).toMatchObject({ balanceMinor: 10_000n, heldMinor: 7_000n }); // held once
+  expect(store.totals()).toMatchObject({ openHolds: 1, openHoldsMinor: 7_000n });
+  expect(store.getTransaction("big")!.state).toBe("prepared");
+  expect(participant.commit([{ txid: "big", requestId: "" }])[0]!.ok).toBe(true);
+  expect(store.getAccount("A")).toMatchObject({ balanceMinor: 3_000n, heldMinor: 0n });
+  expect(store.getAccount("B")!.balanceMinor).toBe(7_000n);
+  expect(store.totals().balanceSumMinor).toBe(10_000n);
+});

@@ -3,8 +3,7 @@
 // late hold is voided by the abort every participant is sent, and a frozen
 // bank does not stall payments that do not involve it.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { sleepMs } from "../src/lib/clock";
-import { balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+import { eventually, balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 beforeAll(async () => {
@@ -13,14 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await system.stop();
 });
-
-async function until(condition: () => boolean, deadlineMs = 10_000): Promise<boolean> {
-  for (const start = Date.now(); Date.now() - start < deadlineMs; ) {
-    if (condition()) return true;
-    await sleepMs(50);
-  }
-  return condition();
-}
 
 test("a payer bank slower than the prepare timeout: FAILED prepare_timeout, its late hold voided", async () => {
   const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
@@ -33,7 +24,7 @@ test("a payer bank slower than the prepare timeout: FAILED prepare_timeout, its 
 
   // The late Prepare and then the Abort both reach hdfc; the transaction must end aborted, the hold released.
   const hdfcStore = system.banks.get("hdfc")!.store;
-  const settled = await until(() => hdfcStore.getTransaction(reply.payment.id)?.state === "aborted" && hdfcStore.totals().heldSumMinor === 0n);
+  const settled = await eventually(() => hdfcStore.getTransaction(reply.payment.id)?.state === "aborted" && hdfcStore.totals().heldSumMinor === 0n);
   expect(settled).toBe(true);
   expect(system.banks.get("icici")!.store.getTransaction(reply.payment.id)?.state).toBe("aborted");
   hdfc.delayMs = 0;

@@ -1,6 +1,7 @@
 // Starts a real system inside the test process: banks and a gateway on
 // port 0 with real mutual TLS, real SQLite files and real Argon2id.
 // Kill-style faults that need separate processes use tests/support/processes.ts.
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -226,4 +227,24 @@ export function afterVoting(system: TestSystem, bank: string, then: () => void):
     if (work.some((w) => w.kind === "prepare")) then();
     return results;
   };
+}
+
+/** Changes a bank's database through a second connection: what a bug or an operator could do behind the bank's back. */
+export function tamperBank(system: TestSystem, bank: string, sql: string, ...params: (string | number)[]): void {
+  const db = new Database(join(system.dir, "data", `bank-${bank}.db`));
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.query(sql).run(...params);
+  } finally {
+    db.close();
+  }
+}
+
+/** Polls `condition` until it holds or `deadlineMs` passes; says which (a hang fails, it is not a speed check). */
+export async function eventually(condition: () => boolean, deadlineMs = 10_000): Promise<boolean> {
+  for (const start = Date.now(); Date.now() - start < deadlineMs; ) {
+    if (condition()) return true;
+    await Bun.sleep(25);
+  }
+  return condition();
 }
