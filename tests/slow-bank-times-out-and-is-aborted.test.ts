@@ -1,7 +1,8 @@
 // Proves the prepare timeout: a bank slower than the timeout (a delaying TCP
 // proxy, not a product flag) makes the payment fail as prepare_timeout, the
 // late hold is voided by the abort every participant is sent, and a frozen
-// bank does not stall payments that do not involve it.
+// bank does not stall payments that do not involve it, nor, behind a call
+// stuck there, the decision of a payment that does.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { eventually, balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
@@ -30,6 +31,20 @@ test("a payer bank slower than the prepare timeout: FAILED prepare_timeout, its 
   hdfc.delayMs = 0;
   expect(await balanceMinor(alice)).toBe(500_000n);
   expect(system.totalMinor()).toBe(loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]));
+});
+
+test("behind a call stuck at a frozen bank, a payment is still decided within about its prepare timeout", async () => {
+  const dave = await signUp(system, { username: "dave", bank: "hdfc", account: "1002", certFolder: "client-mallory" });
+  const hdfc = system.proxies.get("hdfc")!;
+  hdfc.delayMs = 60_000;
+  // The first payment times out; its Abort then occupies hdfc's link for the phase-two deadline.
+  expect((await pay(dave, "bob", 100n)).payment.failure_code).toBe("prepare_timeout");
+  const reply = await pay(dave, "bob", 200n);
+  expect(reply.payment.failure_code).toBe("prepare_timeout");
+  const row = system.gateway.store.getPayment(reply.payment.id)!;
+  // Decided by the coordinator's own timer (300 ms), not when the stuck call gives up (5 s).
+  expect(row.decidedAtMs! - row.createdAtMs).toBeLessThan(2_000);
+  hdfc.delayMs = 0;
 });
 
 test("a frozen bank does not stall payments between other banks", async () => {
