@@ -75,7 +75,7 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
       };
     }),
     ListCommitted: unary(log, (req: { after_txid: string; limit: number }) => {
-      const limit = Math.min(Math.max(1, req.limit || limits.pageSizeMax), 10_000);
+      const limit = Math.min(Math.max(1, req.limit || limits.pageSizeMax), limits.ledgerPageSizeMax);
       return { txids: store.listCommitted(txidField(req.after_txid, true), limit) };
     }),
   };

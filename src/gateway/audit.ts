@@ -1,6 +1,9 @@
 // The auditor: every invariant of SPEC checked across the gateway and all banks.
 // Money in transit (a payment committed at one bank, not yet at the other)
-// is counted from the coordinator's decisions, so a live system audits clean.
+// is counted from the coordinator's decisions, and the banks are read at
+// once, so a live system audits clean.
+import { assert } from "../lib/assert";
+import { sleepMs } from "../lib/clock";
 import { limits } from "../lib/limits";
 import { minorFromWire } from "../lib/money";
 import { unaryCall } from "../rpc/channel";
@@ -50,49 +53,64 @@ const mismatchesListedMax = 20;
 
 /** Committed transaction ids read per page from a bank and from the gateway's store. */
 const ledgerPageSizeDefault = 5_000;
+/** Snapshots of every bank taken again while their total differs (payments decided meanwhile). */
+const snapshotAttemptsMax = 5;
+const snapshotRetryMs = 20;
+
+interface Snapshot {
+  wires: Map<string, BankAuditWire | Error>;
+  totalMinor: bigint;
+  loadedMinor: bigint;
+  /** Payments decided while the banks were being read: each could be seen at one bank and not yet at another. */
+  decidedMeanwhile: number;
+}
 
 export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterMs: number, ledgerPageSize = ledgerPageSizeDefault): Promise<AuditReport> {
+  assert(Number.isInteger(ledgerPageSize) && ledgerPageSize >= 1 && ledgerPageSize <= limits.ledgerPageSizeMax, "ledger page size within bounds");
   const violations: string[] = [];
-  const mismatches: string[] = [];
+  const mismatches = new Mismatches();
   const rows: AuditReport["banks"] = [];
-  let totalMinor = 0n;
-  let loadedMinor = 0n;
   let currency = "";
   const startedAtMs = Date.now();
-  // Decisions are read once every bank has answered: a payment decided between
-  // two banks' snapshots is then counted the same way at both.
-  const openPending: BankAuditWire["open_pending"] = [];
-  for (const name of banks.names()) {
-    try {
-      const wire = await unaryCall<unknown, BankAuditWire>(banks.get(name).client, "Audit", { in_doubt_after_ms: String(inDoubtAfterMs) }, { deadlineMs: limits.readDeadlineMs * 4 });
-      totalMinor += minorFromWire(wire.balance_sum_minor);
-      openPending.push(...wire.open_pending);
-      loadedMinor += minorFromWire(wire.loaded_total_minor);
-      currency ||= wire.currency;
-      if (wire.negative_balances > 0) violations.push(`${name}: ${wire.negative_balances} negative balances`);
-      if (wire.negative_available > 0) violations.push(`${name}: ${wire.negative_available} accounts with negative available funds`);
-      if (wire.in_doubt_txids.length > 0) violations.push(`${name}: ${wire.in_doubt_txids.length} prepared transactions older than ${inDoubtAfterMs}ms`);
-      mismatches.push(...(await compareLedger(store, banks, name, startedAtMs, ledgerPageSize)));
-      rows.push({
-        bank: name,
-        reachable: true,
-        balance_sum_minor: wire.balance_sum_minor,
-        loaded_total_minor: wire.loaded_total_minor,
-        open_holds: wire.open_holds,
-        open_holds_minor: wire.open_holds_minor,
-        in_doubt: wire.in_doubt_txids.length,
-        negative_balances: wire.negative_balances,
-        committed: wire.committed,
-        error: "",
-      });
-    } catch (error) {
-      violations.push(`${name}: unreachable, cannot be audited`);
-      rows.push({ bank: name, reachable: false, balance_sum_minor: "0", loaded_total_minor: "0", open_holds: 0, open_holds_minor: "0", in_doubt: 0, negative_balances: 0, committed: 0, error: (error as Error).message });
-    }
+  let snapshot = await snapshotBanks(store, banks, inDoubtAfterMs);
+  for (let attempt = 1; attempt < snapshotAttemptsMax && snapshot.totalMinor !== snapshot.loadedMinor && snapshot.decidedMeanwhile > 0; attempt++) {
+    await sleepMs(snapshotRetryMs);
+    snapshot = await snapshotBanks(store, banks, inDoubtAfterMs);
   }
-  totalMinor += inTransitMinor(store, openPending);
-  if (totalMinor !== loadedMinor) violations.push(`total ${totalMinor} differs from the total first loaded ${loadedMinor}`);
-  if (mismatches.length > 0) violations.push(`${mismatches.length} ledger mismatches between the gateway and the banks`);
+  for (const [name, wire] of snapshot.wires) {
+    if (wire instanceof Error) {
+      violations.push(`${name}: unreachable, cannot be audited`);
+      rows.push({ bank: name, reachable: false, balance_sum_minor: "0", loaded_total_minor: "0", open_holds: 0, open_holds_minor: "0", in_doubt: 0, negative_balances: 0, committed: 0, error: wire.message });
+      continue;
+    }
+    currency ||= wire.currency;
+    if (wire.negative_balances > 0) violations.push(`${name}: ${wire.negative_balances} negative balances`);
+    if (wire.negative_available > 0) violations.push(`${name}: ${wire.negative_available} accounts with negative available funds`);
+    if (wire.in_doubt_txids.length > 0) violations.push(`${name}: ${wire.in_doubt_txids.length} prepared transactions older than ${inDoubtAfterMs}ms`);
+    try {
+      await compareLedger(store, banks, name, startedAtMs, ledgerPageSize, mismatches);
+    } catch (error) {
+      violations.push(`${name}: ledger not compared: ${(error as Error).message}`);
+    }
+    rows.push({
+      bank: name,
+      reachable: true,
+      balance_sum_minor: wire.balance_sum_minor,
+      loaded_total_minor: wire.loaded_total_minor,
+      open_holds: wire.open_holds,
+      open_holds_minor: wire.open_holds_minor,
+      in_doubt: wire.in_doubt_txids.length,
+      negative_balances: wire.negative_balances,
+      committed: wire.committed,
+      error: "",
+    });
+  }
+  const { totalMinor, loadedMinor } = snapshot;
+  if (totalMinor !== loadedMinor) {
+    const meanwhile = snapshot.decidedMeanwhile > 0 ? ` (${snapshot.decidedMeanwhile} payments were decided while the banks were read, in each of ${snapshotAttemptsMax} attempts: audit again when the system is quieter)` : "";
+    violations.push(`total ${totalMinor} differs from the total first loaded ${loadedMinor}${meanwhile}`);
+  }
+  if (mismatches.count > 0) violations.push(`${mismatches.count} ledger mismatches between the gateway and the banks`);
   const counts = store.counts();
   return {
     banks: rows,
@@ -102,11 +120,42 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
     payments_failed: counts.failed,
     payments_pending: counts.pending,
     phase_two_unfinished: counts.phaseTwoUnfinished,
-    mismatches: mismatches.slice(0, mismatchesListedMax),
+    mismatches: mismatches.listed,
     violations,
     ok: violations.length === 0,
     currency,
   };
+}
+
+/**
+ * Every bank read at once (so the window in which a payment can be seen at
+ * one bank and not yet at another is a few milliseconds, not the whole
+ * audit), then the decisions of the amounts they hold pending. A COMMIT read
+ * after the snapshot whose payment was prepared at one bank after that bank
+ * was read would be counted wrong: `decidedMeanwhile` says whether any could be.
+ */
+async function snapshotBanks(store: GatewayStore, banks: BankLinks, inDoubtAfterMs: number): Promise<Snapshot> {
+  const fromMs = Date.now();
+  const names = banks.names();
+  const answers = await Promise.all(
+    names.map((name) =>
+      unaryCall<unknown, BankAuditWire>(banks.get(name).client, "Audit", { in_doubt_after_ms: String(inDoubtAfterMs) }, { deadlineMs: limits.readDeadlineMs * 4 }).catch((error: Error) => error),
+    ),
+  );
+  const wires = new Map<string, BankAuditWire | Error>(names.map((name, i) => [name, answers[i]!]));
+  let totalMinor = 0n;
+  let loadedMinor = 0n;
+  const openPending: BankAuditWire["open_pending"] = [];
+  for (const wire of answers) {
+    if (wire instanceof Error) continue;
+    totalMinor += minorFromWire(wire.balance_sum_minor);
+    loadedMinor += minorFromWire(wire.loaded_total_minor);
+    openPending.push(...wire.open_pending);
+  }
+  totalMinor += inTransitMinor(store, openPending);
+  // Counted only when it matters: it reads every payment.
+  const decidedMeanwhile = totalMinor === loadedMinor ? 0 : store.countDecidedSince(fromMs);
+  return { wires, totalMinor, loadedMinor, decidedMeanwhile };
 }
 
 /** Pending amounts whose transaction the coordinator committed: posted elsewhere, not yet here. */
@@ -117,15 +166,26 @@ function inTransitMinor(store: GatewayStore, open: BankAuditWire["open_pending"]
   return transitMinor;
 }
 
+/** Every mismatch counted; the first few kept to show. */
+class Mismatches {
+  count = 0;
+  readonly listed: string[] = [];
+
+  add(mismatch: string): void {
+    this.count += 1;
+    if (this.listed.length < mismatchesListedMax) this.listed.push(mismatch);
+  }
+}
+
 /**
  * Walks the gateway's committed payments at a bank and the bank's committed
  * transactions side by side, both sorted by id, a page of each at a time (so
  * memory stays one page, however long the history). A bank that committed
- * what the coordinator did not is a violation; a committed payment whose
- * phase two finished before the audit began but is missing at the bank is one too.
+ * what the coordinator did not commit there is a violation; a committed
+ * payment whose phase two finished before the audit began but is missing at
+ * the bank is one too. Throws when a ledger is longer than the walk's bound.
  */
-async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string, startedAtMs: number, pageSize: number): Promise<string[]> {
-  const found: string[] = [];
+async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string, startedAtMs: number, pageSize: number, mismatches: Mismatches): Promise<void> {
   const atBank = pagedIds((afterId) => unaryCall<unknown, { txids: string[] }>(banks.get(bank).client, "ListCommitted", { after_txid: afterId, limit: pageSize }, { deadlineMs: limits.readDeadlineMs }).then((r) => r.txids), pageSize);
   const atGateway = pagedIds(async (afterId) => store.listCommittedAt(bank, afterId, pageSize), pageSize);
   let bankId = await atBank.next();
@@ -133,11 +193,11 @@ async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string
   // Bank ids the gateway's walk did not list: checked against its decisions in pages.
   let unlisted: string[] = [];
   const checkUnlisted = () => {
-    const decisions = store.decisionsOf(unlisted);
-    for (const txid of unlisted) if (decisions.get(txid) !== "COMMIT") found.push(`${bank} committed ${txid}, which the gateway did not commit`);
+    const committedHere = store.committedAt(bank, unlisted);
+    for (const txid of unlisted) if (!committedHere.has(txid)) mismatches.add(`${bank} committed ${txid}, which the gateway did not commit there`);
     unlisted = [];
   };
-  for (let steps = 0; steps < ledgerIdsWalkedMax && (bankId.value !== undefined || gatewayId.value !== undefined); steps++) {
+  while (bankId.value !== undefined || gatewayId.value !== undefined) {
     const b = bankId.value;
     const g = gatewayId.value;
     if (b !== undefined && (g === undefined || b < g)) {
@@ -148,7 +208,7 @@ async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string
     } else if (g !== undefined && (b === undefined || g < b)) {
       const row = store.getPayment(g);
       // Only payments finished before the audit began: a later one may have been committed after the bank was listed.
-      if (row?.phaseTwoDoneAtMs != null && row.phaseTwoDoneAtMs < startedAtMs) found.push(`payment ${g} succeeded and finished, but ${bank} has no committed transaction for it`);
+      if (row?.phaseTwoDoneAtMs != null && row.phaseTwoDoneAtMs < startedAtMs) mismatches.add(`payment ${g} succeeded and finished, but ${bank} has no committed transaction for it`);
       gatewayId = await atGateway.next();
     } else {
       bankId = await atBank.next();
@@ -156,19 +216,25 @@ async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string
     }
   }
   checkUnlisted();
-  return found;
 }
 
-/** Both ledgers together hold at most this many ids the audit walks (10,000 pages of 5,000 each). */
-const ledgerIdsWalkedMax = 2 * 10_000 * ledgerPageSizeDefault;
+/** Pages one ledger walk reads at the most: past it the ledger is too long to compare, and the audit says so. */
+const ledgerPagesMax = 10_000;
 
-/** The ids one `readPage(afterId)` after another returns, in order, one page in memory. */
+/**
+ * The ids one `readPage(afterId)` after another returns, one page in memory.
+ * Each must sort after the one before (the merge walk depends on it).
+ */
 async function* pagedIds(readPage: (afterId: string) => Promise<string[]>, pageSize: number): AsyncGenerator<string, undefined> {
   let afterId = "";
-  for (let page = 0; page < ledgerIdsWalkedMax / pageSize; page++) {
+  for (let page = 0; page < ledgerPagesMax; page++) {
     const ids = await readPage(afterId);
-    yield* ids;
+    for (const id of ids) {
+      if (!(id > afterId)) throw new Error(`ledger ids out of order (${id} after ${afterId})`);
+      afterId = id;
+      yield id;
+    }
     if (ids.length < pageSize) return;
-    afterId = ids[ids.length - 1]!;
   }
+  throw new Error(`ledger longer than ${ledgerPagesMax} pages of ${pageSize}`);
 }

@@ -43,6 +43,8 @@ export const limits = {
    */
   batchInFlightMax: 1,
   txidsPerDecisionQueryMax: 512,
+  /** Committed transaction ids a bank lists per ListCommitted page. */
+  ledgerPageSizeMax: 10_000,
   /** How long opening a database waits for the locks other processes hold. */
   sqliteBusyWaitMs: 5_000,
 

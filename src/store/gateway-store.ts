@@ -305,6 +305,21 @@ export class GatewayStore extends Store {
     return found;
   }
 
+  /** Of `ids`, those the coordinator committed with `bank` as the payer's or the payee's bank. */
+  committedAt(bank: string, ids: string[]): Set<string> {
+    const found = new Set<string>();
+    for (const id of ids) {
+      const row = this.getPayment(id);
+      if (row?.decision === "COMMIT" && (row.payerBank === bank || row.payeeBank === bank)) found.add(id);
+    }
+    return found;
+  }
+
+  /** Payments decided at or after `fromMs` (a scan: for the audit, not a hot path). */
+  countDecidedSince(fromMs: number): number {
+    return Number(this.opened.sqlite.query<{ n: bigint }, [number]>("SELECT COUNT(*) AS n FROM payments WHERE decided_at_ms >= ?").get(fromMs)!.n);
+  }
+
   counts(): { succeeded: number; failed: number; pending: number; phaseTwoUnfinished: number } {
     const row = this.opened.sqlite
       .query<{ ok: bigint | null; failed: bigint | null; pending: bigint | null; unfinished: bigint | null }, []>(
