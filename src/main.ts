@@ -79,10 +79,13 @@ export async function main(argv: string[]): Promise<number> {
 /**
  * An unexpected failure's first line (a full disk, a locked database): the
  * user's own machine, so they may see it, where a server would only log it.
+ * A server's INTERNAL answer has nothing more to say than its message.
  */
 function localCause(appError: AppError): string {
-  if (appError.code !== Code.Internal || !(appError.cause instanceof Error)) return "";
-  return ` (${appError.cause.message.split("\n", 1)[0]!.slice(0, 300)})`;
+  const cause = appError.cause;
+  if (appError.code !== Code.Internal || !(cause instanceof Error) || "details" in cause) return "";
+  // No control characters (escape sequences) reach the terminal.
+  return ` (${cause.message.split("\n", 1)[0]!.replace(/\p{Cc}/gu, "?").slice(0, 300)})`;
 }
 
 if (import.meta.main) {

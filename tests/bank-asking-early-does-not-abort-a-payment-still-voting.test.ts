@@ -20,9 +20,21 @@ test("a payment whose payee bank votes after the payer bank's in-doubt interval 
   const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
   const bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
   const before = system.totalMinor();
+  // Every answer the coordinator gives: hdfc must have asked, and been told to wait.
+  const coordinator = system.gateway.coordinator;
+  const decisionsFor = coordinator.decisionsFor.bind(coordinator);
+  const answers: string[] = [];
+  coordinator.decisionsFor = async (txids) => {
+    const decided = await decisionsFor(txids);
+    answers.push(...decided.map((d) => d.outcome));
+    return decided;
+  };
   system.proxies.get("icici")!.delayMs = 1_000;
   const reply = await pay(alice, "bob", 4_321n);
   system.proxies.get("icici")!.delayMs = 0;
+  coordinator.decisionsFor = decisionsFor;
+  expect(answers).toContain("OUTCOME_UNSPECIFIED");
+  expect(answers).not.toContain("ABORT");
   expect(reply.payment.status).toBe("SUCCEEDED");
   expect(await balanceMinor(alice)).toBe(500_000n - 4_321n);
   expect(await balanceMinor(bob)).toBe(120_000n + 4_321n);

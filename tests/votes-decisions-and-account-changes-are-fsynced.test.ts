@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import type { Store } from "../src/store/store";
-import { pay, signUp, startSystem, type TestSystem } from "./support/system";
+import { eventually, pay, signUp, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 let alice: Awaited<ReturnType<typeof signUp>>;
@@ -38,7 +38,7 @@ test("register, login, logout and MFA write under synchronous=FULL after payment
   const store = system.gateway.store;
   const levels = recordLevels(store, ["insertUser", "insertSession", "revokeSession", "setTotpSecret", "markPhaseTwoDone"]);
   expect((await pay(alice, "bob", 100n)).payment.status).toBe("SUCCEEDED");
-  for (let i = 0; i < 100 && !levels.has("markPhaseTwoDone"); i++) await Bun.sleep(10);
+  await eventually(() => levels.has("markPhaseTwoDone"));
   expect(levels.get("markPhaseTwoDone")).toEqual([1]); // the payment writes: NORMAL
 
   const carol = await signUp(system, { username: "carol", bank: "hdfc", account: "1002" });
@@ -55,7 +55,7 @@ test("a bank's vote and commit, and the gateway's decision, are written under sy
   const votes = recordLevels(system.banks.get("hdfc")!.store, ["insertTransaction", "setTransactionState"]);
   const payeeVotes = recordLevels(system.banks.get("icici")!.store, ["insertTransaction", "setTransactionState"]);
   expect((await pay(alice, "bob", 200n)).payment.status).toBe("SUCCEEDED");
-  for (let i = 0; i < 100 && !payeeVotes.has("setTransactionState"); i++) await Bun.sleep(10);
+  await eventually(() => payeeVotes.has("setTransactionState"));
   expect(decisions.get("decide")).toEqual([2]);
   for (const levels of [votes, payeeVotes]) {
     expect(levels.get("insertTransaction")).toEqual([2]);

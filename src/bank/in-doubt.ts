@@ -54,7 +54,9 @@ export class InDoubtResolver {
       const aborts = response.decisions.filter((d) => d.outcome === "ABORT").map((d) => ({ txid: d.txid, requestId: "" }));
       if (commits.length > 0) participant.commit(commits);
       if (aborts.length > 0) participant.abort(aborts);
-      log.info({ event: "in_doubt.resolved", asked: txids.length, committed: commits.length, aborted: aborts.length }, "asked the coordinator");
+      // Nothing resolved (the coordinator is still collecting votes): debug, or it would log every pass.
+      const level = commits.length + aborts.length > 0 ? "info" : "debug";
+      log[level]({ event: "in_doubt.resolved", asked: txids.length, committed: commits.length, aborted: aborts.length }, "asked the coordinator");
       return commits.length + aborts.length;
     } catch (error) {
       log.warn({ event: "in_doubt.unresolved", asked: txids.length, err: (error as Error).message }, "coordinator unreachable; will ask again");

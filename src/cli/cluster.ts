@@ -150,9 +150,14 @@ async function stopAll(processes: Map<string, Subprocess>): Promise<void> {
  */
 export async function freePort(): Promise<number> {
   const high = ephemeralPortLow() - 1;
-  for (let attempt = 0; attempt < 50 && high > chosenPortLow; attempt++) {
-    const port = chosenPortLow + Math.floor(Math.random() * (high - chosenPortLow));
-    if ((await listenOnce(port)) === port) return port;
+  for (let attempt = 0; attempt < choicesMax && high > chosenPortLow; attempt++) {
+    const port = chosenPortLow + Math.floor(Math.random() * (high - chosenPortLow + 1));
+    // Not one this process handed out already: its server may not be listening yet.
+    if (handedOut.has(port)) continue;
+    if ((await listenOnce(port)) === port) {
+      handedOut.add(port);
+      return port;
+    }
   }
   const any = await listenOnce(0);
   if (any === 0) throw new AppError(Code.Unavailable, "no free port on 127.0.0.1");
@@ -160,6 +165,8 @@ export async function freePort(): Promise<number> {
 }
 
 const chosenPortLow = 10_000;
+const choicesMax = 50;
+const handedOut = new Set<number>();
 
 function ephemeralPortLow(): number {
   try {

@@ -29,7 +29,7 @@ export interface CoordinatorOptions {
 export class Coordinator {
   private readonly inPhaseTwo = new Set<string>();
   /** Payments between their claim and their decision in this process, with when their phase one began. */
-  private readonly executing = new Map<string, number>();
+  private readonly executingSinceMs = new Map<string, number>();
   private driverTimer: ReturnType<typeof setTimeout> | undefined;
   private driverAttempt = 0;
   /** Where the resend pass goes on, so old rows that never get acknowledged cannot starve newer ones. */
@@ -41,14 +41,14 @@ export class Coordinator {
   /** Runs both phases for a claimed payment and returns the row with its decision. */
   async execute(payment: PaymentRow): Promise<PaymentRow> {
     assert(payment.decision === null, "only an undecided payment is executed");
-    this.executing.set(payment.id, this.options.clock.nowMs());
+    this.executingSinceMs.set(payment.id, this.options.clock.nowMs());
     let decided: PaymentRow;
     try {
       const votes = await this.collectVotes(payment);
       failpoint("gateway.votes.collected");
       decided = await this.decide(payment.id, decisionOf(votes), payment);
     } finally {
-      this.executing.delete(payment.id);
+      this.executingSinceMs.delete(payment.id);
     }
     failpoint("gateway.decision.recorded");
     await this.phaseTwoWithin(decided, limits.phaseTwoWaitMs);
@@ -148,7 +148,7 @@ export class Coordinator {
   private async abortUndecided(createdBeforeMs: number, why: string): Promise<number> {
     let aborted = 0;
     for (let page = 0; page < 10_000; page++) {
-      const undecided = this.options.store.listUndecided(createdBeforeMs, limits.recoveryScanRowsMax).filter((row) => !this.executing.has(row.id));
+      const undecided = this.options.store.listUndecided(createdBeforeMs, limits.recoveryScanRowsMax).filter((row) => !this.executingSinceMs.has(row.id));
       if (undecided.length === 0) break;
       for (const row of undecided) await this.decide(row.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: why }, row);
       aborted += undecided.length;
@@ -183,7 +183,7 @@ export class Coordinator {
   }
 
   private stillVoting(txid: string): boolean {
-    const startedAtMs = this.executing.get(txid);
+    const startedAtMs = this.executingSinceMs.get(txid);
     return startedAtMs !== undefined && this.options.clock.nowMs() - startedAtMs < this.options.prepareTimeoutMs;
   }
 

@@ -62,15 +62,18 @@ function isBusy(error: unknown): boolean {
 function migrate(sqlite: Database, migrations: Migration[]): void {
   sqlite.exec("CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at_ms INTEGER NOT NULL)");
   const isApplied = sqlite.query<{ id: string }, [string]>("SELECT id FROM schema_migrations WHERE id = ?");
-  for (const migration of migrations) {
-    if (isApplied.get(migration.id)) continue;
-    // Checked again under the write lock: two processes opening a new
-    // database at once (a client's shell and its pay) apply it once.
-    sqlite.transaction(() => {
-      if (isApplied.get(migration.id)) return;
-      sqlite.exec(migration.sql);
-      sqlite.query("INSERT INTO schema_migrations (id, applied_at_ms) VALUES (?, ?)").run(migration.id, Date.now());
-    }).immediate();
+  try {
+    for (const migration of migrations) {
+      if (isApplied.get(migration.id)) continue;
+      // Checked again under the write lock: two processes opening a new
+      // database at once (a client's shell and its pay) apply it once.
+      sqlite.transaction(() => {
+        if (isApplied.get(migration.id)) return;
+        sqlite.exec(migration.sql);
+        sqlite.query("INSERT INTO schema_migrations (id, applied_at_ms) VALUES (?, ?)").run(migration.id, Date.now());
+      }).immediate();
+    }
+  } finally {
+    isApplied.finalize();
   }
-  isApplied.finalize();
 }
