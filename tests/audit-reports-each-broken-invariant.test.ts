@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { BankLinks } from "../src/gateway/bank-links";
 import { audit } from "../src/gateway/audit";
 import { silentLogger } from "../src/lib/log";
-import { connect, unaryCall } from "../src/rpc/channel";
+import { unaryCall } from "../src/rpc/channel";
 import { loadCertFolder } from "../src/rpc/credentials";
 import { freePort } from "../src/cli/cluster";
-import { afterVoting, pay, signUp, startSystem, tamperBank, type TestSystem } from "./support/system";
+import { afterVoting, bankAsGateway, pay, signUp, startSystem, tamperBank, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 let links: BankLinks;
@@ -39,7 +39,7 @@ const auditNow = (inDoubtAfterMs = 60_000) => audit(system.gateway.store, links,
 
 /** Calls a bank as the gateway does, outside the coordinator. */
 function exchangeAt(bank: string, request: unknown) {
-  const client = connect("Bank", system.bankAddresses.get(bank)!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: bank } });
+  const client = bankAsGateway(system, bank);
   return unaryCall(client, "Exchange", request, { deadlineMs: 10_000 }).finally(() => client.close());
 }
 

@@ -2,11 +2,9 @@
 // share one SQLite transaction (one fsync), and each RPC still gets exactly
 // its own votes and acknowledgements, with the money right to the minor unit.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
-import { connect, unaryCall } from "../src/rpc/channel";
-import { loadCertFolder } from "../src/rpc/credentials";
+import { unaryCall } from "../src/rpc/channel";
 import type { BankStore } from "../src/store/bank-store";
-import { failsWith, startSystem, type TestSystem } from "./support/system";
+import { bankAsGateway, failsWith, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 beforeAll(async () => {
@@ -15,11 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await system.stop();
 });
-
-/** A Bank client with the gateway's certificate, as the gateway calls it. */
-function asGateway(bank: string) {
-  return connect("Bank", system.bankAddresses.get(bank)!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: bank } });
-}
 
 /** Counts a bank store's SQLite transactions until `restore()`. */
 function countTransactions(store: BankStore): { readonly count: number; restore(): void } {
@@ -41,7 +34,7 @@ function countTransactions(store: BankStore): { readonly count: number; restore(
 
 test("20 concurrent Prepare RPCs and their Commits run in fewer transactions, each answered for its own items", async () => {
   const hdfc = system.banks.get("hdfc")!;
-  const bank = asGateway("hdfc");
+  const bank = bankAsGateway(system, "hdfc");
   const call = <Res>(method: string, request: unknown) => unaryCall<unknown, Res>(bank, method, request, { deadlineMs: 10_000 });
   const transactions = countTransactions(hdfc.store);
   const before = hdfc.store.getAccount("1001")!.balanceMinor;
@@ -79,7 +72,7 @@ test("20 concurrent Prepare RPCs and their Commits run in fewer transactions, ea
 
 test("one Exchange carries phase one of a payment and phase two of others, in one transaction, answered per part", async () => {
   const hdfc = system.banks.get("hdfc")!;
-  const bank = asGateway("hdfc");
+  const bank = bankAsGateway(system, "hdfc");
   type ExchangeReply = { votes: { txid: string; yes: boolean; reason: string }[]; commit_acks: { txid: string; ok: boolean; error: string }[]; abort_acks: { txid: string; ok: boolean; error: string }[] };
   const exchange = (request: unknown) => unaryCall<unknown, ExchangeReply>(bank, "Exchange", request, { deadlineMs: 10_000 });
   const move = (txid: string, amountMinor: number) => ({ txid, request_id: txid, legs: [{ account: "1001", delta_minor: -amountMinor }, { account: "1002", delta_minor: amountMinor }] });
@@ -111,7 +104,7 @@ test("one Exchange carries phase one of a payment and phase two of others, in on
 
 test("in one Exchange the decisions go first: a prepare can use the funds an abort in the same call releases", async () => {
   const hdfc = system.banks.get("hdfc")!;
-  const bank = asGateway("hdfc");
+  const bank = bankAsGateway(system, "hdfc");
   const exchange = (request: unknown) => unaryCall<unknown, { votes: { txid: string; yes: boolean; reason: string }[] }>(bank, "Exchange", request, { deadlineMs: 10_000 });
   const account = hdfc.store.getAccount("1001")!;
   const availableMinor = Number(account.balanceMinor - account.heldMinor);
@@ -131,7 +124,7 @@ test("in one Exchange the decisions go first: a prepare can use the funds an abo
 
 test("an Exchange sent again (its reply lost) gets the same answers, and the money moves once", async () => {
   const hdfc = system.banks.get("hdfc")!;
-  const bank = asGateway("hdfc");
+  const bank = bankAsGateway(system, "hdfc");
   const exchange = (request: unknown) => unaryCall<unknown, unknown>(bank, "Exchange", request, { deadlineMs: 10_000 });
   const move = (txid: string, amountMinor: number) => ({ txid, request_id: txid, legs: [{ account: "1001", delta_minor: -amountMinor }, { account: "1002", delta_minor: amountMinor }] });
   const payer = hdfc.store.getAccount("1001")!.balanceMinor;

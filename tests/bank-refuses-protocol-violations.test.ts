@@ -4,14 +4,12 @@
 // transaction and an Abort of a committed one are refused; malformed batches
 // get INVALID_ARGUMENT over gRPC. None of these changes a balance.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import { Participant } from "../src/bank/participant";
 import { systemClock } from "../src/lib/clock";
 import { silentLogger } from "../src/lib/log";
-import { connect, unaryCall } from "../src/rpc/channel";
-import { loadCertFolder } from "../src/rpc/credentials";
+import { unaryCall } from "../src/rpc/channel";
 import { BankStore } from "../src/store/bank-store";
-import { failsWith, startSystem, type TestSystem } from "./support/system";
+import { bankAsGateway, failsWith, startSystem, type TestSystem } from "./support/system";
 
 function freshBank(): { store: BankStore; participant: Participant } {
   const store = new BankStore(":memory:");
@@ -72,7 +70,7 @@ afterAll(async () => {
 });
 
 test("malformed batches over gRPC are INVALID_ARGUMENT and change nothing", async () => {
-  const bank = connect("Bank", system.bankAddresses.get("hdfc")!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: "hdfc" } });
+  const bank = bankAsGateway(system, "hdfc");
   const before = system.totalMinor();
   const call = (method: string, request: unknown) => unaryCall(bank, method, request, { deadlineMs: 5_000 });
   await failsWith(call("Prepare", { items: [] }), "INVALID_ARGUMENT");

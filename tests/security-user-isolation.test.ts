@@ -1,4 +1,4 @@
-// Proves the second authorization layer: user A cannot read user B's payment, list it, or pay from B's account (the payer is always the session's user: the request has no field that could name another, and extra bytes on the wire are ignored).
+// Proves the second authorization layer: user A cannot read user B's payment, list it, watch it, or pay from B's account (the payer is always the session's user: the request has no field that could name another, and extra bytes on the wire are ignored). WatchPayments shows a user only the payments they are party to: while carol watches, alice paying bob reaches bob's stream and never carol's.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import protobuf from "protobufjs";
 import { services } from "../src/rpc/protos";
@@ -50,4 +50,75 @@ test("paying from another user's account is impossible by construction", async (
   // 3. Without alice's session there is no payer at all.
   const anonymous = system.client("client-alice");
   await failsWith(pay(anonymous, "carol", 700n), "UNAUTHENTICATED");
+});
+
+interface Watched {
+  id: string;
+  payer: string;
+  payee: string;
+}
+
+const streamDeadlineMs = 20_000;
+const eventWaitMsMax = 5_000;
+
+/** A WatchPayments stream whose events are read one at a time, each waited for at most eventWaitMsMax. */
+function watch(client: GatewayClient) {
+  const received: Watched[] = [];
+  const waiters: (() => void)[] = [];
+  let ended: Error | undefined;
+  const stream = client.stream<Watched>("WatchPayments", {}, streamDeadlineMs, {
+    onMessage(payment) {
+      received.push(payment);
+      waiters.splice(0).forEach((wake) => wake());
+    },
+    onEnd(error) {
+      ended = error ?? new Error("the stream ended");
+      waiters.splice(0).forEach((wake) => wake());
+    },
+  });
+  let read = 0;
+  return {
+    cancel: () => stream.cancel(),
+    async next(): Promise<Watched> {
+      const deadlineMs = Date.now() + eventWaitMsMax;
+      while (read >= received.length) {
+        if (ended) throw ended;
+        const leftMs = deadlineMs - Date.now();
+        if (leftMs <= 0) throw new Error(`no event within ${eventWaitMsMax} ms`);
+        await new Promise<void>((wake) => {
+          const timer = setTimeout(wake, leftMs);
+          waiters.push(() => {
+            clearTimeout(timer);
+            wake();
+          });
+        });
+      }
+      return received[read++]!;
+    },
+  };
+}
+
+test("a payment between alice and bob reaches bob's watch and not carol's", async () => {
+  const bobWatch = watch(bob);
+  const carolWatch = watch(carol);
+  try {
+    // Both streams are subscribed once each has seen a payment it is party to.
+    const primer = await pay(bob, "carol", 100n);
+    expect(primer.payment.status).toBe("SUCCEEDED");
+    expect((await bobWatch.next()).id).toBe(primer.payment.id);
+    expect((await carolWatch.next()).id).toBe(primer.payment.id);
+
+    const toBob = await pay(alice, "bob", 1_000n);
+    expect(toBob.payment.status).toBe("SUCCEEDED");
+    expect(await bobWatch.next()).toMatchObject({ id: toBob.payment.id, payer: "alice", payee: "bob" });
+
+    // Pay answers after its payment is told to the watchers, so alice->bob went out
+    // before alice->carol was made: carol's next event shows whether she saw it.
+    const toCarol = await pay(alice, "carol", 2_000n);
+    expect(toCarol.payment.status).toBe("SUCCEEDED");
+    expect(await carolWatch.next()).toMatchObject({ id: toCarol.payment.id, payer: "alice", payee: "carol" });
+  } finally {
+    bobWatch.cancel();
+    carolWatch.cancel();
+  }
 });

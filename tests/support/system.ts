@@ -12,6 +12,7 @@ import { GatewayClient } from "../../src/client/gateway-client";
 import * as grpc from "@grpc/grpc-js";
 import { createLogger, silentLogger, type Logger } from "../../src/lib/log";
 import { initCertificates } from "../../src/rpc/certificates";
+import { connect } from "../../src/rpc/channel";
 import { loadCertFolder } from "../../src/rpc/credentials";
 import { writeFileSync } from "node:fs";
 import { freePort } from "../../src/cli/cluster";
@@ -247,4 +248,9 @@ export async function eventually(condition: () => boolean, deadlineMs = 10_000):
     await Bun.sleep(25);
   }
   return condition();
+}
+
+/** A Bank client with the gateway's certificate, calling a bank directly as the gateway does (the caller closes it). */
+export function bankAsGateway(system: TestSystem, bank: string): grpc.Client {
+  return connect("Bank", system.bankAddresses.get(bank)!, { certs: loadCertFolder(join(system.certsDir, "gateway")), expect: { role: "bank", name: bank } });
 }
