@@ -33,9 +33,15 @@ const commands: Record<string, () => Promise<Command>> = {
   shell: () => import("./cli/shell").then((m) => m.shellCommand),
 };
 
+// Started by other commands only, so not listed in --help.
+const internalCommands: Record<string, () => Promise<Command>> = {
+  "bench-ceiling-server": () => import("./cli/bench-ceiling-server").then((m) => m.benchCeilingServerCommand),
+};
+
 async function loadCommand(name: string): Promise<Command | undefined> {
-  if (!Object.hasOwn(commands, name)) return undefined;
-  const command = await commands[name]!();
+  const load = Object.hasOwn(commands, name) ? commands[name] : Object.hasOwn(internalCommands, name) ? internalCommands[name] : undefined;
+  if (!load) return undefined;
+  const command = await load();
   assert(command.name === name, "a command is registered under its own name");
   return command;
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import type { AuditReport } from "../gateway/audit";
+import type { Ceiling } from "./bench-ceiling";
 import { ratePerS, type DriveResult } from "./bench-driver";
 
 export type BenchMode = "pay" | "login";
@@ -29,6 +30,12 @@ export interface BenchReport {
   cpu_us_per_op: Record<string, number | null>;
   /** The machine, and how busy it was: other work on it makes the numbers noisy. */
   machine: { cores: number; load_average_1m_before: number; load_average_1m_after: number };
+  /** With --ceiling: empty gRPC calls/s through the same client stack and concurrency (bench-ceiling.ts). */
+  ceiling_calls_per_s?: number;
+  /** With --ceiling: rate_per_s / ceiling_calls_per_s, both measured in this run. */
+  ceiling_ratio?: number;
+  /** With --ceiling: CPU per empty call, server process and bench, in microseconds. */
+  ceiling_cpu_us_per_call?: { server: number | null; bench: number | null };
   audit: { ok: boolean; payments_succeeded: number; payments_failed: number; payments_pending: number; violations: string[]; mismatches: string[] };
 }
 
@@ -45,11 +52,13 @@ export interface ReportInput {
   cpuMs: Record<string, number | null>;
   loadAverage1mBefore: number;
   audit: AuditReport;
+  ceiling?: Ceiling;
 }
 
 export function benchReport(input: ReportInput): BenchReport {
   const { result, audit } = input;
   const latency = result.latency;
+  const rate = ratePerS(result.ok, result.measuredMs);
   return {
     mode: input.mode,
     banks: input.banks,
@@ -59,7 +68,7 @@ export function benchReport(input: ReportInput): BenchReport {
     warmup_ms: input.warmupMs,
     measured_ms: Math.round(result.measuredMs),
     succeeded: result.ok,
-    rate_per_s: round1(ratePerS(result.ok, result.measuredMs)),
+    rate_per_s: round1(rate),
     latency_ms: {
       p50: round1(latency.percentileMs(50)),
       p95: round1(latency.percentileMs(95)),
@@ -73,6 +82,7 @@ export function benchReport(input: ReportInput): BenchReport {
     cpu_percent: mapValues(input.cpuMs, (ms) => round1((ms * 100) / result.measuredMs)),
     cpu_us_per_op: mapValues(input.cpuMs, (ms) => (result.ok === 0 ? 0 : Math.round((ms * 1000) / result.ok))),
     machine: { cores: cpus().length, load_average_1m_before: round1(input.loadAverage1mBefore), load_average_1m_after: round1(loadavg()[0]!) },
+    ...(input.ceiling ? ceilingFields(rate, input.ceiling) : {}),
     audit: {
       ok: audit.ok,
       payments_succeeded: Number(audit.payments_succeeded),
@@ -81,6 +91,14 @@ export function benchReport(input: ReportInput): BenchReport {
       violations: audit.violations,
       mismatches: audit.mismatches,
     },
+  };
+}
+
+function ceilingFields(rate: number, ceiling: Ceiling): Pick<BenchReport, "ceiling_calls_per_s" | "ceiling_ratio" | "ceiling_cpu_us_per_call"> {
+  return {
+    ceiling_calls_per_s: ceiling.calls_per_s,
+    ceiling_ratio: ceiling.calls_per_s === 0 ? 0 : Math.round((rate / ceiling.calls_per_s) * 10_000) / 10_000,
+    ceiling_cpu_us_per_call: ceiling.cpu_us_per_call,
   };
 }
 
@@ -96,6 +114,7 @@ export function reportLines(r: BenchReport): string[] {
     `cpu % core   ${perProcessText(r.cpu_percent, "%")}`,
     `cpu us/op    ${perProcessText(r.cpu_us_per_op, "")}`,
     `peak memory  ${Object.entries(r.peak_memory_mib).map(([name, mib]) => `${name} ${mib === null ? "n/a" : `${mib} MiB`}`).join(", ")}`,
+    ...(r.ceiling_calls_per_s === undefined ? [] : [`ceiling      ${r.ceiling_calls_per_s} empty calls/s (same client stack and concurrency; cpu us/call server ${r.ceiling_cpu_us_per_call?.server ?? "n/a"}, bench ${r.ceiling_cpu_us_per_call?.bench ?? "n/a"}); ratio ${r.ceiling_ratio} (${unit}/s / ceiling)`]),
     `machine      ${r.machine.cores} cores, load average ${r.machine.load_average_1m_before} before, ${r.machine.load_average_1m_after} after`,
     `audit        ${r.audit.ok ? "clean: every invariant holds" : "FAILED"} (${r.audit.payments_succeeded} succeeded, ${r.audit.payments_failed} failed, ${r.audit.payments_pending} pending in total)`,
   ];

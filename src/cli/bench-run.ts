@@ -9,6 +9,7 @@ import { AppError, Code, toAppError } from "../lib/errors";
 import { silentLogger } from "../lib/log";
 import { loadCertFolder } from "../rpc/credentials";
 import { auditSettled } from "./audit";
+import { ceilingTimes, measureCeiling, type Ceiling } from "./bench-ceiling";
 import { drive, type Outcome } from "./bench-driver";
 import { progressBar } from "./bench-progress";
 import { benchReport, cpuTimeMs, peakMemoryMiB, type BenchMode, type BenchReport } from "./bench-report";
@@ -24,6 +25,8 @@ export interface BenchOptions {
   connections: number;
   /** The gRPC client the virtual clients call with. */
   clientStack: ClientStack;
+  /** Also measure the raw ceiling (bench-ceiling.ts) and report payments/s against it. */
+  ceiling?: boolean;
   banks: string[];
   accountsPerBank: number;
   /** Opening balance of each generated account, a decimal such as "1000000.00". */
@@ -74,13 +77,22 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const cpuMs = cpuSince(cpuAtStart, cpuOf(pids));
     progress?.stop();
     const memory = mapPids(pids, peakMemoryMiB);
+    const ceiling = options.ceiling ? await ceilingOf(options, system) : undefined;
     options.say("auditing...");
     const audit = await auditOf(system);
-    return benchReport({ mode: options.mode, banks: options.banks, users: users.length, concurrency: options.concurrency, connections: options.connections, warmupMs: options.warmupMs, result, peakMemoryMiB: memory, cpuMs, loadAverage1mBefore, audit });
+    return benchReport({ mode: options.mode, banks: options.banks, users: users.length, concurrency: options.concurrency, connections: options.connections, warmupMs: options.warmupMs, result, peakMemoryMiB: memory, cpuMs, loadAverage1mBefore, audit, ceiling });
   } finally {
     connections.close();
     await system.cleanup();
   }
+}
+
+/** The raw ceiling, right after the payments, with the cluster idle. */
+async function ceilingOf(options: BenchOptions, system: System): Promise<Ceiling> {
+  if (!system.cluster) throw new AppError(Code.FailedPrecondition, "--ceiling needs the cluster bench starts (not --gateway): it uses the gateway's certificate");
+  const times = ceilingTimes(options.durationMs, options.warmupMs);
+  options.say(`measuring the ceiling (an empty gRPC call) for ${times.durationMs / 1000}s at concurrency ${options.concurrency}...`);
+  return measureCeiling({ certsDir: system.certsDir, client: system.client, logsDir: system.cluster.logsDir, concurrency: options.concurrency, connections: options.connections, clientStack: options.clientStack, ...times });
 }
 
 async function openSystem(options: BenchOptions): Promise<System> {

@@ -5,7 +5,7 @@ import { GatewayClient } from "../client/gateway-client";
 import { AppError, Code, toAppError } from "../lib/errors";
 import { benchLimits } from "../lib/limits";
 import { silentLogger } from "../lib/log";
-import { unaryCall } from "../rpc/channel";
+import { connect, unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { Http2UnaryClient } from "../rpc/http2-unary";
 import { mapBounded } from "./bench-driver";
@@ -36,8 +36,9 @@ interface Caller {
 export class BenchConnections {
   private readonly callers: Caller[];
 
-  constructor(address: string, certs: CertFolder, count: number, stack: ClientStack = "http2") {
-    this.callers = Array.from({ length: count }, () => callerOf(stack, address, certs));
+  /** `service`: Gateway, or Health for the ceiling (bench-ceiling.ts), served under the gateway's certificate. */
+  constructor(address: string, certs: CertFolder, count: number, stack: ClientStack = "http2", service: "Gateway" | "Health" = "Gateway") {
+    this.callers = Array.from({ length: count }, () => callerOf(stack, address, certs, service));
   }
 
   /** One call with `token` as the session, on the connection of `slot`. */
@@ -51,8 +52,15 @@ export class BenchConnections {
   }
 }
 
-function callerOf(stack: ClientStack, address: string, certs: CertFolder): Caller {
-  if (stack === "http2") return new Http2UnaryClient(address, certs, gatewayIdentity, "Gateway");
+function callerOf(stack: ClientStack, address: string, certs: CertFolder, service: "Gateway" | "Health"): Caller {
+  if (stack === "http2") return new Http2UnaryClient(address, certs, gatewayIdentity, service);
+  if (service === "Health") {
+    const client = connect("Health", address, { certs, expect: gatewayIdentity });
+    return {
+      call: (method, request, options) => unaryCall(client, method, request, options),
+      close: () => client.close(),
+    };
+  }
   const client = new GatewayClient(address, certs, silentLogger);
   return {
     call: (method, request, options) => unaryCall(client.gateway, method, request, options),

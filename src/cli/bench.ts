@@ -16,7 +16,7 @@ import { clientStacks, type ClientStack } from "./bench-setup";
 
 export const benchCommand: Command = {
   name: "bench",
-  usage: "bench [--duration 10s] [--concurrency 64] [--banks 3] [--login] [--json] [--gateway HOST:PORT --certs DIR --accounts FILE]",
+  usage: "bench [--duration 10s] [--concurrency 64] [--banks 3] [--login] [--ceiling] [--json] [--gateway HOST:PORT --certs DIR --accounts FILE]",
   summary: "Load test: payments/s and latency through full 2PC (or logins/s with --login), then an audit.",
   flags: {
     duration: { type: "string", help: "how long to measure", default: "10s" },
@@ -29,6 +29,7 @@ export const benchCommand: Command = {
     balance: { type: "string", help: "opening balance of each generated account", default: "1000000.00" },
     "amount-max": { type: "string", help: "payments are random amounts from 0.01 up to this", default: "100.00" },
     login: { type: "boolean", help: "measure logins/s (Argon2id) instead of payments" },
+    ceiling: { type: "boolean", help: "also measure an empty gRPC call's rate (same client stack and concurrency, its own server process) and report the ratio; on a shared machine compare ratios, not rates" },
     json: { type: "boolean", help: "print the report as one JSON object" },
     "log-level": { type: "string", help: "log level of the gateway and banks bench starts", default: "warn" },
     dir: { type: "string", help: "keep the cluster's certs, data and logs here (default: a temporary folder, removed)" },
@@ -56,6 +57,7 @@ export function benchOptions(flags: Flags, json: boolean): BenchOptions {
     concurrency: intFlag(flags, "concurrency", 64, 1, benchLimits.concurrencyMax),
     connections: intFlag(flags, "connections", 4, 1, benchLimits.connectionsMax),
     clientStack: clientStackFlag(str(flags, "client-stack")!),
+    ceiling: ceilingFlag(flags, target),
     banks: target ? banksOfAccounts(target.accountsYaml) : bankNames(str(flags, "banks")!),
     accountsPerBank: intFlag(flags, "accounts-per-bank", 50, 1, limits.accountsPerBankMax),
     balance: decimalFlag(flags, "balance"),
@@ -66,6 +68,12 @@ export function benchOptions(flags: Flags, json: boolean): BenchOptions {
     progress: !json,
     say: json ? () => {} : warn,
   };
+}
+
+function ceilingFlag(flags: Flags, target: ExternalTarget | undefined): boolean {
+  const ceiling = bool(flags, "ceiling");
+  if (ceiling && target) throw new UsageError("--ceiling: only with the cluster bench starts (it serves the ceiling under that cluster's gateway certificate), not with --gateway");
+  return ceiling;
 }
 
 function clientStackFlag(text: string): ClientStack {

@@ -9,7 +9,7 @@ import { selfCommand } from "./self";
 /** What server processes run with; the cluster passes it to the ones it starts. */
 export const serverRuntimeEnv: Record<string, string> = { BUN_JSC_forceRAMSize: String(1024 ** 3) };
 
-const serverCommands = new Set(["gateway", "bank"]);
+const serverCommands = new Set(["gateway", "bank", "bench-ceiling-server"]);
 
 /** Replaces this process with itself under the server options, when it is to be a server without them. */
 export function restartAsServerIfNeeded(argv: string[]): void {
