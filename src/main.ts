@@ -7,7 +7,8 @@ import { helpText, parseFlags, type Command } from "./cli/flags";
 import { restartAsServerIfNeeded } from "./cli/server-runtime";
 import { version } from "./cli/version";
 import { assert } from "./lib/assert";
-import { AppError, Code, toAppError } from "./lib/errors";
+import { toAppError } from "./lib/errors";
+import { errorText } from "./cli/output";
 
 // Loaded on demand: a bank need not load what the client, the certificate
 // maker or the bench use (a server's memory is mostly the modules it loads).
@@ -76,22 +77,10 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(parsed.flags, parsed.positionals);
   } catch (error) {
     const appError = toAppError(error);
-    process.stderr.write(`ministripe ${name}: ${appError.message}${localCause(appError)}\n`);
+    process.stderr.write(`ministripe ${name}: ${errorText(appError)}\n`);
     if (process.env.MINISTRIPE_DEBUG && appError.cause) console.error(appError.cause);
     return exitCodeOf(appError);
   }
-}
-
-/**
- * An unexpected failure's first line (a full disk, a locked database): the
- * user's own machine, so they may see it, where a server would only log it.
- * A server's INTERNAL answer has nothing more to say than its message.
- */
-function localCause(appError: AppError): string {
-  const cause = appError.cause;
-  if (appError.code !== Code.Internal || !(cause instanceof Error) || "details" in cause) return "";
-  // No control characters (escape sequences) reach the terminal.
-  return ` (${cause.message.split("\n", 1)[0]!.replace(/\p{Cc}/gu, "?").slice(0, 300)})`;
 }
 
 if (import.meta.main) {

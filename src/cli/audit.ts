@@ -1,8 +1,12 @@
 import type { AuditReport } from "../gateway/audit";
 import { sleepMs } from "../lib/clock";
-import { clientFlags, withClient } from "./client-context";
-import { Exit } from "./exit";
-import { str, type Command } from "./flags";
+import { existsSync } from "node:fs";
+import { GatewayClient } from "../client/gateway-client";
+import { silentLogger } from "../lib/log";
+import { loadCertFolder } from "../rpc/credentials";
+import { clientFlags, gatewayAddressOf } from "./client-context";
+import { Exit, UsageError } from "./exit";
+import { bool, str, type Command } from "./flags";
 import { money, printJson, say } from "./output";
 
 const attemptsMax = 5;
@@ -11,14 +15,26 @@ export const auditCommand: Command = {
   name: "audit",
   usage: "audit [--gateway HOST:PORT] [--certs DIR]",
   summary: "Admin: checks every invariant across the gateway and all banks; exits 0 only when all hold.",
-  flags: { ...clientFlags, certs: { type: "string", help: "the admin certificate folder", default: "certs/admin" } },
+  // No client home: the admin has no session and no outbox, so audit creates neither.
+  flags: {
+    gateway: clientFlags.gateway!,
+    certs: { type: "string", value: "DIR", help: "the admin certificate folder (certs init makes DIR/admin; dev makes .ministripe/certs/admin)", default: "certs/admin" },
+    json: clientFlags.json!,
+  },
   async run(flags) {
-    return withClient({ ...flags, certs: str(flags, "certs") ?? "certs/admin" }, async (ctx) => {
-      const report = await auditSettled(ctx.client.callAdmin.bind(ctx.client));
-      if (ctx.json) printJson(report);
+    const certsDir = str(flags, "certs")!;
+    if (!existsSync(certsDir)) {
+      throw new UsageError(`audit needs the admin certificate folder, and there is none at ${certsDir}: pass --certs DIR (e.g. --certs certs/admin, or --certs .ministripe/certs/admin under dev)`);
+    }
+    const client = new GatewayClient(gatewayAddressOf(flags), loadCertFolder(certsDir), silentLogger);
+    try {
+      const report = await auditSettled(client.callAdmin.bind(client));
+      if (bool(flags, "json")) printJson(report);
       else printReport(report);
       return report.ok ? Exit.ok : Exit.declined;
-    });
+    } finally {
+      client.close();
+    }
   },
 };
 

@@ -4,6 +4,7 @@ import { limits } from "../lib/limits";
 import { parseAddress } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
 import { isValidName } from "../rpc/identity";
+import { checkCanListen } from "../rpc/server";
 import { UsageError } from "./exit";
 import { intFlag, need, str, type Command } from "./flags";
 import { logFlags, runUntilSignal, serverLogger } from "./serve";
@@ -16,21 +17,25 @@ export const bankCommand: Command = {
     name: { type: "string", help: "this bank's name" },
     port: { type: "string", help: "port to listen on (0: any)", default: "50051" },
     host: { type: "string", help: "address to listen on", default: "127.0.0.1" },
-    data: { type: "string", help: "folder for the bank's database", default: "data" },
-    accounts: { type: "string", help: "the shared accounts file (YAML or JSON), read on first start" },
-    certs: { type: "string", help: "this bank's certificate folder", default: "certs/bank-NAME" },
-    gateway: { type: "string", help: "the gateway, asked about in-doubt transactions" },
-    "in-doubt-after": { type: "string", help: "ask the gateway about a prepared transaction after this long", default: "10s" },
+    data: { type: "string", value: "DIR", help: "folder for the bank's database", default: "data" },
+    accounts: { type: "string", value: "FILE", help: "the shared accounts file (YAML or JSON), read on first start" },
+    certs: { type: "string", value: "DIR", help: "this bank's certificate folder", default: "certs/bank-NAME" },
+    gateway: { type: "string", value: "HOST:PORT", help: "the gateway, asked about in-doubt transactions" },
+    "in-doubt-after": { type: "string", value: "DURATION", help: "ask the gateway about a prepared transaction after this long", default: "10s" },
     ...logFlags,
   },
   async run(flags) {
     const name = need(flags, "name");
     if (!isValidName(name)) throw new UsageError(`--name: "${name}" is not a valid bank name`);
+    const host = str(flags, "host")!;
+    const port = intFlag(flags, "port", 50051, 0, 65535);
+    // Before anything else starts (and logs): a busy port is the one line the user sees.
+    await checkCanListen(host, port);
     const log = serverLogger(flags, "bank", name);
     const bank = await startBank({
       name,
-      host: str(flags, "host")!,
-      port: intFlag(flags, "port", 50051, 0, 65535),
+      host,
+      port,
       dataDir: str(flags, "data")!,
       accountsFile: str(flags, "accounts"),
       certs: loadCertFolder(str(flags, "certs") === "certs/bank-NAME" ? `certs/bank-${name}` : str(flags, "certs")!),
@@ -38,7 +43,7 @@ export const bankCommand: Command = {
       inDoubtAfterMs: Math.max(limits.prepareTimeoutMsMin, parseDurationMs(str(flags, "in-doubt-after")!, "--in-doubt-after")),
       log,
     });
-    process.stdout.write(`bank ${name} listening on ${str(flags, "host")}:${bank.port}\n`);
+    process.stdout.write(`bank ${name} listening on ${host}:${bank.port}\n`);
     return runUntilSignal(() => bank.stop(), log);
   },
 };

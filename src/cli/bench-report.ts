@@ -4,6 +4,7 @@ import { cpus, loadavg } from "node:os";
 import type { AuditReport } from "../gateway/audit";
 import type { Ceiling } from "./bench-ceiling";
 import { ratePerS, type DriveResult } from "./bench-driver";
+import { plural } from "./output";
 
 export type BenchMode = "pay" | "login";
 
@@ -106,7 +107,7 @@ function ceilingFields(rate: number, ceiling: Ceiling): Pick<BenchReport, "ceili
 export function reportLines(r: BenchReport): string[] {
   const unit = r.mode === "pay" ? "payments" : "logins";
   const lines = [
-    `${r.mode === "pay" ? "payments" : "logins"} through ${r.banks.length} banks (${r.banks.join(", ")}), ${r.users} users, concurrency ${r.concurrency} on ${r.connections} connections`,
+    `${r.mode === "pay" ? "payments" : "logins"} through ${plural(r.banks.length, "bank")} (${r.banks.join(", ")}), ${plural(r.users, "user")}, concurrency ${r.concurrency} on ${r.connections} connections`,
     `${unit}/s        ${r.rate_per_s}  (${r.succeeded} in ${(r.measured_ms / 1000).toFixed(1)}s after ${(r.warmup_ms / 1000).toFixed(1)}s warm-up)`,
     `latency ms   p50 ${r.latency_ms.p50}  p95 ${r.latency_ms.p95}  p99 ${r.latency_ms.p99}  max ${r.latency_ms.max}  mean ${r.latency_ms.mean}`,
     `declined     ${countsText(r.declined_by_code)}`,

@@ -16,6 +16,7 @@ import { benchReport, cpuTimeMs, peakMemoryMiB, type BenchMode, type BenchReport
 import { BenchConnections, benchUsers, type ClientStack, login, loginAll, newRunId, registerAll, type BenchUser } from "./bench-setup";
 import { startCluster, type Cluster } from "./cluster";
 import { generatedAccountsYaml } from "./sample-accounts";
+import { plural } from "./output";
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -99,7 +100,7 @@ async function openSystem(options: BenchOptions): Promise<System> {
   if (options.target) return { gatewayAddress: options.target.gateway, certsDir: options.target.certsDir, client: options.target.client, accountsYaml: options.target.accountsYaml, cleanup: async () => {} };
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "ministripe-bench-"));
   const accountsYaml = generatedAccountsYaml(options.banks, options.accountsPerBank, options.balance);
-  options.say(`starting ${options.banks.length} banks and a gateway in ${dir}...`);
+  options.say(`starting ${plural(options.banks.length, "bank")} and a gateway in ${dir}...`);
   const cluster = await startCluster({ dir, banks: options.banks, clients: ["bench"], accountsYaml, logLevel: options.logLevel }).catch((error) => {
     if (!options.dir) rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -119,10 +120,10 @@ async function openSystem(options: BenchOptions): Promise<System> {
 
 async function prepareUsers(options: BenchOptions, system: System, connections: BenchConnections): Promise<BenchUser[]> {
   const wanted = benchUsers(system.accountsYaml, options.banks, options.accountsPerBank, newRunId());
-  options.say(`registering ${wanted.length} users...`);
+  options.say(`registering ${plural(wanted.length, "user")}...`);
   const users = await registerAll(connections, wanted);
   if (users.length < 2) throw new AppError(Code.FailedPrecondition, `only ${users.length} of ${wanted.length} accounts could be registered; bench needs two or more free accounts`);
-  options.say(`logging in ${users.length} users...`);
+  options.say(`logging in ${plural(users.length, "user")}...`);
   await loginAll(connections, users);
   return users;
 }

@@ -10,21 +10,22 @@ export const certsCommand: Command = {
   summary: "Makes a CA and one certificate folder per identity: ca/, gateway/, admin/, bank-NAME/, client-NAME/.",
   positionals: 1,
   flags: {
-    dir: { type: "string", help: "where to write the folders", default: "certs" },
-    hosts: { type: "string", help: "host names and IPs servers are reached at", default: "localhost,127.0.0.1" },
-    banks: { type: "string", help: "bank names", default: "hdfc,icici,sbi" },
-    clients: { type: "string", help: "client (device) names", default: "default" },
+    dir: { type: "string", value: "DIR", help: "where to write the folders", default: "certs" },
+    hosts: { type: "string", value: "NAMES", help: "host names and IPs servers are reached at", default: "localhost,127.0.0.1" },
+    banks: { type: "string", value: "NAMES", help: "bank names", default: "hdfc,icici,sbi" },
+    clients: { type: "string", value: "NAMES", help: "client (device) names (default: one client named \"default\")" },
     force: { type: "boolean", help: "replace an existing set" },
     json: { type: "boolean", help: "print one JSON object" },
   },
   async run(flags, positionals) {
     if (positionals[0] !== "init") throw new UsageError('usage: ministripe certs init [flags] (see --help)');
-    const names = [...list(flags, "banks"), ...list(flags, "clients")];
+    const clients = str(flags, "clients") === undefined ? ["default"] : list(flags, "clients");
+    const names = [...list(flags, "banks"), ...clients];
     const bad = names.find((name) => !isValidName(name));
     if (bad !== undefined) throw new UsageError(`"${bad}" is not a valid name: lowercase letters, digits, - and _`);
     const hosts = list(flags, "hosts");
     if (hosts.length === 0) throw new UsageError("--hosts: at least one host");
-    const written = await initCertificates({ dir: str(flags, "dir")!, hosts, banks: list(flags, "banks"), clients: list(flags, "clients"), force: bool(flags, "force") });
+    const written = await initCertificates({ dir: str(flags, "dir")!, hosts, banks: list(flags, "banks"), clients, force: bool(flags, "force") });
     if (bool(flags, "json")) printJson({ folders: written });
     else {
       say(`wrote ${written.length} certificate folders:`);

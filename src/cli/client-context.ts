@@ -11,14 +11,14 @@ import { parseAddress } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
 import { ClientStore } from "../store/client-store";
 import { bool, str, type FlagSpecs, type Flags } from "./flags";
-import { money, say, warn } from "./output";
+import { errorText, money, say, warn } from "./output";
 
 export const clientFlags: FlagSpecs = {
-  gateway: { type: "string", help: "the gateway HOST:PORT (env MINISTRIPE_GATEWAY, default 127.0.0.1:50050)" },
-  certs: { type: "string", help: "this client's certificate folder (default HOME/certs)" },
-  home: { type: "string", help: "the client home (env MINISTRIPE_HOME, default ~/.ministripe)" },
+  gateway: { type: "string", value: "HOST:PORT", help: "the gateway HOST:PORT (env MINISTRIPE_GATEWAY, default 127.0.0.1:50050)" },
+  certs: { type: "string", value: "DIR", help: "this client's certificate folder (default HOME/certs)" },
+  home: { type: "string", value: "DIR", help: "the client home (env MINISTRIPE_HOME, default ~/.ministripe)" },
   json: { type: "boolean", help: "print one JSON object for scripts" },
-  "log-level": { type: "string", help: "client log level, written to HOME/client.log", default: "info" },
+  "log-level": { type: "string", value: "LEVEL", help: "client log level, written to HOME/client.log", default: "info" },
 };
 
 export interface ClientContext {
@@ -34,7 +34,7 @@ export interface ClientContext {
 
 export function openClient(flags: Flags): ClientContext {
   const home = new ClientHome(str(flags, "home") ?? ClientHome.defaultDir());
-  const address = parseAddress(str(flags, "gateway") ?? process.env.MINISTRIPE_GATEWAY ?? "127.0.0.1:50050", "--gateway");
+  const address = gatewayAddressOf(flags);
   const certsDir = str(flags, "certs") ?? home.certsDir;
   if (!existsSync(certsDir)) {
     throw new AppError(Code.Unauthenticated, `no client certificate folder at ${certsDir}: pass --certs DIR (made by "ministripe certs init --clients NAME")`);
@@ -57,6 +57,11 @@ export function openClient(flags: Flags): ClientContext {
       store.close();
     },
   };
+}
+
+/** The gateway to dial: --gateway, else MINISTRIPE_GATEWAY, else this machine's default port. */
+export function gatewayAddressOf(flags: Flags): string {
+  return parseAddress(str(flags, "gateway") ?? process.env.MINISTRIPE_GATEWAY ?? "127.0.0.1:50050", "--gateway");
 }
 
 /** Runs a command's body with an open client context, closed whatever happens. */
@@ -95,7 +100,7 @@ export function describeOutcome(outcome: SendOutcome): string {
     case "needs_login":
       return `queued payment ${outcome.key} kept: ${outcome.reason}; run "ministripe login" and it will be sent`;
     case "refused":
-      return `queued payment ${outcome.key} refused by the gateway: ${outcome.error.message}`;
+      return `queued payment ${outcome.key} refused by the gateway: ${errorText(outcome.error)}`;
   }
 }
 

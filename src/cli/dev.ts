@@ -13,8 +13,8 @@ export const devCommand: Command = {
   usage: "dev [--dir .ministripe] [--banks hdfc,icici,sbi]",
   summary: "Runs the whole system on this machine (certs, sample accounts, banks, gateway) until Ctrl-C.",
   flags: {
-    dir: { type: "string", help: "where certs, data and logs go", default: ".ministripe" },
-    banks: { type: "string", help: "bank names", default: "hdfc,icici,sbi" },
+    dir: { type: "string", value: "DIR", help: "where certs, data and logs go", default: ".ministripe" },
+    banks: { type: "string", value: "NAMES", help: "bank names", default: "hdfc,icici,sbi" },
     port: { type: "string", help: "the gateway's port; banks take the next ones", default: "50050" },
   },
   async run(flags) {

@@ -4,6 +4,7 @@ import { limits } from "../lib/limits";
 import { parseAddress } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
 import { isValidName } from "../rpc/identity";
+import { checkCanListen } from "../rpc/server";
 import { UsageError } from "./exit";
 import { intFlag, list, str, type Command } from "./flags";
 import { logFlags, runUntilSignal, serverLogger } from "./serve";
@@ -15,14 +16,14 @@ export const gatewayCommand: Command = {
   flags: {
     port: { type: "string", help: "port to listen on (0: any)", default: "50050" },
     host: { type: "string", help: "address to listen on", default: "127.0.0.1" },
-    bank: { type: "string", multiple: true, help: "a bank: NAME=HOST:PORT (repeat for each)" },
-    data: { type: "string", help: "folder for the gateway's database", default: "data" },
-    certs: { type: "string", help: "the gateway's certificate folder", default: "certs/gateway" },
-    "prepare-timeout": { type: "string", help: "abort a payment whose votes are not all in by then", default: "5s" },
-    "session-ttl": { type: "string", help: "how long a login lasts", default: "1h" },
-    "in-doubt-after": { type: "string", help: "audit: a prepared transaction older than this is in doubt", default: "10s" },
-    "key-retention": { type: "string", help: "how long idempotency keys are kept", default: "24h" },
-    currency: { type: "string", help: "the deployment's currency", default: "INR" },
+    bank: { type: "string", multiple: true, value: "NAME=HOST:PORT", help: "a bank: NAME=HOST:PORT (repeat for each)" },
+    data: { type: "string", value: "DIR", help: "folder for the gateway's database", default: "data" },
+    certs: { type: "string", value: "DIR", help: "the gateway's certificate folder", default: "certs/gateway" },
+    "prepare-timeout": { type: "string", value: "DURATION", help: "abort a payment whose votes are not all in by then", default: "5s" },
+    "session-ttl": { type: "string", value: "DURATION", help: "how long a login lasts", default: "1h" },
+    "in-doubt-after": { type: "string", value: "DURATION", help: "audit: a prepared transaction older than this is in doubt", default: "10s" },
+    "key-retention": { type: "string", value: "DURATION", help: "how long idempotency keys are kept", default: "24h" },
+    currency: { type: "string", value: "CODE", help: "the deployment's currency", default: "INR" },
     ...logFlags,
   },
   async run(flags) {
@@ -33,10 +34,14 @@ export const gatewayCommand: Command = {
     }
     const keyRetentionMs = parseDurationMs(str(flags, "key-retention")!, "--key-retention");
     if (keyRetentionMs < limits.idempotencyKeyTtlMsDefault) throw new UsageError("--key-retention: at least 24h");
+    const host = str(flags, "host")!;
+    const port = intFlag(flags, "port", 50050, 0, 65535);
+    // Before anything else starts (and logs): a busy port is the one line the user sees.
+    await checkCanListen(host, port);
     const log = serverLogger(flags, "gateway", "gateway");
     const gateway = await startGateway({
-      host: str(flags, "host")!,
-      port: intFlag(flags, "port", 50050, 0, 65535),
+      host,
+      port,
       dataDir: str(flags, "data")!,
       banks,
       certs: loadCertFolder(str(flags, "certs")!),
@@ -47,7 +52,7 @@ export const gatewayCommand: Command = {
       currency: str(flags, "currency")!,
       log,
     });
-    process.stdout.write(`gateway listening on ${str(flags, "host")}:${gateway.port} with banks ${[...banks.keys()].join(", ")}\n`);
+    process.stdout.write(`gateway listening on ${host}:${gateway.port} with banks ${[...banks.keys()].join(", ")}\n`);
     return runUntilSignal(() => gateway.stop(), log);
   },
 };

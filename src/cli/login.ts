@@ -1,6 +1,6 @@
 import { clientFlags, withClient } from "./client-context";
 import { bool, need, str, type Command } from "./flags";
-import { printJson, say } from "./output";
+import { formatTime, printJson, say } from "./output";
 import { readPassword } from "./password";
 
 export const loginCommand: Command = {
@@ -9,7 +9,7 @@ export const loginCommand: Command = {
   summary: "Logs in and stores a session token (mode 0600) under the client home.",
   flags: {
     username: { type: "string", help: "your username" },
-    otp: { type: "string", help: "the current one-time code, once MFA is enabled" },
+    otp: { type: "string", value: "CODE", help: "the current one-time code, once MFA is enabled" },
     "password-stdin": { type: "boolean", help: "read the password from standard input" },
     ...clientFlags,
   },
@@ -23,9 +23,9 @@ export const loginCommand: Command = {
         { retry: true },
       );
       ctx.home.saveSession({ username: session.username, token: session.token, expiresAtMs: Number(session.expires_at_ms), gateway: ctx.client.address });
-      const expires = new Date(Number(session.expires_at_ms)).toISOString();
-      if (ctx.json) printJson({ username: session.username, expires_at: expires });
-      else say(`logged in as ${session.username} until ${expires}`);
+      const expiresAtMs = Number(session.expires_at_ms);
+      if (ctx.json) printJson({ username: session.username, expires_at: new Date(expiresAtMs).toISOString() });
+      else say(`logged in as ${session.username} until ${formatTime(expiresAtMs)}`);
       return 0;
     });
   },

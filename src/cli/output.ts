@@ -1,5 +1,6 @@
 // What the CLI prints: one JSON object with --json, readable lines otherwise.
 // stdout is for results; messages about the process go to stderr.
+import { AppError, Code, toAppError } from "../lib/errors";
 import { formatMinor, minorFromWire } from "../lib/money";
 import type { WirePayment } from "../client/outbox";
 
@@ -22,11 +23,64 @@ export function money(amountMinor: string | bigint, currency = ""): string {
 
 export function paymentLine(p: WirePayment): string {
   const outcome = p.status === "FAILED" ? `FAILED (${p.failure_code}: ${p.failure_message})` : p.status;
-  const when = new Date(Number(p.created_at_ms)).toISOString().replace("T", " ").slice(0, 19);
-  return `${when}  ${p.payer} -> ${p.payee}  ${money(p.amount_minor, p.currency)}  ${outcome}  ${p.id}${p.note ? `  "${p.note}"` : ""}`;
+  return `${formatTime(Number(p.created_at_ms))}  ${p.payer} -> ${p.payee}  ${money(p.amount_minor, p.currency)}  ${outcome}  ${p.id}${p.note ? `  "${p.note}"` : ""}`;
 }
 
 /** A payment as --json prints it: the wire fields plus a decimal amount. */
 export function paymentJson(p: WirePayment, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { ...p, amount: formatMinor(minorFromWire(p.amount_minor)), ...extra };
+}
+
+/** "1 session", "2 sessions": a count with its noun in the right number. */
+export function plural(count: number | bigint, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${BigInt(count) === 1n ? singular : pluralForm}`;
+}
+
+/**
+ * The one way the CLI shows a moment: local time to the second with its zone,
+ * "2026-11-29 18:17:32 +05:30" ("UTC" where the machine's zone is UTC).
+ */
+export function formatTime(atMs: number): string {
+  const d = new Date(atMs);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const offsetMin = -d.getTimezoneOffset();
+  const zone = offsetMin === 0 ? "UTC" : `${offsetMin < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(offsetMin) / 60))}:${pad(Math.abs(offsetMin) % 60)}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}`;
+}
+
+/** The gateway's messages name wire fields ("to_username: ..."); the user typed flags. */
+const wordsOfWireField: Record<string, string> = {
+  to_username: "--to",
+  amount_minor: "--amount",
+  idempotency_key: "--key",
+  note: "--note",
+  limit: "--limit",
+  username: "--username",
+  bank: "--bank",
+  account: "--account",
+  otp: "--otp",
+  id_or_key: "the payment id or key",
+  password: "the password",
+  old_password: "the current password",
+  new_password: "the new password",
+};
+
+/** One line saying what went wrong, in the user's words: the CLI and the shell both print this. */
+export function errorText(error: unknown): string {
+  const appError = toAppError(error);
+  const field = /^([a-z_]+): /.exec(appError.message);
+  const message = field && Object.hasOwn(wordsOfWireField, field[1]!) ? `${wordsOfWireField[field[1]!]}: ${appError.message.slice(field[0].length)}` : appError.message;
+  return `${message}${localCause(appError)}`;
+}
+
+/**
+ * An unexpected failure's first line (a full disk, a locked database): the
+ * user's own machine, so they may see it, where a server would only log it.
+ * A server's INTERNAL answer has nothing more to say than its message.
+ */
+function localCause(appError: AppError): string {
+  const cause = appError.cause;
+  if (appError.code !== Code.Internal || !(cause instanceof Error) || "details" in cause) return "";
+  // No control characters (escape sequences) reach the terminal.
+  return ` (${cause.message.split("\n", 1)[0]!.replace(/\p{Cc}/gu, "?").slice(0, 300)})`;
 }

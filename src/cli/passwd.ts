@@ -1,6 +1,6 @@
 import { clientFlags, withClient, requireSession } from "./client-context";
 import { bool, type Command } from "./flags";
-import { printJson, say } from "./output";
+import { plural, printJson, say } from "./output";
 import { readPassword } from "./password";
 
 export const passwdCommand: Command = {
@@ -16,7 +16,7 @@ export const passwdCommand: Command = {
       const result = await ctx.client.call<{ sessions_revoked: number }>("ChangePassword", { old_password: oldPassword, new_password: newPassword }, { retry: false });
       ctx.home.clearSession();
       if (ctx.json) printJson(result);
-      else say(`password changed; ${result.sessions_revoked} sessions ended. Log in again.`);
+      else say(`password changed; ${plural(result.sessions_revoked, "session")} ended. Log in again.`);
       return 0;
     });
   },

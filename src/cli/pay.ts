@@ -12,10 +12,10 @@ export const payCommand: Command = {
   usage: "pay --to USERNAME --amount 100.50 [--key IDEMPOTENCY_KEY] [--note TEXT]",
   summary: "Pays another user. Offline, the payment is queued (exit 75) and sent later with the same key.",
   flags: {
-    to: { type: "string", help: "the payee's username" },
-    amount: { type: "string", help: "a decimal amount such as 100.50" },
+    to: { type: "string", value: "USERNAME", help: "the payee's username" },
+    amount: { type: "string", value: "AMOUNT", help: "a decimal amount such as 100.50" },
     key: { type: "string", help: "the idempotency key (default: a new UUID); reuse it to retry safely" },
-    note: { type: "string", help: "a note for the payee" },
+    note: { type: "string", value: "TEXT", help: "a note for the payee" },
     ...clientFlags,
   },
   async run(flags) {
@@ -31,7 +31,7 @@ export const payCommand: Command = {
 
 /** Checks a payment's fields as typed (by `pay` and by the shell). */
 export function payInput(toUsername: string, amountText: string, key: string | undefined, note: string | undefined): { toUsername: string; amountMinor: bigint; key: string | undefined; note: string } {
-  const amountMinor = parseAmountMinor(amountText);
+  const amountMinor = parseAmountMinor(amountText, "--amount");
   if (key !== undefined && (key.length < 1 || key.length > limits.idempotencyKeyLengthMax || !/^[\x21-\x7e]+$/.test(key))) {
     throw invalid("--key", `1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
   }
@@ -51,7 +51,7 @@ function report(outcome: SendOutcome, json: boolean): number {
     }
     case "queued":
       if (json) printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason });
-      else warn(`gateway unreachable (${outcome.reason}); payment queued with key ${outcome.key} and will be sent when the gateway is back`);
+      else warn(`${outcome.reason}; payment queued with key ${outcome.key} and will be sent when the gateway is back`);
       return Exit.queued;
     case "needs_login":
       throw new AppError(Code.Unauthenticated, `${outcome.reason}; the payment stays queued (key ${outcome.key}) and is sent after you log in`);

@@ -9,7 +9,7 @@ export const paymentsCommand: Command = {
   usage: "payments [--limit N]",
   summary: "Your payments, sent and received, newest first.",
   flags: {
-    limit: { type: "string", help: `how many (1-${limits.pageSizeMax})`, default: String(limits.pageSizeDefault) },
+    limit: { type: "string", value: "N", help: `how many (1-${limits.pageSizeMax})`, default: String(limits.pageSizeDefault) },
     ...clientFlags,
   },
   async run(flags) {

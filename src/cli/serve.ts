@@ -3,8 +3,8 @@ import { createLogger, parseLogLevel, type Logger } from "../lib/log";
 import { str, type FlagSpecs, type Flags } from "./flags";
 
 export const logFlags: FlagSpecs = {
-  "log-level": { type: "string", help: "trace, debug, info, warn, error or silent", default: "info" },
-  "log-file": { type: "string", help: "append JSON log lines to this file instead of stderr" },
+  "log-level": { type: "string", value: "LEVEL", help: "trace, debug, info, warn, error or silent", default: "info" },
+  "log-file": { type: "string", value: "FILE", help: "append JSON log lines to this file instead of stderr" },
 };
 
 export function serverLogger(flags: Flags, role: string, name: string): Logger {

@@ -116,7 +116,7 @@ export class GatewayClient {
     // The gateway itself answers UNAVAILABLE when a bank is unreachable for a
     // read, saying which bank; anything else unreachable is the gateway.
     if (lastError && isUnreachable(lastError) && !/^bank \S+ is unreachable/.test(lastError.message)) {
-      throw new AppError(lastError.code, `cannot reach the gateway at ${this.address}: ${lastError.message}`, lastError);
+      throw new AppError(lastError.code, `cannot reach the gateway at ${this.address} (${lastError.message})`, lastError);
     }
     throw lastError ?? new AppError(Code.Internal, "no attempt was made");
   }

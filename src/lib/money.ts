@@ -6,6 +6,8 @@ const decimalPattern = /^(\d{1,16})(?:\.(\d{1,2}))?$/;
 
 /** "100.50" -> 10050n. Refuses non-positive, over-precise and over-maximum amounts. */
 export function parseAmountMinor(text: string, field = "amount"): bigint {
+  // A negative number is a number: say what is wrong with it, not that it is not one.
+  if (/^-\d+(\.\d+)?$/.test(text.trim())) throw invalid(field, "must be greater than zero");
   const amountMinor = parseDecimalMinor(text.trim(), field);
   validateAmountMinor(amountMinor, field);
   return amountMinor;

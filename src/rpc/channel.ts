@@ -9,7 +9,7 @@ import { channelCredentials, type CertFolder } from "./credentials";
 import { serverNameOf, type Identity } from "./identity";
 import { wire } from "./metadata";
 import { services, splitPath, type ServiceName } from "./protos";
-import { codeName, fromCallError } from "./status";
+import { codeName, fromCallError, networkReason } from "./status";
 
 export interface ConnectOptions {
   certs: CertFolder;
@@ -70,7 +70,7 @@ export function unaryCall<Req, Res>(client: grpc.Client, method: string, request
 export function waitConnected(client: grpc.Client, deadlineMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     client.waitForReady(Date.now() + deadlineMs, (error) => {
-      if (error) reject(new AppError(Code.Unavailable, `cannot reach ${client.getChannel().getTarget()}: ${error.message}`, error));
+      if (error) reject(new AppError(Code.Unavailable, `cannot reach ${client.getChannel().getTarget()} (${networkReason(error.message)})`, error));
       else resolve();
     });
   });

@@ -8,6 +8,11 @@ import bankProto from "../../proto/ministripe/v1/bank.proto" with { type: "text"
 import coordinatorProto from "../../proto/ministripe/v1/coordinator.proto" with { type: "text" };
 import healthProto from "../../proto/grpc/health/v1/health.proto" with { type: "text" };
 
+// grpc-js writes its own "E ..." lines to stderr (a failed bind, say); every
+// failure reaches us as an error we report in our words, so it stays quiet
+// unless asked (GRPC_VERBOSITY=DEBUG for a library-level trace).
+if (!process.env.GRPC_VERBOSITY) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+
 const loaderOptions: protoLoader.Options = {
   keepCase: true,
   longs: String, // int64 stays exact; src/lib/money.ts converts to bigint

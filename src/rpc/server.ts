@@ -1,6 +1,7 @@
 // A gRPC server over mutual TLS with health and reflection, and the helper
 // that turns an async function into a unary handler speaking the error model.
 import * as grpc from "@grpc/grpc-js";
+import { createServer as createNetServer } from "node:net";
 import { ReflectionService } from "@grpc/reflection";
 import { AppError, Code, toAppError } from "../lib/errors";
 import { limits, securityLimits } from "../lib/limits";
@@ -151,10 +152,34 @@ function healthImplementation(health: ServerSetup["health"]): grpc.UntypedServic
 export async function listen(server: grpc.Server, certs: CertFolder, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, serverCredentials(certs), (error, boundPort) => {
-      if (error) reject(new AppError(Code.Unavailable, `cannot listen on ${host}:${port}: ${error.message}`, error));
+      if (error) reject(listenError(host, port, error));
       else resolve(boundPort);
     });
   });
+}
+
+/**
+ * Fails, saying why in plain words, when `host:port` cannot be listened on
+ * now (port 0 always can). Servers check this before any other start-up
+ * work, so a busy port is the one line the user sees; the bind itself
+ * still reports the same way if the port is taken in between.
+ */
+export async function checkCanListen(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once("error", (error) => reject(listenError(host, port, error)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+/** Why a listen failed, in the user's words; the library's text stays the cause. */
+function listenError(host: string, port: number, error: Error): AppError {
+  const text = `${(error as NodeJS.ErrnoException).code ?? ""} ${error.message}`;
+  if (/EADDRINUSE/.test(text)) return new AppError(Code.Unavailable, `port ${port} on ${host} is already in use`, error);
+  if (/EACCES|EPERM/.test(text)) return new AppError(Code.PermissionDenied, `no permission to listen on port ${port} on ${host}`, error);
+  if (/EADDRNOTAVAIL|ENOTFOUND|EAI_/.test(text)) return new AppError(Code.InvalidArgument, `--host: ${host} is not an address of this machine`, error);
+  return new AppError(Code.Unavailable, `cannot listen on ${host}:${port}`, error);
 }
 
 export function stopServer(server: grpc.Server, graceMs = 2_000): Promise<void> {

@@ -38,21 +38,57 @@ const networkCodes: Record<string, Code> = {
   ECONNREFUSED: Code.Unavailable,
   ECONNRESET: Code.Unavailable,
   EHOSTUNREACH: Code.Unavailable,
+  ENETUNREACH: Code.Unavailable,
   ENOTFOUND: Code.Unavailable,
   ETIMEDOUT: Code.DeadlineExceeded,
   EPIPE: Code.Unavailable,
 };
 
-/** Any failure of an outgoing call as an AppError. */
+/**
+ * What a network failure means, in a user's words, keyed by what grpc-js or
+ * the OS says ("No connection established. Last error: Error: connect
+ * ECONNREFUSED ... Resolution note: "). Checked in order; the first match wins.
+ */
+const networkReasons: [RegExp, string][] = [
+  [/ECONNREFUSED/, "connection refused"],
+  [/ENOTFOUND|EAI_AGAIN|Name resolution failed|getaddrinfo/i, "host name not found"],
+  [/EHOSTUNREACH|ENETUNREACH/, "host unreachable"],
+  [/ETIMEDOUT/, "connection timed out"],
+  [/certificate|SSL|TLS|handshake|self.signed|altnames|ERR_TLS/i, "the TLS handshake failed (is this the right certificate folder and host?)"],
+  [/ECONNRESET|EPIPE|Connection dropped|Connection closed|socket hang up|GOAWAY|RST_STREAM/i, "connection lost"],
+  [/No connection established|Failed to connect|connect /i, "no connection"],
+];
+
+/** A grpc-js status message that is the library's, not a server's answer. */
+const libraryMessage = /No connection established|Failed to connect|Connection dropped|Connection closed|Name resolution failed|Deadline exceeded after|Resolution note|RST_STREAM|Received http2 header|ECONN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE/i;
+
+/** The user's words for a network failure's message (grpc-js's, or an OS error's). */
+export function networkReason(message: string): string {
+  const deadline = /Deadline exceeded after ([\d.]+)s/.exec(message);
+  if (deadline) {
+    const seconds = Number(deadline[1]);
+    return `no answer within ${seconds >= 1 ? Math.round(seconds) : seconds.toFixed(1)}s`;
+  }
+  for (const [pattern, reason] of networkReasons) if (pattern.test(message)) return reason;
+  return "no connection";
+}
+
+/**
+ * Any failure of an outgoing call as an AppError, in one place: a server's
+ * answer keeps its code and message; a failure of the connection itself gets
+ * its code and a message in the user's words, the library's text kept as cause.
+ */
 export function fromCallError(error: unknown, what: string): AppError {
   if (error instanceof AppError) return error;
   const e = error as Partial<grpc.ServiceError> & { code?: unknown };
   if (typeof e?.code === "number") {
     const code = fromGrpc.get(e.code) ?? Code.Unknown;
-    return new AppError(code, e.details || `${what}: ${codeName(e.code)}`, error);
+    const details = e.details ?? "";
+    if (details && libraryMessage.test(details)) return new AppError(code, networkReason(details), error);
+    return new AppError(code, details || `${what}: ${codeName(e.code)}`, error);
   }
   if (typeof e?.code === "string" && e.code in networkCodes) {
-    return new AppError(networkCodes[e.code]!, `${what}: ${e.code}`, error);
+    return new AppError(networkCodes[e.code]!, networkReason(e.code), error);
   }
   return new AppError(Code.Unknown, `${what}: ${String((error as Error)?.message ?? error)}`, error);
 }

@@ -48,6 +48,24 @@ export async function cli(user: CliUser, ...args: string[]): Promise<CliResult> 
   return { exitCode, stdout, stderr };
 }
 
+/** Runs `bun src/main.ts ARGS` as it is, with extra environment and a working folder: for commands without a user. */
+export async function runMain(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+  const child = Bun.spawn(["bun", mainPath, ...args], { cwd: options.cwd, env: { ...(process.env as Record<string, string>), ...options.env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => child.kill(9), waitMsMax);
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  clearTimeout(timer);
+  return { exitCode, stdout, stderr };
+}
+
+/** Runs a user's command with extra environment (a time zone, a new password). */
+export async function cliWithEnv(user: CliUser, env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  const child = Bun.spawn(cliArgs(user, args), { env: { ...cliEnv(user), ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => child.kill(9), waitMsMax);
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  clearTimeout(timer);
+  return { exitCode, stdout, stderr };
+}
+
 /** A home with the user's client certificate; registers and logs in through the CLI. */
 export async function cliUser(system: TestSystem, user: { username: string; bank: string; account: string; certFolder?: string }): Promise<CliUser> {
   const home = mkdtempSync(join(system.dir, `home-${user.username}-`));

@@ -1,0 +1,81 @@
+// Proves the client commands say what went wrong in the user's words with SPEC's exit codes: a gateway that is down is "cannot reach the gateway at HOST:PORT (connection refused)" in balance, in pay's queued message and in queue's last error; a busy port is one plain line; a wire field name is shown as its flag; counts are in the right number; and every time is one readable form with its zone.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { cli, cliUser, cliWithEnv, deadAddress, runMain, type CliUser } from "./support/cli";
+import { startSystem, type TestSystem } from "./support/system";
+
+let system: TestSystem;
+let alice: CliUser;
+let carol: CliUser;
+
+beforeAll(async () => {
+  system = await startSystem();
+  alice = await cliUser(system, { username: "alice", bank: "hdfc", account: "1001" });
+  await cliUser(system, { username: "bob", bank: "icici", account: "2001" });
+  carol = await cliUser(system, { username: "carol", bank: "sbi", account: "3001" });
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+test("a gateway that is down: one plain line in balance, pay (queued, exit 75) and the queue's last error", async () => {
+  const dead = await deadAddress();
+  const offline = { ...alice, gateway: dead };
+  const balance = await cli(offline, "balance");
+  expect(balance.exitCode).toBe(4);
+  expect(balance.stderr).toBe(`ministripe balance: cannot reach the gateway at ${dead} (connection refused)\n`);
+
+  const pay = await cli(offline, "pay", "--to", "bob", "--amount", "1.00", "--key", "offline-words-1");
+  expect(pay.exitCode).toBe(75);
+  expect(pay.stderr).toBe(`cannot reach the gateway at ${dead} (connection refused); payment queued with key offline-words-1 and will be sent when the gateway is back\n`);
+
+  const queue = await cli(offline, "queue");
+  expect(queue.exitCode).toBe(0);
+  expect(queue.stdout).toBe(`offline-words-1  1.00 to bob  queued  attempts 1  last error: cannot reach the gateway at ${dead} (connection refused)\n`);
+  // Sent once the gateway is reachable again, so the other tests see a clean queue.
+  expect((await cli(alice, "sync")).exitCode).toBe(0);
+}, 60_000);
+
+test("a busy port: the server says so in one line and logs nothing to the terminal", async () => {
+  const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  try {
+    const gateway = await runMain(["gateway", "--port", String(holder.port), "--bank", `hdfc=${system.bankAddresses.get("hdfc")}`, "--data", join(system.dir, "busy-gateway"), "--certs", join(system.certsDir, "gateway")]);
+    expect(gateway.exitCode).toBe(4);
+    expect(gateway.stderr).toBe(`ministripe gateway: port ${holder.port} on 127.0.0.1 is already in use\n`);
+    expect(gateway.stdout).toBe("");
+    const bank = await runMain(["bank", "--name", "hdfc", "--port", String(holder.port), "--data", join(system.dir, "busy-bank"), "--accounts", system.accountsPath, "--certs", join(system.certsDir, "bank-hdfc")]);
+    expect(bank.exitCode).toBe(4);
+    expect(bank.stderr).toBe(`ministripe bank: port ${holder.port} on 127.0.0.1 is already in use\n`);
+  } finally {
+    holder.stop(true);
+  }
+}, 30_000);
+
+test("the gateway's wire field names are shown as the flags the user typed", async () => {
+  const self = await cli(alice, "pay", "--to", "alice", "--amount", "1.00");
+  expect(self.exitCode).toBe(2);
+  expect(self.stderr).toBe("ministripe pay: --to: you cannot pay yourself\n");
+});
+
+test("counts in the right number: one session ended", async () => {
+  const changed = await cliWithEnv(carol, { MINISTRIPE_NEW_PASSWORD: "carol-password-2" }, "passwd");
+  expect(changed.stderr).toBe("");
+  expect(changed.exitCode).toBe(0);
+  expect(changed.stdout).toBe("password changed; 1 session ended. Log in again.\n");
+});
+
+test("login's expiry, payments and payment show one time form with its zone", async () => {
+  const zone = { TZ: "Asia/Kolkata" };
+  const stamp = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+05:30`;
+  const login = await cliWithEnv(alice, zone, "login", "--username", "alice");
+  expect(login.exitCode).toBe(0);
+  expect(login.stdout).toMatch(new RegExp(`^logged in as alice until ${stamp}\\n$`));
+  const paid = await cli(alice, "pay", "--to", "bob", "--amount", "2.00", "--key", "time-form-1");
+  expect(paid.exitCode).toBe(0);
+  const list = await cliWithEnv(alice, zone, "payments", "--limit", "1");
+  expect(list.stdout).toMatch(new RegExp(`^${stamp}  alice -> bob  INR 2\\.00  SUCCEEDED  \\S+\\n$`));
+  const one = await cliWithEnv(alice, zone, "payment", "time-form-1");
+  expect(one.stdout).toBe(list.stdout);
+  const utc = await cliWithEnv(alice, { TZ: "UTC" }, "payment", "time-form-1");
+  expect(utc.stdout).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC  alice -> bob/);
+}, 30_000);
