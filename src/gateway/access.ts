@@ -22,6 +22,7 @@ export const gatewayAccess: AccessTable = {
   "Gateway/EnableMfa": signedIn,
   "Gateway/GetBalance": signedIn,
   "Gateway/Pay": signedIn,
+  "Gateway/Refund": signedIn,
   "Gateway/GetPayment": signedIn,
   "Gateway/ListPayments": signedIn,
   "Gateway/WatchPayments": signedIn,

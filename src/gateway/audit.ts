@@ -5,7 +5,7 @@
 import { assert } from "../lib/assert";
 import { sleepMs } from "../lib/clock";
 import { limits } from "../lib/limits";
-import { minorFromWire } from "../lib/money";
+import { formatMinor, minorFromWire } from "../lib/money";
 import { unaryCall } from "../rpc/channel";
 import type { GatewayStore } from "../store/gateway-store";
 import type { BankLinks } from "./bank-links";
@@ -111,6 +111,7 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
     violations.push(`total ${totalMinor} differs from the total first loaded ${loadedMinor}${meanwhile}`);
   }
   if (mismatches.count > 0) violations.push(`${mismatches.count} ledger mismatches between the gateway and the banks`);
+  violations.push(...refundViolations(store));
   const counts = store.counts();
   return {
     banks: rows,
@@ -164,6 +165,22 @@ function inTransitMinor(store: GatewayStore, open: BankAuditWire["open_pending"]
   let transitMinor = 0n;
   for (const row of open) if (decisions.get(row.txid) === "COMMIT") transitMinor += minorFromWire(row.delta_minor);
   return transitMinor;
+}
+
+/**
+ * No payment's succeeded refunds exceed it; each payment's reservation is
+ * the total of its refunds not aborted; each refund goes back the way its
+ * succeeded original came. (That each succeeded refund moved money once at
+ * both banks is the ledger walk's: a refund is a transaction like any payment.)
+ */
+function refundViolations(store: GatewayStore): string[] {
+  const violations: string[] = [];
+  for (const v of store.refundViolations(mismatchesListedMax)) {
+    if (v.refundedMinor > v.amountMinor) violations.push(`payment ${v.paymentId}: refunds of ${formatMinor(v.refundedMinor)} succeeded, more than its amount ${formatMinor(v.amountMinor)}`);
+    if (v.reservedMinor !== v.notAbortedMinor) violations.push(`payment ${v.paymentId}: ${formatMinor(v.reservedMinor)} reserved for refunds, but its refunds not aborted total ${formatMinor(v.notAbortedMinor)}`);
+  }
+  for (const id of store.misdirectedRefunds(mismatchesListedMax)) violations.push(`refund ${id} does not go back from its succeeded payment's payee to its payer`);
+  return violations;
 }
 
 /** Every mismatch counted; the first few kept to show. */

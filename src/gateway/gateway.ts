@@ -16,6 +16,7 @@ import { access } from "./access";
 import { BankLinks } from "./bank-links";
 import { Coordinator } from "./coordinator";
 import { Payments } from "./payments";
+import { Refunds } from "./refunds";
 import { adminService, coordinatorService, gatewayService } from "./service";
 import { Users } from "./users";
 import { Writes } from "./writes";
@@ -55,7 +56,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await coordinator.recover();
   const users = new Users({ store, banks, clock, log, sessionTtlMs: options.sessionTtlMs, argonMemoryKiB: options.argonMemoryKiB });
   const payments = new Payments({ store, coordinator, writes, clock, ids: options.ids ?? randomIds, log, currency: options.currency });
-  const deps = { users, payments, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs };
+  const refunds = new Refunds({ store, payments, writes, clock, ids: options.ids ?? randomIds });
+  const deps = { users, payments, refunds, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs };
   const server = createServer({
     certs: options.certs,
     interceptors: chain(serverLoggingInterceptor(log), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token) => users.authenticate(token) })),

@@ -90,10 +90,11 @@ export class Payments {
     // applies and the client's retry with the key claims afresh.
     const claim = await this.options.writes.committed(() => store.claim(row));
     if (!claim.claimed) return this.replay(claim.row, fingerprint);
-    return { payment: await this.run(claim.row), replayed: false };
+    return { payment: await this.execute(claim.row), replayed: false };
   }
 
-  private run(row: PaymentRow): Promise<PaymentRow> {
+  /** Runs a claimed payment (or refund) through the coordinator; tells watchers its outcome. */
+  execute(row: PaymentRow): Promise<PaymentRow> {
     const execution = this.options.coordinator.execute(row).then((decided) => {
       try {
         this.finished.emit("finished", decided);
@@ -108,10 +109,14 @@ export class Payments {
     return execution;
   }
 
-  /** The key was used before: the original outcome, never a second execution. */
-  private async replay(row: PaymentRow, fingerprint: string): Promise<PayOutcome> {
+  /**
+   * The key was used before: the original outcome, never a second execution.
+   * Payments and refunds share a user's keys, and their fingerprints never
+   * match each other's: a key used for one and sent with the other is a mismatch.
+   */
+  async replay(row: PaymentRow, fingerprint: string): Promise<PayOutcome> {
     if (row.fingerprint !== fingerprint) {
-      throw new AppError(Code.FailedPrecondition, "this idempotency key was used with other parameters; use a new key for a new payment");
+      throw new AppError(Code.FailedPrecondition, "this idempotency key was used with other parameters; use a new key for a new payment or refund");
     }
     if (row.decision !== null) return { payment: row, replayed: true };
     const execution = this.inFlight.get(row.id);
@@ -146,7 +151,7 @@ export class Payments {
   }
 }
 
-function keyField(value: string): string {
+export function keyField(value: string): string {
   if (value.length < 1 || value.length > limits.idempotencyKeyLengthMax) {
     throw invalid("idempotency_key", `1-${limits.idempotencyKeyLengthMax} printable characters`);
   }

@@ -11,6 +11,7 @@ import { audit } from "./audit";
 import type { BankLinks } from "./bank-links";
 import type { Coordinator } from "./coordinator";
 import type { Payments, PayInput } from "./payments";
+import type { RefundInput, Refunds } from "./refunds";
 import type { Users } from "./users";
 import { paymentToWire } from "./wire";
 import type { GatewayStore } from "../store/gateway-store";
@@ -18,6 +19,7 @@ import type { GatewayStore } from "../store/gateway-store";
 export interface GatewayServiceDeps {
   users: Users;
   payments: Payments;
+  refunds: Refunds;
   coordinator: Coordinator;
   banks: BankLinks;
   store: GatewayStore;
@@ -74,9 +76,17 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
       const outcome = await payments.pay(userOf(ctx), payInput(req), ctx.requestId);
       return { payment: paymentToWire(outcome.payment), replayed: outcome.replayed };
     }),
-    GetPayment: unary(log, (req: any, ctx) => paymentToWire(payments.get(userOf(ctx), text(req.id_or_key, "id_or_key", limits.idempotencyKeyLengthMax)))),
+    Refund: unary(log, async (req: any, ctx) => {
+      // The refunder is the session's user; Refunds checks they are the payee.
+      const outcome = await deps.refunds.refund(userOf(ctx), refundInput(req), ctx.requestId);
+      return { refund: paymentToWire(outcome.refund), replayed: outcome.replayed, original: withRefunds(deps.store, outcome.original) };
+    }),
+    GetPayment: unary(log, (req: any, ctx) => {
+      const row = payments.get(userOf(ctx), text(req.id_or_key, "id_or_key", limits.idempotencyKeyLengthMax));
+      return paymentToWire(row, { ...refundedOf(deps.store, [row]).get(row.id), refunds: deps.store.refundsOf(row.id, limits.refundsListedMax) });
+    }),
     ListPayments: unary(log, (req: any, ctx) => ({
-      payments: payments.list(userOf(ctx), text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0).map(paymentToWire),
+      payments: listToWire(deps.store, payments.list(userOf(ctx), text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
     })),
     WatchPayments: serverStream(log, async (_req: unknown, ctx, write, ended) => {
       const username = userOf(ctx);
@@ -94,7 +104,7 @@ export function adminService(deps: GatewayServiceDeps): grpc.UntypedServiceImple
   return {
     Audit: unary(deps.log, () => audit(deps.store, deps.banks, deps.inDoubtAfterMs)),
     ListAllPayments: unary(deps.log, (req: any) => ({
-      payments: deps.payments.list(undefined, text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0).map(paymentToWire),
+      payments: listToWire(deps.store, deps.payments.list(undefined, text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
     })),
   };
 }
@@ -108,6 +118,45 @@ export function coordinatorService(deps: GatewayServiceDeps): grpc.UntypedServic
       return { decisions: await deps.coordinator.decisionsFor(txids) };
     }),
   };
+}
+
+/** The refunded total of each payment that has a refund not aborted (only those can have succeeded ones). */
+function refundedOf(store: GatewayStore, rows: PaymentRow[]): Map<string, { refundedMinor: bigint }> {
+  const totals = store.refundedTotals(rows.filter((row) => row.refundReservedMinor > 0n).map((row) => row.id));
+  return new Map([...totals].map(([id, refundedMinor]) => [id, { refundedMinor }]));
+}
+
+function withRefunds(store: GatewayStore, row: PaymentRow) {
+  return paymentToWire(row, refundedOf(store, [row]).get(row.id));
+}
+
+function listToWire(store: GatewayStore, rows: PaymentRow[]) {
+  const refunded = refundedOf(store, rows);
+  return rows.map((row) => paymentToWire(row, refunded.get(row.id)));
+}
+
+/** Every field of a Refund checked at the edge, each violation naming its field. */
+function refundInput(req: any): RefundInput {
+  const idempotencyKey = text(req.idempotency_key, "idempotency_key", limits.idempotencyKeyLengthMax);
+  if (!/^[\x21-\x7e]+$/.test(idempotencyKey)) throw invalid("idempotency_key", `1-${limits.idempotencyKeyLengthMax} printable characters`);
+  const paymentId = text(req.payment_id, "payment_id", securityLimits.beforeIdLengthMax);
+  if (!/^[\w-]{1,64}$/.test(paymentId)) throw invalid("payment_id", "a payment id");
+  const reason = text(req.reason, "reason", limits.noteLengthMax);
+  // A reason is printed on the payer's terminal: no control characters (escape sequences).
+  if (/[\p{Cc}]/u.test(reason)) throw invalid("reason", "no control characters");
+  if (req.all_remaining === true) {
+    if (minorFromWireOrZero(req.amount_minor) !== 0n) throw invalid("amount_minor", "must be 0 when all_remaining is set");
+    return { idempotencyKey, paymentId, amountMinor: "all", reason };
+  }
+  return { idempotencyKey, paymentId, amountMinor: amountField(req.amount_minor), reason };
+}
+
+function minorFromWireOrZero(value: unknown): bigint {
+  try {
+    return minorFromWire(value as string);
+  } catch {
+    throw invalid("amount_minor", "not an integer");
+  }
 }
 
 /** Every field of a Pay checked at the edge, each violation naming its field. */

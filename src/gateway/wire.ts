@@ -2,7 +2,13 @@
 import { minorToWire } from "../lib/money";
 import type { PaymentRow } from "../store/gateway-store";
 
-export function paymentToWire(row: PaymentRow) {
+/** What a payment's wire form says about its refunds, when the caller read them. */
+export interface RefundsSeen {
+  refundedMinor?: bigint;
+  refunds?: PaymentRow[];
+}
+
+export function paymentToWire(row: PaymentRow, seen: RefundsSeen = {}): Record<string, unknown> {
   return {
     id: row.id,
     idempotency_key: row.idempotencyKey ?? "",
@@ -16,5 +22,15 @@ export function paymentToWire(row: PaymentRow) {
     failure_message: row.failureMessage ?? "",
     created_at_ms: row.createdAtMs,
     decided_at_ms: row.decidedAtMs ?? 0,
+    refund_of: row.refundOf ?? "",
+    refunded_minor: minorToWire(seen.refundedMinor ?? 0n),
+    refundable_minor: minorToWire(refundableMinor(row)),
+    refunds: (seen.refunds ?? []).map((refund) => paymentToWire(refund)),
   };
+}
+
+/** What remains refundable now: a succeeded payment's amount less its refunds not aborted. */
+export function refundableMinor(row: PaymentRow): bigint {
+  if (row.decision !== "COMMIT" || row.refundOf !== null) return 0n;
+  return row.amountMinor - row.refundReservedMinor;
 }

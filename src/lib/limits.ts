@@ -17,6 +17,8 @@ export const limits = {
   balanceMinorMax: 1_000_000_000_000_000n,
   pageSizeDefault: 20,
   pageSizeMax: 500,
+  /** Refunds GetPayment lists with a payment (its refunded total always counts them all). */
+  refundsListedMax: 100,
   accountsPerBankMax: 100_000,
   grpcMessageBytesMax: 4 * 1024 * 1024,
 

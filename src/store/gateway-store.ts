@@ -10,6 +10,7 @@ import { changesOf, type Durability } from "./sqlite";
 import { Store } from "./store";
 import init from "./migrations/gateway/0001_init.sql" with { type: "text" };
 import totpLastStep from "./migrations/gateway/0002_totp_last_step.sql" with { type: "text" };
+import refunds from "./migrations/gateway/0003_refunds.sql" with { type: "text" };
 
 export const users = sqliteTable("users", {
   username: text("username").primaryKey(),
@@ -51,12 +52,43 @@ export const payments = sqliteTable("payments", {
   createdAtMs: ms("created_at_ms").notNull(),
   decidedAtMs: ms("decided_at_ms"),
   phaseTwoDoneAtMs: ms("phase_two_done_at_ms"),
+  /** On a refund: the payment it refunds. */
+  refundOf: text("refund_of"),
+  /** On a payment: its refunds' total that is not aborted (pending or succeeded). */
+  refundReservedMinor: minor("refund_reserved_minor").notNull().default(0n),
 });
 
 
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
 export type PaymentRow = typeof payments.$inferSelect;
+
+/** What a new payment row carries; the rest is filled in as it is decided or refunded. */
+export type NewPaymentRow = Omit<PaymentRow, "decision" | "failureCode" | "failureMessage" | "decidedAtMs" | "phaseTwoDoneAtMs" | "refundOf" | "refundReservedMinor">;
+
+/** A refund to claim: its row (amount ignored when `allRemaining`) and the payment it refunds. */
+export interface RefundClaim {
+  row: NewPaymentRow;
+  refundOf: string;
+  allRemaining: boolean;
+}
+
+export type RefundClaimResult =
+  | { kind: "claimed"; row: PaymentRow }
+  /** The refunder used this key before (for a payment or a refund): the row holding it. */
+  | { kind: "key_used"; row: PaymentRow }
+  /** Less remains refundable than asked for: nothing was written. */
+  | { kind: "exceeds"; remainingMinor: bigint };
+
+/** A broken refund invariant the audit reports. */
+export interface RefundViolation {
+  paymentId: string;
+  amountMinor: bigint;
+  refundedMinor: bigint;
+  reservedMinor: bigint;
+  /** Refunds not aborted, as the refund rows add up. */
+  notAbortedMinor: bigint;
+}
 
 export interface DecisionWrite {
   id: string;
@@ -80,6 +112,7 @@ export class GatewayStore extends Store {
     super(path, [
       { id: "gateway/0001_init", sql: init },
       { id: "gateway/0002_totp_last_step", sql: totpLastStep },
+      { id: "gateway/0003_refunds", sql: refunds },
     ], durability);
     const db = this.opened.db;
     const p = sql.placeholder;
@@ -110,6 +143,7 @@ export class GatewayStore extends Store {
           note: p("note"),
           requestId: p("requestId"),
           createdAtMs: p("createdAtMs"),
+          refundOf: p("refundOf"),
         })
         .onConflictDoNothing()
         .prepare(),
@@ -123,6 +157,25 @@ export class GatewayStore extends Store {
         })
         .where(and(eq(payments.id, p("id")), isNull(payments.decision)))
         .prepare(),
+      reserveRefund: db
+        .update(payments)
+        .set({ refundReservedMinor: sql`${payments.refundReservedMinor} + ${p("amountMinor")}` })
+        .where(
+          and(
+            eq(payments.id, p("id")),
+            eq(payments.decision, "COMMIT"),
+            isNull(payments.refundOf),
+            sql`${payments.refundReservedMinor} + ${p("amountMinor")} <= ${payments.amountMinor}`,
+          ),
+        )
+        .prepare(),
+      releaseRefund: this.opened.sqlite.query<unknown, { id: string }>(
+        `UPDATE payments SET refund_reserved_minor = refund_reserved_minor - (SELECT r.amount_minor FROM payments r WHERE r.id = $id)
+          WHERE id = (SELECT r.refund_of FROM payments r WHERE r.id = $id)`,
+      ),
+      refunded: this.opened.sqlite.query<{ total: bigint | null }, { id: string }>(
+        "SELECT SUM(amount_minor) AS total FROM payments WHERE refund_of = $id AND decision = 'COMMIT'",
+      ),
       phaseTwoDone: db
         .update(payments)
         .set({ phaseTwoDoneAtMs: sql`${p("atMs")}` })
@@ -208,10 +261,10 @@ export class GatewayStore extends Store {
   }
 
   /** Inserts the payment unless the payer already used this key; returns the row that holds the key. */
-  claim(row: Omit<PaymentRow, "decision" | "failureCode" | "failureMessage" | "decidedAtMs" | "phaseTwoDoneAtMs">): { claimed: boolean; row: PaymentRow } {
+  claim(row: NewPaymentRow): { claimed: boolean; row: PaymentRow } {
     // The row is built from what was written, not read back: every payment
     // would otherwise pay for 19 columns turned into JS values twice.
-    if (changesOf(this.q.claim.run(row)) > 0) return { claimed: true, row: { ...row, decision: null, failureCode: null, failureMessage: null, decidedAtMs: null, phaseTwoDoneAtMs: null } };
+    if (changesOf(this.q.claim.run({ ...row, refundOf: null })) > 0) return { claimed: true, row: undecidedRow(row, null) };
     const holder = this.paymentByKey(row.payer, row.idempotencyKey!);
     if (!holder) throw new Error("a claimed key has a payment row");
     return { claimed: false, row: holder };
@@ -222,13 +275,118 @@ export class GatewayStore extends Store {
    * that stands. `undecided`, the row as the caller holds it, saves reading it back.
    */
   decide(write: DecisionWrite, undecided?: PaymentRow): PaymentRow {
-    if (changesOf(this.q.decide.run({ ...write })) > 0 && undecided) {
+    // A savepoint inside the caller's transaction: the decision and the
+    // release of a refund's reservation are written together or not at all.
+    const changed = this.opened.sqlite.transaction(() => {
+      const decided = changesOf(this.q.decide.run({ ...write })) > 0;
+      if (decided && write.decision === "ABORT") this.releaseRefundReservation(write.id);
+      return decided;
+    })();
+    if (changed && undecided) {
       assert(undecided.id === write.id && undecided.decision === null, "the row given is this undecided payment");
       return { ...undecided, decision: write.decision, failureCode: write.failureCode, failureMessage: write.failureMessage, decidedAtMs: write.decidedAtMs };
     }
     const row = this.getPayment(write.id);
     if (!row || !row.decision) throw new Error(`payment ${write.id} has no decision after deciding`);
     return row;
+  }
+
+  // --- refunds -------------------------------------------------------------
+
+  /**
+   * Claims a refund: its key, its row and its reservation of the original's
+   * remainder in one transaction (a savepoint inside the caller's), so racing
+   * refunds never together reserve more than the payment's amount. The
+   * reservation's UPDATE is conditional and the CHECK on the column backs it.
+   */
+  claimRefund(claim: RefundClaim): RefundClaimResult {
+    return this.opened.sqlite.transaction((): RefundClaimResult => {
+      const holder = this.paymentByKey(claim.row.payer, claim.row.idempotencyKey!);
+      if (holder) return { kind: "key_used", row: holder };
+      const original = this.getPayment(claim.refundOf);
+      assert(original && original.decision === "COMMIT" && original.refundOf === null, "a refund is claimed against a succeeded payment");
+      const remainingMinor = original.amountMinor - original.refundReservedMinor;
+      const amountMinor = claim.allRemaining ? remainingMinor : claim.row.amountMinor;
+      if (amountMinor <= 0n || amountMinor > remainingMinor) return { kind: "exceeds", remainingMinor };
+      const row = { ...claim.row, amountMinor };
+      if (changesOf(this.q.claim.run({ ...row, refundOf: claim.refundOf })) === 0) {
+        const used = this.paymentByKey(row.payer, row.idempotencyKey!);
+        assert(used, "a claimed key has a payment row");
+        return { kind: "key_used", row: used };
+      }
+      if (changesOf(this.q.reserveRefund.run({ id: claim.refundOf, amountMinor })) === 0) {
+        // Another writer (another gateway on a shared database) reserved first.
+        this.opened.db.delete(payments).where(eq(payments.id, row.id)).run();
+        const now = this.getPayment(claim.refundOf)!;
+        return { kind: "exceeds", remainingMinor: now.amountMinor - now.refundReservedMinor };
+      }
+      return { kind: "claimed", row: undecidedRow(row, claim.refundOf) };
+    })();
+  }
+
+  /**
+   * Gives a refund's amount back to its original's remainder. Only as the
+   * refund is aborted, in the same transaction (see decide); a no-op for a
+   * payment that is not a refund.
+   */
+  releaseRefundReservation(refundId: string): void {
+    this.q.releaseRefund.run({ id: refundId });
+  }
+
+  /** A payment's refunds, newest first. */
+  refundsOf(paymentId: string, limit: number): PaymentRow[] {
+    return this.opened.db.select().from(payments).where(eq(payments.refundOf, paymentId)).orderBy(desc(payments.id)).limit(limit).all();
+  }
+
+  /** The total of each payment's SUCCEEDED refunds (absent: none). */
+  refundedTotals(paymentIds: string[]): Map<string, bigint> {
+    const totals = new Map<string, bigint>();
+    for (const id of paymentIds) {
+      const row = this.q.refunded.get({ id });
+      if (row && row.total !== null) totals.set(id, BigInt(row.total));
+    }
+    return totals;
+  }
+
+  /**
+   * Payments whose succeeded refunds exceed them, or whose reservation is not
+   * the total of their refunds not aborted (a scan, for the audit).
+   */
+  refundViolations(limit: number): RefundViolation[] {
+    const rows = this.opened.sqlite
+      .query<{ id: string; amount_minor: bigint; reserved: bigint; refunded: bigint | null; not_aborted: bigint | null }, [number]>(
+        `SELECT p.id, p.amount_minor, p.refund_reserved_minor AS reserved,
+                SUM(CASE WHEN r.decision = 'COMMIT' THEN r.amount_minor ELSE 0 END) AS refunded,
+                SUM(CASE WHEN r.decision IS NULL OR r.decision = 'COMMIT' THEN r.amount_minor ELSE 0 END) AS not_aborted
+           FROM payments p LEFT JOIN payments r ON r.refund_of = p.id
+          WHERE p.refund_reserved_minor > 0 OR p.id IN (SELECT refund_of FROM payments WHERE refund_of IS NOT NULL)
+          GROUP BY p.id
+         HAVING COALESCE(refunded, 0) > p.amount_minor OR COALESCE(not_aborted, 0) <> p.refund_reserved_minor
+          LIMIT ?`,
+      )
+      .all(limit);
+    return rows.map((row) => ({
+      paymentId: row.id,
+      amountMinor: BigInt(row.amount_minor),
+      refundedMinor: BigInt(row.refunded ?? 0n),
+      reservedMinor: BigInt(row.reserved),
+      notAbortedMinor: BigInt(row.not_aborted ?? 0n),
+    }));
+  }
+
+  /** Refunds that do not mirror their original (not a succeeded payment, or other parties or accounts). */
+  misdirectedRefunds(limit: number): string[] {
+    return this.opened.sqlite
+      .query<{ id: string }, [number]>(
+        `SELECT r.id FROM payments r JOIN payments p ON p.id = r.refund_of
+          WHERE p.decision IS NOT 'COMMIT' OR p.refund_of IS NOT NULL
+             OR r.payer <> p.payee OR r.payee <> p.payer
+             OR r.payer_bank <> p.payee_bank OR r.payer_account <> p.payee_account
+             OR r.payee_bank <> p.payer_bank OR r.payee_account <> p.payer_account
+          LIMIT ?`,
+      )
+      .all(limit)
+      .map((row) => row.id);
   }
 
   markPhaseTwoDone(id: string, atMs: number): void {
@@ -343,4 +501,9 @@ export class GatewayStore extends Store {
       .where(and(isNotNull(payments.idempotencyKey), lt(payments.createdAtMs, createdBeforeMs), isNotNull(payments.decision)))
       .run());
   }
+}
+
+/** A row just claimed, as written: nothing decided, nothing reserved. */
+function undecidedRow(row: NewPaymentRow, refundOf: string | null): PaymentRow {
+  return { ...row, decision: null, failureCode: null, failureMessage: null, decidedAtMs: null, phaseTwoDoneAtMs: null, refundOf, refundReservedMinor: 0n };
 }

@@ -171,6 +171,18 @@ export function pay(client: GatewayClient, to: string, amountMinor: bigint | num
   return client.call<PayReply>("Pay", { idempotency_key: key, to_username: to, amount_minor: String(amountMinor), note }, { retry: false });
 }
 
+export interface RefundReply {
+  refund: { id: string; status: string; failure_code: string; amount_minor: string; payer: string; payee: string; refund_of: string; note: string };
+  replayed: boolean;
+  original: { id: string; refunded_minor: string; refundable_minor: string };
+}
+
+/** Refunds `amountMinor` of a payment ("all": all that remains) through the Refund RPC. */
+export function refund(client: GatewayClient, paymentId: string, amountMinor: bigint | number | "all", key = crypto.randomUUID(), reason = ""): Promise<RefundReply> {
+  const amount = amountMinor === "all" ? { all_remaining: true } : { amount_minor: String(amountMinor) };
+  return client.call<RefundReply>("Refund", { idempotency_key: key, payment_id: paymentId, reason, ...amount }, { retry: false });
+}
+
 export async function balanceMinor(client: GatewayClient): Promise<bigint> {
   const reply = await client.call<{ balance_minor: string }>("GetBalance", {}, { retry: false });
   return BigInt(reply.balance_minor);
