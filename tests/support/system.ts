@@ -253,6 +253,17 @@ export function tamperBank(system: TestSystem, bank: string, sql: string, ...par
   }
 }
 
+/** Changes the gateway's database through a second connection: a bug, or an operator, behind the gateway's back. */
+export function tamperGateway(system: TestSystem, sql: string, ...params: (string | number)[]): void {
+  const db = new Database(join(system.dir, "data", "gateway.db"));
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.query(sql).run(...params);
+  } finally {
+    db.close();
+  }
+}
+
 /** Polls `condition` until it holds or `deadlineMs` passes; says which (a hang fails, it is not a speed check). */
 export async function eventually(condition: () => boolean, deadlineMs = 10_000): Promise<boolean> {
   for (const start = Date.now(); Date.now() - start < deadlineMs; ) {
