@@ -1,14 +1,14 @@
 // Proves that a payment whose response is lost as the gateway goes down (the gateway decided, the client never heard) stays queued, is re-sent by `sync` with the same idempotency key, and the payer is charged exactly once.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { cli, cliBalanceMinor, cliUser, memoryLogger, payCallsFor, queueEntries, spawnCli, until, type CliUser } from "./support/cli";
-import { CutProxy } from "./support/cut-proxy";
+import { FaultProxy } from "./support/fault-proxy";
 import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
 
 setDefaultTimeout(30_000);
 let system: TestSystem;
 let alice: CliUser;
 let bob: CliUser;
-let clientLink: CutProxy;
+let clientLink: FaultProxy;
 const memory = memoryLogger();
 const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
 
@@ -19,12 +19,12 @@ beforeAll(async () => {
     // The payer's bank is reached through a proxy that can slow it down.
     proxied: ["hdfc"],
   });
-  clientLink = await CutProxy.start(system.gatewayAddress);
+  clientLink = await FaultProxy.start(system.gatewayAddress);
   [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
   alice.gateway = clientLink.address;
 });
 afterAll(async () => {
-  await clientLink.close();
+  await clientLink.stop();
   await system.stop();
 });
 
@@ -49,7 +49,7 @@ test("the response lost as the gateway goes down: the entry is re-sent with the 
   // The money already moved once, while the client believes nothing happened.
   expect(system.totalMinor()).toBe(totalMinor);
 
-  clientLink.restore();
+  clientLink.heal();
   const synced = await cli(alice, "sync");
   expect(synced.exitCode).toBe(0);
   expect(synced.stdout).toContain(`queued payment ${key}: INR 40.00 to bob succeeded (already done earlier with this key; not charged again)`);

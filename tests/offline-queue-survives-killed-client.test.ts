@@ -3,25 +3,25 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { ClientStore } from "../src/store/client-store";
 import { cli, cliBalanceMinor, cliUser, memoryLogger, payCallsFor, queueEntries, spawnCli, until, type CliUser } from "./support/cli";
-import { CutProxy } from "./support/cut-proxy";
+import { FaultProxy } from "./support/fault-proxy";
 import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
 
 setDefaultTimeout(30_000);
 let system: TestSystem;
 let alice: CliUser;
 let bob: CliUser;
-let clientLink: CutProxy;
+let clientLink: FaultProxy;
 const memory = memoryLogger();
 const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
 
 beforeAll(async () => {
   system = await startSystem({ log: memory.log });
-  clientLink = await CutProxy.start(system.gatewayAddress);
+  clientLink = await FaultProxy.start(system.gatewayAddress);
   [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
   alice.gateway = clientLink.address;
 });
 afterAll(async () => {
-  await clientLink.close();
+  await clientLink.stop();
   await system.stop();
 });
 
@@ -44,7 +44,7 @@ test("a pay process killed while sending leaves its entry queued, and the next s
   const listed = await queueEntries(alice);
   expect(listed.map((e) => [e.idempotency_key, e.state, e.amount_minor])).toEqual([[key, "queued", "725"]]);
 
-  clientLink.restore();
+  clientLink.heal();
   // The dead process's claim would last a minute; sync must not wait for it.
   const synced = await cli(alice, "sync");
   expect(synced.exitCode).toBe(0);

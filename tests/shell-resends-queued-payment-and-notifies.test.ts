@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { cli, cliBalanceMinor, cliUser, memoryLogger, payCallsFor, ShellProcess, type CliUser } from "./support/cli";
-import { CutProxy } from "./support/cut-proxy";
+import { FaultProxy } from "./support/fault-proxy";
 import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
 
 setDefaultTimeout(30_000);
@@ -67,17 +67,17 @@ test("the shell queues while the gateway is down, re-sends when it is back and p
 });
 
 test("a shell that could not reach the gateway at start still announces a payment received meanwhile", async () => {
-  const link = await CutProxy.start(system.gatewayAddress);
+  const link = await FaultProxy.start(system.gatewayAddress);
   link.cut();
   const bobShell = new ShellProcess({ ...bob, gateway: link.address });
   await bobShell.waitFor(/^\[notice\] gateway unreachable/);
   // Decided while bob's shell cannot list anything: its first catch-up must treat it as news.
   expect((await cli(alice, "pay", "--to", "bob", "--amount", "2.50")).exitCode).toBe(0);
-  link.restore();
+  link.heal();
   await bobShell.waitFor(/^\[notice\] received INR 2\.50 from alice \(payment /);
   bobShell.endInput();
   expect(await bobShell.done).toBe(0);
-  await link.close();
+  await link.stop();
 });
 
 test("the shell without a saved session says to log in first", async () => {

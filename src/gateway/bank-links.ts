@@ -3,13 +3,16 @@
 // one of some payments with phase two of others), which the bank writes in one
 // SQLite transaction (group commit). One call in flight per bank
 // (limits.batchInFlightMax): what arrives meanwhile forms the next, larger one.
+// Calls wait for a connection within their deadline (waitForReady): a bank
+// that has just restarted serves the payment instead of a fast UNAVAILABLE
+// while the channel is between two reconnection attempts.
 import type * as grpc from "@grpc/grpc-js";
 import { Batcher } from "../lib/batcher";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { minorFromWire } from "../lib/money";
-import { connect, unaryCall } from "../rpc/channel";
+import { connect, isConnected, unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 
 export interface WireLeg {
@@ -89,7 +92,7 @@ export class BankLink {
     const prepareDeadlineMs = Math.min(prepareTimeoutMs, Math.max(0, ...prepares.map((entry) => entry.deadlineAtMs - nowMs)));
     const deadlineMs = commits.length + aborts.length > 0 ? Math.max(limits.phaseTwoDeadlineMs, prepareDeadlineMs) : prepareDeadlineMs;
     const request = { prepare: prepares.map((entry) => entry.item), commit: commits, abort: aborts };
-    const response = await unaryCall<unknown, { votes: Vote[]; commit_acks: Ack[]; abort_acks: Ack[] }>(this.client, "Exchange", request, { deadlineMs });
+    const response = await unaryCall<unknown, { votes: Vote[]; commit_acks: Ack[]; abort_acks: Ack[] }>(this.client, "Exchange", request, { deadlineMs, waitForReady: true });
     const answers = { prepare: byTxid(response.votes), commit: byTxid(response.commit_acks), abort: byTxid(response.abort_acks) };
     const sent = new Set(prepares);
     return entries.map((entry) => {
@@ -113,12 +116,17 @@ export class BankLink {
   /** A read: an unreachable bank is UNAVAILABLE with a message that names the bank, not the network details. */
   private async read<R>(method: string, request: unknown, requestId: string): Promise<R> {
     try {
-      return await unaryCall<unknown, R>(this.client, method, request, { deadlineMs: limits.readDeadlineMs, requestId });
+      return await unaryCall<unknown, R>(this.client, method, request, { deadlineMs: limits.readDeadlineMs, requestId, waitForReady: true });
     } catch (error) {
       const appError = error as AppError;
       if (appError.code !== Code.Unavailable && appError.code !== Code.DeadlineExceeded) throw appError;
       throw new AppError(Code.Unavailable, `bank ${this.name} is unreachable; try again shortly`, appError);
     }
+  }
+
+  /** Whether the gateway has a live connection to this bank now. */
+  connected(): boolean {
+    return isConnected(this.client);
   }
 
   close(): void {

@@ -72,9 +72,19 @@ export class Coordinator {
           );
         const result = await Promise.race([vote, timeout]);
         clearTimeout(timer);
-        return result;
+        return result.kind === "timeout" ? this.timeoutOrUnreachable(bank) : result;
       }),
     );
+  }
+
+  /**
+   * No vote in time. Calls wait for a connection within the prepare timeout,
+   * so a bank that was never connected meanwhile could not be reached: said
+   * so (bank_unavailable), rather than that it was slow to vote.
+   */
+  private timeoutOrUnreachable(bank: string): VoteResult {
+    if (!this.options.banks.has(bank) || this.options.banks.get(bank).connected()) return { kind: "timeout" };
+    return { kind: "error", error: new AppError(Code.Unavailable, `bank ${bank} could not be reached within the prepare timeout`) };
   }
 
   /** Writes the decision unless one stands already (a bank's question may have forced ABORT). */

@@ -60,6 +60,24 @@ export const limits = {
   /** How long Pay waits for phase two to reach the banks before answering anyway. */
   phaseTwoWaitMs: 2_000,
   readDeadlineMs: 5_000,
+  /**
+   * Reconnecting to a peer that went away: the first retry after this, then
+   * backing off to at most reconnectBackoffMsMax. Short, so a bank that comes
+   * back is connected again well within the shortest useful prepare timeout;
+   * calls to banks wait for the connection (waitForReady) within their deadline.
+   */
+  reconnectBackoffMsMin: 100,
+  reconnectBackoffMsMax: 250,
+  /**
+   * An HTTP/2 PING on every connection this often, with calls or without:
+   * a connection that stops making progress (a peer host gone without a
+   * reset, a middlebox that loses bytes) is noticed by its unanswered ping...
+   */
+  keepalivePingIntervalMs: 2_000,
+  /** ...and closed when the answer takes longer than this: its calls fail UNAVAILABLE and the next call connects afresh. */
+  keepalivePingTimeoutMs: 3_000,
+  /** Servers accept a client's pings this often, even on a connection without calls (well under keepalivePingIntervalMs). */
+  keepalivePingIntervalMsAccepted: 1_000,
   recoveryScanRowsMax: 1_000,
   /** Users and sessions the gateway keeps in memory (each read on every call). */
   cachedRowsMax: 100_000,

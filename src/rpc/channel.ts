@@ -37,9 +37,12 @@ export function connect(service: ServiceName, address: string, options: ConnectO
     "grpc.max_receive_message_length": limits.grpcMessageBytesMax,
     "grpc.max_send_message_length": limits.grpcMessageBytesMax,
     "grpc.enable_channelz": 0,
-    "grpc.keepalive_time_ms": 30_000,
-    "grpc.initial_reconnect_backoff_ms": 100,
-    "grpc.max_reconnect_backoff_ms": 2_000,
+    // A dead or stuck connection is noticed within seconds, even when idle.
+    "grpc.keepalive_time_ms": limits.keepalivePingIntervalMs,
+    "grpc.keepalive_timeout_ms": limits.keepalivePingTimeoutMs,
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.initial_reconnect_backoff_ms": limits.reconnectBackoffMsMin,
+    "grpc.max_reconnect_backoff_ms": limits.reconnectBackoffMsMax,
     interceptors: callLogging(address, options),
   });
 }
@@ -49,10 +52,16 @@ export interface CallOptions {
   requestId?: string;
   attempt?: number;
   token?: string;
+  /**
+   * Wait (within the deadline) for a connection instead of failing at once
+   * while the channel is reconnecting: for calls to a peer that may just have
+   * restarted. Without it a call fails fast with UNAVAILABLE (the CLI queues).
+   */
+  waitForReady?: boolean;
 }
 
 export function unaryCall<Req, Res>(client: grpc.Client, method: string, request: Req, options: CallOptions): Promise<Res> {
-  const metadata = new grpc.Metadata();
+  const metadata = new grpc.Metadata({ waitForReady: options.waitForReady === true });
   if (options.requestId) metadata.set(wire.requestId, options.requestId);
   if (options.attempt) metadata.set(wire.attempt, String(options.attempt));
   if (options.token) metadata.set(wire.authorization, `Bearer ${options.token}`);
@@ -78,9 +87,12 @@ export function waitConnected(client: grpc.Client, deadlineMs: number): Promise<
 
 /** A bank link's health as the gateway reports it: SERVING while its channel is connected. */
 export function channelHealth(client: grpc.Client): "SERVING" | "NOT_SERVING" {
-  // true: an idle channel starts connecting, so the next check can see it up.
-  const state = client.getChannel().getConnectivityState(true);
-  return state === grpc.connectivityState.READY ? "SERVING" : "NOT_SERVING";
+  return isConnected(client) ? "SERVING" : "NOT_SERVING";
+}
+
+/** Whether the channel has a live connection now (true: an idle channel starts connecting, so the next check can see it up). */
+export function isConnected(client: grpc.Client): boolean {
+  return client.getChannel().getConnectivityState(true) === grpc.connectivityState.READY;
 }
 
 /**

@@ -110,6 +110,10 @@ export function createServer(setup: ServerSetup): grpc.Server {
     "grpc.max_send_message_length": limits.grpcMessageBytesMax,
     // channelz keeps per-call statistics nobody here reads; it costs CPU on every call.
     "grpc.enable_channelz": 0,
+    // Clients ping every limits.keepalivePingIntervalMs, with calls or without:
+    // accepted, never answered with GOAWAY "too_many_pings".
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.http2.min_ping_interval_without_data_ms": limits.keepalivePingIntervalMsAccepted,
   });
   for (const [name, implementation] of Object.entries(setup.implementations)) {
     server.addService(tolerantService(services[name as ServiceName].service), implementation!);

@@ -17,7 +17,7 @@ import { loadCertFolder } from "../../src/rpc/credentials";
 import { writeFileSync } from "node:fs";
 import { freePort } from "../../src/cli/cluster";
 import { sampleAccountsYaml } from "../../src/cli/sample-accounts";
-import { TcpProxy } from "./tcp-proxy";
+import { FaultProxy } from "./fault-proxy";
 
 /** The accounts `dev` and `demo` use: alice 5000.00 at hdfc, bob 1200.00 at icici, carol 3000.00 at sbi, and others. */
 export const sampleAccounts = sampleAccountsYaml;
@@ -29,7 +29,7 @@ export interface SystemOptions {
   inDoubtAfterMs?: number;
   sessionTtlMs?: number;
   log?: Logger;
-  /** Banks the gateway reaches through a TcpProxy (system.proxies) that tests can slow down or cut. */
+  /** Banks the gateway reaches through a FaultProxy (system.proxies) that tests can slow down or cut. */
   proxied?: string[];
 }
 
@@ -41,7 +41,7 @@ export interface TestSystem {
   bankAddresses: Map<string, string>;
   gateway: RunningGateway;
   gatewayAddress: string;
-  proxies: Map<string, TcpProxy>;
+  proxies: Map<string, FaultProxy>;
   options: Required<Pick<SystemOptions, "prepareTimeoutMs" | "inDoubtAfterMs" | "sessionTtlMs">> & SystemOptions;
   /** A client connection with the given client certificate folder name (default client-alice). */
   client(certFolder?: string): GatewayClient;
@@ -93,8 +93,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     });
 
   for (const name of bankNames) await startOneBank(name, 0);
-  const proxies = new Map<string, TcpProxy>();
-  for (const name of options.proxied ?? []) proxies.set(name, await TcpProxy.start(bankAddresses.get(name)!));
+  const proxies = new Map<string, FaultProxy>();
+  for (const name of options.proxied ?? []) proxies.set(name, await FaultProxy.start(bankAddresses.get(name)!));
   let gateway = await startTheGateway(gatewayPort);
 
   const system: TestSystem = {

@@ -1,0 +1,57 @@
+// Proves that a connection to a bank that stops making progress is noticed
+// and replaced: after a middlebox between the gateway and a bank silently
+// loses every byte for a moment and forgets the connections open then (no
+// reset reaches either end; a peer host gone looks the same), payments to
+// that bank succeed again within 10 s of the fault healing, and balance reads
+// too. The same after a partition that held the bytes and delivered them
+// late, and after one that reset every connection. Money is conserved.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { GatewayClient } from "../src/client/gateway-client";
+import { loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+
+const banks = ["hdfc", "icici"];
+const recoveryMsMax = 10_000;
+let system: TestSystem;
+let alice: GatewayClient;
+let bob: GatewayClient;
+beforeAll(async () => {
+  system = await startSystem({ banks, proxied: ["icici"], prepareTimeoutMs: 1_000 });
+  alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
+  bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+/** Pays until a payment succeeds; the milliseconds that took, or Infinity past `untilMs`. */
+async function msUntilPaymentSucceeds(untilMs: number): Promise<number> {
+  const startMs = Date.now();
+  while (Date.now() < untilMs) {
+    const reply = await pay(alice, "bob", 1n).catch(() => undefined);
+    if (reply?.payment.status === "SUCCEEDED") return Date.now() - startMs;
+    await Bun.sleep(100);
+  }
+  return Infinity;
+}
+
+const faults = { lose: "bytes were lost", hold: "bytes were held and delivered late", cut: "connections were reset" } as const;
+for (const fault of Object.keys(faults) as (keyof typeof faults)[]) {
+  test(`after ${faults[fault]} for a moment, payments to that bank succeed within 10 s of the fault healing`, async () => {
+    const proxy = system.proxies.get("icici")!;
+    expect((await pay(alice, "bob", 100n)).payment.status).toBe("SUCCEEDED");
+    proxy[fault]();
+    // A payment whose Exchange (or its reply) goes into the fault: it cannot succeed.
+    const during = await pay(alice, "bob", 100n);
+    expect(during.payment.status).toBe("FAILED");
+    await Bun.sleep(500);
+    proxy.heal();
+    const healedAtMs = Date.now();
+
+    const tookMs = await msUntilPaymentSucceeds(healedAtMs + recoveryMsMax);
+    console.log(`${fault}: a payment succeeded ${tookMs} ms after the fault healed`);
+    expect(tookMs).toBeLessThan(recoveryMsMax);
+    const read = await bob.call<{ balance_minor: string }>("GetBalance", {}, { retry: false });
+    expect(BigInt(read.balance_minor)).toBeGreaterThan(120_000n);
+    expect(system.totalMinor()).toBe(loadedTotalMinor(sampleAccounts, banks));
+  }, 30_000);
+}
