@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, cliUser, type CliUser } from "./support/cli";
-import { failsWith, loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { accountPinOf, failsWith, loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 let alice: CliUser;
@@ -62,7 +62,7 @@ test("registration with an unknown bank, an unknown account, a taken username or
     expect(result.exitCode).toBe(2);
     expectOneLine(result.stderr, message);
     const [, username, , bank, , account] = args;
-    await failsWith(client.call("Register", { username, password: "carol-password", bank, account }, { retry: false }), code);
+    await failsWith(client.call("Register", { username, password: "carol-password", bank, account, account_pin: accountPinOf(system, bank!, account!) }, { retry: false }), code);
   }
   expect(system.gateway.store.getUser("carol")).toBeUndefined();
 });

@@ -55,9 +55,9 @@ test("the compiled binary, alone in an empty folder, runs every role", async () 
   }
   expect(banner).toContain(`gateway 127.0.0.1:${port}`);
 
-  const client = { MINISTRIPE_HOME: join(folder, ".ministripe", "home", "alice"), MINISTRIPE_GATEWAY: `127.0.0.1:${port}`, MINISTRIPE_PASSWORD: "alice-secret" };
+  const client = { MINISTRIPE_HOME: join(folder, ".ministripe", "home", "alice"), MINISTRIPE_GATEWAY: `127.0.0.1:${port}`, MINISTRIPE_PASSWORD: "alice-secret", MINISTRIPE_ACCOUNT_PIN: "1111" };
   expect((await run(["register", "--username", "alice", "--bank", "hdfc", "--account", "1001"], client)).exitCode).toBe(0);
-  const bob = { ...client, MINISTRIPE_HOME: join(folder, ".ministripe", "home", "bob"), MINISTRIPE_PASSWORD: "bob-secret1" };
+  const bob = { ...client, MINISTRIPE_HOME: join(folder, ".ministripe", "home", "bob"), MINISTRIPE_PASSWORD: "bob-secret1", MINISTRIPE_ACCOUNT_PIN: "2222" };
   expect((await run(["register", "--username", "bob", "--bank", "icici", "--account", "2001"], bob)).exitCode).toBe(0);
   expect((await run(["login", "--username", "alice"], client)).exitCode).toBe(0);
   const paid = await run(["pay", "--to", "bob", "--amount", "100.50", "--json"], client);

@@ -10,7 +10,7 @@ import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { sleepMs } from "../src/lib/clock";
-import { auditUntilClean, startProcessSystem, type ProcessSystem } from "./support/processes";
+import { auditUntilClean, processAccountPin, startProcessSystem, type ProcessSystem } from "./support/processes";
 import { SeededRandom, seedFromEnv } from "./support/seeded-random";
 
 const seed = seedFromEnv();
@@ -149,7 +149,7 @@ async function settle(client: GatewayClient, attempt: Attempt): Promise<{ id: st
 async function signUp(system: ProcessSystem, user: { username: string; bank: string; account: string }): Promise<GatewayClient> {
   const client = system.client("client-alice");
   const password = `${user.username}-password`;
-  await client.call("Register", { username: user.username, password, bank: user.bank, account: user.account }, { retry: true });
+  await client.call("Register", { username: user.username, password, bank: user.bank, account: user.account, account_pin: processAccountPin(system, user.bank, user.account) }, { retry: true });
   client.token = (await client.call<{ token: string }>("Login", { username: user.username, password }, { retry: true })).token;
   return client;
 }

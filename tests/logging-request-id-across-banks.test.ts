@@ -1,4 +1,4 @@
-// Proves the logging interceptors: a payment's log lines at the client, the gateway and both banks share one request id (made by the client), show the amount and the attempt number, and no password, token, MFA secret or key material appears in any line of any log.
+// Proves the logging interceptors: a payment's log lines at the client, the gateway and both banks share one request id (made by the client), show the amount and the attempt number, and no password, account PIN (right or wrong), token, MFA secret or key material appears in any line of any log.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +22,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "ministripe-logging-"));
   const certs = join(dir, "certs");
   await initCertificates({ dir: certs, hosts: ["localhost", "127.0.0.1"], banks: ["hdfc", "icici"], clients: ["alice"] });
-  writeFileSync(join(dir, "accounts.yaml"), sampleAccounts);
+  // PINs long and unusual enough that finding one in a log can only mean it leaked.
+  writeFileSync(join(dir, "accounts.yaml"), sampleAccounts.replace('pin: "1111"', `pin: "${pins.alice}"`).replace('pin: "2222"', `pin: "${pins.bob}"`));
   const addresses = new Map<string, string>();
   for (const name of ["hdfc", "icici"] as const) {
     const bank = await startBank({ name, host: "127.0.0.1", port: 0, dataDir: join(dir, "data"), accountsFile: join(dir, "accounts.yaml"), certs: loadCertFolder(join(certs, `bank-${name}`)), inDoubtAfterMs: 10_000, log: logs[name].log });
@@ -40,12 +41,20 @@ afterAll(async () => {
 });
 
 const secrets: string[] = [];
+const pins = { alice: "905172648301", bob: "905172648302", wrong: "905172648399" };
 
 test("one request id crosses the client, the gateway and both banks, with the amount and the attempt", async () => {
   for (const [username, account] of [["alice", "1001"], ["bob", "2001"]] as const) {
     const password = `${username}-very-secret-password`;
     secrets.push(password);
-    await client.call("Register", { username, password, bank: username === "alice" ? "hdfc" : "icici", account }, { retry: false });
+    const accountPin = pins[username];
+    secrets.push(accountPin);
+    if (username === "bob") {
+      // A wrong PIN first: refused, and in no log either.
+      await client.call("Register", { username, password, bank: "icici", account, account_pin: pins.wrong }, { retry: false }).catch(() => undefined);
+      secrets.push(pins.wrong);
+    }
+    await client.call("Register", { username, password, bank: username === "alice" ? "hdfc" : "icici", account, account_pin: accountPin }, { retry: false });
   }
   const session = await client.call<{ token: string }>("Login", { username: "alice", password: secrets[0] }, { retry: false });
   client.token = session.token;
@@ -84,7 +93,7 @@ test("one request id crosses the client, the gateway and both banks, with the am
   }
 });
 
-test("no password, token, MFA secret or key material appears in any log line", async () => {
+test("no password, account PIN, token, MFA secret or key material appears in any log line", async () => {
   // A refused login with a password and a forged bearer header must not leak either.
   await client.call("Login", { username: "bob", password: "bob-wrong-secret-password" }, { retry: false }).catch(() => undefined);
   secrets.push("bob-wrong-secret-password");

@@ -8,6 +8,10 @@ export interface AccountSeed {
   number: string;
   holder: string;
   balanceMinor: bigint;
+  /** The secret its holder registers with (4-12 digits); the bank keeps only its hash. */
+  pin?: string;
+  /** Or that secret already hashed (Argon2id, PHC string): a file need not hold PINs in clear. */
+  pinHash?: string;
 }
 
 export interface BankSection {
@@ -55,5 +59,24 @@ function parseSeed(row: unknown, where: string): AccountSeed {
   const holder = String(r?.holder ?? "").slice(0, 100);
   const balanceMinor = parseDecimalMinor(String(r?.balance ?? "0"), `${where}.balance`);
   if (balanceMinor > limits.balanceMinorMax) throw invalid(`${where}.balance`, "too large");
-  return { number, holder, balanceMinor };
+  return { number, holder, balanceMinor, ...pinOf(r, where) };
+}
+
+function pinOf(r: Record<string, unknown>, where: string): { pin?: string; pinHash?: string } {
+  if (r?.pin !== undefined && r?.pin_hash !== undefined) throw invalid(`${where}`, "give pin or pin_hash, not both");
+  if (r?.pin !== undefined) {
+    // A YAML number loses leading zeros: a PIN must be written as a string.
+    if (typeof r.pin !== "string" || !isPin(r.pin)) throw invalid(`${where}.pin`, "4 to 12 digits, quoted");
+    return { pin: r.pin };
+  }
+  if (r?.pin_hash !== undefined) {
+    const pinHash = String(r.pin_hash);
+    if (!pinHash.startsWith("$argon2id$") || pinHash.length > limits.pinHashLengthMax) throw invalid(`${where}.pin_hash`, "an Argon2id hash ($argon2id$...)");
+    return { pinHash };
+  }
+  return {};
+}
+
+export function isPin(text: string): boolean {
+  return /^\d{4,12}$/.test(text);
 }

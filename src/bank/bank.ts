@@ -11,7 +11,8 @@ import { serverLoggingInterceptor } from "../rpc/interceptors/logging";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
 import { createServer, listen, stopServer } from "../rpc/server";
 import { BankStore } from "../store/bank-store";
-import { readBankSection } from "./accounts-file";
+import { readBankSection, type BankSection } from "./accounts-file";
+import { pinHashesOf } from "./account-pins";
 import { InDoubtResolver } from "./in-doubt";
 import { Participant } from "./participant";
 import { bankService } from "./service";
@@ -44,7 +45,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   const clock = options.clock ?? systemClock;
   const log = options.log;
   const store = new BankStore(join(options.dataDir, `bank-${options.name}.db`));
-  const currency = loadAccountsOnce(store, options);
+  const currency = await loadAccountsOnce(store, options);
   const participant = new Participant(store, clock, log);
   let serving = false;
   const server = createServer({
@@ -78,21 +79,48 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   };
 }
 
-/** Loads this bank's section on first start only; never overwrites balances it holds. */
-function loadAccountsOnce(store: BankStore, options: BankOptions): string {
+/**
+ * Loads this bank's section on first start only; never overwrites balances it
+ * holds. On a later start it only takes the PINs the file gives for accounts
+ * that have none yet (a database loaded before PINs existed).
+ */
+async function loadAccountsOnce(store: BankStore, options: BankOptions): Promise<string> {
   const loaded = store.getMeta("currency");
-  if (loaded) return loaded;
+  if (loaded) {
+    await adoptMissingPins(store, options);
+    return loaded;
+  }
   if (!options.accountsFile) throw new AppError(Code.InvalidArgument, "--accounts: needed on a bank's first start");
   const section = readBankSection(options.accountsFile, options.name);
+  const pinHashes = await pinHashesOf(section.accounts);
   store.transaction(() => {
     let totalMinor = 0n;
     for (const seed of section.accounts) {
       store.insertAccount(seed);
+      const pinHash = pinHashes.get(seed.number);
+      if (pinHash) store.setPinHashIfNone(seed.number, pinHash);
       totalMinor += seed.balanceMinor;
     }
     store.setMeta("loaded_total_minor", totalMinor.toString());
     store.setMeta("currency", section.currency);
   });
-  options.log.info({ event: "bank.accounts_loaded", accounts: section.accounts.length }, "accounts loaded");
+  options.log.info({ event: "bank.accounts_loaded", accounts: section.accounts.length, with_pin: pinHashes.size }, "accounts loaded");
   return section.currency;
+}
+
+async function adoptMissingPins(store: BankStore, options: BankOptions): Promise<void> {
+  const withoutPin = new Set(store.listAccountsWithoutPin());
+  if (withoutPin.size === 0 || !options.accountsFile) return;
+  let section: BankSection;
+  try {
+    section = readBankSection(options.accountsFile, options.name);
+  } catch (error) {
+    // The file matters only on first start: a bank that holds its accounts runs without it.
+    options.log.warn({ event: "bank.accounts_file_unreadable", err: error }, "accounts file not read: accounts without a PIN stay so");
+    return;
+  }
+  const pinHashes = await pinHashesOf(section.accounts.filter((seed) => withoutPin.has(seed.number)));
+  if (pinHashes.size === 0) return;
+  const adopted = store.transaction(() => [...pinHashes].filter(([number, pinHash]) => store.setPinHashIfNone(number, pinHash)).length);
+  options.log.info({ event: "bank.pins_adopted", accounts: adopted }, "PINs taken from the accounts file for accounts that had none");
 }

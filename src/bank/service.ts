@@ -7,6 +7,7 @@ import { minorFromWire } from "../lib/money";
 import { unary } from "../rpc/server";
 import type { BankStore } from "../store/bank-store";
 import { Batcher } from "../lib/batcher";
+import { checkAccountPin } from "./account-pins";
 import type { Participant, PrepareItem, TxRef, Work, WorkResult } from "./participant";
 
 export interface BankServiceDeps {
@@ -24,9 +25,11 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
   // Prepare and a Commit from the gateway, often) share one transaction and one fsync.
   const work = new Batcher<Work, WorkResult>((grouped) => participant.apply(grouped), { itemsMax: limits.groupedBatchesMax, inFlightMax: 1 });
   return {
-    VerifyAccount: unary(log, (req: { account: string }) => {
+    VerifyAccount: unary(log, async (req: { account: string; pin: string }) => {
       const account = store.getAccount(accountField(req.account));
-      return { exists: Boolean(account), holder: account?.holder ?? "", currency: deps.currency };
+      if (!account) return { exists: false, holder: "", currency: deps.currency };
+      await checkAccountPin({ bankName: deps.bankName, store, nowMs: deps.nowMs, log }, account.number, String(req.pin ?? ""));
+      return { exists: true, holder: account.holder, currency: deps.currency };
     }),
     GetBalance: unary(log, (req: { account: string }) => {
       const number = accountField(req.account);

@@ -99,7 +99,7 @@ async function ceilingOf(options: BenchOptions, system: System): Promise<Ceiling
 async function openSystem(options: BenchOptions): Promise<System> {
   if (options.target) return { gatewayAddress: options.target.gateway, certsDir: options.target.certsDir, client: options.target.client, accountsYaml: options.target.accountsYaml, cleanup: async () => {} };
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "ministripe-bench-"));
-  const accountsYaml = generatedAccountsYaml(options.banks, options.accountsPerBank, options.balance);
+  const accountsYaml = await generatedAccountsYaml(options.banks, options.accountsPerBank, options.balance);
   options.say(`starting ${plural(options.banks.length, "bank")} and a gateway in ${dir}...`);
   const cluster = await startCluster({ dir, banks: options.banks, clients: ["bench"], accountsYaml, logLevel: options.logLevel }).catch((error) => {
     if (!options.dir) rmSync(dir, { recursive: true, force: true });

@@ -9,12 +9,15 @@ import { connect, unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { Http2UnaryClient } from "../rpc/http2-unary";
 import { mapBounded } from "./bench-driver";
+import { benchPin } from "./sample-accounts";
 
 export interface BenchUser {
   username: string;
   password: string;
   bank: string;
   account: string;
+  /** The account's PIN: from the accounts file, or the one bench gives the accounts it generates. */
+  accountPin: string;
   /** The session token once logged in. */
   token?: string;
 }
@@ -70,13 +73,13 @@ function callerOf(stack: ClientStack, address: string, certs: CertFolder, servic
 
 const gatewayIdentity = { role: "gateway" as const, name: "gateway" };
 
-/** One user per account of the accounts file, at every listed bank. */
+/** One user per account of the accounts file, at every listed bank (an account given only a pin_hash has bench's PIN). */
 export function benchUsers(accountsYaml: string, banks: string[], perBankMax: number, runId: string): BenchUser[] {
   const users: BenchUser[] = [];
   for (const bank of banks) {
     const accounts = parseBankSection(accountsYaml, bank).accounts.slice(0, perBankMax);
     accounts.forEach((account) => {
-      users.push({ username: `bench-${runId}-${users.length}`, password: `bench-password-${runId}`, bank, account: account.number });
+      users.push({ username: `bench-${runId}-${users.length}`, password: `bench-password-${runId}`, bank, account: account.number, accountPin: account.pin ?? benchPin });
     });
   }
   return users;
@@ -90,7 +93,7 @@ export function benchUsers(accountsYaml: string, banks: string[], perBankMax: nu
 export async function registerAll(connections: BenchConnections, users: BenchUser[]): Promise<BenchUser[]> {
   const registered = await mapBounded(users, benchLimits.setupParallelMax, async (user, i) => {
     try {
-      await connections.call(i, "Register", { username: user.username, password: user.password, bank: user.bank, account: user.account });
+      await connections.call(i, "Register", { username: user.username, password: user.password, bank: user.bank, account: user.account, account_pin: user.accountPin });
       return user;
     } catch (error) {
       // Taken already (an earlier run against the same system): use the other accounts.

@@ -15,7 +15,7 @@ import { auditSettled } from "./audit";
 import { startCluster, type Cluster } from "./cluster";
 import { bool, type Command } from "./flags";
 import { money, say } from "./output";
-import { sampleAccountsYaml } from "./sample-accounts";
+import { sampleAccountsYaml, samplePin } from "./sample-accounts";
 
 interface Tour {
   cluster: Cluster;
@@ -61,7 +61,7 @@ const steps: [string, (tour: Tour) => Promise<void>][] = [
   ["A decline is a FAILED payment, not an error: insufficient funds", showDecline],
   ["Offline: the gateway goes down, the payment is queued, then sent once", showOffline],
   ["Crash: a bank is killed; the payment aborts; nothing is lost", showCrash],
-  ["Security: a client certificate cannot call a bank; a wrong password is refused", showSecurity],
+  ["Security: a client certificate cannot call a bank; a wrong password or PIN is refused", showSecurity],
   ["Audit: every invariant across the gateway and all banks", showAudit],
 ];
 
@@ -78,8 +78,9 @@ function clientOf(tour: Tour, certFolder: string): GatewayClient {
 async function registerUsers(tour: Tour): Promise<void> {
   for (const person of people) {
     const client = clientOf(tour, `client-${person.username}`);
-    const user = await client.call<{ holder: string }>("Register", { ...person, password: `${person.username}-demo-pw` }, { retry: true });
-    say(`  ${person.username}: account ${person.account} at ${person.bank} (${user.holder})`);
+    const accountPin = samplePin(person.bank, person.account);
+    const user = await client.call<{ holder: string }>("Register", { ...person, password: `${person.username}-demo-pw`, account_pin: accountPin }, { retry: true });
+    say(`  ${person.username}: account ${person.account} at ${person.bank} (${user.holder}), with the account's PIN ${accountPin}`);
     tour.users.set(person.username, client);
   }
 }
@@ -163,6 +164,9 @@ async function showSecurity(tour: Tour): Promise<void> {
   bank.close();
   const wrong = await tour.users.get("bob")!.call("Login", { username: "bob", password: "not-his-password" }, { retry: false }).catch((error: AppError) => error);
   say(`  bob with a wrong password: ${wrong instanceof AppError ? `${wrong.code}: ${wrong.message}` : "allowed?!"}`);
+  const mallory = { username: "mallory", password: "mallory-demo-pw", bank: "hdfc", account: "1002", account_pin: "0000" };
+  const guessed = await tour.users.get("carol")!.call("Register", mallory, { retry: false }).catch((error: AppError) => error);
+  say(`  registering someone else's account 1002 with a guessed PIN: ${guessed instanceof AppError ? `${guessed.code}: ${guessed.message}` : "allowed?!"}`);
 }
 
 async function showAudit(tour: Tour): Promise<void> {

@@ -4,7 +4,7 @@ import { startCluster } from "./cluster";
 import { UsageError } from "./exit";
 import { intFlag, list, str, type Command } from "./flags";
 import { say } from "./output";
-import { sampleAccountsYaml } from "./sample-accounts";
+import { sampleAccountsYaml, samplePinLines } from "./sample-accounts";
 
 export const devClients = ["alice", "bob", "carol"];
 
@@ -25,10 +25,12 @@ export const devCommand: Command = {
     const cluster = await startCluster({ dir, banks, clients: devClients, accountsYaml: sampleAccountsYaml, gatewayPort: port, bankPortBase: port + 1 });
     say(`ministripe is running: gateway ${cluster.gatewayAddress}, banks ${[...cluster.bankAddresses].map(([b, a]) => `${b} ${a}`).join(", ")}`);
     say(`accounts: ${join(dir, "accounts.yaml")}   logs: ${cluster.logsDir}/`);
+    say("sample accounts (bank, number, holder, the PIN registering it needs):");
+    for (const line of samplePinLines(banks)) say(`  ${line}`);
     say("");
     say("try, in another terminal:");
     say(`  export MINISTRIPE_HOME=${join(dir, "home", "alice")} MINISTRIPE_GATEWAY=${cluster.gatewayAddress}`);
-    say("  MINISTRIPE_PASSWORD=alice-secret ministripe register --username alice --bank hdfc --account 1001");
+    say("  MINISTRIPE_PASSWORD=alice-secret MINISTRIPE_ACCOUNT_PIN=1111 ministripe register --username alice --bank hdfc --account 1001");
     say("  MINISTRIPE_PASSWORD=alice-secret ministripe login --username alice");
     say("  ministripe balance");
     say(`  ministripe audit --certs ${join(cluster.certsDir, "admin")}`);

@@ -10,6 +10,14 @@ export async function readPassword(passwordStdin: boolean, prompt = "password: "
   return promptHidden(prompt);
 }
 
+/** An account's PIN from MINISTRIPE_ACCOUNT_PIN, or typed at a prompt with echo off. */
+export async function readAccountPin(account: string): Promise<string> {
+  const fromEnv = process.env.MINISTRIPE_ACCOUNT_PIN;
+  if (fromEnv) return fromEnv.trim();
+  if (!process.stdin.isTTY) throw new UsageError("no PIN for the account: set MINISTRIPE_ACCOUNT_PIN, or run in a terminal");
+  return (await promptHidden(`PIN of account ${account}: `)).trim();
+}
+
 async function readStdinLine(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) {

@@ -1,12 +1,12 @@
 import { clientFlags, withClient } from "./client-context";
 import { bool, need, type Command } from "./flags";
 import { printJson, say } from "./output";
-import { readPassword } from "./password";
+import { readAccountPin, readPassword } from "./password";
 
 export const registerCommand: Command = {
   name: "register",
   usage: "register --username U --bank B --account N [--password-stdin]",
-  summary: "Registers a user with their bank account (the bank must confirm it). Password: prompt, --password-stdin or MINISTRIPE_PASSWORD.",
+  summary: "Registers a user with their bank account; the bank checks the account's PIN. Password: prompt, --password-stdin or MINISTRIPE_PASSWORD. PIN: prompt or MINISTRIPE_ACCOUNT_PIN.",
   flags: {
     username: { type: "string", help: "the new username" },
     bank: { type: "string", help: "the bank holding the account" },
@@ -17,8 +17,9 @@ export const registerCommand: Command = {
   async run(flags) {
     const request = { username: need(flags, "username"), bank: need(flags, "bank"), account: need(flags, "account") };
     const password = await readPassword(bool(flags, "password-stdin"));
+    const accountPin = await readAccountPin(request.account);
     return withClient(flags, async (ctx) => {
-      const user = await ctx.client.call<{ username: string; bank: string; account: string; holder: string }>("Register", { ...request, password }, { retry: true });
+      const user = await ctx.client.call<{ username: string; bank: string; account: string; holder: string }>("Register", { ...request, password, account_pin: accountPin }, { retry: true });
       if (ctx.json) printJson(user);
       else say(`registered ${user.username}: account ${user.account} at ${user.bank} (${user.holder})`);
       return 0;

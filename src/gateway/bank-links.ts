@@ -104,8 +104,9 @@ export class BankLink {
     });
   }
 
-  async verifyAccount(account: string, requestId: string): Promise<{ exists: boolean; holder: string }> {
-    return this.read("VerifyAccount", { account }, requestId);
+  /** The bank checks `pin` and counts a wrong one; its refusals come back as they are. */
+  async verifyAccount(account: string, pin: string, requestId: string): Promise<{ exists: boolean; holder: string }> {
+    return this.read("VerifyAccount", { account, pin }, requestId);
   }
 
   async balance(account: string, requestId: string): Promise<BankBalance> {

@@ -2,6 +2,7 @@
 // passwords (hashed off the event loop, only at registration, login and a
 // password change), opaque bearer tokens stored as SHA-256 hashes, and TOTP.
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
+import { argon2idOptions } from "../lib/secret-hash";
 import * as OTPAuth from "otpauth";
 import { sleepMs, type Clock } from "../lib/clock";
 import { AppError, Code, invalid } from "../lib/errors";
@@ -11,9 +12,7 @@ import type { GatewayStore, User } from "../store/gateway-store";
 import type { BankLinks } from "./bank-links";
 import { LoginThrottle, type LoginAttempt } from "./login-throttle";
 
-// OWASP's minimum for Argon2id: m=19 MiB, t=2, p=1.
-// algorithm 2 is Argon2id (a const enum in the typings, unusable under isolatedModules).
-const argonOptions = { algorithm: 2 as const, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const argonOptions = argon2idOptions;
 const tokenBytes = 32;
 
 export interface UsersOptions {
@@ -41,15 +40,21 @@ export class Users {
     this.argon = { ...argonOptions, memoryCost: options.argonMemoryKiB ?? argonOptions.memoryCost };
   }
 
-  async register(input: { username: string; password: string; bank: string; account: string }, requestId: string): Promise<User & { holder: string }> {
+  /**
+   * The bank checks the account's PIN before anything about the account is
+   * told (not even that it is registered already): knowing an account number
+   * is not enough. The PIN goes to the bank and nowhere else.
+   */
+  async register(input: { username: string; password: string; bank: string; account: string; accountPin: string }, requestId: string): Promise<User & { holder: string }> {
     const username = usernameField(input.username);
     passwordField(input.password, "password");
     const account = accountField(input.account);
     const link = this.options.banks.get(bankField(input.bank));
+    pinField(input.accountPin);
     if (this.options.store.getUser(username)) throw new AppError(Code.AlreadyExists, `username "${username}" is taken`);
-    if (this.options.store.userOfAccount(link.name, account)) throw new AppError(Code.AlreadyExists, `account ${account} at ${link.name} is already registered`);
-    const verified = await link.verifyAccount(account, requestId);
+    const verified = await link.verifyAccount(account, input.accountPin, requestId);
     if (!verified.exists) throw new AppError(Code.NotFound, `bank ${link.name} has no account ${account}`);
+    if (this.options.store.userOfAccount(link.name, account)) throw new AppError(Code.AlreadyExists, `account ${account} at ${link.name} is already registered`);
     const nowMs = this.options.clock.nowMs();
     const user: User = {
       username,
@@ -194,6 +199,11 @@ export function usernameField(value: string): string {
 function passwordField(value: string, field: string): void {
   if (value.length < limits.passwordLengthMin) throw invalid(field, `at least ${limits.passwordLengthMin} characters`);
   if (value.length > limits.passwordLengthMax) throw invalid(field, `at most ${limits.passwordLengthMax} characters`);
+}
+
+function pinField(value: string): void {
+  if (!value) throw invalid("PIN", "the account's PIN is needed to register it (from your bank)");
+  if (!/^\d{4,12}$/.test(value)) throw invalid("PIN", "4 to 12 digits");
 }
 
 function accountField(value: string): string {

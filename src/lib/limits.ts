@@ -11,6 +11,13 @@ export const limits = {
   requestIdLengthMax: 128,
   otpLengthMax: 10,
   tokenLengthMax: 128,
+  /** An account's PIN: 4 to 12 digits. */
+  pinLengthMax: 12,
+  pinHashLengthMax: 256,
+  /** Wrong PINs in a row before a bank refuses every PIN for that account a while. */
+  pinFailuresBeforeBlock: 5,
+  /** How long a bank then refuses; each further wrong PIN blocks it again. */
+  pinBlockMs: 15 * 60 * 1000,
   /** The largest single payment: Rs. 1 crore (10,000,000.00). */
   amountMinorMax: 1_000_000_000n,
   /** No balance may exceed this: keeps sums far inside int64. */

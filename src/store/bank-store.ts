@@ -1,11 +1,12 @@
 // The bank's SQLite store: schema and every query the participant runs.
 // Money logic lives in src/bank; this file only reads and writes rows.
-import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import { sqliteTable, text, primaryKey, integer } from "drizzle-orm/sqlite-core";
-import { minor, ms } from "./columns";
+import { count, minor, ms } from "./columns";
 import { changesOf, type Durability } from "./sqlite";
 import { Store } from "./store";
 import init from "./migrations/bank/0001_init.sql" with { type: "text" };
+import accountPins from "./migrations/bank/0002_account_pins.sql" with { type: "text" };
 
 export const accounts = sqliteTable("accounts", {
   number: text("number").primaryKey(),
@@ -13,6 +14,15 @@ export const accounts = sqliteTable("accounts", {
   balanceMinor: minor("balance_minor").notNull(),
   heldMinor: minor("held_minor").notNull(),
 });
+
+/** Kept apart from the accounts' money columns, which the payment path reads. */
+const accountPinColumns = sqliteTable("accounts", {
+  number: text("number").primaryKey(),
+  pinHash: text("pin_hash"),
+  pinFailures: count("pin_failures").notNull(),
+  pinBlockedUntilMs: ms("pin_blocked_until_ms").notNull(),
+});
+export type AccountPin = typeof accountPinColumns.$inferSelect;
 
 export type TxState = "prepared" | "committed" | "aborted";
 export const transactions = sqliteTable("transactions", {
@@ -63,7 +73,7 @@ export class BankStore extends Store {
   private readonly q;
 
   constructor(path: string, durability: Durability = "full") {
-    super(path, [{ id: "bank/0001_init", sql: init }], durability);
+    super(path, [{ id: "bank/0001_init", sql: init }, { id: "bank/0002_account_pins", sql: accountPins }], durability);
     const db = this.opened.db;
     const p = sql.placeholder;
     this.q = {
@@ -124,10 +134,33 @@ export class BankStore extends Store {
   insertAccount(account: { number: string; holder: string; balanceMinor: bigint }): boolean {
     const result = this.opened.db
       .insert(accounts)
-      .values({ ...account, heldMinor: 0n })
+      .values({ number: account.number, holder: account.holder, balanceMinor: account.balanceMinor, heldMinor: 0n })
       .onConflictDoNothing()
       .run();
     return changesOf(result) > 0;
+  }
+
+  getAccountPin(number: string): AccountPin | undefined {
+    return this.opened.db.select().from(accountPinColumns).where(eq(accountPinColumns.number, number)).get();
+  }
+
+  /** Sets a PIN hash only where the account has none: never replaces one, never touches money. */
+  setPinHashIfNone(number: string, pinHash: string): boolean {
+    const result = this.opened.db
+      .update(accountPinColumns)
+      .set({ pinHash })
+      .where(and(eq(accountPinColumns.number, number), isNull(accountPinColumns.pinHash)))
+      .run();
+    return changesOf(result) > 0;
+  }
+
+  /** Accounts without a PIN hash (not enabled for online payments). */
+  listAccountsWithoutPin(): string[] {
+    return this.opened.db.select({ number: accountPinColumns.number }).from(accountPinColumns).where(isNull(accountPinColumns.pinHash)).all().map((row) => row.number);
+  }
+
+  setPinFailures(number: string, pinFailures: number, pinBlockedUntilMs: number): void {
+    this.opened.db.update(accountPinColumns).set({ pinFailures, pinBlockedUntilMs }).where(eq(accountPinColumns.number, number)).run();
   }
 
   getAccount(number: string): Account | undefined {

@@ -13,3 +13,9 @@ export const ms = customType<{ data: number; driverData: bigint | number }>({
   fromDriver: (value) => Number(value),
   toDriver: (value) => value,
 });
+
+export const count = customType<{ data: number; driverData: bigint | number }>({
+  dataType: () => "integer",
+  fromDriver: (value) => Number(value),
+  toDriver: (value) => value,
+});

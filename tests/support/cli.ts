@@ -7,6 +7,7 @@ import { join } from "node:path";
 import pino from "pino";
 import type { Logger } from "../../src/lib/log";
 import type { TestSystem } from "./system";
+import { pinFromAccountsFile } from "./account-pins";
 
 export const mainPath = join(import.meta.dir, "..", "..", "src", "main.ts");
 /** Bound on how long a test waits for a process or a line: a hang fails, it is not a speed check. */
@@ -19,6 +20,9 @@ export interface CliUser {
   certs: string;
   /** The gateway address this user's commands dial (a proxy, or a dead port). */
   gateway: string;
+  /** Where `register` finds the account's PIN (MINISTRIPE_ACCOUNT_PIN) unless `accountPin` is set. */
+  accountsPath?: string;
+  accountPin?: string;
 }
 
 export interface CliResult {
@@ -31,13 +35,23 @@ export function cliArgs(user: CliUser, args: string[]): string[] {
   return ["bun", mainPath, ...args, "--home", user.home, "--certs", user.certs, "--gateway", user.gateway];
 }
 
-function cliEnv(user: CliUser): Record<string, string> {
-  return { ...(process.env as Record<string, string>), MINISTRIPE_PASSWORD: user.password, MINISTRIPE_HOME: user.home };
+function cliEnv(user: CliUser, args: string[] = []): Record<string, string> {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), MINISTRIPE_PASSWORD: user.password, MINISTRIPE_HOME: user.home };
+  const accountPin = user.accountPin ?? registeringPin(user, args);
+  if (accountPin !== undefined) env.MINISTRIPE_ACCOUNT_PIN = accountPin;
+  return env;
+}
+
+/** For `register --bank B --account N`: that account's PIN in the user's accounts file. */
+function registeringPin(user: CliUser, args: string[]): string | undefined {
+  if (args[0] !== "register" || !user.accountsPath) return undefined;
+  const flag = (name: string) => args[args.indexOf(name) + 1] ?? "";
+  return pinFromAccountsFile(user.accountsPath, flag("--bank"), flag("--account"));
 }
 
 /** Starts one CLI command; the caller awaits `exited` (or kills it). */
 export function spawnCli(user: CliUser, args: string[]) {
-  return Bun.spawn(cliArgs(user, args), { env: cliEnv(user), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  return Bun.spawn(cliArgs(user, args), { env: cliEnv(user, args), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
 }
 
 export async function cli(user: CliUser, ...args: string[]): Promise<CliResult> {
@@ -69,7 +83,7 @@ export async function cliWithEnv(user: CliUser, env: Record<string, string>, ...
 /** A home with the user's client certificate; registers and logs in through the CLI. */
 export async function cliUser(system: TestSystem, user: { username: string; bank: string; account: string; certFolder?: string }): Promise<CliUser> {
   const home = mkdtempSync(join(system.dir, `home-${user.username}-`));
-  const u: CliUser = { username: user.username, password: `${user.username}-password`, home, certs: join(system.certsDir, user.certFolder ?? `client-${user.username}`), gateway: system.gatewayAddress };
+  const u: CliUser = { username: user.username, password: `${user.username}-password`, home, certs: join(system.certsDir, user.certFolder ?? `client-${user.username}`), gateway: system.gatewayAddress, accountsPath: system.accountsPath };
   const registered = await cli(u, "register", "--username", u.username, "--bank", user.bank, "--account", user.account);
   if (registered.exitCode !== 0) throw new Error(`register ${u.username}: ${registered.stderr}`);
   await login(u);

@@ -10,6 +10,7 @@ import type { AuditReport } from "../../src/gateway/audit";
 import { silentLogger } from "../../src/lib/log";
 import { loadCertFolder } from "../../src/rpc/credentials";
 import { sleepMs } from "../../src/lib/clock";
+import { pinFromAccountsFile, withTestPins } from "./account-pins";
 
 export const twoBankAccounts = `currency: INR
 banks:
@@ -35,7 +36,7 @@ export async function startProcessSystem(options: { accountsYaml?: string; banks
     dir,
     banks: options.banks ?? ["hdfc", "icici"],
     clients: options.clients ?? ["alice", "bob"],
-    accountsYaml: options.accountsYaml ?? twoBankAccounts,
+    accountsYaml: withTestPins(options.accountsYaml ?? twoBankAccounts),
     prepareTimeoutMs: options.prepareTimeoutMs ?? 1_000,
     inDoubtAfterMs: options.inDoubtAfterMs ?? 1_500,
     env: options.env,
@@ -57,11 +58,16 @@ export async function startProcessSystem(options: { accountsYaml?: string; banks
   };
 }
 
-/** Registers and logs in through a fresh client connection. */
+/** The PIN of an account in the accounts file the cluster wrote. */
+export function processAccountPin(system: ProcessSystem, bank: string, account: string): string {
+  return pinFromAccountsFile(join(system.dir, "accounts.yaml"), bank, account);
+}
+
+/** Registers (with the account's PIN from the cluster's accounts file) and logs in through a fresh client connection. */
 export async function signUpProcess(system: ProcessSystem, username: string, bank: string, account: string): Promise<GatewayClient> {
   const client = system.client(`client-${username}`);
   const password = `${username}-password`;
-  await client.call("Register", { username, password, bank, account }, { retry: true });
+  await client.call("Register", { username, password, bank, account, account_pin: processAccountPin(system, bank, account) }, { retry: true });
   const session = await client.call<{ token: string }>("Login", { username, password }, { retry: true });
   client.token = session.token;
   return client;

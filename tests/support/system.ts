@@ -18,6 +18,7 @@ import { writeFileSync } from "node:fs";
 import { freePort } from "../../src/cli/cluster";
 import { sampleAccountsYaml } from "../../src/cli/sample-accounts";
 import { FaultProxy } from "./fault-proxy";
+import { pinFromAccountsFile, withTestPins } from "./account-pins";
 
 /** The accounts `dev` and `demo` use: alice 5000.00 at hdfc, bob 1200.00 at icici, carol 3000.00 at sbi, and others. */
 export const sampleAccounts = sampleAccountsYaml;
@@ -31,6 +32,8 @@ export interface SystemOptions {
   log?: Logger;
   /** Banks the gateway reaches through a FaultProxy (system.proxies) that tests can slow down or cut. */
   proxied?: string[];
+  /** false: write accountsYaml as it is; by default accounts without a PIN get testPin (tests/support/account-pins.ts). */
+  fillPins?: boolean;
 }
 
 export interface TestSystem {
@@ -63,7 +66,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
   const certsDir = join(dir, "certs");
   await initCertificates({ dir: certsDir, hosts: ["localhost", "127.0.0.1"], banks: bankNames, clients });
   const accountsPath = join(dir, "accounts.yaml");
-  writeFileSync(accountsPath, options.accountsYaml ?? sampleAccounts);
+  const accountsYaml = options.accountsYaml ?? sampleAccounts;
+  writeFileSync(accountsPath, options.fillPins === false ? accountsYaml : withTestPins(accountsYaml));
   const resolved = { prepareTimeoutMs: 2_000, inDoubtAfterMs: 10_000, sessionTtlMs: 3_600_000, ...options };
   const log = options.log ?? silentLogger;
   const banks = new Map<string, RunningBank>();
@@ -152,11 +156,17 @@ export function loadedTotalMinor(accountsYaml: string, banks: string[]): bigint 
   return total;
 }
 
-/** Registers and logs in a user; returns a client carrying the session token. */
-export async function signUp(system: TestSystem, user: { username: string; bank: string; account: string; password?: string; certFolder?: string }): Promise<GatewayClient> {
+/** The PIN of an account in the accounts file the system wrote. */
+export function accountPinOf(system: TestSystem, bank: string, account: string): string {
+  return pinFromAccountsFile(system.accountsPath, bank, account);
+}
+
+/** Registers and logs in a user (with the account's PIN from the system's accounts file unless given); returns a client carrying the session token. */
+export async function signUp(system: TestSystem, user: { username: string; bank: string; account: string; password?: string; certFolder?: string; accountPin?: string }): Promise<GatewayClient> {
   const client = system.client(user.certFolder ?? `client-${clients.includes(user.username) ? user.username : "alice"}`);
   const password = user.password ?? `${user.username}-password`;
-  await client.call("Register", { username: user.username, password, bank: user.bank, account: user.account }, { retry: false });
+  const accountPin = user.accountPin ?? accountPinOf(system, user.bank, user.account);
+  await client.call("Register", { username: user.username, password, bank: user.bank, account: user.account, account_pin: accountPin }, { retry: false });
   const session = await client.call<{ token: string }>("Login", { username: user.username, password }, { retry: false });
   client.token = session.token;
   return client;

@@ -1,0 +1,111 @@
+// Proves registration needs the account's PIN: a wrong PIN is PERMISSION_DENIED (exit 3) and registers nothing; wrong PINs count per account at the bank, on disk, until even the right PIN is RESOURCE_EXHAUSTED; an account without a PIN is FAILED_PRECONDITION (exit 2); the bank keeps only an Argon2id hash; and a bank whose database was loaded before PINs existed takes the file's PINs at its next start without touching a balance.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { limits } from "../src/lib/limits";
+import { cli, type CliUser } from "./support/cli";
+import { failsWith, signUp, startSystem, tamperBank, type TestSystem } from "./support/system";
+
+const accountsYaml = `currency: INR
+banks:
+  hdfc:
+    accounts:
+      - { number: "1001", holder: "Alice", balance: "5000.00", pin: "4321" }
+      - { number: "1002", holder: "Dev", balance: "2500.00" }
+      - { number: "1003", holder: "Gita", balance: "700.00", pin: "86420" }
+  icici:
+    accounts:
+      - { number: "2001", holder: "Bob", balance: "1200.00", pin: "2222" }
+`;
+
+let system: TestSystem;
+beforeAll(async () => {
+  system = await startSystem({ banks: ["hdfc", "icici"], accountsYaml, fillPins: false });
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+function register(username: string, account: string, accountPin: string) {
+  return system.client("client-mallory").call("Register", { username, password: `${username}-password`, bank: "hdfc", account, account_pin: accountPin }, { retry: false });
+}
+
+function cliRegister(username: string, account: string, accountPin: string) {
+  const user: CliUser = { username, password: `${username}-password`, home: mkdtempSync(join(system.dir, "home-")), certs: join(system.certsDir, "client-mallory"), gateway: system.gatewayAddress, accountPin };
+  return cli(user, "register", "--username", username, "--bank", "hdfc", "--account", account);
+}
+
+const hdfcPin = (account: string) => system.banks.get("hdfc")!.store.getAccountPin(account)!;
+
+test("the bank keeps only an Argon2id hash of each PIN", () => {
+  expect(hdfcPin("1001").pinHash).toStartWith("$argon2id$");
+  expect(hdfcPin("1001").pinHash).not.toContain("4321");
+  expect(hdfcPin("1002").pinHash).toBeNull();
+});
+
+test("a wrong PIN is PERMISSION_DENIED, exit 3, and registers nothing; the right one registers", async () => {
+  const refused = await cliRegister("mallory", "1001", "1234");
+  expect(refused.exitCode).toBe(3);
+  expect(refused.stderr).toContain("wrong PIN for account 1001");
+  await failsWith(register("mallory", "1001", "9999"), "PERMISSION_DENIED");
+  expect(system.gateway.store.getUser("mallory")).toBeUndefined();
+  expect(hdfcPin("1001").pinFailures).toBe(2);
+
+  const registered = await cliRegister("alice", "1001", "4321");
+  expect(registered.exitCode).toBe(0);
+  expect(registered.stdout).toContain("registered alice: account 1001 at hdfc (Alice)");
+  expect(hdfcPin("1001").pinFailures).toBe(0); // the right PIN clears the count
+});
+
+test("an account without a PIN cannot be registered: FAILED_PRECONDITION, exit 2", async () => {
+  const refused = await cliRegister("dev", "1002", "1234");
+  expect(refused.exitCode).toBe(2);
+  expect(refused.stderr).toContain("this account is not enabled for online payments");
+  await failsWith(register("dev", "1002", "0000"), "FAILED_PRECONDITION");
+  expect(system.gateway.store.getUser("dev")).toBeUndefined();
+});
+
+test("wrong PINs count per account at the bank, on disk: then even the right PIN is RESOURCE_EXHAUSTED until the block ends", async () => {
+  const guesses = Array.from({ length: limits.pinFailuresBeforeBlock }, (_, i) => failsWith(register("mallory", "1003", `1000${i}`), "PERMISSION_DENIED"));
+  await Promise.all(guesses); // sent in parallel: each is counted before its PIN is checked
+  const blocked = await failsWith(register("gita", "1003", "86420"), "RESOURCE_EXHAUSTED");
+  expect(blocked.message).toContain("too many wrong PINs for account 1003");
+  expect((await cliRegister("gita", "1003", "86420")).exitCode).toBe(3);
+  // Another account at the same bank is not blocked.
+  await signUp(system, { username: "bob", bank: "icici", account: "2001", accountPin: "2222" });
+
+  await system.restartBank("hdfc"); // the count is on disk: a restart does not lift the block
+  await failsWith(register("gita", "1003", "86420"), "RESOURCE_EXHAUSTED");
+
+  tamperBank(system, "hdfc", "UPDATE accounts SET pin_blocked_until_ms = 1 WHERE number = '1003'"); // the block's time has passed
+  await failsWith(register("mallory", "1003", "11111"), "PERMISSION_DENIED"); // one more wrong PIN is checked, and blocks it again at once
+  await failsWith(register("gita", "1003", "86420"), "RESOURCE_EXHAUSTED");
+  tamperBank(system, "hdfc", "UPDATE accounts SET pin_blocked_until_ms = 1 WHERE number = '1003'");
+  await signUp(system, { username: "gita", bank: "hdfc", account: "1003", accountPin: "86420" });
+  expect(hdfcPin("1003")).toMatchObject({ pinFailures: 0, pinBlockedUntilMs: 0 });
+});
+
+test("a bank whose database was loaded before PINs existed takes the file's PINs at its next start, never touching a balance", async () => {
+  const store = () => system.banks.get("hdfc")!.store;
+  const balances = () => store().listAccounts().map((a) => [a.number, a.balanceMinor, a.heldMinor]);
+  // Make hdfc's database and file what a bank of the version before PINs had: no PIN columns, no such migration, no PINs.
+  await system.banks.get("hdfc")!.stop();
+  writeFileSync(system.accountsPath, accountsYaml.replace(/, pin: "\d+"/g, ""));
+  for (const column of ["pin_hash", "pin_failures", "pin_blocked_until_ms"]) tamperBank(system, "hdfc", `ALTER TABLE accounts DROP COLUMN ${column}`);
+  tamperBank(system, "hdfc", "DELETE FROM schema_migrations WHERE id = 'bank/0002_account_pins'");
+  await system.restartBank("hdfc");
+  const before = balances();
+  expect(store().listAccountsWithoutPin()).toEqual(["1001", "1002", "1003"]);
+
+  // The operator adds PINs to the file (and a balance that must not be taken, and an account that must not be added).
+  writeFileSync(
+    system.accountsPath,
+    accountsYaml.replace('balance: "2500.00" }', 'balance: "2500.00", pin: "5555" }').replace('balance: "5000.00"', 'balance: "999999.00"') + '      - { number: "1099", holder: "New", balance: "1.00", pin: "7777" }\n',
+  );
+  await system.restartBank("hdfc");
+  expect(balances()).toEqual(before);
+  expect(store().getAccount("1099")).toBeUndefined();
+  expect(store().listAccountsWithoutPin()).toEqual([]);
+  await signUp(system, { username: "dev", bank: "hdfc", account: "1002", accountPin: "5555" });
+  await failsWith(register("mallory", "1001", "1111"), "PERMISSION_DENIED"); // 1001 took the file's PIN too
+});
