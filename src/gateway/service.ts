@@ -52,6 +52,7 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
       const session = await users.login(
         { username: text(req.username, "username", limits.usernameLengthMax), password: text(req.password, "password", limits.passwordLengthMax), otp: text(req.otp, "otp", limits.otpLengthMax) },
         ctx.peer,
+        ctx.peerCertSha256 ?? "",
       );
       return { token: session.token, expires_at_ms: String(session.expiresAtMs), username: session.username };
     }),

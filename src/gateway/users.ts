@@ -71,14 +71,15 @@ export class Users {
     return { ...user, holder: verified.holder };
   }
 
-  async login(input: { username: string; password: string; otp: string }, peerAddress: string): Promise<{ token: string; expiresAtMs: number; username: string }> {
+  /** `certSha256`: the thumbprint of the client certificate the login came over; the session is bound to it. */
+  async login(input: { username: string; password: string; otp: string }, peerAddress: string, certSha256: string): Promise<{ token: string; expiresAtMs: number; username: string }> {
     const username = usernameField(input.username);
     if (input.password.length > limits.passwordLengthMax) throw invalid("password", `at most ${limits.passwordLengthMax} characters`);
     const { user, attempt } = await this.checkPassword(username, input.password, peerAddress, "wrong username or password");
     // A missing or wrong one-time code leaves the attempt counted as failed.
     if (user.totpSecret) this.checkOtp(user, input.otp);
     attempt.succeeded();
-    return { ...this.openSession(username), username };
+    return { ...this.openSession(username, certSha256), username };
   }
 
   /** A valid code, used once: a code seen at login cannot be replayed within its window. */
@@ -108,22 +109,30 @@ export class Users {
     return { user, attempt };
   }
 
-  private openSession(username: string): { token: string; expiresAtMs: number } {
+  private openSession(username: string, certSha256: string): { token: string; expiresAtMs: number } {
+    // Asserted, not handled: the peer-role interceptor always sets it for a client certificate.
+    if (!/^[0-9a-f]{64}$/.test(certSha256)) throw new Error("a session must be bound to a certificate thumbprint");
     const token = Buffer.from(crypto.getRandomValues(new Uint8Array(tokenBytes))).toString("base64url");
     const nowMs = this.options.clock.nowMs();
     const expiresAtMs = nowMs + this.options.sessionTtlMs;
-    this.durably(() => this.options.store.insertSession({ tokenHash: hashToken(token), username, createdAtMs: nowMs, expiresAtMs, revokedAtMs: null }));
+    this.durably(() => this.options.store.insertSession({ tokenHash: hashToken(token), username, createdAtMs: nowMs, expiresAtMs, revokedAtMs: null, certSha256 }));
     return { token, expiresAtMs };
   }
 
-  /** The session behind a bearer token; cheap (one hash, one indexed read). */
-  authenticate(token: string): AuthenticatedSession {
+  /**
+   * The session behind a bearer token, presented over a connection with the
+   * certificate of thumbprint `certSha256`; cheap (one hash, one indexed read).
+   * A token is bound to the certificate it was issued over (RFC 8705): a
+   * stolen token is no use without that certificate's key.
+   */
+  authenticate(token: string, certSha256: string): AuthenticatedSession {
     if (!token || token.length > limits.tokenLengthMax) throw new AppError(Code.Unauthenticated, "missing or malformed bearer token; log in first");
     const tokenHash = hashToken(token);
     const session = this.options.store.getSession(tokenHash);
     if (!session) throw new AppError(Code.Unauthenticated, "unknown session; log in again");
     if (session.revokedAtMs !== null) throw new AppError(Code.Unauthenticated, "session was ended; log in again");
     if (session.expiresAtMs <= this.options.clock.nowMs()) throw new AppError(Code.Unauthenticated, "session expired; log in again");
+    if (!certSha256 || session.certSha256 !== certSha256) throw new AppError(Code.Unauthenticated, "this session was opened with another client certificate; log in with this one");
     return { username: session.username, tokenHash };
   }
 

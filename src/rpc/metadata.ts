@@ -14,6 +14,7 @@ export const internal = {
   prefix: "ministripe-internal-",
   peerRole: "ministripe-internal-peer-role",
   peerName: "ministripe-internal-peer-name",
+  peerCertSha256: "ministripe-internal-peer-cert-sha256",
   user: "ministripe-internal-user",
   userRole: "ministripe-internal-user-role",
   tokenHash: "ministripe-internal-token-hash",

@@ -6,6 +6,7 @@ import type * as grpc from "@grpc/grpc-js";
 import { identityFromSubject, type Identity } from "./identity";
 
 const identityBySocket = new WeakMap<object, Identity | null>();
+const thumbprintBySocket = new WeakMap<object, string>();
 const callLayersMax = 16;
 
 /** grpc-js keeps the HTTP/2 stream on the innermost call; interceptors wrap it as `nextCall`. */
@@ -25,4 +26,19 @@ export function peerIdentity(call: grpc.ServerInterceptingCallInterface): Identi
   const identity = identityFromSubject(call.getAuthContext()?.sslPeerCertificate?.subject as Record<string, unknown> | undefined);
   if (socket) identityBySocket.set(socket, identity ?? null);
   return identity;
+}
+
+/**
+ * SHA-256 of the DER of the caller's certificate, hex (RFC 8705's x5t#S256,
+ * in hex): what a session is bound to. Undefined when there is none.
+ */
+export function peerCertificateSha256(call: grpc.ServerInterceptingCallInterface): string | undefined {
+  const socket = socketOf(call);
+  const known = socket ? thumbprintBySocket.get(socket) : undefined;
+  if (known) return known;
+  const raw = (call.getAuthContext()?.sslPeerCertificate as { raw?: Buffer } | undefined)?.raw;
+  if (!raw || raw.length === 0) return undefined;
+  const thumbprint = new Bun.CryptoHasher("sha256").update(raw).digest("hex");
+  if (socket) thumbprintBySocket.set(socket, thumbprint);
+  return thumbprint;
 }

@@ -19,6 +19,8 @@ export interface CallContext {
   peer: string;
   peerRole: Role | undefined;
   peerName: string | undefined;
+  /** SHA-256 of the caller's certificate (hex), set by the peer-role interceptor. */
+  peerCertSha256: string | undefined;
   /** The authenticated user, set by the session interceptor. */
   user: string | undefined;
   userRole: string | undefined;
@@ -38,6 +40,7 @@ function contextOf(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWri
     peer: call.getPeer(),
     peerRole: getText(metadata, internal.peerRole) as Role | undefined,
     peerName: getText(metadata, internal.peerName),
+    peerCertSha256: getText(metadata, internal.peerCertSha256),
     user: getText(metadata, internal.user),
     userRole: getText(metadata, internal.userRole),
     tokenHash: getText(metadata, internal.tokenHash),

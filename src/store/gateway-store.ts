@@ -11,6 +11,7 @@ import { Store } from "./store";
 import init from "./migrations/gateway/0001_init.sql" with { type: "text" };
 import totpLastStep from "./migrations/gateway/0002_totp_last_step.sql" with { type: "text" };
 import refunds from "./migrations/gateway/0003_refunds.sql" with { type: "text" };
+import sessionCertificate from "./migrations/gateway/0004_session_certificate.sql" with { type: "text" };
 
 export const users = sqliteTable("users", {
   username: text("username").primaryKey(),
@@ -29,6 +30,8 @@ export const sessions = sqliteTable("sessions", {
   createdAtMs: ms("created_at_ms").notNull(),
   expiresAtMs: ms("expires_at_ms").notNull(),
   revokedAtMs: ms("revoked_at_ms"),
+  /** SHA-256 of the DER of the client certificate the session was opened over, hex. */
+  certSha256: text("cert_sha256").notNull(),
 });
 
 export type Decision = "COMMIT" | "ABORT";
@@ -113,6 +116,7 @@ export class GatewayStore extends Store {
       { id: "gateway/0001_init", sql: init },
       { id: "gateway/0002_totp_last_step", sql: totpLastStep },
       { id: "gateway/0003_refunds", sql: refunds },
+      { id: "gateway/0004_session_certificate", sql: sessionCertificate },
     ], durability);
     const db = this.opened.db;
     const p = sql.placeholder;

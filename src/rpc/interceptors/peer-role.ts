@@ -6,7 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { AppError, Code } from "../../lib/errors";
 import type { Role } from "../identity";
 import { internal, stripInternal } from "../metadata";
-import { peerIdentity } from "../peer";
+import { peerCertificateSha256, peerIdentity } from "../peer";
 import { splitPath } from "../protos";
 import { lookup } from "./access";
 import { refuse } from "./chain";
@@ -30,11 +30,13 @@ export function peerRoleInterceptor(allowed: ServiceRoles): grpc.ServerIntercept
             }
             const roles = lookup(allowed, service, method);
             if (!roles || !roles.includes(identity.role)) {
-              refuse(call, new AppError(Code.PermissionDenied, `a ${identity.role} certificate may not call ${service}.${method}`));
+              refuse(call, new AppError(Code.PermissionDenied, `${identity.role === "admin" ? "an" : "a"} ${identity.role} certificate may not call ${service}.${method}`));
               return;
             }
             metadata.set(internal.peerRole, identity.role);
             metadata.set(internal.peerName, identity.name);
+            const thumbprint = peerCertificateSha256(call);
+            if (thumbprint) metadata.set(internal.peerCertSha256, thumbprint);
             nextMetadata(metadata);
           },
         });

@@ -11,7 +11,8 @@ export interface SessionRule {
   services: readonly string[];
   /** ...except these ("Service/Method"). */
   publicMethods: readonly string[];
-  authenticate(token: string): { username: string; tokenHash: string };
+  /** The session behind a token presented over a connection with the certificate of this thumbprint. */
+  authenticate(token: string, certSha256: string): { username: string; tokenHash: string };
 }
 
 export function sessionInterceptor(rule: SessionRule): grpc.ServerInterceptor {
@@ -31,7 +32,8 @@ export function sessionInterceptor(rule: SessionRule): grpc.ServerInterceptor {
               // The scheme is case-insensitive (RFC 6750); the token's length is bounded in authenticate.
               const match = /^Bearer ([A-Za-z0-9_-]+)$/i.exec(header);
               if (!match) throw new AppError(Code.Unauthenticated, "missing bearer token; log in first");
-              const found = rule.authenticate(match[1]!);
+              // Set by the peer-role interceptor, which runs first and strips any a caller sent.
+              const found = rule.authenticate(match[1]!, getText(metadata, internal.peerCertSha256) ?? "");
               metadata.set(internal.user, found.username);
               metadata.set(internal.tokenHash, found.tokenHash);
               nextMetadata(metadata);
