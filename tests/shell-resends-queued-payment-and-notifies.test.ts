@@ -1,4 +1,4 @@
-// Proves `ministripe shell` driven through stdin/stdout: with the gateway stopped under it a payment is queued, and when the gateway starts again the shell re-sends it by itself, prints the outcome, and the payee's shell (re-subscribed to WatchPayments) is notified; money moves once.
+// Proves `ministripe shell` driven through stdin/stdout: with the gateway stopped under it `balance` says it cannot reach the gateway in the CLI's words and a payment is queued, and when the gateway starts again the shell re-sends it by itself, prints the outcome, and the payee's shell (re-subscribed to WatchPayments) is notified; money moves once.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
@@ -31,9 +31,12 @@ test("the shell queues while the gateway is down, re-sends when it is back and p
 
   await system.stopGateway();
   const down = await aliceShell.waitFor(/^\[notice\] gateway unreachable/);
-  aliceShell.send('pay bob 12.34 "lunch money"');
-  const queued = await aliceShell.waitFor(/^queued with key (\S+) /, down.index);
-  const key = /^queued with key (\S+) /.exec(queued.line)![1]!;
+  // The same plain words as the CLI, nothing of the library's.
+  aliceShell.send("balance");
+  await aliceShell.waitFor(/^ministripe balance: cannot reach the gateway at 127\.0\.0\.1:\d+ \(connection refused\)$/, down.index);
+  aliceShell.send('pay --to bob --amount 12.34 --note "lunch money"');
+  const queued = await aliceShell.waitFor(/; payment queued with key (\S+) and will be sent when the gateway is back$/, down.index);
+  const key = /payment queued with key (\S+) /.exec(queued.line)![1]!;
   aliceShell.send("queue");
   await aliceShell.waitFor(new RegExp(`^${key}  12\\.34 to bob  queued`), queued.index);
   expect(system.totalMinor()).toBe(totalMinor);

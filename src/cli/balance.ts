@@ -1,20 +1,17 @@
-import { clientFlags, flushQueue, withClient, requireSession } from "./client-context";
-import type { Command } from "./flags";
+import { clientCommand, clientFlags, flushQueue, requireSession } from "./client-context";
 import { money, printJson, say } from "./output";
 
-export const balanceCommand: Command = {
+export const balanceCommand = clientCommand({
   name: "balance",
   usage: "balance",
   summary: "Shows your balance and available funds (balance less holds of payments in progress).",
   flags: { ...clientFlags },
-  async run(flags) {
-    return withClient(flags, async (ctx) => {
-      requireSession(ctx);
-      await flushQueue(ctx);
-      const b = await ctx.client.call<{ bank: string; account: string; balance_minor: string; available_minor: string; currency: string }>("GetBalance", {}, { retry: true });
-      if (ctx.json) printJson({ ...b, balance: money(b.balance_minor), available: money(b.available_minor) });
-      else say(`${b.bank} ${b.account}: balance ${money(b.balance_minor, b.currency)}, available ${money(b.available_minor, b.currency)}`);
-      return 0;
-    });
+  async body(ctx) {
+    requireSession(ctx);
+    await flushQueue(ctx);
+    const b = await ctx.client.call<{ bank: string; account: string; balance_minor: string; available_minor: string; currency: string }>("GetBalance", {}, { retry: true });
+    if (ctx.json) printJson({ ...b, balance: money(b.balance_minor), available: money(b.available_minor) });
+    else say(`${b.bank} ${b.account}: balance ${money(b.balance_minor, b.currency)}, available ${money(b.available_minor, b.currency)}`);
+    return 0;
   },
-};
+});

@@ -10,7 +10,7 @@ import { createLogger, parseLogLevel, type Logger } from "../lib/log";
 import { parseAddress } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
 import { ClientStore } from "../store/client-store";
-import { bool, str, type FlagSpecs, type Flags } from "./flags";
+import { bool, str, type Command, type FlagSpecs, type Flags } from "./flags";
 import { errorText, money, say, warn } from "./output";
 
 export const clientFlags: FlagSpecs = {
@@ -29,7 +29,32 @@ export interface ClientContext {
   json: boolean;
   log: Logger;
   session: SavedSession | undefined;
+  /** In the shell a background resender sends the queue; commands do not send it first. */
+  inShell: boolean;
+  /** Called when a payment was queued (the shell's resender then watches for the gateway). */
+  onQueued(): void;
   close(): void;
+}
+
+/**
+ * A client command: its work runs on an open client context. The CLI opens
+ * one per run; the shell runs the same command on the context it keeps open,
+ * so both parse the same flags and print the same words.
+ */
+export interface ClientCommand extends Command {
+  /** Checks the flags before anything is opened (bad input creates nothing). */
+  check?(flags: Flags, positionals: string[]): void;
+  body(ctx: ClientContext, flags: Flags, positionals: string[]): Promise<number>;
+}
+
+export function clientCommand(spec: Omit<ClientCommand, "run">): ClientCommand {
+  return {
+    ...spec,
+    run(flags, positionals) {
+      spec.check?.(flags, positionals);
+      return withClient(flags, (ctx) => spec.body(ctx, flags, positionals));
+    },
+  };
 }
 
 export function openClient(flags: Flags): ClientContext {
@@ -52,6 +77,8 @@ export function openClient(flags: Flags): ClientContext {
     json: bool(flags, "json"),
     log,
     session,
+    inShell: false,
+    onQueued() {},
     close() {
       client.close();
       store.close();
@@ -81,7 +108,7 @@ export function requireSession(ctx: ClientContext): SavedSession {
 
 /** Sends what is queued before a command, waiting only briefly when still offline. */
 export async function flushQueue(ctx: ClientContext): Promise<SendOutcome[]> {
-  if (!ctx.session) return [];
+  if (!ctx.session || ctx.inShell) return [];
   const outcomes = await ctx.outbox.sync(ctx.session.username, limits.syncBlockMsMax / 3);
   if (!ctx.json) for (const outcome of outcomes) reportOutcome(outcome, warn);
   return outcomes;

@@ -12,8 +12,16 @@ export function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
+let writeMessage = (text: string) => void process.stderr.write(text);
+
+/** Messages about the process (warnings, errors): stderr, or stdout in the shell. */
 export function warn(line: string): void {
-  process.stderr.write(`${line}\n`);
+  writeMessage(`${line}\n`);
+}
+
+/** The shell is one conversation: its messages go to stdout, in order with its results. */
+export function messagesToStdout(): void {
+  writeMessage = (text) => void process.stdout.write(text);
 }
 
 export function money(amountMinor: string | bigint, currency = ""): string {

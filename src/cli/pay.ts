@@ -2,12 +2,12 @@ import type { SendOutcome } from "../client/outbox";
 import { AppError, Code, invalid } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { parseAmountMinor } from "../lib/money";
-import { clientFlags, flushQueue, withClient, requireSession } from "./client-context";
+import { clientCommand, clientFlags, flushQueue, requireSession, type ClientContext } from "./client-context";
 import { Exit } from "./exit";
-import { need, str, type Command } from "./flags";
+import { need, str, type Flags } from "./flags";
 import { money, paymentJson, printJson, say, warn } from "./output";
 
-export const payCommand: Command = {
+export const payCommand = clientCommand({
   name: "pay",
   usage: "pay --to USERNAME --amount 100.50 [--key IDEMPOTENCY_KEY] [--note TEXT]",
   summary: "Pays another user. Offline, the payment is queued (exit 75) and sent later with the same key.",
@@ -18,18 +18,23 @@ export const payCommand: Command = {
     note: { type: "string", value: "TEXT", help: "a note for the payee" },
     ...clientFlags,
   },
-  async run(flags) {
-    const { toUsername, amountMinor, key, note } = payInput(need(flags, "to"), need(flags, "amount"), str(flags, "key"), str(flags, "note"));
-    return withClient(flags, async (ctx) => {
-      const session = requireSession(ctx);
-      await flushQueue(ctx);
-      const outcome = await ctx.outbox.pay({ username: session.username, toUsername, amountMinor, note, key });
-      return report(outcome, ctx.json);
-    });
+  check(flags) {
+    inputOf(flags);
   },
-};
+  async body(ctx, flags) {
+    const { toUsername, amountMinor, key, note } = inputOf(flags);
+    const session = requireSession(ctx);
+    await flushQueue(ctx);
+    const outcome = await ctx.outbox.pay({ username: session.username, toUsername, amountMinor, note, key });
+    return report(outcome, ctx);
+  },
+});
 
-/** Checks a payment's fields as typed (by `pay` and by the shell). */
+function inputOf(flags: Flags) {
+  return payInput(need(flags, "to"), need(flags, "amount"), str(flags, "key"), str(flags, "note"));
+}
+
+/** Checks a payment's fields as typed. */
 export function payInput(toUsername: string, amountText: string, key: string | undefined, note: string | undefined): { toUsername: string; amountMinor: bigint; key: string | undefined; note: string } {
   const amountMinor = parseAmountMinor(amountText, "--amount");
   if (key !== undefined && (key.length < 1 || key.length > limits.idempotencyKeyLengthMax || !/^[\x21-\x7e]+$/.test(key))) {
@@ -40,7 +45,8 @@ export function payInput(toUsername: string, amountText: string, key: string | u
   return { toUsername, amountMinor, key, note: text };
 }
 
-function report(outcome: SendOutcome, json: boolean): number {
+function report(outcome: SendOutcome, ctx: ClientContext): number {
+  const json = ctx.json;
   switch (outcome.kind) {
     case "final": {
       const p = outcome.payment;
@@ -50,6 +56,7 @@ function report(outcome: SendOutcome, json: boolean): number {
       return p.status === "SUCCEEDED" ? Exit.ok : Exit.declined;
     }
     case "queued":
+      ctx.onQueued();
       if (json) printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason });
       else warn(`${outcome.reason}; payment queued with key ${outcome.key} and will be sent when the gateway is back`);
       return Exit.queued;

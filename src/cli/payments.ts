@@ -1,10 +1,12 @@
 import type { WirePayment } from "../client/outbox";
-import { clientFlags, flushQueue, withClient, requireSession } from "./client-context";
-import { intFlag, type Command } from "./flags";
-import { paymentJson, paymentLine, printJson, say } from "./output";
 import { limits } from "../lib/limits";
+import { clientCommand, clientFlags, flushQueue, requireSession } from "./client-context";
+import { intFlag, type Flags } from "./flags";
+import { paymentJson, paymentLine, printJson, say } from "./output";
 
-export const paymentsCommand: Command = {
+const limitOf = (flags: Flags) => intFlag(flags, "limit", limits.pageSizeDefault, 1, limits.pageSizeMax);
+
+export const paymentsCommand = clientCommand({
   name: "payments",
   usage: "payments [--limit N]",
   summary: "Your payments, sent and received, newest first.",
@@ -12,16 +14,17 @@ export const paymentsCommand: Command = {
     limit: { type: "string", value: "N", help: `how many (1-${limits.pageSizeMax})`, default: String(limits.pageSizeDefault) },
     ...clientFlags,
   },
-  async run(flags) {
-    const limit = intFlag(flags, "limit", limits.pageSizeDefault, 1, limits.pageSizeMax);
-    return withClient(flags, async (ctx) => {
-      requireSession(ctx);
-      await flushQueue(ctx);
-      const { payments } = await ctx.client.call<{ payments: WirePayment[] }>("ListPayments", { limit }, { retry: true });
-      if (ctx.json) printJson({ payments: payments.map((p) => paymentJson(p)) });
-      else if (payments.length === 0) say("no payments yet");
-      else for (const p of payments) say(paymentLine(p));
-      return 0;
-    });
+  check(flags) {
+    limitOf(flags);
   },
-};
+  async body(ctx, flags) {
+    const limit = limitOf(flags);
+    requireSession(ctx);
+    await flushQueue(ctx);
+    const { payments } = await ctx.client.call<{ payments: WirePayment[] }>("ListPayments", { limit }, { retry: true });
+    if (ctx.json) printJson({ payments: payments.map((p) => paymentJson(p)) });
+    else if (payments.length === 0) say("no payments yet");
+    else for (const p of payments) say(paymentLine(p));
+    return 0;
+  },
+});

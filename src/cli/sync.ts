@@ -1,26 +1,23 @@
 import type { SendOutcome } from "../client/outbox";
 import { limits } from "../lib/limits";
-import { clientFlags, describeOutcome, withClient, requireSession } from "./client-context";
+import { clientCommand, clientFlags, describeOutcome, requireSession } from "./client-context";
 import { Exit } from "./exit";
-import type { Command } from "./flags";
 import { printJson, say } from "./output";
 
-export const syncCommand: Command = {
+export const syncCommand = clientCommand({
   name: "sync",
   usage: "sync",
   summary: "Sends queued payments now and reports each outcome (exit 75 while some remain queued, 1 when one was declined).",
   flags: { ...clientFlags },
-  async run(flags) {
-    return withClient(flags, async (ctx) => {
-      const session = requireSession(ctx);
-      const outcomes = await ctx.outbox.sync(session.username, limits.syncBlockMsMax, true);
-      if (ctx.json) printJson({ outcomes: outcomes.map((o) => ({ kind: o.kind, idempotency_key: o.key, message: describeOutcome(o), payment: o.kind === "final" ? o.payment : undefined })) });
-      else if (outcomes.length === 0) say("nothing queued");
-      else for (const outcome of outcomes) say(describeOutcome(outcome));
-      return syncExitCode(outcomes);
-    });
+  async body(ctx) {
+    const session = requireSession(ctx);
+    const outcomes = await ctx.outbox.sync(session.username, limits.syncBlockMsMax, true);
+    if (ctx.json) printJson({ outcomes: outcomes.map((o) => ({ kind: o.kind, idempotency_key: o.key, message: describeOutcome(o), payment: o.kind === "final" ? o.payment : undefined })) });
+    else if (outcomes.length === 0) say("nothing queued");
+    else for (const outcome of outcomes) say(describeOutcome(outcome));
+    return syncExitCode(outcomes);
   },
-};
+});
 
 /** 3 when the session was refused (entries kept), 75 while something stays queued, else 1 when a payment was declined or refused, else 0. */
 export function syncExitCode(outcomes: SendOutcome[]): number {

@@ -1,0 +1,70 @@
+// Proves `shell` runs each client command as the CLI does: `payments --limit 3`, `payment ID`, `balance --json` print exactly the CLI's output, and a refusal, a typo'd flag, a repeated flag or a negative amount print the CLI's own error line (no "error:" or "refused:" of the shell's own); a command that needs a password points to another terminal.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { cli, cliUser, ShellProcess, until, type CliUser } from "./support/cli";
+import { startSystem, type TestSystem } from "./support/system";
+
+setDefaultTimeout(60_000);
+let system: TestSystem;
+let alice: CliUser;
+
+beforeAll(async () => {
+  system = await startSystem();
+  alice = await cliUser(system, { username: "alice", bank: "hdfc", account: "1001" });
+  await cliUser(system, { username: "bob", bank: "icici", account: "2001" });
+  for (const [i, amount] of ["1.00", "2.00", "3.00", "4.00"].entries()) {
+    expect((await cli(alice, "pay", "--to", "bob", "--amount", amount, "--key", `shell-same-${i}`)).exitCode).toBe(0);
+  }
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+/** Sends one line and returns the lines the command printed (background notices left out) once `count` have come. */
+async function shellLines(shell: ShellProcess, line: string, count: number): Promise<string[]> {
+  const from = shell.output.length;
+  shell.send(line);
+  const answer = () => shell.output.slice(from).filter((printed) => !printed.startsWith("[notice]"));
+  await until(`${count} lines for "${line}"`, () => answer().length >= count);
+  await Bun.sleep(200); // nothing more may follow
+  return answer();
+}
+
+function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line !== "");
+}
+
+test("the shell's commands print exactly what the CLI prints, results and errors alike", async () => {
+  const shell = new ShellProcess(alice);
+  await shell.waitFor(/^logged in as alice/);
+
+  const payments = await cli(alice, "payments", "--limit", "3");
+  expect(lines(payments.stdout)).toHaveLength(3);
+  expect(await shellLines(shell, "payments --limit 3", 3)).toEqual(lines(payments.stdout));
+
+  const payment = await cli(alice, "payment", "shell-same-0");
+  expect(await shellLines(shell, "payment shell-same-0", 1)).toEqual(lines(payment.stdout));
+
+  const balance = await cli(alice, "balance", "--json");
+  expect(JSON.parse((await shellLines(shell, "balance --json", 1))[0]!)).toEqual(JSON.parse(balance.stdout));
+
+  for (const args of [
+    ["pay", "--to", "alice", "--amount", "1.00"],
+    ["pay", "--to", "bob", "--ammount", "5"],
+    ["pay", "--to", "bob", "--amount", "5", "--amount", "6"],
+    ["pay", "--to", "bob", "--amount", "-1"],
+    ["payment", "no-such-key"],
+    ["payments", "--limit", "0"],
+  ]) {
+    const fromCli = await cli(alice, ...args);
+    expect(fromCli.exitCode).toBeGreaterThan(0);
+    expect(await shellLines(shell, args.join(" "), 1)).toEqual(lines(fromCli.stderr));
+  }
+  expect(await shellLines(shell, "login --username alice", 1)).toEqual([`ministripe login: run it in another terminal ("ministripe login ..."); the shell keeps going and uses the new session`]);
+  expect(await shellLines(shell, "balance --gateway 127.0.0.1:1", 1)).toEqual(["ministripe balance: --gateway is set when the shell starts (ministripe shell --gateway ...)"]);
+
+  shell.send("exit");
+  expect(await shell.done).toBe(0);
+  expect(shell.output.filter((line) => /^(error|refused):/.test(line))).toEqual([]);
+  // Nothing the shell refused moved money: still the four payments of the setup.
+  expect(JSON.parse((await cli(alice, "balance", "--json")).stdout).balance_minor).toBe(String(500_000 - 1_000));
+});
