@@ -1,6 +1,6 @@
 // Proves `bench --ceiling --json` starts the trivial gRPC server, drives it, and reports the ceiling's calls/s, the ratio of payments/s to it and the CPU per empty call, all positive (not their size), and stops that server.
 import { expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mainPath } from "./support/cli";
@@ -23,10 +23,12 @@ test("bench --ceiling --json reports ceiling_calls_per_s and ceiling_ratio besid
 }, 120_000);
 
 test("--ceiling with --gateway is refused in one line with the usage exit code", async () => {
-  const accounts = join(mkdtempSync(join(tmpdir(), "ceiling-")), "accounts.yaml");
+  const dir = mkdtempSync(join(tmpdir(), "ceiling-"));
+  const accounts = join(dir, "accounts.yaml");
   writeFileSync(accounts, "banks:\n  b1:\n    accounts: []\n");
   const child = Bun.spawn(["bun", mainPath, "bench", "--ceiling", "--gateway", "127.0.0.1:1", "--certs", "/nonexistent", "--accounts", accounts], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const [stderr, exitCode] = await Promise.all([new Response(child.stderr).text(), child.exited]);
+  rmSync(dir, { recursive: true, force: true });
   expect(exitCode).toBe(2);
   expect(stderr.trim().split("\n")).toHaveLength(1);
   expect(stderr).toContain("--ceiling");

@@ -4,7 +4,6 @@
 // client reaches the gateway by host name as well as by IP address.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json";
 import { cli, cliUser, type CliUser } from "./support/cli";
@@ -52,7 +51,7 @@ test("the gateway is reached by host name (localhost) as well as by IP address",
 });
 
 test("an unexpected failure (the outbox cannot be opened) prints its cause in one line", async () => {
-  const home = mkdtempSync(join(tmpdir(), "ministripe-home-"));
+  const home = mkdtempSync(join(system.dir, "home-")); // removed with the system
   mkdirSync(join(home, "outbox.db"), { recursive: true });
   const result = await run("queue", "--home", home, "--certs", join(system.certsDir, "client-alice"));
   expect(result.exitCode).toBe(1);

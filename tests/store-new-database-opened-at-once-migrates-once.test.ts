@@ -2,7 +2,7 @@
 // client's shell and its pay on a fresh home) all open it: the schema is
 // applied once, under the write lock, and nobody fails on a half-made schema.
 import { expect, test } from "bun:test";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClientStore } from "../src/store/client-store";
@@ -24,6 +24,14 @@ store.close();
 
 test("processes opening one new database at once all open it, and the schema is applied once", async () => {
   const dir = mkdtempSync(join(tmpdir(), "ministripe-migrate-"));
+  try {
+    await openTogether(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function openTogether(dir: string): Promise<void> {
   const script = join(dir, "opener.ts");
   await Bun.write(script, opener);
   for (let round = 0; round < roundsCount; round++) {
@@ -44,4 +52,4 @@ test("processes opening one new database at once all open it, and the schema is 
       store.close();
     }
   }
-});
+}

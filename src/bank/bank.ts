@@ -16,6 +16,7 @@ import { pinHashesOf } from "./account-pins";
 import { InDoubtResolver } from "./in-doubt";
 import { Participant } from "./participant";
 import { bankService } from "./service";
+import { warnIfOpenToOthers } from "../lib/private-files";
 
 export interface BankOptions {
   name: string;
@@ -44,6 +45,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   }
   const clock = options.clock ?? systemClock;
   const log = options.log;
+  warnIfOpenToOthers(options.dataDir, log);
   const store = new BankStore(join(options.dataDir, `bank-${options.name}.db`));
   const currency = await loadAccountsOnce(store, options);
   const participant = new Participant(store, clock, log);

@@ -1,11 +1,12 @@
 // Starts a whole system on this machine as separate processes of this same
 // executable: banks first, then the gateway. Used by dev, demo and bench.
 import { type Subprocess } from "bun";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { AppError, Code } from "../lib/errors";
 import { formatDurationMs } from "../lib/duration";
+import { makePrivateFolder } from "../lib/private-files";
 import { initCertificates } from "../rpc/certificates";
 import { selfCommand } from "./self";
 import { serverRuntimeEnv } from "./server-runtime";
@@ -49,15 +50,16 @@ interface ProcessSpec {
 const startMsMax = 15_000;
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  mkdirSync(options.dir, { recursive: true });
+  makePrivateFolder(options.dir);
   const certsDir = join(options.dir, "certs");
   const logsDir = join(options.dir, "logs");
-  mkdirSync(logsDir, { recursive: true });
+  makePrivateFolder(logsDir);
   if (!existsSync(join(certsDir, "ca", "cert.pem"))) {
     await initCertificates({ dir: certsDir, hosts: ["localhost", "127.0.0.1"], banks: options.banks, clients: options.clients });
   }
   for (const client of options.clients) {
     const home = join(options.dir, "home", client);
+    makePrivateFolder(home);
     if (!existsSync(join(home, "certs"))) cpSync(join(certsDir, `client-${client}`), join(home, "certs"), { recursive: true });
   }
   const accountsPath = join(options.dir, "accounts.yaml");

@@ -20,6 +20,7 @@ import { Refunds } from "./refunds";
 import { adminService, coordinatorService, gatewayService } from "./service";
 import { Users } from "./users";
 import { Writes } from "./writes";
+import { warnIfOpenToOthers } from "../lib/private-files";
 
 export interface GatewayOptions {
   host: string;
@@ -49,6 +50,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   if (options.certs.identity.role !== "gateway") throw new AppError(Code.InvalidArgument, `--certs: ${options.certs.dir} is not the gateway's certificate folder`);
   const clock = options.clock ?? systemClock;
   const log = options.log;
+  warnIfOpenToOthers(options.dataDir, log);
   const store = new GatewayStore(join(options.dataDir, "gateway.db"));
   const writes = new Writes(store);
   const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs);

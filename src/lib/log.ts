@@ -1,9 +1,11 @@
 // Structured logs: pino JSON lines to stderr or a file (stdout is the CLI's),
 // or readable lines when stderr is a terminal. Redaction is enforced here, in
 // one place, for every logger in the system: `scrub` runs on every line.
+import { dirname } from "node:path";
 import pino from "pino";
 import { invalid } from "./errors";
 import { securityLimits } from "./limits";
+import { makePrivateFolder, privateFileMode } from "./private-files";
 
 export type Logger = pino.Logger;
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -65,7 +67,8 @@ export function createLogger(options: LogOptions): Logger {
 function destinationOf(options: LogOptions): pino.DestinationStream {
   if (options.stream) return options.stream;
   const toTerminal = !options.file && Boolean(process.stderr.isTTY);
-  const destination = pino.destination({ dest: options.file ?? 2, sync: true, mkdir: true });
+  if (options.file) makePrivateFolder(dirname(options.file));
+  const destination = pino.destination({ dest: options.file ?? 2, sync: true, mode: privateFileMode });
   // In-process formatting: pino transports (worker threads) fail in the compiled binary.
   return (options.pretty ?? toTerminal) ? readableStream(destination) : destination;
 }

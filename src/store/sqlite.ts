@@ -2,10 +2,10 @@
 // migrations. drizzle's folder migrator cannot read from inside the compiled
 // binary, so each store imports its SQL files as text and lists them here.
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { limits } from "../lib/limits";
+import { makePrivateFile, makePrivateFolder } from "../lib/private-files";
 
 export interface Migration {
   id: string;
@@ -25,7 +25,11 @@ export function changesOf(result: unknown): number {
 }
 
 export function openStore(path: string, migrations: Migration[], durability: Durability = "full"): OpenedStore {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") {
+    // Created 0600 before SQLite opens it: its WAL and SHM files then get the same mode.
+    makePrivateFolder(dirname(path));
+    makePrivateFile(path);
+  }
   // safeIntegers: money sums may pass 2^53; every INTEGER comes back as bigint.
   const sqlite = new Database(path, { create: true, strict: true, safeIntegers: true });
   sqlite.exec(`PRAGMA busy_timeout = ${limits.sqliteBusyWaitMs}`);

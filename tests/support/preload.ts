@@ -1,6 +1,23 @@
 // Loaded before every test file (bunfig.toml): tests start real servers and
 // processes, so the default per-test and per-hook timeout is 30 s, not 5 s.
 // This is a bound against hangs, not a speed assertion.
-import { setDefaultTimeout } from "bun:test";
+//
+// Temporary-folder hygiene: the run gets a temporary folder of its own
+// (TMPDIR, inherited by every server and command a test starts), checked
+// after the last test: a test that leaves anything there fails the run,
+// naming what it left.
+import { afterAll, setDefaultTimeout } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 setDefaultTimeout(30_000);
+
+const runTmpDir = mkdtempSync(join(tmpdir(), "ministripe-run-"));
+process.env.TMPDIR = runTmpDir;
+
+afterAll(() => {
+  const left = readdirSync(runTmpDir);
+  rmSync(runTmpDir, { recursive: true, force: true });
+  if (left.length > 0) throw new Error(`tests left ${left.length} entries in the temporary folder: ${left.sort().join(", ")}`);
+});

@@ -1,0 +1,52 @@
+// Data stays with the user who runs ministripe: folders it creates are 0700,
+// database and log files 0600 (SQLite gives a database's WAL and SHM files the
+// database file's mode). gateway.db holds password, session and TOTP hashes; a
+// bank's database its customers' money. An existing folder is left as its
+// owner set it, but a server says at start when others can read it.
+import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
+import type { Logger } from "./log";
+
+export const privateFolderMode = 0o700;
+export const privateFileMode = 0o600;
+
+/** Creates the folder (and missing parents) readable by its owner only; an existing one is left as it is. */
+export function makePrivateFolder(path: string): void {
+  mkdirSync(path, { recursive: true, mode: privateFolderMode });
+}
+
+/** Creates an empty file readable by its owner only, unless something is there already (left as it is). */
+export function makePrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, "wx", privateFileMode));
+  } catch (error) {
+    if ((error as { code?: string }).code !== "EEXIST") throw error;
+  }
+}
+
+/**
+ * The folder's permission bits when users other than its owner can read or
+ * enter it (any group or other bit: PostgreSQL's rule for its data folder),
+ * or undefined when it is private or missing.
+ */
+export function openToOthers(path: string): number | undefined {
+  let mode: number;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {
+    return undefined; // not there yet: it will be created private
+  }
+  return (mode & 0o077) === 0 ? undefined : mode;
+}
+
+/** One line for the log when a data folder is open to others, or undefined. */
+export function openFolderWarning(path: string): string | undefined {
+  const mode = openToOthers(path);
+  if (mode === undefined) return undefined;
+  return `data folder ${path} can be read by other users (mode ${mode.toString(8).padStart(4, "0")}); run: chmod 700 ${path}`;
+}
+
+/** At a server's start: one warning line when its data folder is open to others. */
+export function warnIfOpenToOthers(dataDir: string, log: Logger): void {
+  const warning = openFolderWarning(dataDir);
+  if (warning) log.warn({ event: "data.folder_open", path: dataDir }, warning);
+}
