@@ -1,15 +1,23 @@
-// Slows down, then refuses, repeated failed logins per username and per peer
-// address. Every attempt counts as a failure from the moment it is admitted
-// until it succeeds, so parallel guesses cannot slip past the lockout. A
-// success clears its username's count and refunds its own attempt to the
-// peer, but never the peer's other failures: logging in to one's own account
-// must not reset a count run up against others'. Kept in memory: a restart
-// forgets it, which only helps an attacker for the restart itself.
+// Slows down, then refuses, repeated failed logins, under three keys:
+// - a username from one address: delays, then a lockout (RESOURCE_EXHAUSTED)
+//   for that username from that address only;
+// - a username from anywhere: delays only, with a bound, so guesses spread
+//   over many addresses are slowed while no one can lock a user out everywhere;
+// - an address, whatever usernames it tries (password spraying): delays only,
+//   with a bound, so many people behind one address (a NAT) are slowed, never
+//   refused, and failures for one username never lock the others out.
+// Every attempt counts as a failure from the moment it is admitted until it
+// succeeds, so parallel guesses cannot slip past the lockout. A success clears
+// its username's counts and refunds its own attempt to the address, but never
+// the address's other failures: logging in to one's own account must not reset
+// a count run up against others'. Kept in memory: a restart forgets it, which
+// only helps an attacker for the restart itself.
 import { AppError, Code } from "../lib/errors";
 import { limits, securityLimits } from "../lib/limits";
 
 export interface ThrottlePolicy {
   failuresBeforeDelay: number;
+  /** Infinity: this key only ever delays. */
   failuresBeforeLockout: number;
   delayMsBase: number;
   delayMsMax: number;
@@ -18,6 +26,7 @@ export interface ThrottlePolicy {
   windowMs: number;
 }
 
+/** A username from one address. */
 export const userPolicy: ThrottlePolicy = {
   failuresBeforeDelay: limits.loginFailuresBeforeDelay,
   failuresBeforeLockout: limits.loginFailuresBeforeLockout,
@@ -27,11 +36,18 @@ export const userPolicy: ThrottlePolicy = {
   windowMs: securityLimits.loginFailureWindowMs,
 };
 
-// Many people may share one address (a NAT), so a peer gets more room than a username.
+/** A username from any address: slowed, never locked (a lockout here would let anyone lock a user out). */
+export const usernamePolicy: ThrottlePolicy = {
+  ...userPolicy,
+  failuresBeforeDelay: securityLimits.loginUsernameFailuresBeforeDelay,
+  failuresBeforeLockout: Infinity,
+};
+
+/** An address, whatever usernames it tries: slowed, never locked. Many people may share one address. */
 export const peerPolicy: ThrottlePolicy = {
   ...userPolicy,
   failuresBeforeDelay: securityLimits.loginPeerFailuresBeforeDelay,
-  failuresBeforeLockout: securityLimits.loginPeerFailuresBeforeLockout,
+  failuresBeforeLockout: Infinity,
 };
 
 interface Failures {
@@ -52,13 +68,15 @@ export class LoginThrottle {
 
   constructor(
     private readonly nowMs: () => number,
-    private readonly policies = { user: userPolicy, peer: peerPolicy },
+    private readonly policies = { user: userPolicy, username: usernamePolicy, peer: peerPolicy },
   ) {}
 
-  /** Admits one attempt, or refuses with RESOURCE_EXHAUSTED while either key is locked out. */
+  /** Admits one attempt (with the delay to hold it for), or refuses with RESOURCE_EXHAUSTED while a key is locked out. */
   attempt(username: string, peerHost: string): LoginAttempt {
+    // The address last: a success refunds it one attempt instead of clearing it.
     const keys: [string, ThrottlePolicy][] = [
-      [`user:${username}`, this.policies.user],
+      [`user:${username}@${peerHost}`, this.policies.user],
+      [`username:${username}`, this.policies.username],
       [`peer:${peerHost}`, this.policies.peer],
     ];
     const nowMs = this.nowMs();
@@ -75,7 +93,8 @@ export class LoginThrottle {
       delayMs,
       succeeded: () => {
         this.failures.delete(keys[0]![0]);
-        this.refund(keys[1]![0], keys[1]![1]);
+        this.failures.delete(keys[1]![0]);
+        this.refund(keys[2]![0], keys[2]![1]);
       },
     };
   }

@@ -163,8 +163,10 @@ export const securityLimits = {
   loginDelayMsBase: 100,
   /** Failed logins older than this no longer count. */
   loginFailureWindowMs: 15 * 60 * 1000,
+  /** Failures for one username from any address before each further attempt is delayed (never locked out). */
+  loginUsernameFailuresBeforeDelay: 10,
+  /** Failures from one address, whatever usernames, before each further attempt is delayed (never locked out). */
   loginPeerFailuresBeforeDelay: 10,
-  loginPeerFailuresBeforeLockout: 30,
   /** The largest request a server accepts; the largest real one (a Prepare batch) is ~100 KiB. */
   grpcRequestBytesMax: 1024 * 1024,
   /** Nesting depth the log scrubber walks; deeper values are replaced. */
