@@ -1,10 +1,13 @@
 // Proves `audit` without an admin certificate folder says it needs one (exit 2) instead of hinting at a client's, and creates no client home or outbox; with --certs it runs without a client home either.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runMain } from "./support/cli";
 import { startSystem, type TestSystem } from "./support/system";
+
+// Each command is a process of its own: on a loaded machine a few take seconds.
+setDefaultTimeout(60_000);
 
 let system: TestSystem;
 let folder: string;

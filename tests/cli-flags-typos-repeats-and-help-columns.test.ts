@@ -1,6 +1,9 @@
 // Proves the flag parser speaks in the user's words: an unknown flag is named with the nearest one suggested, a negative amount gets the amount's own message, a repeated flag is refused (exit 2), and every command's help keeps its columns apart with no "(default default)".
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { runMain } from "./support/cli";
+
+// Each command is a process of its own: on a loaded machine a few take seconds.
+setDefaultTimeout(60_000);
 
 const commands = ["certs", "bank", "gateway", "dev", "demo", "audit", "bench", "register", "login", "logout", "passwd", "mfa", "balance", "pay", "payments", "payment", "queue", "sync", "shell"];
 
@@ -38,8 +41,8 @@ test("help columns never run together, and a default is shown only where there i
   expect(gateway.stdout).toContain("\n  --prepare-timeout DURATION  abort a payment whose votes are not all in by then (default 5s)\n");
   const certs = await runMain(["certs", "--help"]);
   expect(certs.stdout).not.toContain("(default default)");
-  const helps = await Promise.all(commands.map((command) => runMain([command, "--help"])));
-  for (const help of helps) {
+  for (const command of commands) {
+    const help = await runMain([command, "--help"]);
     const flagLines = help.stdout.split("\n").filter((line) => line.startsWith("  --"));
     expect(flagLines.length).toBeGreaterThan(0);
     for (const line of flagLines) expect(line).toMatch(/^  --[a-z-]+( [A-Z_:=]+)?  +\S/);
@@ -47,4 +50,4 @@ test("help columns never run together, and a default is shown only where there i
     const starts = new Set(flagLines.map((line) => /^  --[a-z-]+( [A-Z_:=]+)? +/.exec(line)![0].length));
     expect(starts.size).toBe(1);
   }
-}, 60_000);
+});

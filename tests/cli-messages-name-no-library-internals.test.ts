@@ -1,8 +1,11 @@
 // Proves the client commands say what went wrong in the user's words with SPEC's exit codes: a gateway that is down is "cannot reach the gateway at HOST:PORT (connection refused)" in balance, in pay's queued message and in queue's last error; a busy port is one plain line; a wire field name is shown as its flag; counts are in the right number; and every time is one readable form with its zone.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { cli, cliUser, cliWithEnv, deadAddress, runMain, type CliUser } from "./support/cli";
 import { startSystem, type TestSystem } from "./support/system";
+
+// Each command is a process of its own: on a loaded machine a few take seconds.
+setDefaultTimeout(60_000);
 
 let system: TestSystem;
 let alice: CliUser;
@@ -34,7 +37,7 @@ test("a gateway that is down: one plain line in balance, pay (queued, exit 75) a
   expect(queue.stdout).toBe(`offline-words-1  1.00 to bob  queued  attempts 1  last error: cannot reach the gateway at ${dead} (connection refused)\n`);
   // Sent once the gateway is reachable again, so the other tests see a clean queue.
   expect((await cli(alice, "sync")).exitCode).toBe(0);
-}, 60_000);
+});
 
 test("a busy port: the server says so in one line and logs nothing to the terminal", async () => {
   const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -49,7 +52,7 @@ test("a busy port: the server says so in one line and logs nothing to the termin
   } finally {
     holder.stop(true);
   }
-}, 30_000);
+});
 
 test("the gateway's wire field names are shown as the flags the user typed", async () => {
   const self = await cli(alice, "pay", "--to", "alice", "--amount", "1.00");
@@ -78,4 +81,4 @@ test("login's expiry, payments and payment show one time form with its zone", as
   expect(one.stdout).toBe(list.stdout);
   const utc = await cliWithEnv(alice, { TZ: "UTC" }, "payment", "time-form-1");
   expect(utc.stdout).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC  alice -> bob/);
-}, 30_000);
+});
