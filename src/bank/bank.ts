@@ -18,6 +18,9 @@ import { Participant } from "./participant";
 import { bankService } from "./service";
 import { warnIfOpenToOthers } from "../lib/private-files";
 
+/** Who may ask a bank about itself (health, reflection): one rule, and never a client (a client never reaches a bank). */
+const bankObservers = ["gateway", "admin"] as const;
+
 export interface BankOptions {
   name: string;
   host: string;
@@ -52,7 +55,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   let serving = false;
   const server = createServer({
     certs: options.certs,
-    interceptors: chain(serverLoggingInterceptor(log), peerRoleInterceptor({ Bank: ["gateway"], Health: ["gateway", "admin", "bank", "client"], ServerReflection: ["admin", "gateway"] })),
+    interceptors: chain(serverLoggingInterceptor(log), peerRoleInterceptor({ Bank: ["gateway"], Health: bankObservers, ServerReflection: bankObservers })),
     implementations: { Bank: bankService({ bankName: options.name, currency, store, participant, log, nowMs: () => clock.nowMs() }) },
     health: (service) => (service === "" || service === "ministripe.v1.Bank" ? (serving ? "SERVING" : "NOT_SERVING") : undefined),
   });

@@ -9,11 +9,11 @@ import { chain } from "../rpc/interceptors/chain";
 import { serverLoggingInterceptor } from "../rpc/interceptors/logging";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
 import { sessionInterceptor } from "../rpc/interceptors/session";
-import { channelHealth } from "../rpc/channel";
 import { createServer, listen, stopServer, type HealthStatus } from "../rpc/server";
 import { GatewayStore } from "../store/gateway-store";
 import { access } from "./access";
 import { BankLinks } from "./bank-links";
+import { BankHealth } from "./bank-health";
 import { Coordinator } from "./coordinator";
 import { Payments } from "./payments";
 import { Refunds } from "./refunds";
@@ -54,6 +54,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const store = new GatewayStore(join(options.dataDir, "gateway.db"));
   const writes = new Writes(store);
   const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs);
+  const bankHealth = new BankHealth(banks, log);
   const coordinator = new Coordinator({ store, banks, clock, log, prepareTimeoutMs: options.prepareTimeoutMs, writes });
   await coordinator.recover();
   const users = new Users({ store, banks, clock, log, sessionTtlMs: options.sessionTtlMs, argonMemoryKiB: options.argonMemoryKiB });
@@ -64,10 +65,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     certs: options.certs,
     interceptors: chain(serverLoggingInterceptor(log), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token, certSha256) => users.authenticate(token, certSha256) })),
     implementations: { Gateway: gatewayService(deps), Admin: adminService(deps), Coordinator: coordinatorService(deps) },
-    health: (service) => gatewayHealth(service, banks),
+    health: (service) => gatewayHealth(service, banks, bankHealth),
   });
   const port = await listen(server, options.certs, options.host, options.port);
   coordinator.startDriver();
+  bankHealth.start();
   const pruneTimer = setInterval(() => {
     payments.pruneKeys(options.keyRetentionMs);
     store.pruneSessions(clock.nowMs());
@@ -79,6 +81,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     coordinator,
     async stop() {
       clearInterval(pruneTimer);
+      bankHealth.stop();
       coordinator.stop();
       payments.stop();
       await stopServer(server);
@@ -90,10 +93,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
 const servedServices = new Set(["", "ministripe.v1.Gateway", "ministripe.v1.Admin", "ministripe.v1.Coordinator"]);
 
-/** The gateway's own services, and "bank:NAME" for whether the gateway can reach bank NAME now. */
-function gatewayHealth(service: string, banks: BankLinks): HealthStatus | undefined {
+/** The gateway's own services, and "bank:NAME" for whether bank NAME answered the gateway's last health check. */
+function gatewayHealth(service: string, banks: BankLinks, bankHealth: BankHealth): HealthStatus | undefined {
   if (servedServices.has(service)) return "SERVING";
   const bank = service.startsWith("bank:") ? service.slice("bank:".length) : undefined;
   if (bank === undefined || !banks.has(bank)) return undefined;
-  return channelHealth(banks.get(bank).client);
+  return bankHealth.status(bank);
 }

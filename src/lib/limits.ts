@@ -67,6 +67,13 @@ export const limits = {
   /** How long Pay waits for phase two to reach the banks before answering anyway. */
   phaseTwoWaitMs: 2_000,
   readDeadlineMs: 5_000,
+  /** How often the gateway asks each bank's health service (what "bank:NAME" reports). */
+  bankHealthProbeMs: 1_000,
+  bankHealthProbeDeadlineMs: 1_000,
+  /** How often a Health/Watch stream looks for a change of status to send. */
+  healthWatchPollMs: 250,
+  /** Health/Watch streams one server keeps open at once. */
+  healthWatchesMax: 1_000,
   /**
    * Reconnecting to a peer that went away: the first retry after this, then
    * backing off to at most reconnectBackoffMsMax. Short, so a bank that comes

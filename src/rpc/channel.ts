@@ -85,11 +85,6 @@ export function waitConnected(client: grpc.Client, deadlineMs: number): Promise<
   });
 }
 
-/** A bank link's health as the gateway reports it: SERVING while its channel is connected. */
-export function channelHealth(client: grpc.Client): "SERVING" | "NOT_SERVING" {
-  return isConnected(client) ? "SERVING" : "NOT_SERVING";
-}
-
 /** Whether the channel has a live connection now (true: an idle channel starts connecting, so the next check can see it up). */
 export function isConnected(client: grpc.Client): boolean {
   return client.getChannel().getConnectivityState(true) === grpc.connectivityState.READY;

@@ -121,10 +121,17 @@ export function createServer(setup: ServerSetup): grpc.Server {
   for (const [name, implementation] of Object.entries(setup.implementations)) {
     server.addService(tolerantService(services[name as ServiceName].service), implementation!);
   }
-  server.addService(tolerantService(services.Health.service), healthImplementation(setup.health));
-  new ReflectionService(packageDefinition).addToServer(server);
+  const watches = new Map<grpc.ServerWritableStream<any, any>, () => void>();
+  watchesByServer.set(server, watches);
+  server.addService(tolerantService(services.Health.service), healthImplementation(setup.health, watches));
+  // Reflection lists what this server serves, not every service of the package.
+  const served = [...Object.keys(setup.implementations).map((name) => `ministripe.v1.${name}`), "grpc.health.v1.Health"];
+  new ReflectionService(packageDefinition, { services: served }).addToServer(server);
   return server;
 }
+
+/** The open Health/Watch streams of each server, each with what ends it: stopServer ends them. */
+const watchesByServer = new WeakMap<grpc.Server, Map<grpc.ServerWritableStream<any, any>, () => void>>();
 
 /** The service with every request deserializer marking bad bytes instead of throwing. */
 function tolerantService(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
@@ -132,7 +139,7 @@ function tolerantService(definition: grpc.ServiceDefinition): grpc.ServiceDefini
   return Object.fromEntries(methods) as grpc.ServiceDefinition;
 }
 
-function healthImplementation(health: ServerSetup["health"]): grpc.UntypedServiceImplementation {
+function healthImplementation(health: ServerSetup["health"], watches: Map<grpc.ServerWritableStream<any, any>, () => void>): grpc.UntypedServiceImplementation {
   const check = (service: string): string => {
     const status = health(service);
     if (!status) throw new AppError(Code.NotFound, `unknown service "${service}"`);
@@ -149,9 +156,29 @@ function healthImplementation(health: ServerSetup["health"]): grpc.UntypedServic
     List: (_call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
       callback(null, { statuses: { "": { status: check("") } } });
     },
+    // As grpc.health.v1 says: the status now, then each change, until the caller ends the stream.
     Watch: (call: grpc.ServerWritableStream<any, any>) => {
-      call.write({ status: health(call.request.service ?? "") ?? "SERVICE_UNKNOWN" });
-      call.end();
+      if (watches.size >= limits.healthWatchesMax) {
+        call.emit("error", toServiceError(new AppError(Code.ResourceExhausted, "too many health watches; try again later")));
+        return;
+      }
+      const service = String(call.request?.service ?? "");
+      const statusNow = () => health(service) ?? "SERVICE_UNKNOWN";
+      let sent = statusNow();
+      call.write({ status: sent });
+      const timer = setInterval(() => {
+        const status = statusNow();
+        if (status === sent) return;
+        sent = status;
+        call.write({ status });
+      }, limits.healthWatchPollMs);
+      const end = () => {
+        clearInterval(timer);
+        watches.delete(call);
+      };
+      watches.set(call, end);
+      call.on("cancelled", end);
+      call.on("close", end);
     },
   };
 }
@@ -190,6 +217,11 @@ function listenError(host: string, port: number, error: Error): AppError {
 }
 
 export function stopServer(server: grpc.Server, graceMs = 2_000): Promise<void> {
+  // Open watches would hold a graceful shutdown for its whole grace.
+  for (const [call, end] of watchesByServer.get(server) ?? []) {
+    end();
+    call.end();
+  }
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       server.forceShutdown();
