@@ -37,7 +37,9 @@ export function serverLoggingInterceptor(log: Logger): grpc.ServerInterceptor {
       },
       sendStatus(status, next) {
         const code = status.code ?? grpc.status.UNKNOWN;
-        const level = code === grpc.status.OK ? "info" : code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN ? "error" : "warn";
+        // A health check that succeeds is routine (the gateway asks each bank every second): debug, not info.
+        const okLevel = methodDescriptor.path.startsWith("/grpc.health.v1.Health/") ? "debug" : "info";
+        const level = code === grpc.status.OK ? okLevel : code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN ? "error" : "warn";
         if (log.isLevelEnabled(level)) {
           const { service, method } = splitPath(methodDescriptor.path);
           const fields: Record<string, unknown> = { event: "rpc.served", service, method, peer: call.getPeer() };
