@@ -1,7 +1,8 @@
 // Proves the deliverable: `build.ts` makes one executable that, copied alone
 // into an empty folder outside the repository (no node_modules, no sources),
-// prints its version and runs a whole `dev` system that a client of the same
-// binary can register with, log in to and pay through, then stops cleanly on Ctrl-C.
+// prints its version and runs a whole `dev` system whose printed commands,
+// pasted into a shell, log in, pay and audit through the same binary (named
+// as it was started, ./ministripe), then stops cleanly on Ctrl-C.
 import { afterAll, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect } from "node:net";
@@ -55,18 +56,24 @@ test("the compiled binary, alone in an empty folder, runs every role", async () 
   }
   expect(banner).toContain(`gateway 127.0.0.1:${port}`);
 
-  const client = { MINISTRIPE_HOME: join(folder, ".ministripe", "home", "alice"), MINISTRIPE_GATEWAY: `127.0.0.1:${port}`, MINISTRIPE_PASSWORD: "alice-secret", MINISTRIPE_ACCOUNT_PIN: "1111" };
-  expect((await run(["register", "--username", "alice", "--bank", "hdfc", "--account", "1001"], client)).exitCode).toBe(0);
-  const bob = { ...client, MINISTRIPE_HOME: join(folder, ".ministripe", "home", "bob"), MINISTRIPE_PASSWORD: "bob-secret1", MINISTRIPE_ACCOUNT_PIN: "2222" };
-  expect((await run(["register", "--username", "bob", "--bank", "icici", "--account", "2001"], bob)).exitCode).toBe(0);
-  expect((await run(["login", "--username", "alice"], client)).exitCode).toBe(0);
-  const paid = await run(["pay", "--to", "bob", "--amount", "100.50", "--json"], client);
-  expect(paid.exitCode).toBe(0);
-  expect(JSON.parse(paid.stdout)).toMatchObject({ status: "SUCCEEDED", amount_minor: "10050" });
+  // What dev printed, pasted as it is into a shell: the binary by the path it was started with.
+  const lines = banner.split("\n");
+  const tryThese: string[] = [];
+  for (const line of lines.slice(lines.indexOf("try, in another terminal:") + 1)) {
+    if (!line.startsWith("  ")) break;
+    tryThese.push(line.slice(2));
+  }
+  expect(tryThese).toContain("./ministripe pay --to bob --amount 100.50");
+  const pasted = Bun.spawn(["sh", "-ec", tryThese.join("\n")], { cwd: work, env: { PATH: process.env.PATH ?? "", HOME: folder, TMPDIR: folder }, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(pasted.stdout).text(), new Response(pasted.stderr).text(), pasted.exited]);
+  expect(stderr).toBe("");
+  expect(exitCode).toBe(0);
+  expect(stdout).toContain("\nhdfc 1001: balance INR 5000.00, available INR 5000.00\n");
+  expect(stdout).toContain("\npaid INR 100.50 to bob: payment ");
+  expect(stdout).toEndWith("audit clean: every invariant holds\n");
+  const client = { MINISTRIPE_HOME: join(folder, ".ministripe", "home", "alice"), MINISTRIPE_GATEWAY: `127.0.0.1:${port}` };
   const balance = await run(["balance", "--json"], client);
   expect(JSON.parse(balance.stdout)).toMatchObject({ balance_minor: "489950" });
-  const audit = await run(["audit", "--certs", join(folder, ".ministripe", "certs", "admin"), "--gateway", `127.0.0.1:${port}`]);
-  expect(audit.exitCode).toBe(0);
 
   dev.kill("SIGINT");
   expect(await dev.exited).toBe(0);

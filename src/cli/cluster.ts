@@ -1,12 +1,12 @@
 // Starts a whole system on this machine as separate processes of this same
 // executable: banks first, then the gateway. Used by dev, demo and bench.
 import { type Subprocess } from "bun";
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, cpSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { AppError, Code } from "../lib/errors";
 import { formatDurationMs } from "../lib/duration";
-import { makePrivateFolder } from "../lib/private-files";
+import { makePrivateFolder, privateFileMode } from "../lib/private-files";
 import { initCertificates } from "../rpc/certificates";
 import { selfCommand } from "./self";
 import { serverRuntimeEnv } from "./server-runtime";
@@ -25,6 +25,13 @@ export interface ClusterOptions {
   gatewayArgs?: string[];
   /** Extra environment per process name ("gateway", "bank-hdfc"): tests arm failpoints this way. */
   env?: Record<string, Record<string, string>>;
+  /** Told when a process dies that was not asked to (not by kill or stop): `dev` says so and restarts it. */
+  onUnexpectedExit?: (name: string, exit: ChildExit) => void;
+}
+
+export interface ChildExit {
+  code: number | null;
+  signal: string | null;
 }
 
 export interface Cluster {
@@ -69,10 +76,22 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const processes = new Map<string, Subprocess>();
   const specs = new Map<string, ProcessSpec>();
   const bankAddresses = new Map<string, string>();
-  const stop = () => stopAll(processes);
+  /** Children that were asked to end (kill, stop): their exit is no news. */
+  const asked = new WeakSet<Subprocess>();
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    for (const child of processes.values()) asked.add(child);
+    return stopAll(processes);
+  };
   const launch = async (name: string, spec: ProcessSpec, env?: Record<string, string>) => {
     specs.set(name, spec);
-    processes.set(name, await spawnListening(spec.args, spec.stderrPath, env));
+    const child = await spawnListening(spec.args, spec.stderrPath, env);
+    processes.set(name, child);
+    void child.exited.then((code) => {
+      if (stopping || asked.has(child) || processes.get(name) !== child) return;
+      options.onUnexpectedExit?.(name, { code: child.signalCode ? null : code, signal: child.signalCode ? String(child.signalCode) : null });
+    });
   };
   try {
     for (const [i, bank] of options.banks.entries()) {
@@ -101,6 +120,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     async kill(name, signal = "SIGKILL") {
       const child = processes.get(name);
       if (!child) throw new Error(`no process ${name}`);
+      asked.add(child);
       child.kill(signal);
       await child.exited;
     },
@@ -115,7 +135,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
 /** Starts a server process and waits for its "listening" line. */
 export async function spawnListening(args: string[], stderrPath: string, env?: Record<string, string>): Promise<Subprocess> {
-  const child = Bun.spawn([...selfCommand(), ...args], { stdout: "pipe", stderr: Bun.file(stderrPath), stdin: "ignore", env: { ...process.env, ...serverRuntimeEnv, ...env } });
+  // Appended, never truncated: a restarted process keeps what its predecessor said before it died.
+  const stderrFd = openSync(stderrPath, "a", privateFileMode);
+  let child: Subprocess;
+  try {
+    child = Bun.spawn([...selfCommand(), ...args], { stdout: "pipe", stderr: stderrFd, stdin: "ignore", env: { ...process.env, ...serverRuntimeEnv, ...env } });
+  } finally {
+    closeSync(stderrFd); // the child has its own copy
+  }
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let seen = "";

@@ -181,3 +181,11 @@ export const securityLimits = {
   /** Longest string field a request may carry that no other bound covers. */
   beforeIdLengthMax: 64,
 } as const;
+
+/** Bounds of `dev`, the local cluster a developer runs until Ctrl-C. */
+export const devLimits = {
+  /** Times one process of `dev` is restarted after dying before dev gives up on it (and says so). */
+  restartsPerProcessMax: 5,
+  /** A restart waits this long first, so a process that dies at once does not spin. */
+  restartDelayMs: 500,
+} as const;
