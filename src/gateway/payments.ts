@@ -3,7 +3,7 @@
 // so two requests with one key can never both start a transaction.
 import { EventEmitter } from "node:events";
 import type { Clock, IdSource } from "../lib/clock";
-import { AppError, Code, invalid } from "../lib/errors";
+import { AppError, Code, invalid, quoted } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { validateAmountMinor } from "../lib/money";
@@ -135,14 +135,24 @@ export class Payments {
     if (!idOrKey || idOrKey.length > limits.idempotencyKeyLengthMax) throw invalid("id_or_key", "a payment id or idempotency key");
     const { store } = this.options;
     const row = store.getPayment(idOrKey) ?? store.paymentByKey(username, idOrKey);
-    if (!row) throw new AppError(Code.NotFound, `no payment "${idOrKey}"`);
+    if (!row) throw new AppError(Code.NotFound, `no payment ${quoted(idOrKey)}`);
     if (row.payer !== username && row.payee !== username) throw new AppError(Code.PermissionDenied, "that payment is not yours");
     return row;
   }
 
+  /**
+   * A page of payments, newest first: the user's own, or (username undefined,
+   * the operator) everyone's. `beforeId` must be a payment the caller could
+   * see: an unknown one is NOT_FOUND, not silently the newest page.
+   */
   list(username: string | undefined, beforeId: string, limit: number): PaymentRow[] {
     const pageSize = pageSizeField(limit);
     const before = beforeId || undefined;
+    if (before !== undefined) {
+      const row = this.options.store.getPayment(before);
+      const visible = row !== undefined && (username === undefined || row.payer === username || row.payee === username);
+      if (!visible) throw new AppError(Code.NotFound, `no payment ${quoted(before)} to list from`);
+    }
     return username === undefined ? this.options.store.listAllPayments(before, pageSize) : this.options.store.listPaymentsOf(username, before, pageSize);
   }
 

@@ -39,3 +39,14 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   return new AppError(Code.Internal, "internal error", error);
 }
+
+/**
+ * A caller's text shown inside a message: quoted, cut to `lengthMax`, with
+ * control characters (and the bidi overrides that reorder a line) escaped as
+ * \u001b, so an echo can never drive the reader's terminal.
+ */
+export function quoted(text: string, lengthMax = 80): string {
+  const cut = text.length > lengthMax ? `${text.slice(0, lengthMax)}...` : text;
+  const escaped = cut.replace(/["\\]/g, "\\$&").replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `"${escaped}"`;
+}

@@ -3,7 +3,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { createServer as createNetServer } from "node:net";
 import { ReflectionService } from "@grpc/reflection";
-import { AppError, Code, toAppError } from "../lib/errors";
+import { AppError, Code, quoted, toAppError } from "../lib/errors";
 import { limits, securityLimits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { serverCredentials, type CertFolder } from "./credentials";
@@ -142,7 +142,7 @@ function tolerantService(definition: grpc.ServiceDefinition): grpc.ServiceDefini
 function healthImplementation(health: ServerSetup["health"], watches: Map<grpc.ServerWritableStream<any, any>, () => void>): grpc.UntypedServiceImplementation {
   const check = (service: string): string => {
     const status = health(service);
-    if (!status) throw new AppError(Code.NotFound, `unknown service "${service}"`);
+    if (!status) throw new AppError(Code.NotFound, `unknown service ${quoted(service)}`);
     return status;
   };
   return {
