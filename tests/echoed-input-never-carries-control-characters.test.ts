@@ -17,7 +17,7 @@ beforeAll(async () => {
   alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
   bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
   carol = await cliUser(system, { username: "carol", bank: "sbi", account: "3001" });
-});
+}, 30_000);
 afterAll(async () => {
   await system.stop();
 });

@@ -15,7 +15,7 @@ const hdfc: Identity = { role: "bank", name: "hdfc" };
 
 beforeAll(async () => {
   system = await startSystem({ banks: ["hdfc", "icici"] });
-});
+}, 30_000);
 afterAll(async () => {
   for (const client of opened) client.close();
   await system.stop();

@@ -21,7 +21,7 @@ banks:
 let system: TestSystem;
 beforeAll(async () => {
   system = await startSystem({ banks: ["hdfc", "icici"], accountsYaml, fillPins: false });
-});
+}, 30_000);
 afterAll(async () => {
   await system.stop();
 });

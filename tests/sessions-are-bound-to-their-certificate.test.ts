@@ -19,7 +19,7 @@ beforeAll(async () => {
   system = await startSystem({ banks: ["hdfc", "icici"] });
   alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" }); // over client-alice's certificate
   await signUp(system, { username: "bob", bank: "icici", account: "2001" }); // over client-bob's
-});
+}, 30_000);
 afterAll(async () => {
   for (const client of opened) client.close();
   await system.stop();
