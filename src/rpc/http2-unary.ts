@@ -1,9 +1,13 @@
-// A minimal unary gRPC client on node:http2 with mutual TLS, for load
-// generation only (`ministripe bench`). Same protos, same wire format, same
-// certificates and peer check as every other caller; what it leaves out is
-// grpc-js's client stack (resolver, retries, load balancing, filters), which
-// costs about 100 µs of CPU per call on Bun: CPU the bench would take from
-// the system it measures on the same cores. Everything else uses grpc-js.
+// A minimal unary gRPC client on node:http2 with mutual TLS, for the two hot
+// callers: the load generator (`ministripe bench`) and the gateway's Exchange
+// calls to banks (src/gateway/bank-links.ts). Same protos, same wire format,
+// same certificates and peer check as every other caller; what it leaves out
+// is grpc-js's client stack (resolver, retries, load balancing, filters),
+// which costs about 100 µs of CPU per call on Bun (docs/performance.md).
+// What the bank link needs of grpc-js's channel it does here: calls that wait
+// for a connection within their deadline (waitForReady), reconnecting with a
+// short backoff, and keepalive pings that replace a connection that stopped
+// making progress. Everything else uses grpc-js.
 import * as http2 from "node:http2";
 import { AppError, Code } from "../lib/errors";
 import type { CertFolder } from "./credentials";
@@ -21,20 +25,70 @@ interface MethodCodec {
 /** Length-prefixed message header: 1 byte compressed flag, 4 bytes length. */
 const frameHeaderBytes = 5;
 
+export interface Http2UnaryOptions {
+  /** An HTTP/2 PING this often on a connected session; no answer within timeoutMs closes it (its calls fail UNAVAILABLE). */
+  keepalive?: { intervalMs: number; timeoutMs: number };
+  /** Between failed connection attempts of a waitForReady call: from msMin, doubling, to msMax. */
+  reconnectBackoff?: { msMin: number; msMax: number };
+}
+
+export interface Http2CallOptions {
+  deadlineMs: number;
+  token?: string;
+  /** Wait (within the deadline) for a connection instead of failing at once while the peer cannot be reached. */
+  waitForReady?: boolean;
+}
+
 export class Http2UnaryClient {
   private session: http2.ClientHttp2Session | undefined;
   private readonly methods: Record<string, MethodCodec>;
+  private closed = false;
 
   constructor(
     private readonly address: string,
     private readonly certs: CertFolder,
     private readonly expect: Identity,
     service: ServiceName,
+    private readonly options: Http2UnaryOptions = {},
   ) {
     this.methods = services[service].service as unknown as Record<string, MethodCodec>;
   }
 
-  call<Res>(method: string, request: unknown, options: { deadlineMs: number; token?: string }): Promise<Res> {
+  /** Whether a connection is established now. */
+  isConnected(): boolean {
+    const session = this.session;
+    return session !== undefined && !session.connecting && !session.closed && !session.destroyed;
+  }
+
+  call<Res>(method: string, request: unknown, options: Http2CallOptions): Promise<Res> {
+    // The common case stays synchronous: connected already, or not asked to wait.
+    if (!options.waitForReady || this.isConnected()) return this.send(method, request, options);
+    const deadlineAtMs = Date.now() + options.deadlineMs;
+    return this.whenConnected(method, deadlineAtMs).then(() => this.send(method, request, { ...options, deadlineMs: Math.max(1, deadlineAtMs - Date.now()) }));
+  }
+
+  /**
+   * Connects, retrying with backoff until connected or the deadline passes
+   * (DEADLINE_EXCEEDED, as grpc-js answers a waitForReady call that never got
+   * a connection). Nothing is sent before the connection is up, so a retry
+   * never sends a request twice.
+   */
+  private async whenConnected(method: string, deadlineAtMs: number): Promise<void> {
+    const backoff = this.options.reconnectBackoff ?? { msMin: 100, msMax: 1_000 };
+    let waitMs = backoff.msMin;
+    for (let attempt = 0; attempt < connectAttemptsMax; attempt++) {
+      if (this.closed) throw new AppError(Code.Unavailable, `${method}: the client was closed`);
+      const session = this.connected();
+      if (await connectedWithin(session, deadlineAtMs - Date.now())) return;
+      const leftMs = deadlineAtMs - Date.now();
+      if (leftMs <= 0) break;
+      await Bun.sleep(Math.min(waitMs, leftMs));
+      waitMs = Math.min(waitMs * 2, backoff.msMax);
+    }
+    throw new AppError(Code.DeadlineExceeded, `${method}: deadline exceeded while connecting to ${this.address}`);
+  }
+
+  private send<Res>(method: string, request: unknown, options: Http2CallOptions): Promise<Res> {
     const codec = this.methods[method];
     if (!codec) return Promise.reject(new Error(`no method ${method} on this service`));
     const body = codec.requestSerialize(request);
@@ -100,6 +154,7 @@ export class Http2UnaryClient {
   }
 
   close(): void {
+    this.closed = true;
     this.session?.close();
     this.session = undefined;
   }
@@ -115,12 +170,62 @@ export class Http2UnaryClient {
       servername: serverNameOf(this.expect),
     });
     session.on("error", () => {}); // each stream reports its own failure
+    const pinger = this.options.keepalive ? keepPinging(session, this.options.keepalive) : undefined;
     session.on("close", () => {
+      if (pinger) clearInterval(pinger);
       if (this.session === session) this.session = undefined;
     });
     this.session = session;
     return session;
   }
+}
+
+/** Bounds the connection attempts of one waitForReady call (its deadline ends them first). */
+const connectAttemptsMax = 1_000;
+
+/** True once `session` is connected; false when it fails or `withinMs` passes first. */
+function connectedWithin(session: http2.ClientHttp2Session, withinMs: number): Promise<boolean> {
+  if (!session.connecting) return Promise.resolve(!session.closed && !session.destroyed);
+  if (withinMs <= 0) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (connected: boolean) => {
+      clearTimeout(timer);
+      session.off("connect", onConnect);
+      session.off("close", onClose);
+      resolve(connected);
+    };
+    const onConnect = () => done(true);
+    const onClose = () => done(false);
+    const timer = setTimeout(() => done(false), withinMs);
+    session.once("connect", onConnect);
+    session.once("close", onClose);
+  });
+}
+
+/**
+ * A PING every intervalMs while the session is connected; one unanswered
+ * within timeoutMs destroys the session, so a connection that stopped making
+ * progress (bytes lost, a peer host gone without a reset) is noticed within
+ * seconds and the next call connects afresh.
+ */
+function keepPinging(session: http2.ClientHttp2Session, keepalive: { intervalMs: number; timeoutMs: number }): ReturnType<typeof setInterval> {
+  let outstanding = false;
+  const timer = setInterval(() => {
+    if (session.connecting || session.closed || session.destroyed || outstanding) return;
+    outstanding = true;
+    const timeout = setTimeout(() => session.destroy(new Error("keepalive ping unanswered")), keepalive.timeoutMs);
+    const sent = session.ping((error) => {
+      outstanding = false;
+      clearTimeout(timeout);
+      if (error && !session.destroyed) session.destroy(error);
+    });
+    if (!sent) {
+      outstanding = false;
+      clearTimeout(timeout);
+    }
+  }, keepalive.intervalMs);
+  timer.unref?.();
+  return timer;
 }
 
 function statusError(method: string, headers: http2.IncomingHttpHeaders): AppError | undefined {
