@@ -27,6 +27,7 @@ const commands: Record<string, () => Promise<Command>> = {
   mfa: () => import("./cli/mfa").then((m) => m.mfaCommand),
   balance: () => import("./cli/balance").then((m) => m.balanceCommand),
   pay: () => import("./cli/pay").then((m) => m.payCommand),
+  refund: () => import("./cli/refund").then((m) => m.refundCommand),
   payments: () => import("./cli/payments").then((m) => m.paymentsCommand),
   payment: () => import("./cli/payment").then((m) => m.paymentCommand),
   queue: () => import("./cli/queue").then((m) => m.queueCommand),

@@ -115,19 +115,20 @@ export async function flushQueue(ctx: ClientContext): Promise<SendOutcome[]> {
 }
 
 export function describeOutcome(outcome: SendOutcome): string {
+  const what = outcome.refundOf ? `queued refund ${outcome.key} (of payment ${outcome.refundOf})` : `queued payment ${outcome.key}`;
   switch (outcome.kind) {
     case "final": {
       const p = outcome.payment;
       const result = p.status === "SUCCEEDED" ? "succeeded" : `failed: ${p.failure_code} (${p.failure_message})`;
       const replay = outcome.replayed ? " (already done earlier with this key; not charged again)" : "";
-      return `queued payment ${outcome.key}: ${money(p.amount_minor, p.currency)} to ${p.payee} ${result}${replay} (payment ${p.id})`;
+      return `${what}: ${money(p.amount_minor, p.currency)} to ${p.payee} ${result}${replay} (${p.refund_of ? "refund" : "payment"} ${p.id})`;
     }
     case "queued":
-      return `queued payment ${outcome.key} still waiting: ${outcome.reason}`;
+      return `${what} still waiting: ${outcome.reason}`;
     case "needs_login":
-      return `queued payment ${outcome.key} kept: ${outcome.reason}; run "ministripe login" and it will be sent`;
+      return `${what} kept: ${outcome.reason}; run "ministripe login" and it will be sent`;
     case "refused":
-      return `queued payment ${outcome.key} refused by the gateway: ${errorText(outcome.error)}`;
+      return `${what} refused by the gateway: ${errorText(outcome.error)}`;
   }
 }
 

@@ -21,9 +21,12 @@ interface Tour {
   cluster: Cluster;
   dir: string;
   users: Map<string, GatewayClient>;
+  /** alice's payment to bob, refunded in the refund step. */
+  paymentId?: string;
 }
 
 type PayReply = { payment: WirePayment; replayed: boolean };
+type RefundReply = { refund: WirePayment; replayed: boolean; original: WirePayment };
 
 export const demoCommand: Command = {
   name: "demo",
@@ -59,6 +62,7 @@ const steps: [string, (tour: Tour) => Promise<void>][] = [
   ["Pay across banks: two-phase commit, both banks vote, the gateway decides", payAcrossBanks],
   ["Idempotency: the same key again is a replay; money moves once", showIdempotency],
   ["A decline is a FAILED payment, not an error: insufficient funds", showDecline],
+  ["Refunds: the payee gives back a part, then all that remains; nothing more", showRefunds],
   ["Offline: the gateway goes down, the payment is queued, then sent once", showOffline],
   ["Crash: a bank is killed; the payment aborts; nothing is lost", showCrash],
   ["Security: a client certificate cannot call a bank; a wrong password or PIN is refused", showSecurity],
@@ -110,7 +114,9 @@ function describe(reply: PayReply): string {
 }
 
 async function payAcrossBanks(tour: Tour): Promise<void> {
-  say(`  ${describe(await pay(tour, "alice", "bob", 10_050n))}`);
+  const reply = await pay(tour, "alice", "bob", 10_050n);
+  tour.paymentId = reply.payment.id;
+  say(`  ${describe(reply)}`);
   await printBalances(tour);
 }
 
@@ -126,6 +132,22 @@ async function showIdempotency(tour: Tour): Promise<void> {
 async function showDecline(tour: Tour): Promise<void> {
   const reply = await pay(tour, "carol", "alice", 10_000_000n);
   say(`  ${describe(reply)}: ${reply.payment.failure_message}`);
+}
+
+function refund(tour: Tour, amount: { amount_minor: string } | { all_remaining: true }): Promise<RefundReply> {
+  return tour.users.get("bob")!.call<RefundReply>("Refund", { idempotency_key: crypto.randomUUID(), payment_id: tour.paymentId, reason: "demo", ...amount }, { retry: true });
+}
+
+async function showRefunds(tour: Tour): Promise<void> {
+  const part = await refund(tour, { amount_minor: "2550" });
+  say(`  bob refunds 25.50 of alice's 100.50: ${part.refund.payer} -> ${part.refund.payee} ${money(part.refund.amount_minor, part.refund.currency)} ${part.refund.status}; ${money(part.original.refundable_minor)} remains refundable`);
+  const rest = await refund(tour, { all_remaining: true });
+  say(`  bob refunds all that remains: ${money(rest.refund.amount_minor, rest.refund.currency)} ${rest.refund.status}; refunded ${money(rest.original.refunded_minor)} in all`);
+  const more = await refund(tour, { amount_minor: "1" }).catch((error: AppError) => error);
+  say(`  one cent more: ${more instanceof AppError ? `${more.code}: ${more.message}` : "accepted?!"}`);
+  const byPayer = await tour.users.get("alice")!.call("Refund", { idempotency_key: crypto.randomUUID(), payment_id: tour.paymentId, amount_minor: "100" }, { retry: true }).catch((error: AppError) => error);
+  say(`  alice, the payer, tries to refund it: ${byPayer instanceof AppError ? `${byPayer.code}: ${byPayer.message}` : "accepted?!"}`);
+  await printBalances(tour);
 }
 
 async function showOffline(tour: Tour): Promise<void> {

@@ -3,6 +3,7 @@
 import { AppError, Code, toAppError } from "../lib/errors";
 import { formatMinor, minorFromWire } from "../lib/money";
 import type { WirePayment } from "../client/outbox";
+import type { OutboxEntry } from "../store/client-store";
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
@@ -29,9 +30,32 @@ export function money(amountMinor: string | bigint, currency = ""): string {
   return currency ? `${currency} ${text}` : text;
 }
 
+/** One line per payment; a refund says which payment it refunds, a refunded payment how much. */
 export function paymentLine(p: WirePayment): string {
   const outcome = p.status === "FAILED" ? `FAILED (${p.failure_code}: ${p.failure_message})` : p.status;
-  return `${formatTime(Number(p.created_at_ms))}  ${p.payer} -> ${p.payee}  ${money(p.amount_minor, p.currency)}  ${outcome}  ${p.id}${p.note ? `  "${p.note}"` : ""}`;
+  return `${formatTime(Number(p.created_at_ms))}  ${p.payer} -> ${p.payee}  ${money(p.amount_minor, p.currency)}  ${outcome}  ${p.id}${refundsNote(p)}${p.note ? `  "${p.note}"` : ""}`;
+}
+
+function refundsNote(p: WirePayment): string {
+  if (p.refund_of) return `  refund of ${p.refund_of}`;
+  return minorFromWire(p.refunded_minor) > 0n ? `  refunded ${money(p.refunded_minor, p.currency)}` : "";
+}
+
+/** What `payment ID` prints under a payment: its refunded total and each refund. */
+export function refundLines(p: WirePayment): string[] {
+  if (p.refund_of || p.status !== "SUCCEEDED") return [];
+  const lines = [`  refunded ${money(p.refunded_minor, p.currency)} of ${money(p.amount_minor, p.currency)}; ${money(p.refundable_minor, p.currency)} remains refundable`];
+  for (const r of p.refunds ?? []) {
+    const outcome = r.status === "FAILED" ? `FAILED (${r.failure_code})` : r.status;
+    lines.push(`  refund ${r.id}  ${money(r.amount_minor, r.currency)}  ${outcome}  ${formatTime(Number(r.created_at_ms))}${r.note ? `  "${r.note}"` : ""}`);
+  }
+  return lines;
+}
+
+/** One outbox entry, as `queue` (and the shell's queue) shows it. */
+export function queueLine(e: OutboxEntry): string {
+  const what = e.refundOf ? `refund of ${e.refundOf}: ${money(e.amountMinor)}${e.toUsername ? ` to ${e.toUsername}` : ""}` : `${money(e.amountMinor)} to ${e.toUsername}`;
+  return `${e.idempotencyKey}  ${what}  ${e.state}  attempts ${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ""}`;
 }
 
 /** A payment as --json prints it: the wire fields plus a decimal amount. */
@@ -62,6 +86,8 @@ const wordsOfWireField: Record<string, string> = {
   amount_minor: "--amount",
   idempotency_key: "--key",
   note: "--note",
+  reason: "--reason",
+  payment_id: "the payment id",
   limit: "--limit",
   username: "--username",
   bank: "--bank",

@@ -1,12 +1,12 @@
 import type { WirePayment } from "../client/outbox";
 import { clientCommand, clientFlags, flushQueue, requireSession } from "./client-context";
 import { UsageError } from "./exit";
-import { paymentJson, paymentLine, printJson, say } from "./output";
+import { paymentJson, paymentLine, printJson, refundLines, say } from "./output";
 
 export const paymentCommand = clientCommand({
   name: "payment",
   usage: "payment ID_OR_KEY",
-  summary: "One payment's status, by its id or the idempotency key you used.",
+  summary: "One payment's status, by its id or the idempotency key you used, with its refunds.",
   positionals: 1,
   flags: { ...clientFlags },
   check(_flags, positionals) {
@@ -19,7 +19,7 @@ export const paymentCommand = clientCommand({
     await flushQueue(ctx);
     const p = await ctx.client.call<WirePayment>("GetPayment", { id_or_key: idOrKey }, { retry: true });
     if (ctx.json) printJson(paymentJson(p));
-    else say(paymentLine(p));
+    else for (const line of [paymentLine(p), ...refundLines(p)]) say(line);
     return 0;
   },
 });

@@ -9,7 +9,7 @@ const limitOf = (flags: Flags) => intFlag(flags, "limit", limits.pageSizeDefault
 export const paymentsCommand = clientCommand({
   name: "payments",
   usage: "payments [--limit N]",
-  summary: "Your payments, sent and received, newest first.",
+  summary: "Your payments, sent and received, newest first; a refund names the payment it refunds.",
   flags: {
     limit: { type: "string", value: "N", help: `how many (1-${limits.pageSizeMax})`, default: String(limits.pageSizeDefault) },
     ...clientFlags,

@@ -1,10 +1,10 @@
 import { clientCommand, clientFlags } from "./client-context";
-import { money, printJson, say } from "./output";
+import { money, printJson, queueLine, say } from "./output";
 
 export const queueCommand = clientCommand({
   name: "queue",
   usage: "queue",
-  summary: "The offline queue: each payment waiting to be sent, its attempts and last error.",
+  summary: "The offline queue: each payment or refund waiting to be sent, its attempts and last error.",
   flags: { ...clientFlags },
   async body(ctx) {
     const entries = ctx.store.listVisible();
@@ -15,6 +15,7 @@ export const queueCommand = clientCommand({
           to: e.toUsername,
           amount: money(e.amountMinor),
           amount_minor: e.amountMinor.toString(),
+          refund_of: e.refundOf ?? undefined,
           state: e.state,
           attempts: e.attempts,
           last_error: e.lastError,
@@ -23,9 +24,7 @@ export const queueCommand = clientCommand({
       });
     } else if (entries.length === 0) say("the queue is empty");
     else {
-      for (const e of entries) {
-        say(`${e.idempotencyKey}  ${money(e.amountMinor)} to ${e.toUsername}  ${e.state}  attempts ${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ""}`);
-      }
+      for (const e of entries) say(queueLine(e));
     }
     return 0;
   },

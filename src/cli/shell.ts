@@ -19,6 +19,7 @@ import { payCommand } from "./pay";
 import { paymentCommand } from "./payment";
 import { paymentsCommand } from "./payments";
 import { queueCommand } from "./queue";
+import { refundCommand } from "./refund";
 import { syncCommand } from "./sync";
 
 const prompt = "ministripe> ";
@@ -27,7 +28,7 @@ const exitWaitMs = 3_000;
 
 /** The client commands the shell runs: the CLI's own. */
 const shellCommands: Record<string, ClientCommand> = Object.fromEntries(
-  [balanceCommand, payCommand, paymentsCommand, paymentCommand, queueCommand, syncCommand].map((command) => [command.name, command]),
+  [balanceCommand, payCommand, refundCommand, paymentsCommand, paymentCommand, queueCommand, syncCommand].map((command) => [command.name, command]),
 );
 /** Commands that read a password or change the session: run them in another terminal; the shell picks up a new session. */
 const outsideTheShell = new Set(["register", "login", "logout", "passwd", "mfa"]);
@@ -37,7 +38,7 @@ const connectionFlags = Object.keys(clientFlags).filter((name) => name !== "json
 export const shellCommand: Command = {
   name: "shell",
   usage: "shell",
-  summary: "Interactive client: balance, pay, payments, payment, queue, sync as on the command line; re-sends queued payments in the background and prints notifications.",
+  summary: "Interactive client: balance, pay, refund, payments, payment, queue, sync as on the command line; re-sends queued payments and refunds in the background and prints notifications.",
   flags: { ...clientFlags },
   async run(flags) {
     return withClient(flags, async (ctx) => {
@@ -145,10 +146,19 @@ function help(): void {
 
 function describeWatched(p: WirePayment, username: string): string {
   const amount = money(p.amount_minor, p.currency);
+  if (p.refund_of) return describeWatchedRefund(p, username, amount);
   if (p.payee === username) {
     return p.status === "SUCCEEDED" ? `received ${amount} from ${p.payer} (payment ${p.id})` : `a payment of ${amount} from ${p.payer} failed: ${p.failure_code} (payment ${p.id})`;
   }
   return p.status === "SUCCEEDED" ? `payment of ${amount} to ${p.payee} succeeded (payment ${p.id})` : `payment of ${amount} to ${p.payee} failed: ${p.failure_code} (payment ${p.id})`;
+}
+
+function describeWatchedRefund(p: WirePayment, username: string, amount: string): string {
+  const reason = p.note ? ` ("${p.note}")` : "";
+  if (p.payee === username) {
+    return p.status === "SUCCEEDED" ? `refund received: ${amount} from ${p.payer} for payment ${p.refund_of}${reason} (refund ${p.id})` : `a refund of ${amount} from ${p.payer} for payment ${p.refund_of} failed: ${p.failure_code} (refund ${p.id})`;
+  }
+  return p.status === "SUCCEEDED" ? `refund of ${amount} to ${p.payee} for payment ${p.refund_of} succeeded (refund ${p.id})` : `refund of ${amount} to ${p.payee} for payment ${p.refund_of} failed: ${p.failure_code} (refund ${p.id})`;
 }
 
 /** Splits a line into words; double quotes keep spaces inside one word. */

@@ -7,7 +7,7 @@ import { printJson, say } from "./output";
 export const syncCommand = clientCommand({
   name: "sync",
   usage: "sync",
-  summary: "Sends queued payments now and reports each outcome (exit 75 while some remain queued, 1 when one was declined).",
+  summary: "Sends queued payments and refunds now and reports each outcome (exit 75 while some remain queued, 1 when one was declined).",
   flags: { ...clientFlags },
   async body(ctx) {
     const session = requireSession(ctx);

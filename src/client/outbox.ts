@@ -1,7 +1,8 @@
-// Payments from the user's side. Every payment is written to the outbox
-// with its idempotency key before its first send; an entry whose outcome is
-// unknown (gateway unreachable, reply lost) stays queued and is re-sent with
-// the same key, so the gateway runs it at most once.
+// Payments and refunds from the user's side. Every one is written to the
+// outbox with its idempotency key before its first send; an entry whose
+// outcome is unknown (gateway unreachable, reply lost) stays queued and is
+// re-sent with the same key, so the gateway runs it at most once. A refund's
+// amount is fixed in its entry, so its key always means one amount.
 import { backoffMs, systemClock, type Clock } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import { limits, offlineLimits } from "../lib/limits";
@@ -21,13 +22,22 @@ export interface WirePayment {
   failure_message: string;
   created_at_ms: string;
   decided_at_ms: string;
+  /** Set on a refund: the payment it refunds. */
+  refund_of: string;
+  /** On a payment: its succeeded refunds' total, and what remains refundable. */
+  refunded_minor: string;
+  refundable_minor: string;
+  /** GetPayment only: the payment's refunds. */
+  refunds?: WirePayment[];
 }
 
-export type SendOutcome =
-  | { kind: "final"; key: string; payment: WirePayment; replayed: boolean }
-  | { kind: "queued"; key: string; reason: string }
-  | { kind: "needs_login"; key: string; reason: string }
-  | { kind: "refused"; key: string; error: AppError };
+/** Every outcome names the entry's key and, for a refund, the payment it refunds. */
+export type SendOutcome = { key: string; refundOf?: string } & (
+  | { kind: "final"; payment: WirePayment; replayed: boolean; /** A refund's original, as it stands after it. */ original?: WirePayment }
+  | { kind: "queued"; reason: string }
+  | { kind: "needs_login"; reason: string }
+  | { kind: "refused"; error: AppError }
+);
 
 export interface PayRequest {
   username: string;
@@ -37,7 +47,20 @@ export interface PayRequest {
   key?: string;
 }
 
-/** Codes that prove the gateway refused a Pay before it claimed the key: nothing ran. */
+export interface RefundRequest {
+  username: string;
+  paymentId: string;
+  /** Fixed before it is queued: the caller resolves "all that remains". */
+  amountMinor: bigint;
+  reason: string;
+  /** The payer the refund goes back to, when known. */
+  toUsername?: string;
+  key?: string;
+}
+
+type NewEntry = { idempotencyKey: string; username: string; toUsername: string; amountMinor: bigint; note: string; refundOf: string | null };
+
+/** Codes that prove the gateway refused a Pay or a Refund before it claimed the key: nothing ran. */
 const refusedBeforeRunning = new Set<Code>([Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound, Code.PermissionDenied, Code.AlreadyExists, Code.ResourceExhausted]);
 
 export class Outbox {
@@ -52,15 +75,25 @@ export class Outbox {
   /** Stores the payment, then sends it with retries; an unknown outcome leaves it queued. */
   async pay(request: PayRequest): Promise<SendOutcome> {
     const key = request.key ?? crypto.randomUUID();
+    return this.queueAndSend({ idempotencyKey: key, username: request.username, toUsername: request.toUsername, amountMinor: request.amountMinor, note: request.note, refundOf: null });
+  }
+
+  /** Stores the refund, then sends it with retries; an unknown outcome leaves it queued. */
+  async refund(request: RefundRequest): Promise<SendOutcome> {
+    const key = request.key ?? crypto.randomUUID();
+    return this.queueAndSend({ idempotencyKey: key, username: request.username, toUsername: request.toUsername ?? "", amountMinor: request.amountMinor, note: request.reason, refundOf: request.paymentId });
+  }
+
+  private async queueAndSend(entry: NewEntry): Promise<SendOutcome> {
+    const key = entry.idempotencyKey;
     const nowMs = this.clock.nowMs();
-    const entry = { idempotencyKey: key, username: request.username, toUsername: request.toUsername, amountMinor: request.amountMinor, note: request.note };
     if (!this.store.add(entry, this.owner, nowMs, limits.queueClaimMs)) {
       const existing = this.store.get(key)!;
-      if (existing.toUsername !== request.toUsername || existing.amountMinor !== request.amountMinor || existing.note !== request.note || existing.username !== request.username) {
-        throw new AppError(Code.FailedPrecondition, `key ${key} was already used for another payment; use a new key`);
+      if (!sameRequest(existing, entry)) {
+        throw new AppError(Code.FailedPrecondition, `key ${key} was already used for another payment or refund; use a new key`);
       }
       if (existing.state === "queued" && !this.store.claim(key, this.owner, nowMs, limits.queueClaimMs)) {
-        return { kind: "queued", key, reason: "another client process is sending this payment now" };
+        return { kind: "queued", key, refundOf: entry.refundOf ?? undefined, reason: "another client process is sending this now" };
       }
       // Finished here before: show that outcome; never send it again.
       if (existing.paymentId) return this.lookUp(existing, existing.paymentId);
@@ -72,7 +105,8 @@ export class Outbox {
   private async lookUp(entry: OutboxEntry, idOrKey: string): Promise<SendOutcome> {
     const payment = await this.client.call<WirePayment>("GetPayment", { id_or_key: idOrKey }, { retry: true });
     if (payment.status !== "PENDING" && entry.state === "queued") this.finishWith(entry.idempotencyKey, payment);
-    return payment.status === "PENDING" ? { kind: "queued", key: entry.idempotencyKey, reason: "the gateway has not decided yet" } : { kind: "final", key: entry.idempotencyKey, payment, replayed: true };
+    const refundOf = entry.refundOf ?? undefined;
+    return payment.status === "PENDING" ? { kind: "queued", key: entry.idempotencyKey, refundOf, reason: "the gateway has not decided yet" } : { kind: "final", key: entry.idempotencyKey, refundOf, payment, replayed: true };
   }
 
   /**
@@ -100,7 +134,7 @@ export class Outbox {
   private postponeDue(username: string | undefined, dueByMs: number): SendOutcome[] {
     const due = this.store.claimDue(this.owner, this.clock.nowMs(), limits.queueClaimMs, offlineLimits.syncEntriesMax, username, dueByMs, (owner) => this.ownerAlive(owner));
     for (const entry of due) this.requeue(entry, "gateway unreachable");
-    return due.map((entry) => ({ kind: "queued" as const, key: entry.idempotencyKey, reason: "gateway unreachable" }));
+    return due.map((entry) => ({ kind: "queued" as const, key: entry.idempotencyKey, refundOf: entry.refundOf ?? undefined, reason: "gateway unreachable" }));
   }
 
   /** Is the process holding a claim still running? Owners are "PID-UUID" of processes on this machine. */
@@ -120,36 +154,46 @@ export class Outbox {
 
   private async send(entry: OutboxEntry, retry: boolean): Promise<SendOutcome> {
     const key = entry.idempotencyKey;
+    const refundOf = entry.refundOf ?? undefined;
     if (entry.createdAtMs < this.clock.nowMs() - offlineLimits.resendBlindMsMax) return this.settleOld(entry);
     try {
-      const response = await this.client.call<{ payment: WirePayment; replayed: boolean }>(
-        "Pay",
-        { idempotency_key: key, to_username: entry.toUsername, amount_minor: entry.amountMinor.toString(), note: entry.note },
-        { retry },
-      );
-      const payment = response.payment;
+      const { payment, replayed, original } = await this.call(entry, retry);
       if (payment.status === "PENDING") {
         this.requeue(entry, "the gateway has not decided yet");
-        return { kind: "queued", key, reason: "the gateway has not decided yet" };
+        return { kind: "queued", key, refundOf, reason: "the gateway has not decided yet" };
       }
       this.finishWith(key, payment);
-      return { kind: "final", key, payment, replayed: response.replayed };
+      return { kind: "final", key, refundOf, payment, replayed, original };
     } catch (error) {
       const appError = error as AppError;
       if (appError.code === Code.Unauthenticated) {
         this.requeue(entry, appError.message);
-        return { kind: "needs_login", key, reason: appError.message };
+        return { kind: "needs_login", key, refundOf, reason: appError.message };
       }
       if (refusedBeforeRunning.has(appError.code)) {
-        // Bad input, key reused, unknown payee: final, nothing moved.
+        // Bad input, key reused, unknown payee, nothing left to refund: final, nothing moved.
         this.store.finish(key, { state: "failed", paymentId: null, failureCode: appError.code.toLowerCase(), error: appError.message, reported: true }, this.clock.nowMs());
-        return { kind: "refused", key, error: appError };
+        return { kind: "refused", key, refundOf, error: appError };
       }
       // Anything else (unreachable, in flight, cancelled, internal) may have
       // run: the outcome is unknown, so the entry stays and is re-sent with its key.
       this.requeue(entry, appError.message);
-      return { kind: "queued", key, reason: appError.message };
+      return { kind: "queued", key, refundOf, reason: appError.message };
     }
+  }
+
+  /** One send of an entry: Pay, or Refund for a refund. */
+  private async call(entry: OutboxEntry, retry: boolean): Promise<{ payment: WirePayment; replayed: boolean; original?: WirePayment }> {
+    const key = entry.idempotencyKey;
+    if (entry.refundOf === null) {
+      return this.client.call<{ payment: WirePayment; replayed: boolean }>("Pay", { idempotency_key: key, to_username: entry.toUsername, amount_minor: entry.amountMinor.toString(), note: entry.note }, { retry });
+    }
+    const reply = await this.client.call<{ refund: WirePayment; replayed: boolean; original: WirePayment }>(
+      "Refund",
+      { idempotency_key: key, payment_id: entry.refundOf, amount_minor: entry.amountMinor.toString(), reason: entry.note },
+      { retry },
+    );
+    return { payment: reply.refund, replayed: reply.replayed, original: reply.original };
   }
 
   private finishWith(key: string, payment: WirePayment): void {
@@ -164,11 +208,12 @@ export class Outbox {
       const appError = error as AppError;
       if (appError.code !== Code.NotFound) {
         this.requeue(entry, appError.message);
-        return { kind: appError.code === Code.Unauthenticated ? "needs_login" : "queued", key: entry.idempotencyKey, reason: appError.message };
+        return { kind: appError.code === Code.Unauthenticated ? "needs_login" : "queued", key: entry.idempotencyKey, refundOf: entry.refundOf ?? undefined, reason: appError.message };
       }
-      const unknown = new AppError(Code.Unknown, `payment ${entry.idempotencyKey} was queued too long ago for the gateway to remember its key; check "ministripe payments" before paying again`);
+      const what = entry.refundOf === null ? "payment" : "refund";
+      const unknown = new AppError(Code.Unknown, `${what} ${entry.idempotencyKey} was queued too long ago for the gateway to remember its key; check "ministripe payments" before sending it again`);
       this.store.finish(entry.idempotencyKey, { state: "failed", paymentId: null, failureCode: "outcome_unknown", error: unknown.message, reported: true }, this.clock.nowMs());
-      return { kind: "refused", key: entry.idempotencyKey, error: unknown };
+      return { kind: "refused", key: entry.idempotencyKey, refundOf: entry.refundOf ?? undefined, error: unknown };
     }
   }
 
@@ -176,4 +221,11 @@ export class Outbox {
     const nextAttemptAtMs = this.clock.nowMs() + backoffMs(entry.attempts, limits.queueRetryMsMin, limits.queueRetryMsMax);
     this.store.retryLater(entry.idempotencyKey, this.owner, reason, nextAttemptAtMs);
   }
+}
+
+/** Is a new request the one an existing entry with its key holds? A refund's payer may have been unknown when it was queued. */
+function sameRequest(existing: OutboxEntry, entry: NewEntry): boolean {
+  if (existing.username !== entry.username || existing.refundOf !== entry.refundOf) return false;
+  if (existing.amountMinor !== entry.amountMinor || existing.note !== entry.note) return false;
+  return entry.refundOf !== null || existing.toUsername === entry.toUsername;
 }

@@ -7,6 +7,7 @@ import { minor, ms } from "./columns";
 import { changesOf } from "./sqlite";
 import { Store } from "./store";
 import init from "./migrations/client/0001_init.sql" with { type: "text" };
+import refunds from "./migrations/client/0002_refunds.sql" with { type: "text" };
 
 export type OutboxState = "queued" | "succeeded" | "failed";
 export const outbox = sqliteTable("outbox", {
@@ -26,6 +27,8 @@ export const outbox = sqliteTable("outbox", {
   claimedUntilMs: ms("claimed_until_ms").notNull(),
   finishedAtMs: ms("finished_at_ms"),
   reported: integer("reported").notNull(),
+  /** Set on a refund: the payment it refunds (its note is the reason). */
+  refundOf: text("refund_of"),
 });
 
 export type OutboxEntry = typeof outbox.$inferSelect;
@@ -33,7 +36,10 @@ export type OutboxEntry = typeof outbox.$inferSelect;
 export class ClientStore extends Store {
 
   constructor(path: string) {
-    super(path, [{ id: "client/0001_init", sql: init }]);
+    super(path, [
+      { id: "client/0001_init", sql: init },
+      { id: "client/0002_refunds", sql: refunds },
+    ]);
   }
 
   get(key: string): OutboxEntry | undefined {
@@ -45,7 +51,7 @@ export class ClientStore extends Store {
   }
 
   /** Adds an entry already claimed by `owner`; false when the key exists. */
-  add(entry: { idempotencyKey: string; username: string; toUsername: string; amountMinor: bigint; note: string }, owner: string, nowMs: number, claimMs: number): boolean {
+  add(entry: { idempotencyKey: string; username: string; toUsername: string; amountMinor: bigint; note: string; refundOf?: string | null }, owner: string, nowMs: number, claimMs: number): boolean {
     const result = this.opened.db
       .insert(outbox)
       .values({ ...entry, state: "queued", attempts: 0, createdAtMs: nowMs, nextAttemptAtMs: nowMs, claimedBy: owner, claimedUntilMs: nowMs + claimMs, reported: 0 })
