@@ -7,7 +7,9 @@ test("the demo tour completes with a clean audit", async () => {
   const child = Bun.spawn(["bun", join(import.meta.dir, "..", "src", "main.ts"), "demo"], { stdout: "pipe", stderr: "pipe" });
   const [stdout, exitCode] = await Promise.all([new Response(child.stdout).text(), child.exited]);
   expect(exitCode).toBe(0);
-  for (const step of ["Register users", "Pay across banks", "Idempotency", "Offline", "Crash", "Security", "Audit"]) expect(stdout).toContain(step);
+  for (const step of ["Register users", "Pay across banks", "Idempotency", "Refunds", "Offline", "Crash", "Security", "Audit"]) expect(stdout).toContain(step);
+  expect(stdout).toContain("bob refunds all that remains: INR 75.00 SUCCEEDED; refunded 100.50 in all");
+  expect(stdout).toMatch(/one cent more: FAILED_PRECONDITION: payment \S+ is fully refunded/);
   expect(stdout).toContain("a replay of the first request");
   expect(stdout).toContain("FAILED (insufficient_funds)");
   expect(stdout).toContain("PERMISSION_DENIED");

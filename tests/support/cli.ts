@@ -106,6 +106,7 @@ export interface QueueEntryJson {
   idempotency_key: string;
   to: string;
   amount_minor: string;
+  refund_of?: string;
   state: string;
   attempts: number;
   last_error: string | null;
@@ -203,6 +204,18 @@ export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[] 
 /** Pay calls the gateway served for one idempotency key. */
 export function payCallsFor(lines: Record<string, unknown>[], key: string): Record<string, unknown>[] {
   return lines.filter((line) => line.event === "rpc.served" && line.method === "Pay" && line.idempotency_key === key);
+}
+
+/** Refund calls the gateway served for one idempotency key. */
+export function refundCallsFor(lines: Record<string, unknown>[], key: string): Record<string, unknown>[] {
+  return lines.filter((line) => line.event === "rpc.served" && line.method === "Refund" && line.idempotency_key === key);
+}
+
+/** Pays through `pay --json`; returns the payment's id. */
+export async function cliPay(user: CliUser, to: string, amount: string): Promise<string> {
+  const result = await cli(user, "pay", "--to", to, "--amount", amount, "--json");
+  if (result.exitCode !== 0) throw new Error(`pay ${user.username}: ${result.stderr}`);
+  return JSON.parse(result.stdout).id;
 }
 
 /** Polls `check` every few milliseconds until it returns a value; fails after waitMsMax. */
