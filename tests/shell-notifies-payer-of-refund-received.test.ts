@@ -24,7 +24,7 @@ test("the payee refunds in the shell; the payer's shell is notified of the refun
   const bobShell = new ShellProcess(bob);
   await aliceShell.waitFor(/^logged in as alice/);
   await bobShell.waitFor(/^logged in as bob/);
-  aliceShell.send("pay bob 40.00");
+  aliceShell.send("pay --to bob --amount 40.00");
   const paid = await aliceShell.waitFor(/^paid INR 40\.00 to bob: payment (\S+)$/);
   const paymentId = /payment (\S+)$/.exec(paid.line)![1]!;
   await bobShell.waitFor(/^\[notice\] received INR 40\.00 from alice/);

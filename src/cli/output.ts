@@ -43,7 +43,7 @@ function refundsNote(p: WirePayment): string {
 
 /** What `payment ID` prints under a payment: its refunded total and each refund. */
 export function refundLines(p: WirePayment): string[] {
-  if (p.refund_of || p.status !== "SUCCEEDED") return [];
+  if (p.refund_of || p.status !== "SUCCEEDED" || (p.refunds ?? []).length === 0) return []; // never refunded: the payment's line says all
   const lines = [`  refunded ${money(p.refunded_minor, p.currency)} of ${money(p.amount_minor, p.currency)}; ${money(p.refundable_minor, p.currency)} remains refundable`];
   for (const r of p.refunds ?? []) {
     const outcome = r.status === "FAILED" ? `FAILED (${r.failure_code})` : r.status;
