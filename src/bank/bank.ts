@@ -8,6 +8,9 @@ import { connect } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { chain } from "../rpc/interceptors/chain";
 import { serverLoggingInterceptor } from "../rpc/interceptors/logging";
+import { metricsFirst } from "../rpc/interceptors/metrics";
+import type { Metrics } from "../rpc/metrics";
+import { batchSizeBuckets } from "../rpc/metrics";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
 import { createServer, listen, stopServer } from "../rpc/server";
 import { BankStore } from "../store/bank-store";
@@ -32,6 +35,8 @@ export interface BankOptions {
   inDoubtAfterMs: number;
   log: Logger;
   clock?: Clock;
+  /** Prometheus metrics (--metrics); none are kept without it. */
+  metrics?: Metrics;
 }
 
 export interface RunningBank {
@@ -55,8 +60,8 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   let serving = false;
   const server = createServer({
     certs: options.certs,
-    interceptors: chain(serverLoggingInterceptor(log), peerRoleInterceptor({ Bank: ["gateway"], Health: bankObservers, ServerReflection: bankObservers })),
-    implementations: { Bank: bankService({ bankName: options.name, currency, store, participant, log, nowMs: () => clock.nowMs() }) },
+    interceptors: chain(...metricsFirst(options.metrics), serverLoggingInterceptor(log), peerRoleInterceptor({ Bank: ["gateway"], Health: bankObservers, ServerReflection: bankObservers })),
+    implementations: { Bank: bankService({ bankName: options.name, currency, store, participant, log, nowMs: () => clock.nowMs(), onBatch: options.metrics && instrumentBank(options.metrics, store, () => clock.nowMs() - options.inDoubtAfterMs) }) },
     health: (service) => (service === "" || service === "ministripe.v1.Bank" ? (serving ? "SERVING" : "NOT_SERVING") : undefined),
   });
   const port = await listen(server, options.certs, options.host, options.port);
@@ -128,4 +133,12 @@ async function adoptMissingPins(store: BankStore, options: BankOptions): Promise
   if (pinHashes.size === 0) return;
   const adopted = store.transaction(() => [...pinHashes].filter(([number, pinHash]) => store.setPinHashIfNone(number, pinHash)).length);
   options.log.info({ event: "bank.pins_adopted", accounts: adopted }, "PINs taken from the accounts file for accounts that had none");
+}
+
+/** Open holds and in-doubt transactions, read at scrape time; returns the batch-size observer. */
+function instrumentBank(metrics: Metrics, store: BankStore, inDoubtBeforeMs: () => number): (size: number) => void {
+  metrics.gaugeOf("ministripe_bank_open_holds", "Holds placed and not yet posted or voided.", () => store.countOpenHolds());
+  metrics.gaugeOf("ministripe_bank_in_doubt_transactions", "Prepared transactions older than the in-doubt interval.", () => store.countInDoubt(inDoubtBeforeMs()));
+  const batches = metrics.histogram("ministripe_batch_size", "Items per batch: RPC batches (Prepare, Commit, Abort) applied in one bank transaction.", ["batch"], batchSizeBuckets).labels({ batch: "bank_transaction" });
+  return (size) => batches.observe(size);
 }

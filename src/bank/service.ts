@@ -17,6 +17,8 @@ export interface BankServiceDeps {
   participant: Participant;
   log: Logger;
   nowMs: () => number;
+  /** Told the number of RPC batches in each transaction (metrics). */
+  onBatch?: (size: number) => void;
 }
 
 export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplementation {
@@ -24,6 +26,7 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
   // The batches of the RPCs that arrive in one turn of the event loop (a
   // Prepare and a Commit from the gateway, often) share one transaction and one fsync.
   const work = new Batcher<Work, WorkResult>((grouped) => participant.apply(grouped), { itemsMax: limits.groupedBatchesMax, inFlightMax: 1 });
+  work.onBatch = deps.onBatch;
   return {
     VerifyAccount: unary(log, async (req: { account: string; pin: string }) => {
       const account = store.getAccount(accountField(req.account));

@@ -7,11 +7,11 @@ import { isValidName } from "../rpc/identity";
 import { checkCanListen } from "../rpc/server";
 import { UsageError } from "./exit";
 import { intFlag, need, str, type Command } from "./flags";
-import { logFlags, runUntilSignal, serverLogger } from "./serve";
+import { logFlags, metricsFlag, metricsOf, runUntilSignal, serveOrStop, serverLogger } from "./serve";
 
 export const bankCommand: Command = {
   name: "bank",
-  usage: "bank --name NAME [--port 50051] [--host 127.0.0.1] [--data DIR] [--accounts FILE] [--certs DIR] [--gateway HOST:PORT]",
+  usage: "bank --name NAME [--port 50051] [--host 127.0.0.1] [--data DIR] [--accounts FILE] [--certs DIR] [--gateway HOST:PORT] [--metrics HOST:PORT]",
   summary: "Runs one bank: accounts, holds and ledger, a two-phase-commit participant.",
   flags: {
     name: { type: "string", help: "this bank's name" },
@@ -22,6 +22,7 @@ export const bankCommand: Command = {
     certs: { type: "string", value: "DIR", help: "this bank's certificate folder", default: "certs/bank-NAME" },
     gateway: { type: "string", value: "HOST:PORT", help: "the gateway, asked about in-doubt transactions" },
     "in-doubt-after": { type: "string", value: "DURATION", help: "ask the gateway about a prepared transaction after this long", default: "10s" },
+    ...metricsFlag,
     ...logFlags,
   },
   async run(flags) {
@@ -32,6 +33,7 @@ export const bankCommand: Command = {
     // Before anything else starts (and logs): a busy port is the one line the user sees.
     await checkCanListen(host, port);
     const log = serverLogger(flags, "bank", name);
+    const metrics = await metricsOf(flags);
     const bank = await startBank({
       name,
       host,
@@ -42,8 +44,14 @@ export const bankCommand: Command = {
       gateway: str(flags, "gateway") ? parseAddress(str(flags, "gateway")!, "--gateway") : undefined,
       inDoubtAfterMs: Math.max(limits.prepareTimeoutMsMin, parseDurationMs(str(flags, "in-doubt-after")!, "--in-doubt-after")),
       log,
+      metrics: metrics?.metrics,
     });
+    const scrape = metrics && (await serveOrStop(metrics.serve, bank.stop));
     process.stdout.write(`bank ${name} listening on ${host}:${bank.port}\n`);
-    return runUntilSignal(() => bank.stop(), log);
+    if (scrape) process.stdout.write(`metrics on http://${str(flags, "metrics")}/metrics\n`);
+    return runUntilSignal(async () => {
+      await scrape?.stop();
+      await bank.stop();
+    }, log);
   },
 };

@@ -36,6 +36,8 @@ export interface BenchOptions {
   amountMaxMinor: number;
   /** Log level of the gateway and banks this bench starts. */
   logLevel: string;
+  /** Start the gateway and banks with --metrics (to measure its cost). */
+  metrics?: boolean;
   /** A running system to measure instead of starting one. */
   target?: ExternalTarget;
   /** Where the cluster's folder goes; a temporary folder, removed afterwards, when absent. */
@@ -101,7 +103,7 @@ async function openSystem(options: BenchOptions): Promise<System> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "ministripe-bench-"));
   const accountsYaml = await generatedAccountsYaml(options.banks, options.accountsPerBank, options.balance);
   options.say(`starting ${plural(options.banks.length, "bank")} and a gateway in ${dir}...`);
-  const cluster = await startCluster({ dir, banks: options.banks, clients: ["bench"], accountsYaml, logLevel: options.logLevel }).catch((error) => {
+  const cluster = await startCluster({ dir, banks: options.banks, clients: ["bench"], accountsYaml, logLevel: options.logLevel, metrics: options.metrics }).catch((error) => {
     if (!options.dir) rmSync(dir, { recursive: true, force: true });
     throw error;
   });

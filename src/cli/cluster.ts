@@ -23,6 +23,8 @@ export interface ClusterOptions {
   logLevel?: string;
   /** Extra arguments for the gateway (tests, bench). */
   gatewayArgs?: string[];
+  /** Start every server with --metrics on a port of its own (bench measures what it costs). */
+  metrics?: boolean;
   /** Extra environment per process name ("gateway", "bank-hdfc"): tests arm failpoints this way. */
   env?: Record<string, Record<string, string>>;
   /** Told when a process dies that was not asked to (not by kill or stop): `dev` says so and restarts it. */
@@ -37,6 +39,8 @@ export interface ChildExit {
 export interface Cluster {
   gatewayAddress: string;
   bankAddresses: Map<string, string>;
+  /** Each process's /metrics address ("gateway", "bank-hdfc") when started with metrics. */
+  metricsAddresses: Map<string, string>;
   certsDir: string;
   logsDir: string;
   processes: Map<string, Subprocess>;
@@ -76,6 +80,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const processes = new Map<string, Subprocess>();
   const specs = new Map<string, ProcessSpec>();
   const bankAddresses = new Map<string, string>();
+  const metricsAddresses = new Map<string, string>();
   /** Children that were asked to end (kill, stop): their exit is no news. */
   const asked = new WeakSet<Subprocess>();
   let stopping = false;
@@ -85,6 +90,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     return stopAll(processes);
   };
   const launch = async (name: string, spec: ProcessSpec, env?: Record<string, string>) => {
+    if (options.metrics && !metricsAddresses.has(name)) {
+      metricsAddresses.set(name, `127.0.0.1:${await freePort()}`);
+      spec.args.push("--metrics", metricsAddresses.get(name)!);
+    }
     specs.set(name, spec);
     const child = await spawnListening(spec.args, spec.stderrPath, env);
     processes.set(name, child);
@@ -113,6 +122,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   return {
     gatewayAddress,
     bankAddresses,
+    metricsAddresses,
     certsDir,
     logsDir,
     processes,

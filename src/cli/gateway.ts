@@ -7,11 +7,11 @@ import { isValidName } from "../rpc/identity";
 import { checkCanListen } from "../rpc/server";
 import { UsageError } from "./exit";
 import { intFlag, list, str, type Command } from "./flags";
-import { logFlags, runUntilSignal, serverLogger } from "./serve";
+import { logFlags, metricsFlag, metricsOf, runUntilSignal, serveOrStop, serverLogger } from "./serve";
 
 export const gatewayCommand: Command = {
   name: "gateway",
-  usage: "gateway [--port 50050] [--host 127.0.0.1] [--bank NAME=HOST:PORT]... [--data DIR] [--certs DIR] [--prepare-timeout 5s] [--session-ttl 1h]",
+  usage: "gateway [--port 50050] [--host 127.0.0.1] [--bank NAME=HOST:PORT]... [--data DIR] [--certs DIR] [--prepare-timeout 5s] [--session-ttl 1h] [--metrics HOST:PORT]",
   summary: "Runs the payment gateway: users, sessions, payments and the two-phase-commit coordinator.",
   flags: {
     port: { type: "string", help: "port to listen on (0: any)", default: "50050" },
@@ -24,6 +24,7 @@ export const gatewayCommand: Command = {
     "in-doubt-after": { type: "string", value: "DURATION", help: "audit: a prepared transaction older than this is in doubt", default: "10s" },
     "key-retention": { type: "string", value: "DURATION", help: "how long idempotency keys are kept", default: "24h" },
     currency: { type: "string", value: "CODE", help: "the deployment's currency", default: "INR" },
+    ...metricsFlag,
     ...logFlags,
   },
   async run(flags) {
@@ -39,6 +40,7 @@ export const gatewayCommand: Command = {
     // Before anything else starts (and logs): a busy port is the one line the user sees.
     await checkCanListen(host, port);
     const log = serverLogger(flags, "gateway", "gateway");
+    const metrics = await metricsOf(flags);
     const gateway = await startGateway({
       host,
       port,
@@ -51,9 +53,15 @@ export const gatewayCommand: Command = {
       keyRetentionMs,
       currency: str(flags, "currency")!,
       log,
+      metrics: metrics?.metrics,
     });
+    const scrape = metrics && (await serveOrStop(metrics.serve, gateway.stop));
     process.stdout.write(`gateway listening on ${host}:${gateway.port} with banks ${[...banks.keys()].join(", ")}\n`);
-    return runUntilSignal(() => gateway.stop(), log);
+    if (scrape) process.stdout.write(`metrics on http://${str(flags, "metrics")}/metrics\n`);
+    return runUntilSignal(async () => {
+      await scrape?.stop();
+      await gateway.stop();
+    }, log);
   },
 };
 

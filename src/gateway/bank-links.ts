@@ -73,6 +73,11 @@ export class BankLink {
     this.exchanges = new Batcher((entries) => this.exchange(entries, prepareTimeoutMs), { itemsMax: limits.batchItemsMax, inFlightMax: limits.batchInFlightMax });
   }
 
+  /** Told the number of entries in each Exchange call (metrics). */
+  observeBatches(onBatch: (size: number) => void): void {
+    this.exchanges.onBatch = onBatch;
+  }
+
   /** A vote, or NO ("expired") without asking the bank when the coordinator stopped waiting before it was sent. */
   prepare(item: PrepareItem, deadlineAtMs: number): Promise<Vote> {
     return this.exchanges.submit({ kind: "prepare", item, deadlineAtMs }) as Promise<Vote>;

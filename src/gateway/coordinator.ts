@@ -35,6 +35,8 @@ export class Coordinator {
   /** Where the resend pass goes on, so old rows that never get acknowledged cannot starve newer ones. */
   private resendCursor: { decidedAtMs: number; id: string } | undefined;
   private stopped = false;
+  /** Told how many payments each resend pass sent phase two again (metrics). */
+  onResent: ((payments: number) => void) | undefined;
 
   constructor(private readonly options: CoordinatorOptions) {}
 
@@ -227,6 +229,7 @@ export class Coordinator {
       const unfinished = page.filter((row) => !this.inPhaseTwo.has(row.id));
       const results = await Promise.all(unfinished.map((row) => this.phaseTwo(row)));
       this.driverAttempt = results.every(Boolean) ? (unfinished.length === 0 ? idleAttempt : 0) : this.driverAttempt + 1;
+      if (unfinished.length > 0) this.onResent?.(unfinished.length);
       if (unfinished.length > 0) this.options.log.info({ event: "phase_two.resent", payments: unfinished.length, acknowledged: results.filter(Boolean).length }, "phase two resent");
     } catch (error) {
       // A failing pass (the disk, say) must not stop the driver: log it and try again later.

@@ -7,6 +7,8 @@ import type { Logger } from "../lib/log";
 import type { CertFolder } from "../rpc/credentials";
 import { chain } from "../rpc/interceptors/chain";
 import { serverLoggingInterceptor } from "../rpc/interceptors/logging";
+import { metricsFirst } from "../rpc/interceptors/metrics";
+import type { Metrics } from "../rpc/metrics";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
 import { sessionInterceptor } from "../rpc/interceptors/session";
 import { createServer, listen, stopServer, type HealthStatus } from "../rpc/server";
@@ -15,6 +17,7 @@ import { access } from "./access";
 import { BankLinks } from "./bank-links";
 import { BankHealth } from "./bank-health";
 import { Coordinator } from "./coordinator";
+import { instrumentGateway } from "./metrics";
 import { Payments } from "./payments";
 import { Refunds } from "./refunds";
 import { adminService, coordinatorService, gatewayService } from "./service";
@@ -37,6 +40,8 @@ export interface GatewayOptions {
   clock?: Clock;
   ids?: IdSource;
   argonMemoryKiB?: number;
+  /** Prometheus metrics (--metrics); none are kept without it. */
+  metrics?: Metrics;
 }
 
 export interface RunningGateway {
@@ -63,10 +68,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const deps = { users, payments, refunds, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs };
   const server = createServer({
     certs: options.certs,
-    interceptors: chain(serverLoggingInterceptor(log), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token, certSha256) => users.authenticate(token, certSha256) })),
+    interceptors: chain(...metricsFirst(options.metrics), serverLoggingInterceptor(log), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token, certSha256) => users.authenticate(token, certSha256) })),
     implementations: { Gateway: gatewayService(deps), Admin: adminService(deps), Coordinator: coordinatorService(deps) },
     health: (service) => gatewayHealth(service, banks, bankHealth),
   });
+  if (options.metrics) instrumentGateway(options.metrics, { payments, coordinator, banks, writes });
   const port = await listen(server, options.certs, options.host, options.port);
   coordinator.startDriver();
   bankHealth.start();

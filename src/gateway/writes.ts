@@ -23,6 +23,11 @@ export class Writes {
     );
   }
 
+  /** Told the number of writes in each transaction (metrics). */
+  observeBatches(onBatch: (size: number) => void): void {
+    this.batcher.onBatch = onBatch;
+  }
+
   /** On disk (fsynced) when the promise resolves. */
   durable<T>(run: () => T): Promise<T> {
     return this.batcher.submit({ run, durable: true }) as Promise<T>;

@@ -27,6 +27,8 @@ export class Batcher<T, R> {
   private scheduled = false;
   private lastStartMs = -Infinity;
   private lastSize = 0;
+  /** Told each batch's size as it starts (metrics); unset, it costs nothing. */
+  onBatch: ((size: number) => void) | undefined;
 
   constructor(
     private readonly flush: (items: T[]) => Promise<R[]> | R[],
@@ -68,6 +70,7 @@ export class Batcher<T, R> {
       this.inFlight += 1;
       this.lastStartMs = performance.now();
       this.lastSize = batch.length;
+      this.onBatch?.(batch.length);
       void this.run(batch).finally(() => {
         this.inFlight -= 1;
         if (this.queue.length > 0) this.schedule();

@@ -239,6 +239,18 @@ export class BankStore extends Store {
       .all();
   }
 
+  /** Holds placed and neither posted nor voided (debit pendings), for metrics. */
+  countOpenHolds(): number {
+    const row = this.opened.sqlite.query<{ n: bigint }, []>("SELECT COUNT(*) AS n FROM pending WHERE state = 'pending' AND delta_minor < 0").get()!;
+    return Number(row.n);
+  }
+
+  /** Prepared transactions older than the cutoff, for metrics. */
+  countInDoubt(preparedBeforeMs: number): number {
+    const row = this.opened.sqlite.query<{ n: bigint }, [number]>("SELECT COUNT(*) AS n FROM transactions WHERE state = 'prepared' AND prepared_at_ms < ?").get(preparedBeforeMs)!;
+    return Number(row.n);
+  }
+
   listAccounts(): Account[] {
     return this.opened.db.select().from(accounts).orderBy(asc(accounts.number)).all();
   }

@@ -19,6 +19,7 @@ import { freePort } from "../../src/cli/cluster";
 import { sampleAccountsYaml } from "../../src/cli/sample-accounts";
 import { FaultProxy } from "./fault-proxy";
 import { pinFromAccountsFile, withTestPins } from "./account-pins";
+import { Metrics, serveMetrics, type MetricsServer } from "../../src/rpc/metrics";
 
 /** The accounts `dev` and `demo` use: alice 5000.00 at hdfc, bob 1200.00 at icici, carol 3000.00 at sbi, and others. */
 export const sampleAccounts = sampleAccountsYaml;
@@ -34,6 +35,8 @@ export interface SystemOptions {
   proxied?: string[];
   /** false: write accountsYaml as it is; by default accounts without a PIN get testPin (tests/support/account-pins.ts). */
   fillPins?: boolean;
+  /** Prometheus metrics on every server, served on port 0 (system.metricsUrls). */
+  metrics?: boolean;
 }
 
 export interface TestSystem {
@@ -45,6 +48,8 @@ export interface TestSystem {
   gateway: RunningGateway;
   gatewayAddress: string;
   proxies: Map<string, FaultProxy>;
+  /** With options.metrics: each server's /metrics URL by process name ("gateway", "bank-hdfc"). */
+  metricsUrls: Map<string, string>;
   options: Required<Pick<SystemOptions, "prepareTimeoutMs" | "inDoubtAfterMs" | "sessionTtlMs">> & SystemOptions;
   /** A client connection with the given client certificate folder name (default client-alice). */
   client(certFolder?: string): GatewayClient;
@@ -75,9 +80,19 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
   const openClients: GatewayClient[] = [];
   // The gateway's port is chosen first so banks know where to ask about in-doubt transactions.
   const gatewayPort = await freePort();
+  const metricsUrls = new Map<string, string>();
+  const metricsServers: MetricsServer[] = [];
+  const metricsFor = (name: string): Metrics | undefined => {
+    if (!options.metrics) return undefined;
+    const metrics = new Metrics();
+    const server = serveMetrics(metrics, "127.0.0.1", 0);
+    metricsServers.push(server);
+    metricsUrls.set(name, `http://127.0.0.1:${server.port}/metrics`);
+    return metrics;
+  };
 
   const startOneBank = async (name: string, port: number) => {
-    const bank = await startBank({ name, host: "127.0.0.1", port, dataDir: join(dir, "data"), accountsFile: accountsPath, certs: loadCertFolder(join(certsDir, `bank-${name}`)), gateway: `127.0.0.1:${gatewayPort}`, inDoubtAfterMs: resolved.inDoubtAfterMs, log });
+    const bank = await startBank({ name, host: "127.0.0.1", port, dataDir: join(dir, "data"), accountsFile: accountsPath, certs: loadCertFolder(join(certsDir, `bank-${name}`)), gateway: `127.0.0.1:${gatewayPort}`, inDoubtAfterMs: resolved.inDoubtAfterMs, log, metrics: metricsFor(`bank-${name}`) });
     banks.set(name, bank);
     bankAddresses.set(name, `127.0.0.1:${bank.port}`);
   };
@@ -94,6 +109,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       keyRetentionMs: 24 * 3_600_000,
       currency: "INR",
       log,
+      metrics: metricsFor("gateway"),
     });
 
   for (const name of bankNames) await startOneBank(name, 0);
@@ -112,6 +128,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     },
     gatewayAddress: `127.0.0.1:${gateway.port}`,
     proxies,
+    metricsUrls,
     options: resolved,
     client(certFolder = "client-alice") {
       const client = new GatewayClient(system.gatewayAddress, loadCertFolder(join(certsDir, certFolder)), log);
@@ -143,6 +160,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       await gateway.stop();
       for (const proxy of proxies.values()) await proxy.stop();
       for (const bank of banks.values()) await bank.stop();
+      for (const server of metricsServers) await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

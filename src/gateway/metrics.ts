@@ -1,0 +1,35 @@
+// The gateway's own Prometheus metrics: decided payments by status and
+// failure code, their latency, batch sizes (bank Exchange calls, gateway
+// write transactions) and phase-two resends. Labels come from fixed sets only.
+import type { Metrics } from "../rpc/metrics";
+import { batchSizeBuckets, latencySecondsBuckets } from "../rpc/metrics";
+import type { PaymentRow } from "../store/gateway-store";
+import type { BankLinks } from "./bank-links";
+import type { Coordinator } from "./coordinator";
+import type { Payments } from "./payments";
+import type { Writes } from "./writes";
+
+export interface GatewayParts {
+  payments: Payments;
+  coordinator: Coordinator;
+  banks: BankLinks;
+  writes: Writes;
+}
+
+export function instrumentGateway(metrics: Metrics, parts: GatewayParts): void {
+  const decided = metrics.counter("ministripe_payments_total", "Payments decided by this gateway, by status and failure code.", ["status", "failure_code"]);
+  const latency = metrics.histogram("ministripe_payment_duration_seconds", "Time from a payment's claim to its decision, in seconds.", ["status"], latencySecondsBuckets);
+  const batches = metrics.histogram("ministripe_batch_size", "Items per batch: bank Exchange calls and the gateway's write transactions.", ["batch"], batchSizeBuckets);
+  const resends = metrics.counter("ministripe_phase_two_resends_total", "Payments whose phase two (commit or abort) was sent again by the resend driver.");
+  parts.payments.finished.on("finished", (row: PaymentRow) => {
+    const status = row.decision === "COMMIT" ? "SUCCEEDED" : "FAILED";
+    decided.inc({ status, failure_code: row.failureCode ?? "" });
+    if (row.decidedAtMs !== null) latency.observe({ status }, Math.max(0, row.decidedAtMs - row.createdAtMs) / 1000);
+  });
+  const exchange = batches.labels({ batch: "bank_exchange" });
+  for (const name of parts.banks.names()) parts.banks.get(name).observeBatches((size) => exchange.observe(size));
+  const writes = batches.labels({ batch: "gateway_writes" });
+  parts.writes.observeBatches((size) => writes.observe(size));
+  parts.coordinator.onResent = (payments) => resends.inc(payments);
+  for (const status of ["SUCCEEDED", "FAILED"]) latency.labels({ status });
+}
