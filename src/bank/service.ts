@@ -80,6 +80,11 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
         open_pending: store.listOpenPending(limits.openPendingListedMax).map((row) => ({ txid: row.txid, delta_minor: row.deltaMinor.toString() })),
       };
     }),
+    GetHolds: unary(log, (req: { in_doubt_after_ms: string }) => {
+      const open = store.countOpenHolds();
+      const inDoubtAfterMs = Math.max(0, Number(req.in_doubt_after_ms || 0));
+      return { open_holds: open.holds, open_holds_minor: open.heldMinor.toString(), in_doubt: store.countInDoubt(deps.nowMs() - inDoubtAfterMs) };
+    }),
     ListCommitted: unary(log, (req: { after_txid: string; limit: number }) => {
       const limit = Math.min(Math.max(1, req.limit || limits.pageSizeMax), limits.ledgerPageSizeMax);
       return { txids: store.listCommitted(txidField(req.after_txid, true), limit) };

@@ -30,6 +30,8 @@ export const gatewayAccess: AccessTable = {
   "Gateway/WatchPayments": signedIn,
   "Admin/Audit": operator,
   "Admin/ListAllPayments": operator,
+  "Admin/FindPayments": operator,
+  "Admin/GetStats": operator,
   "Coordinator/GetDecision": { roles: ["bank"], session: false },
   "Health/Check": { roles: everyone, session: false },
   "Health/List": { roles: everyone, session: false },

@@ -144,6 +144,10 @@ export class BankLink {
     return { balanceMinor: minorFromWire(response.balance_minor), availableMinor: minorFromWire(response.available_minor), currency: response.currency };
   }
 
+  async holds(inDoubtAfterMs: number, requestId: string): Promise<{ open_holds: number; open_holds_minor: string; in_doubt: number }> {
+    return this.read("GetHolds", { in_doubt_after_ms: String(inDoubtAfterMs) }, requestId);
+  }
+
   /** A read: an unreachable bank is UNAVAILABLE with a message that names the bank, not the network details. */
   private async read<R>(method: string, request: unknown, requestId: string): Promise<R> {
     try {

@@ -20,6 +20,7 @@ import { Coordinator } from "./coordinator";
 import { instrumentGateway } from "./metrics";
 import { Payments } from "./payments";
 import { Refunds } from "./refunds";
+import { PaymentStats } from "./stats";
 import { adminService, coordinatorService, gatewayService } from "./service";
 import { Users } from "./users";
 import { Writes } from "./writes";
@@ -65,7 +66,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const users = new Users({ store, banks, clock, log, sessionTtlMs: options.sessionTtlMs, argonMemoryKiB: options.argonMemoryKiB });
   const payments = new Payments({ store, coordinator, writes, clock, ids: options.ids ?? randomIds, log, currency: options.currency });
   const refunds = new Refunds({ store, payments, writes, clock, ids: options.ids ?? randomIds });
-  const deps = { users, payments, refunds, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs };
+  const stats = new PaymentStats(payments, clock.nowMs());
+  const deps = { users, payments, refunds, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs, stats, currency: options.currency, nowMs: () => clock.nowMs() };
   const server = createServer({
     certs: options.certs,
     interceptors: chain(...metricsFirst(options.metrics), serverLoggingInterceptor(log), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token, certSha256) => users.authenticate(token, certSha256) })),

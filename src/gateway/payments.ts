@@ -156,6 +156,11 @@ export class Payments {
     return username === undefined ? this.options.store.listAllPayments(before, pageSize) : this.options.store.listPaymentsOf(username, before, pageSize);
   }
 
+  /** Every user's payments matching an id, a key or a username (operators only). */
+  find(query: string, limit: number): PaymentRow[] {
+    return this.options.store.findPayments(query, pageSizeField(limit));
+  }
+
   pruneKeys(retentionMs: number): number {
     return this.options.store.pruneKeys(this.options.clock.nowMs() - retentionMs);
   }

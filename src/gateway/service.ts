@@ -13,6 +13,7 @@ import type { Coordinator } from "./coordinator";
 import type { Payments, PayInput } from "./payments";
 import type { RefundInput, Refunds } from "./refunds";
 import type { Users } from "./users";
+import type { PaymentStats } from "./stats";
 import { paymentToWire } from "./wire";
 import type { GatewayStore } from "../store/gateway-store";
 
@@ -25,6 +26,9 @@ export interface GatewayServiceDeps {
   store: GatewayStore;
   log: Logger;
   inDoubtAfterMs: number;
+  stats: PaymentStats;
+  currency: string;
+  nowMs: () => number;
 }
 
 function userOf(context: CallContext): string {
@@ -107,6 +111,35 @@ export function adminService(deps: GatewayServiceDeps): grpc.UntypedServiceImple
     ListAllPayments: unary(deps.log, (req: any) => ({
       payments: listToWire(deps.store, deps.payments.list(undefined, text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
     })),
+    FindPayments: unary(deps.log, (req: any) => {
+      const query = text(req.query, "query", limits.idempotencyKeyLengthMax).trim();
+      if (query === "") throw invalid("query", "a payment id, an idempotency key or a username");
+      return { payments: listToWire(deps.store, deps.payments.find(query, req.limit ?? 0)) };
+    }),
+    GetStats: unary(deps.log, async (req: any, ctx) => stats(deps, req.banks === true, ctx.requestId)),
+  };
+}
+
+async function stats(deps: GatewayServiceDeps, withBanks: boolean, requestId: string) {
+  const banks = await Promise.all(
+    deps.banks.names().map(async (bank) => {
+      if (!withBanks) return { bank, reachable: false };
+      try {
+        return { bank, reachable: true, ...(await deps.banks.get(bank).holds(deps.inDoubtAfterMs, requestId)) };
+      } catch (error) {
+        return { bank, reachable: false, error: (error as Error).message };
+      }
+    }),
+  );
+  const { stats } = deps;
+  return {
+    started_at_ms: String(stats.startedAtMs),
+    now_ms: String(deps.nowMs()),
+    payments_succeeded: String(stats.succeeded),
+    payments_failed: String(stats.failed),
+    latency_ms_sum: String(stats.latencyMsSum),
+    banks,
+    currency: deps.currency,
   };
 }
 

@@ -240,9 +240,9 @@ export class BankStore extends Store {
   }
 
   /** Holds placed and neither posted nor voided (debit pendings), for metrics. */
-  countOpenHolds(): number {
-    const row = this.opened.sqlite.query<{ n: bigint }, []>("SELECT COUNT(*) AS n FROM pending WHERE state = 'pending' AND delta_minor < 0").get()!;
-    return Number(row.n);
+  countOpenHolds(): { holds: number; heldMinor: bigint } {
+    const row = this.opened.sqlite.query<{ n: bigint; total: bigint | null }, []>("SELECT COUNT(*) AS n, SUM(-delta_minor) AS total FROM pending WHERE state = 'pending' AND delta_minor < 0").get()!;
+    return { holds: Number(row.n), heldMinor: row.total ?? 0n };
   }
 
   /** Prepared transactions older than the cutoff, for metrics. */

@@ -435,6 +435,17 @@ export class GatewayStore extends Store {
       .all();
   }
 
+  /** Payments whose id or idempotency key (of any payer) is `query`, or whose payer or payee it names; newest first. */
+  findPayments(query: string, limit: number): PaymentRow[] {
+    return this.opened.db
+      .select()
+      .from(payments)
+      .where(or(eq(payments.id, query), eq(payments.idempotencyKey, query), eq(payments.payer, query), eq(payments.payee, query)))
+      .orderBy(desc(payments.id))
+      .limit(limit)
+      .all();
+  }
+
   listAllPayments(beforeId: string | undefined, limit: number): PaymentRow[] {
     return this.opened.db
       .select()
