@@ -33,6 +33,7 @@ const commands: Record<string, () => Promise<Command>> = {
   queue: () => import("./cli/queue").then((m) => m.queueCommand),
   sync: () => import("./cli/sync").then((m) => m.syncCommand),
   shell: () => import("./cli/shell").then((m) => m.shellCommand),
+  dashboard: () => import("./cli/dashboard").then((m) => m.dashboardCommand),
 };
 
 // Started by other commands only, so not listed in --help.

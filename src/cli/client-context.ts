@@ -23,6 +23,8 @@ export const clientFlags: FlagSpecs = {
 
 export interface ClientContext {
   home: ClientHome;
+  /** The certificate folder the connection uses. */
+  certsDir: string;
   client: GatewayClient;
   store: ClientStore;
   outbox: Outbox;
@@ -71,6 +73,7 @@ export function openClient(flags: Flags): ClientContext {
   if (session) client.token = session.token;
   return {
     home,
+    certsDir,
     client,
     store,
     outbox: new Outbox(store, client),

@@ -1,7 +1,6 @@
 import type { SendOutcome } from "../client/outbox";
-import { AppError, Code, invalid } from "../lib/errors";
-import { limits } from "../lib/limits";
-import { parseAmountMinor } from "../lib/money";
+import { payInput } from "../client/pay-input";
+import { AppError, Code } from "../lib/errors";
 import { clientCommand, clientFlags, flushQueue, requireSession, type ClientContext } from "./client-context";
 import { Exit } from "./exit";
 import { need, str, type Flags } from "./flags";
@@ -32,17 +31,6 @@ export const payCommand = clientCommand({
 
 function inputOf(flags: Flags) {
   return payInput(need(flags, "to"), need(flags, "amount"), str(flags, "key"), str(flags, "note"));
-}
-
-/** Checks a payment's fields as typed. */
-export function payInput(toUsername: string, amountText: string, key: string | undefined, note: string | undefined): { toUsername: string; amountMinor: bigint; key: string | undefined; note: string } {
-  const amountMinor = parseAmountMinor(amountText, "--amount");
-  if (key !== undefined && (key.length < 1 || key.length > limits.idempotencyKeyLengthMax || !/^[\x21-\x7e]+$/.test(key))) {
-    throw invalid("--key", `1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
-  }
-  const text = note ?? "";
-  if (text.length > limits.noteLengthMax) throw invalid("--note", `at most ${limits.noteLengthMax} characters`);
-  return { toUsername, amountMinor, key, note: text };
 }
 
 function report(outcome: SendOutcome, ctx: ClientContext): number {

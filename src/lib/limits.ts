@@ -189,3 +189,23 @@ export const devLimits = {
   /** A restart waits this long first, so a process that dies at once does not spin. */
   restartDelayMs: 500,
 } as const;
+
+/** Bounds of the dashboard's web server. */
+export const dashboardLimits = {
+  /** Page tokens remembered (one per page served); the oldest is forgotten first. */
+  pageTokensMax: 256,
+  /** Live event streams open at once (browser tabs of the admin view). */
+  eventStreamsMax: 16,
+  /** The largest form post accepted, in bytes. */
+  requestBodyBytesMax: 16 * 1024,
+  /** How often the admin view's live figures are read and pushed. */
+  statsIntervalMs: 1_000,
+  /** Bank holds and health are read every this many stats ticks (each asks every bank). */
+  bankReadEveryTicks: 5,
+  /** How often the user view's page sends what is queued while the gateway is back. */
+  queueSyncIntervalMs: 3_000,
+  /** Payments listed on a view. */
+  paymentsListed: 50,
+  /** Deadline of the dashboard's calls to the gateway (a person is waiting). */
+  callDeadlineMs: 5_000,
+} as const;

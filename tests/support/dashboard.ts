@@ -1,0 +1,75 @@
+// Starts `ministripe dashboard` as a process (its one line gives the URL with
+// the token) and drives Debian's Chromium through playwright-core: the real
+// browser, headless, with a fresh profile; playwright never downloads one.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { mainPath, waitMsMax } from "./cli";
+
+export const chromiumPath = process.env.MINISTRIPE_CHROMIUM ?? "/usr/bin/chromium";
+
+export interface DashboardProcess {
+  url: string;
+  port: number;
+  origin: string;
+  stop(): Promise<void>;
+}
+
+/** `ministripe dashboard --port 0 ARGS...`, waiting for its line with the URL. */
+export async function startDashboardProcess(args: string[], env: Record<string, string> = {}): Promise<DashboardProcess> {
+  const child = Bun.spawn(["bun", mainPath, "dashboard", "--port", "0", ...args], { env: { ...(process.env as Record<string, string>), ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const reader = child.stdout.getReader();
+  let seen = "";
+  const deadline = Date.now() + waitMsMax;
+  while (!/\?token=\w+/.test(seen) && Date.now() < deadline) {
+    const { value, done } = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => ({ value: undefined, done: true }))]);
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const match = /(http:\/\/[\d.]+:(\d+))\/\?token=(\w+)/.exec(seen);
+  if (!match) {
+    child.kill(9);
+    throw new Error(`dashboard did not start: ${seen} ${await new Response(child.stderr).text()}`);
+  }
+  return {
+    url: match[0],
+    port: Number(match[2]),
+    origin: match[1]!,
+    async stop() {
+      child.kill("SIGTERM");
+      await Promise.race([child.exited, Bun.sleep(5_000)]);
+      child.kill(9);
+    },
+  };
+}
+
+export interface Browser {
+  page: Page;
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** Headless Chromium with a fresh profile: nothing from another run (no cookie) is there. */
+export async function openBrowser(): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), "ministripe-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    viewport: { width: 1280, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    page,
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Where the browser tests save their screenshots for the README. */
+export const screenshotsDir = join(import.meta.dir, "..", "..", "docs");
