@@ -49,5 +49,5 @@ function viewFor(ctx: ClientContext, currency: string): View {
   }
   if (certs.identity.role !== "client") throw new AppError(Code.PermissionDenied, `--certs: ${ctx.certsDir} holds a ${certs.identity.role} certificate; the dashboard takes the admin's or a client's`);
   const session = requireSession(ctx);
-  return { kind: "user", user: new UserView({ client: ctx.client, outbox: ctx.outbox, store: ctx.store, session, currency }), identity };
+  return { kind: "user", user: new UserView({ client: ctx.client, outbox: ctx.outbox, store: ctx.store, session, home: ctx.home, log: ctx.log, currency }), identity };
 }

@@ -138,13 +138,14 @@ export function startDashboard(options: DashboardOptions): RunningDashboard {
     return new Response(stream, { headers: { "content-type": "text/event-stream", ...securityHeaders } });
   };
 
-  if (view.kind === "user") timers.push(setInterval(() => void view.user.syncQueue().catch(() => undefined), dashboardLimits.queueSyncIntervalMs));
+  if (view.kind === "user") view.user.start();
   const shownHost = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
     port: server.port!,
     url: `http://${shownHost === "0.0.0.0" || shownHost === "[::]" ? "127.0.0.1" : shownHost}:${server.port}/?token=${guard.token}`,
     async stop() {
       for (const timer of timers) clearInterval(timer);
+      if (view.kind === "user") await view.user.stop();
       await server.stop(true);
     },
   };

@@ -3,11 +3,13 @@
 // form that goes through the same outbox as `ministripe pay` (the key is
 // stored before the first send; offline, the payment is queued).
 import type { GatewayClient } from "../client/gateway-client";
-import type { SavedSession } from "../client/home";
+import type { ClientHome, SavedSession } from "../client/home";
 import type { Outbox, SendOutcome, WirePayment } from "../client/outbox";
 import { payInput } from "../client/pay-input";
+import { Resender } from "../client/resender";
 import { AppError, Code, toAppError } from "../lib/errors";
 import { dashboardLimits } from "../lib/limits";
+import type { Logger } from "../lib/log";
 import type { ClientStore } from "../store/client-store";
 import { moneyText, paymentView } from "./wire";
 
@@ -16,6 +18,8 @@ export interface UserParts {
   outbox: Outbox;
   store: ClientStore;
   session: SavedSession;
+  home: ClientHome;
+  log: Logger;
   currency: string;
 }
 
@@ -28,9 +32,39 @@ export interface Answer {
 const call = { retry: false, deadlineMs: dashboardLimits.callDeadlineMs };
 
 export class UserView {
-  private syncing = false;
+  /** Newest first: queued payments' outcomes and payments received, as the shell tells them. */
+  private readonly notices: { at_ms: number; text: string }[] = [];
+  /** Sends queued payments as soon as the gateway is back (the shell's worker), and watches for payments. */
+  private readonly resender: Resender;
 
-  constructor(private readonly parts: UserParts) {}
+  constructor(private readonly parts: UserParts) {
+    const notice = (text: string) => {
+      this.notices.unshift({ at_ms: Date.now(), text });
+      this.notices.length = Math.min(this.notices.length, dashboardLimits.noticesKept);
+    };
+    this.resender = new Resender({
+      client: parts.client,
+      outbox: parts.outbox,
+      home: parts.home,
+      username: parts.session.username,
+      log: parts.log,
+      sentHere: (key) => parts.store.get(key) !== undefined,
+      events: {
+        onOutcome: (outcome) => notice(outcomeText(outcome)),
+        onPayment: (p) => notice(p.payee === this.username ? `received ${moneyText(p.amount_minor, p.currency)} from ${p.payer} (payment ${p.id})` : `payment ${p.id} to ${p.payee}: ${p.status}`),
+        onConnectivity: (up) => notice(up ? "gateway reachable again; sending queued payments" : "gateway unreachable; payments are queued and sent when it is back"),
+        onNeedsLogin: (reason) => notice(`${reason}: run "ministripe login --username ${this.username}"; queued payments are kept`),
+      },
+    });
+  }
+
+  start(): void {
+    this.resender.start();
+  }
+
+  stop(): Promise<void> {
+    return this.resender.stop(dashboardLimits.callDeadlineMs);
+  }
 
   get username(): string {
     return this.parts.session.username;
@@ -42,7 +76,7 @@ export class UserView {
   }
 
   async state(): Promise<Record<string, unknown>> {
-    const base = { view: "user", username: this.username, gateway: this.parts.client.address, refunds: this.refunds, queue: this.queue() };
+    const base = { view: "user", username: this.username, gateway: this.parts.client.address, refunds: this.refunds, queue: this.queue(), notices: this.notices };
     try {
       const [balance, list] = await Promise.all([
         this.parts.client.call<{ bank: string; account: string; balance_minor: string; available_minor: string; currency: string }>("GetBalance", {}, call),
@@ -71,19 +105,19 @@ export class UserView {
     const input = payInput(field(form, "to"), field(form, "amount"), field(form, "key") || undefined, field(form, "note"));
     if (!input.key) throw new AppError(Code.InvalidArgument, "the form carries no idempotency key; reload the page");
     const outcome = await this.parts.outbox.pay({ username: this.username, toUsername: input.toUsername, amountMinor: input.amountMinor, note: input.note, key: input.key });
+    if (outcome.kind === "queued") this.resender.nudge();
     return answerOf(outcome);
   }
+}
 
-  /** Sends what is queued, when anything is (the gateway may be back). One pass at a time. */
-  async syncQueue(): Promise<void> {
-    if (this.syncing || this.parts.store.countQueued(this.username) === 0) return;
-    this.syncing = true;
-    try {
-      await this.parts.outbox.sync(this.username, dashboardLimits.callDeadlineMs / 5);
-    } finally {
-      this.syncing = false;
-    }
+function outcomeText(outcome: SendOutcome): string {
+  if (outcome.kind === "final") {
+    const p = outcome.payment;
+    const result = p.status === "SUCCEEDED" ? "succeeded" : `failed: ${p.failure_code} (${p.failure_message})`;
+    return `queued payment ${outcome.key}: ${moneyText(p.amount_minor, p.currency)} to ${p.payee} ${result} (payment ${p.id})`;
   }
+  if (outcome.kind === "refused") return `queued payment ${outcome.key} refused by the gateway: ${outcome.error.message}`;
+  return `queued payment ${outcome.key} still waiting: ${outcome.reason}`;
 }
 
 function field(form: Record<string, unknown>, name: string): string {

@@ -202,8 +202,8 @@ export const dashboardLimits = {
   statsIntervalMs: 1_000,
   /** Bank holds and health are read every this many stats ticks (each asks every bank). */
   bankReadEveryTicks: 5,
-  /** How often the user view's page sends what is queued while the gateway is back. */
-  queueSyncIntervalMs: 3_000,
+  /** Notices (queued payments' outcomes, payments received) the user view keeps. */
+  noticesKept: 20,
   /** Payments listed on a view. */
   paymentsListed: 50,
   /** Deadline of the dashboard's calls to the gateway (a person is waiting). */

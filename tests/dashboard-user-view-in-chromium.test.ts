@@ -1,0 +1,99 @@
+// Proves the user view in a real browser (Chromium, headless): it shows the balance, pays through the form exactly once on a double click, shows a bad amount with the CLI's own message, and while the gateway is down queues a payment, shows it in the queue and sends it once the gateway is back.
+/// <reference lib="dom" />
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
+import type { GatewayClient } from "../src/client/gateway-client";
+import { cli, cliUser, type CliUser } from "./support/cli";
+import { openBrowser, screenshotsDir, startDashboardProcess, type Browser, type DashboardProcess } from "./support/dashboard";
+import { balanceMinor, loadedTotalMinor, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+
+setDefaultTimeout(60_000);
+let system: TestSystem;
+let alice: CliUser;
+let bob: GatewayClient;
+let dashboard: DashboardProcess;
+let browser: Browser;
+const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
+
+beforeAll(async () => {
+  system = await startSystem();
+  alice = await cliUser(system, { username: "alice", bank: "hdfc", account: "1001" });
+  bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
+  dashboard = await startDashboardProcess(["--home", alice.home, "--certs", alice.certs, "--gateway", alice.gateway]);
+  browser = await openBrowser();
+  await browser.page.goto(dashboard.url);
+});
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.stop();
+  await system.stop();
+});
+
+async function payThroughForm(to: string, amount: string, click: "click" | "dblclick" = "click"): Promise<string> {
+  const { page } = browser;
+  await page.fill("#pay-to", to);
+  await page.fill("#pay-amount", amount);
+  await page.evaluate(() => (document.getElementById("pay-message")!.textContent = ""));
+  await page[click]("#pay-button");
+  await page.waitForFunction(() => {
+    const text = document.getElementById("pay-message")!.textContent ?? "";
+    return text !== "" && text !== "paying…";
+  });
+  return (await page.locator("#pay-message").textContent())!;
+}
+
+test("the user view shows alice's balance", async () => {
+  const { page } = browser;
+  await page.waitForFunction(() => document.getElementById("balance")?.textContent === "INR 5000.00");
+  expect(await page.locator("#who").textContent()).toContain("alice");
+});
+
+test("a double click on Pay pays once; the new balance and the payment are shown", async () => {
+  const { page } = browser;
+  const bobBeforeMinor = await balanceMinor(bob);
+  const message = await payThroughForm("bob", "12.34", "dblclick");
+  expect(message).toMatch(/^paid INR 12\.34 to bob/);
+  await page.waitForFunction(() => document.getElementById("balance")?.textContent === "INR 4987.66");
+  // Once: bob got 12.34 exactly one time, and there is one payment to him.
+  expect(await balanceMinor(bob)).toBe(bobBeforeMinor + 1234n);
+  const listed = await bob.call<{ payments: { amount_minor: string }[] }>("ListPayments", { limit: 50 }, { retry: false });
+  expect(listed.payments.filter((p) => String(p.amount_minor) === "1234").length).toBe(1);
+  await page.locator("#payments tbody tr").first().waitFor();
+  expect(await page.locator("#payments tbody tr").count()).toBe(1);
+  expect(await page.locator("#payments tbody tr").first().textContent()).toContain("SUCCEEDED");
+  expect(system.totalMinor()).toBe(totalMinor);
+});
+
+test("a bad amount shows the CLI's message and pays nothing", async () => {
+  const bobBeforeMinor = await balanceMinor(bob);
+  for (const amount of ["12.345", "0", "abc", "99999999999"]) {
+    const fromCli = await cli(alice, "pay", "--to", "bob", "--amount", amount);
+    expect(fromCli.exitCode).toBe(2);
+    const message = await payThroughForm("bob", amount);
+    expect(`ministripe pay: ${message}\n`).toBe(fromCli.stderr);
+  }
+  expect(await balanceMinor(bob)).toBe(bobBeforeMinor);
+});
+
+test("with the gateway down a payment is queued and shown in the queue; it is sent once the gateway is back", async () => {
+  const { page } = browser;
+  const bobBeforeMinor = await balanceMinor(bob);
+  await system.stopGateway();
+  try {
+    const message = await payThroughForm("bob", "5.00");
+    expect(message).toContain("queued with key");
+    await page.locator("#queue tbody tr td.queued").waitFor();
+    expect(await page.locator("#queue tbody tr").first().textContent()).toContain("INR 5.00");
+    await page.locator("#connection.bad").waitFor();
+    await page.screenshot({ path: join(screenshotsDir, "dashboard-user-offline.png"), fullPage: true });
+  } finally {
+    await system.startGateway();
+  }
+  // The dashboard sends what is queued by itself, with the same key: once.
+  await page.locator("#notices", { hasText: "INR 5.00 to bob succeeded" }).waitFor({ timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelectorAll("#queue tbody tr").length === 0);
+  await page.waitForFunction(() => document.getElementById("balance")?.textContent === "INR 4982.66");
+  expect(await balanceMinor(bob)).toBe(bobBeforeMinor + 500n);
+  expect(system.totalMinor()).toBe(totalMinor);
+  await page.screenshot({ path: join(screenshotsDir, "dashboard-user.png"), fullPage: true });
+});
