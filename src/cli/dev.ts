@@ -168,10 +168,12 @@ function printGuide(dir: string, banks: string[], cluster: Cluster, users: DevUs
     say(`  ${me} balance`);
     if (payee) say(`  ${me} pay --to ${payee.username} --amount 100.50`);
     say(`  ${me} payments`);
+    say(`  ${me} dashboard                  # ${payer.username}'s page in the browser, on 127.0.0.1:8080 (it prints the URL with its token)`);
   } else {
     say(`  export MINISTRIPE_GATEWAY=${cluster.gatewayAddress}`);
   }
   say(`  ${me} audit --certs ${shellWord(join(cluster.certsDir, "admin"))}`);
+  say(`  ${me} dashboard --certs ${shellWord(join(cluster.certsDir, "admin"))} --home ${home("admin")} --port 8081   # the operator's page`);
   if (banks.includes(exampleUser.bank)) {
     const u = exampleUser;
     say(`to register someone else (${u.username}, whose home holds ${u.username}'s certificate):`);
