@@ -1,5 +1,5 @@
-/// <reference lib="dom" />
 // Proves the dashboard's guard: without its token (or with a wrong one) nothing is served, in Chromium too; the token becomes an HttpOnly SameSite=Strict cookie named for the port; a Host header naming another site is refused (DNS rebinding); a post without its page's token or from another origin is refused and moves nothing; a --host other than 127.0.0.1 is said out loud.
+/// <reference lib="dom" />
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { request as httpRequest } from "node:http";
 import type { GatewayClient } from "../src/client/gateway-client";
