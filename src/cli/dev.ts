@@ -168,17 +168,24 @@ function printGuide(dir: string, banks: string[], cluster: Cluster, users: DevUs
     say(`  ${me} balance`);
     if (payee) say(`  ${me} pay --to ${payee.username} --amount 100.50`);
     say(`  ${me} payments`);
-    say(`  ${me} dashboard                  # ${payer.username}'s page in the browser, on 127.0.0.1:8080 (it prints the URL with its token)`);
   } else {
     say(`  export MINISTRIPE_GATEWAY=${cluster.gatewayAddress}`);
   }
   say(`  ${me} audit --certs ${shellWord(join(cluster.certsDir, "admin"))}`);
-  say(`  ${me} dashboard --certs ${shellWord(join(cluster.certsDir, "admin"))} --home ${home("admin")} --port 8081   # the operator's page`);
   if (banks.includes(exampleUser.bank)) {
     const u = exampleUser;
     say(`to register someone else (${u.username}, whose home holds ${u.username}'s certificate):`);
     say(`  MINISTRIPE_HOME=${home(u.username)} MINISTRIPE_GATEWAY=${cluster.gatewayAddress} MINISTRIPE_PASSWORD=${u.password} MINISTRIPE_ACCOUNT_PIN=${samplePin(u.bank, u.account)} ${me} register --username ${u.username} --bank ${u.bank} --account ${u.account}`);
   }
+  printDashboards(me, cluster, users, home);
   say("");
   say("Ctrl-C stops everything.");
+}
+
+/** The dashboards run until Ctrl-C: a block of their own, not pasted with the commands above. */
+function printDashboards(me: string, cluster: Cluster, users: DevUser[], home: (username: string) => string): void {
+  say("the dashboard in a browser (each prints its URL with its token, and runs until Ctrl-C):");
+  const [payer] = users;
+  if (payer) say(`  MINISTRIPE_HOME=${home(payer.username)} MINISTRIPE_GATEWAY=${cluster.gatewayAddress} ${me} dashboard --port 8080   # ${payer.username}'s page`);
+  say(`  MINISTRIPE_GATEWAY=${cluster.gatewayAddress} ${me} dashboard --certs ${shellWord(join(cluster.certsDir, "admin"))} --home ${home("admin")} --port 8081   # the operator's page`);
 }
