@@ -69,7 +69,7 @@ test("payments running while the audit reads the banks are no false alarm", asyn
 
 test("a transaction committed at a bank that the gateway never decided is a ledger mismatch", async () => {
   // An id that sorts between two real ones: the walk meets it in the middle of the gateway's list.
-  const rogue = `${system.gateway.store.listCommittedAt("hdfc", "", 1)[0]!}-rogue`;
+  const rogue = `${(await system.gateway.store.listCommittedAt("hdfc", "", 1))[0]!}-rogue`;
   const move = { txid: rogue, request_id: "rogue", legs: [{ account: "1001", delta_minor: -5 }, { account: "1002", delta_minor: 5 }] };
   await exchangeAt("hdfc", { prepare: [move] });
   await exchangeAt("hdfc", { commit: [{ txid: rogue, request_id: "" }] });
@@ -82,7 +82,7 @@ test("a transaction committed at a bank that the gateway never decided is a ledg
 });
 
 test("a finished payment with no committed transaction at one of its banks is a ledger mismatch", async () => {
-  const [paymentId] = system.gateway.store.listCommittedAt("icici", "", 1);
+  const [paymentId] = await system.gateway.store.listCommittedAt("icici", "", 1);
   tamperBank(system, "icici", "UPDATE transactions SET state = 'aborted' WHERE txid = ?", paymentId!);
   const report = await auditNow();
   expect(report.mismatches).toEqual([`payment ${paymentId} succeeded and finished, but icici has no committed transaction for it`]);

@@ -38,7 +38,7 @@ test("no token: every method but Register and Login is refused, and a Pay moves 
   await failsWith(pay(anonymous, "bob", 100n), "UNAUTHENTICATED");
   expect(await balanceMinor(alice)).toBe(500_000n);
   expect(system.totalMinor()).toBe(before);
-  expect(system.gateway.store.listAllPayments(undefined, 100).length).toBe(0);
+  expect((await system.gateway.store.listAllPayments(undefined, 100)).length).toBe(0);
 });
 
 test("a forged or malformed token is refused", async () => {
@@ -66,8 +66,8 @@ test("the identity interceptors hand to handlers cannot be set by a caller", asy
 test("tokens are stored only as SHA-256 hashes", async () => {
   const carol = await signUp(system, { username: "carol", bank: "icici", account: "2002" });
   const token = carol.token!;
-  expect(system.gateway.store.getSession(hashToken(token))?.username).toBe("carol");
-  expect(system.gateway.store.getSession(token)).toBeUndefined();
+  expect((await system.gateway.store.getSession(hashToken(token)))?.username).toBe("carol");
+  expect(await system.gateway.store.getSession(token)).toBeUndefined();
   const databaseBytes = ["gateway.db", "gateway.db-wal"].map((file) => {
     try {
       return readFileSync(join(system.dir, "data", file)).toString("latin1");
@@ -104,7 +104,7 @@ test("passwd revokes every session of the user; the old password stops working",
 
 test("an expired token is refused", async () => {
   const erin = await signUp(shortLived, { username: "erin", bank: "icici", account: "2002" });
-  const session = shortLived.gateway.store.getSession(hashToken(erin.token!))!;
+  const session = (await shortLived.gateway.store.getSession(hashToken(erin.token!)))!;
   expect(session.expiresAtMs - session.createdAtMs).toBe(sessionTtlMs);
   await Bun.sleep(Math.max(0, session.expiresAtMs - Date.now()) + 100);
   const error = await failsWith(erin.call("GetBalance", {}, { retry: false }), "UNAUTHENTICATED");

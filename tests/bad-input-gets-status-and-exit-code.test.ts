@@ -32,7 +32,8 @@ test("amounts that are zero, negative, over-precise or not numbers: exit 2, noth
     expect(result.exitCode).toBe(2);
     expectOneLine(result.stderr, /amount/);
   }
-  expect(system.gateway.store.counts().succeeded + system.gateway.store.counts().failed).toBe(0);
+  const counts = await system.gateway.store.counts();
+  expect(counts.succeeded + counts.failed).toBe(0);
   expect(system.totalMinor()).toBe(total);
 });
 
@@ -64,7 +65,7 @@ test("registration with an unknown bank, an unknown account, a taken username or
     const [, username, , bank, , account] = args;
     await failsWith(client.call("Register", { username, password: "carol-password", bank, account, account_pin: accountPinOf(system, bank!, account!) }, { retry: false }), code);
   }
-  expect(system.gateway.store.getUser("carol")).toBeUndefined();
+  expect(await system.gateway.store.getUser("carol")).toBeUndefined();
 });
 
 test("a wrong password: UNAUTHENTICATED, exit 3", async () => {

@@ -41,12 +41,12 @@ function targets(): { service: ServiceName; client: grpc.Client; metadata: () =>
   ];
 }
 
-function snapshot() {
+async function snapshot() {
   return {
     totalMinor: system.totalMinor(),
     holds: [...system.banks.values()].map((bank) => bank.store.totals().openHolds),
     balances: [...system.banks.values()].map((bank) => bank.store.listAccounts().map((a: any) => String(a.balanceMinor))),
-    payments: system.gateway.store.listAllPayments(undefined, 500).length,
+    payments: (await system.gateway.store.listAllPayments(undefined, 500)).length,
   };
 }
 
@@ -65,7 +65,7 @@ function rawStream(client: grpc.Client, path: string, bytes: Buffer, metadata: g
 }
 
 test("malformed and oversized bytes to every RPC end cleanly and change nothing", async () => {
-  const before = snapshot();
+  const before = await snapshot();
   for (const { service, client, metadata } of targets()) {
     for (const [method, definition] of Object.entries(services[service].service)) {
       const send = (bytes: Buffer) => (streaming.has(method) ? rawStream(client, definition.path, bytes, metadata()) : rawUnary(client, definition.path, bytes, metadata()));
@@ -76,7 +76,7 @@ test("malformed and oversized bytes to every RPC end cleanly and change nothing"
       expect({ rpc: `${service}/${method}`, code: grpc.status[big.code] }).toEqual({ rpc: `${service}/${method}`, code: "RESOURCE_EXHAUSTED" });
     }
   }
-  expect(snapshot()).toEqual(before);
+  expect(await snapshot()).toEqual(before);
 });
 
 const fieldCases: [ServiceName, string, Record<string, unknown>, string][] = [
@@ -139,7 +139,7 @@ const fieldCases: [ServiceName, string, Record<string, unknown>, string][] = [
 ];
 
 test("out-of-range fields on every RPC that has fields are INVALID_ARGUMENT naming the field, and change nothing", async () => {
-  const before = snapshot();
+  const before = await snapshot();
   const byService = new Map(targets().map((target) => [target.service, target]));
   for (const [service, method, request, field] of fieldCases) {
     const target = byService.get(service)!;
@@ -148,7 +148,7 @@ test("out-of-range fields on every RPC that has fields are INVALID_ARGUMENT nami
     });
     expect(`${service}/${method}: ${error.message}`).toContain(`${service}/${method}: ${field}`);
   }
-  expect(snapshot()).toEqual(before);
+  expect(await snapshot()).toEqual(before);
 });
 
 test("after all of it, the gateway and the banks still serve", async () => {

@@ -32,7 +32,7 @@ test("a payer bank cut off after voting YES on a payment the payee's bank failed
   expect(reply.payment.status).toBe("FAILED");
   expect(reply.payment.failure_code).toBe("bank_unavailable");
   const txid = reply.payment.id;
-  expect(system.gateway.store.getPayment(txid)?.decision).toBe("ABORT");
+  expect((await system.gateway.store.getPayment(txid))?.decision).toBe("ABORT");
 
   // Voided by hdfc itself: the gateway's Abort cannot get through.
   expect(await eventually(() => hdfc.store.getTransaction(txid)?.state === "aborted")).toBe(true);

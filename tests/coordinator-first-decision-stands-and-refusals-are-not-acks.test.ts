@@ -47,14 +47,14 @@ test("a bank told ABORT for a payment undecided past its prepare timeout: the la
     expect(reply.payment.id).toBe(txid);
     expect(reply.payment.status).toBe("FAILED");
     expect(reply.payment.failure_code).toBe("prepare_timeout");
-    const row = system.gateway.store.getPayment(txid)!;
+    const row = (await system.gateway.store.getPayment(txid))!;
     expect(row.decision).toBe("ABORT");
     const shown = await alice.call<{ status: string }>("GetPayment", { id_or_key: txid }, { retry: false });
     expect(shown.status).toBe("FAILED");
     // No bank posted it; both void what they held or had pending; phase two is done.
     expect(await eventually(() => icici.store.getTransaction(txid)?.state === "aborted")).toBe(true);
     expect(hdfc.store.getTransaction(txid)?.state).toBe("aborted");
-    expect(await eventually(() => system.gateway.store.getPayment(txid)?.phaseTwoDoneAtMs !== null)).toBe(true);
+    expect(await eventually(async () => (await system.gateway.store.getPayment(txid))?.phaseTwoDoneAtMs !== null)).toBe(true);
     for (const bank of [hdfc, icici]) {
       expect(bank.store.totals()).toMatchObject({ committed: 0, openHolds: 0, heldSumMinor: 0n });
     }
@@ -110,12 +110,12 @@ test("a bank refusing a Commit (ok false) leaves phase two unfinished; it is res
     const during = await admin.callAdmin<{ phase_two_unfinished: number; payments_succeeded: number }>("Audit", {}, { retry: false });
     expect(during.phase_two_unfinished).toBe(1);
     expect(during.payments_succeeded).toBe(1);
-    expect(system.gateway.store.getPayment(txid!)?.phaseTwoDoneAtMs).toBeNull();
+    expect((await system.gateway.store.getPayment(txid!))?.phaseTwoDoneAtMs).toBeNull();
     expect(icici.store.getTransaction(txid!)?.state).toBe("aborted");
 
     // The resend driver sends the Commit again; the repaired bank accepts it.
     repairWanted = true;
-    expect(await eventually(() => system.gateway.store.getPayment(txid!)?.phaseTwoDoneAtMs !== null)).toBe(true);
+    expect(await eventually(async () => (await system.gateway.store.getPayment(txid!))?.phaseTwoDoneAtMs !== null)).toBe(true);
     expect(commitsSeen).toBeGreaterThanOrEqual(2);
     expect(icici.store.getTransaction(txid!)?.state).toBe("committed");
     expect(await balanceMinor(bob)).toBe(120_000n + 12_345n);

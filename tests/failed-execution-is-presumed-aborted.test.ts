@@ -30,10 +30,10 @@ test("a decision that could not be written: presumed abort by the running gatewa
   const hdfc = system.banks.get("hdfc")!.store;
   expect(hdfc.totals().heldSumMinor).toBe(30_000n); // both banks voted YES and hold
 
-  let row = system.gateway.store.paymentByKey("alice", key)!;
+  let row = (await system.gateway.store.paymentByKey("alice", key))!;
   for (let i = 0; i < 400 && (row.decision === null || hdfc.totals().heldSumMinor !== 0n); i++) {
     await sleepMs(50);
-    row = system.gateway.store.paymentByKey("alice", key)!;
+    row = (await system.gateway.store.paymentByKey("alice", key))!;
   }
   expect(row.decision).toBe("ABORT");
   expect(hdfc.totals().heldSumMinor).toBe(0n);

@@ -51,7 +51,7 @@ test("a request refused by validation is not stored: the same key works once cor
   const key = crypto.randomUUID();
   await failsWith(pay(alice, "nobody", 500n, key), "NOT_FOUND");
   await failsWith(pay(alice, "bob", 0n, key), "INVALID_ARGUMENT");
-  expect(system.gateway.store.paymentByKey("alice", key)).toBeUndefined();
+  expect(await system.gateway.store.paymentByKey("alice", key)).toBeUndefined();
   const corrected = await pay(alice, "bob", 500n, key);
   expect(corrected).toMatchObject({ replayed: false, payment: { status: "SUCCEEDED" } });
   expect(system.totalMinor()).toBe(total);
@@ -74,9 +74,9 @@ test("keys past their retention are forgotten; the payment itself stays", async 
   const key = crypto.randomUUID();
   const reply = await pay(alice, "bob", 100n, key);
   const store = system.gateway.store;
-  expect(store.pruneKeys(Date.now() - 60_000)).toBe(0); // younger than the cut-off: kept
-  expect(store.paymentByKey("alice", key)?.id).toBe(reply.payment.id);
-  expect(store.pruneKeys(Date.now() + 1)).toBeGreaterThan(0);
-  expect(store.paymentByKey("alice", key)).toBeUndefined();
-  expect(store.getPayment(reply.payment.id)?.decision).toBe("COMMIT");
+  expect(await store.pruneKeys(Date.now() - 60_000)).toBe(0); // younger than the cut-off: kept
+  expect((await store.paymentByKey("alice", key))?.id).toBe(reply.payment.id);
+  expect(await store.pruneKeys(Date.now() + 1)).toBeGreaterThan(0);
+  expect(await store.paymentByKey("alice", key)).toBeUndefined();
+  expect((await store.getPayment(reply.payment.id))?.decision).toBe("COMMIT");
 });

@@ -39,7 +39,7 @@ test("a queued payment that is declined is removed from the queue and its failur
   expect(await cliBalanceMinor(carol)).toBe(300_000n);
   expect(await cliBalanceMinor(bob)).toBe(120_000n);
   expect(payCallsFor(memory.lines, key).length).toBe(1);
-  expect(system.gateway.store.paymentByKey("carol", key)?.failureCode).toBe("insufficient_funds");
+  expect((await system.gateway.store.paymentByKey("carol", key))?.failureCode).toBe("insufficient_funds");
   expect(system.banks.get("sbi")!.store.totals().openHolds).toBe(0);
   expect(system.totalMinor()).toBe(totalMinor);
 });

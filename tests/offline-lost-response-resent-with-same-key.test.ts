@@ -36,8 +36,8 @@ test("the response lost as the gateway goes down: the entry is re-sent with the 
   // The request reached the gateway: from now on its answer never gets back.
   await until("the gateway to claim the key", () => system.gateway.store.paymentByKey("alice", key));
   clientLink.dropReplies();
-  await until("the gateway to decide", () => system.gateway.store.paymentByKey("alice", key)?.decision);
-  expect(system.gateway.store.paymentByKey("alice", key)!.decision).toBe("COMMIT");
+  await until("the gateway to decide", async () => (await system.gateway.store.paymentByKey("alice", key))?.decision);
+  expect((await system.gateway.store.paymentByKey("alice", key))!.decision).toBe("COMMIT");
   // Then the gateway goes away: connections cut, new ones refused, the process restarted.
   clientLink.cut();
   system.proxies.get("hdfc")!.delayMs = 0;

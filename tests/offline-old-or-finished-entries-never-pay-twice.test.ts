@@ -32,7 +32,7 @@ test("paying again with a finished key after the gateway pruned it shows the fir
   const outbox = new Outbox(store, alice);
   const first = await outbox.pay({ username: "alice", toUsername: "bob", amountMinor: 1_000n, note: "", key: "k-finished" });
   expect(first).toMatchObject({ kind: "final", payment: { status: "SUCCEEDED" } });
-  expect(system.gateway.store.pruneKeys(Date.now() + 1)).toBeGreaterThan(0); // the key's retention has passed
+  expect(await system.gateway.store.pruneKeys(Date.now() + 1)).toBeGreaterThan(0); // the key's retention has passed
   const again = await outbox.pay({ username: "alice", toUsername: "bob", amountMinor: 1_000n, note: "", key: "k-finished" });
   expect(again).toMatchObject({ kind: "final", replayed: true });
   expect(again.kind === "final" && first.kind === "final" && again.payment.id === first.payment.id).toBe(true);
@@ -50,7 +50,7 @@ test("an entry queued longer than keys are kept is looked up; unknown to the gat
   expect(outcome!.kind === "refused" && outcome!.error.message).toContain("check \"ministripe payments\"");
   expect(store.get("k-ancient")).toMatchObject({ state: "failed", failureCode: "outcome_unknown" });
   expect(await balanceMinor(alice)).toBe(before);
-  expect(system.gateway.store.paymentByKey("alice", "k-ancient")).toBeUndefined();
+  expect(await system.gateway.store.paymentByKey("alice", "k-ancient")).toBeUndefined();
 });
 
 test("a CANCELLED or INTERNAL answer keeps the entry queued: the payment may have run", async () => {

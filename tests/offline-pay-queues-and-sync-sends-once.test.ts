@@ -39,7 +39,7 @@ test("pay with the gateway down exits 75 and queues; sync after the gateway retu
   expect(synced.stdout).toMatch(/INR 25\.50 to bob succeeded/);
 
   expect(payCallsFor(memory.lines, key).length).toBe(1);
-  expect(system.gateway.store.paymentByKey("alice", key)?.decision).toBe("COMMIT");
+  expect((await system.gateway.store.paymentByKey("alice", key))?.decision).toBe("COMMIT");
   expect(await cliBalanceMinor(alice)).toBe(500_000n - 2_550n);
   expect(await cliBalanceMinor(bob)).toBe(120_000n + 2_550n);
   expect(system.totalMinor()).toBe(totalMinor);

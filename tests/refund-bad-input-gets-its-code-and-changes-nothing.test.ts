@@ -21,9 +21,9 @@ afterAll(async () => {
   await system.stop();
 });
 
-function snapshot() {
+async function snapshot() {
   const store = system.gateway.store;
-  return { totalMinor: system.totalMinor(), payments: store.listAllPayments(undefined, 500).map((p) => [p.id, p.decision, String(p.refundReservedMinor)]) };
+  return { totalMinor: system.totalMinor(), payments: (await store.listAllPayments(undefined, 500)).map((p) => [p.id, p.decision, String(p.refundReservedMinor)]) };
 }
 
 test("refusals get their code and a reason, and change nothing", async () => {
@@ -31,7 +31,7 @@ test("refusals get their code and a reason, and change nothing", async () => {
   const failed = await pay(alice, "bob", 100_000_000n); // more than alice has
   expect(failed.payment.status).toBe("FAILED");
   const partial = await refund(bob, paid.payment.id, 2_000n);
-  const before = snapshot();
+  const before = await snapshot();
 
   expect((await failsWith(refund(bob, "0000-no-such-payment", 100n), "NOT_FOUND")).message).toContain("no payment");
   expect((await failsWith(refund(bob, failed.payment.id, 100n), "FAILED_PRECONDITION")).message).toContain("failed and moved no money; nothing of it is refundable");
@@ -39,21 +39,21 @@ test("refusals get their code and a reason, and change nothing", async () => {
   expect((await failsWith(refund(alice, paid.payment.id, 100n), "PERMISSION_DENIED")).message).toContain("only the payee");
   await failsWith(refund(carol, paid.payment.id, 100n), "PERMISSION_DENIED");
   expect((await failsWith(refund(bob, paid.payment.id, 3_001n), "FAILED_PRECONDITION")).message).toContain("only INR 30.00 of payment");
-  expect(snapshot()).toEqual(before);
+  expect(await snapshot()).toEqual(before);
 });
 
 test("a payment still pending cannot be refunded yet", async () => {
   system.proxies.get("icici")!.delayMs = 1_500;
   const key = crypto.randomUUID();
   const paying = pay(alice, "bob", 1_000n, key);
-  let pending = system.gateway.store.paymentByKey("alice", key);
+  let pending = await system.gateway.store.paymentByKey("alice", key);
   for (let i = 0; i < 100 && !pending; i++) {
     await sleepMs(10);
-    pending = system.gateway.store.paymentByKey("alice", key);
+    pending = await system.gateway.store.paymentByKey("alice", key);
   }
   expect(pending?.decision).toBeNull();
   expect((await failsWith(refund(bob, pending!.id, 100n), "FAILED_PRECONDITION")).message).toContain("still pending");
   system.proxies.get("icici")!.delayMs = 0;
   expect((await paying).payment.status).toBe("SUCCEEDED");
-  expect(system.gateway.store.refundsOf(pending!.id, 10)).toEqual([]);
+  expect(await system.gateway.store.refundsOf(pending!.id, 10)).toEqual([]);
 });

@@ -24,20 +24,20 @@ afterAll(async () => {
 });
 
 /** Every balance at every bank and every payment row with its reservation, read from the stores. */
-function snapshot() {
+async function snapshot() {
   return {
     balances: [...system.banks.values()].map((bank) => bank.store.listAccounts().map((a: any) => String(a.balanceMinor))),
-    payments: system.gateway.store.listAllPayments(undefined, 500).map((p) => [p.id, p.decision, String(p.refundReservedMinor)]),
+    payments: (await system.gateway.store.listAllPayments(undefined, 500)).map((p) => [p.id, p.decision, String(p.refundReservedMinor)]),
   };
 }
 
 async function refusedWith(user: CliUser, exitCode: number, pattern: RegExp, ...args: string[]): Promise<void> {
-  const before = snapshot();
+  const before = await snapshot();
   const result = await cli(user, "refund", ...args);
   expect({ args, exitCode: result.exitCode }).toEqual({ args, exitCode });
   expect(result.stderr.trim().split("\n")).toHaveLength(1);
   expect(result.stderr).toMatch(pattern);
-  expect(snapshot()).toEqual(before);
+  expect(await snapshot()).toEqual(before);
 }
 
 test("refusals: one line, SPEC's exit code, nothing moves; then partial and full refunds", async () => {

@@ -22,14 +22,14 @@ test("deadline expires before the refund's reply; the retry returns the original
   const send = () => bob.call<{ refund: { id: string; status: string }; replayed: boolean }>("Refund", { idempotency_key: key, payment_id: paid.payment.id, amount_minor: "8000", reason: "damaged" }, { retry: false, deadlineMs: 300 });
   system.proxies.get("icici")!.delayMs = 600; // the refund takes longer than bob waits
   await failsWith(send(), "DEADLINE_EXCEEDED");
-  for (let i = 0; i < 100 && system.gateway.store.paymentByKey("bob", key)?.phaseTwoDoneAtMs == null; i++) await sleepMs(50);
+  for (let i = 0; i < 100 && (await system.gateway.store.paymentByKey("bob", key))?.phaseTwoDoneAtMs == null; i++) await sleepMs(50);
   system.proxies.get("icici")!.delayMs = 0;
 
   const retry = await bob.call<{ refund: { id: string; status: string }; replayed: boolean }>("Refund", { idempotency_key: key, payment_id: paid.payment.id, amount_minor: "8000", reason: "damaged" }, { retry: false });
   expect(retry.replayed).toBe(true);
   expect(retry.refund.status).toBe("SUCCEEDED");
-  expect(retry.refund.id).toBe(system.gateway.store.paymentByKey("bob", key)!.id);
-  expect(system.gateway.store.refundsOf(paid.payment.id, 10)).toHaveLength(1);
+  expect(retry.refund.id).toBe((await system.gateway.store.paymentByKey("bob", key))!.id);
+  expect(await system.gateway.store.refundsOf(paid.payment.id, 10)).toHaveLength(1);
   expect(await balanceMinor(alice)).toBe(500_000n - 20_000n + 8_000n);
   expect(await balanceMinor(bob)).toBe(120_000n + 20_000n - 8_000n);
   expect(system.totalMinor()).toBe(loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]));
@@ -39,5 +39,5 @@ test("deadline expires before the refund's reply; the retry returns the original
   await pay(bob, "alice", 100n, payKey);
   await failsWith(refund(bob, paid.payment.id, 100n, payKey), "FAILED_PRECONDITION");
   await failsWith(pay(bob, "alice", 8_000n, key, "damaged"), "FAILED_PRECONDITION");
-  expect(system.gateway.store.refundsOf(paid.payment.id, 10)).toHaveLength(1);
+  expect(await system.gateway.store.refundsOf(paid.payment.id, 10)).toHaveLength(1);
 });

@@ -48,7 +48,7 @@ test("a wrong PIN is PERMISSION_DENIED, exit 3, and registers nothing; the right
   expect(refused.exitCode).toBe(3);
   expect(refused.stderr).toContain("wrong PIN for account 1001");
   await failsWith(register("mallory", "1001", "9999"), "PERMISSION_DENIED");
-  expect(system.gateway.store.getUser("mallory")).toBeUndefined();
+  expect(await system.gateway.store.getUser("mallory")).toBeUndefined();
   expect(hdfcPin("1001").pinFailures).toBe(2);
 
   const registered = await cliRegister("alice", "1001", "4321");
@@ -62,7 +62,7 @@ test("an account without a PIN cannot be registered: FAILED_PRECONDITION, exit 2
   expect(refused.exitCode).toBe(2);
   expect(refused.stderr).toContain("this account is not enabled for online payments");
   await failsWith(register("dev", "1002", "0000"), "FAILED_PRECONDITION");
-  expect(system.gateway.store.getUser("dev")).toBeUndefined();
+  expect(await system.gateway.store.getUser("dev")).toBeUndefined();
 });
 
 test("wrong PINs count per account at the bank, on disk: then even the right PIN is RESOURCE_EXHAUSTED until the block ends", async () => {

@@ -33,9 +33,9 @@ function gatewayWith(certFolder: string): grpc.Client {
 
 const call = (client: grpc.Client, method: string, token: string, request: unknown = {}) => unaryCall(client, method, request, { deadlineMs: 5_000, token });
 
-test("the session records the SHA-256 thumbprint of the certificate it was issued over", () => {
+test("the session records the SHA-256 thumbprint of the certificate it was issued over", async () => {
   const der = new X509Certificate(readFileSync(join(system.certsDir, "client-alice", "cert.pem"))).raw;
-  const session = system.gateway.store.getSession(hashToken(alice.token!))!;
+  const session = (await system.gateway.store.getSession(hashToken(alice.token!)))!;
   expect(session.certSha256).toBe(new Bun.CryptoHasher("sha256").update(der).digest("hex"));
 });
 

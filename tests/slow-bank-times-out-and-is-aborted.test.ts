@@ -41,7 +41,7 @@ test("behind a call stuck at a frozen bank, a payment is still decided within ab
   expect((await pay(dave, "bob", 100n)).payment.failure_code).toBe("prepare_timeout");
   const reply = await pay(dave, "bob", 200n);
   expect(reply.payment.failure_code).toBe("prepare_timeout");
-  const row = system.gateway.store.getPayment(reply.payment.id)!;
+  const row = (await system.gateway.store.getPayment(reply.payment.id))!;
   // Decided by the coordinator's own timer (300 ms), not when the stuck call gives up (5 s).
   expect(row.decidedAtMs! - row.createdAtMs).toBeLessThan(2_000);
   hdfc.delayMs = 0;

@@ -5,6 +5,7 @@
 // writes leave its connection at NORMAL.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
+import type { SqliteGatewayStore } from "../src/store/gateway-sqlite";
 import type { Store } from "../src/store/store";
 import { eventually, pay, signUp, startSystem, type TestSystem } from "./support/system";
 
@@ -35,7 +36,7 @@ function recordLevels<S extends Store>(store: S, methods: (keyof S)[]): Map<stri
 }
 
 test("register, login, logout and MFA write under synchronous=FULL after payments left the connection at NORMAL", async () => {
-  const store = system.gateway.store;
+  const store = (system.gateway.store as SqliteGatewayStore).rows;
   const levels = recordLevels(store, ["insertUser", "insertSession", "revokeSession", "setTotpSecret", "markPhaseTwoDone"]);
   expect((await pay(alice, "bob", 100n)).payment.status).toBe("SUCCEEDED");
   await eventually(() => levels.has("markPhaseTwoDone"));
@@ -51,7 +52,7 @@ test("register, login, logout and MFA write under synchronous=FULL after payment
 });
 
 test("a bank's vote and commit, and the gateway's decision, are written under synchronous=FULL", async () => {
-  const decisions = recordLevels(system.gateway.store, ["decide"]);
+  const decisions = recordLevels((system.gateway.store as SqliteGatewayStore).rows, ["decide"]);
   const votes = recordLevels(system.banks.get("hdfc")!.store, ["insertTransaction", "setTransactionState"]);
   const payeeVotes = recordLevels(system.banks.get("icici")!.store, ["insertTransaction", "setTransactionState"]);
   expect((await pay(alice, "bob", 200n)).payment.status).toBe("SUCCEEDED");

@@ -12,7 +12,7 @@ import { Users } from "../gateway/users";
 import { Batcher } from "../lib/batcher";
 import { LatencyHistogram } from "../lib/latency-histogram";
 import { BankStore } from "../store/bank-store";
-import { GatewayStore } from "../store/gateway-store";
+import { SqliteGatewayRows } from "../store/gateway-sqlite";
 
 const probeDir = process.env.MINISTRIPE_PROBE_DIR;
 const role = process.argv[2] ?? "unknown";
@@ -45,7 +45,7 @@ function timed(proto: any, name: string, label: string | ((args: unknown[]) => s
 /** What a Batcher carries, told apart by the shape of its items. */
 function batcherKind(args: unknown[]): string {
   const item = args[0] as any;
-  if (typeof item === "function") return "gateway.wait.write";
+  if (typeof item?.run === "function") return "gateway.wait.write";
   if (item?.kind === "prepare") return "gateway.wait.prepare_vote";
   return "gateway.wait.phase_two_ack";
 }
@@ -57,7 +57,7 @@ function install(): void {
     timed(Coordinator.prototype, "decide", "gateway.decision.durable");
     timed(Coordinator.prototype, "phaseTwoWithin", "gateway.phase_two.acks");
     timed(Batcher.prototype, "submit", batcherKind);
-    timed(GatewayStore.prototype, "transaction", "gateway.sqlite.transaction");
+    timed(SqliteGatewayRows.prototype, "transaction", "gateway.sqlite.transaction");
     timed(Users.prototype, "authenticate", "gateway.session.authenticate");
   }
   if (role === "bank") {

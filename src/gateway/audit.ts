@@ -111,8 +111,8 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
     violations.push(`total ${totalMinor} differs from the total first loaded ${loadedMinor}${meanwhile}`);
   }
   if (mismatches.count > 0) violations.push(`${mismatches.count} ledger mismatches between the gateway and the banks`);
-  violations.push(...refundViolations(store));
-  const counts = store.counts();
+  violations.push(...(await refundViolations(store)));
+  const counts = await store.counts();
   return {
     banks: rows,
     total_minor: totalMinor.toString(),
@@ -153,15 +153,15 @@ async function snapshotBanks(store: GatewayStore, banks: BankLinks, inDoubtAfter
     loadedMinor += minorFromWire(wire.loaded_total_minor);
     openPending.push(...wire.open_pending);
   }
-  totalMinor += inTransitMinor(store, openPending);
+  totalMinor += await inTransitMinor(store, openPending);
   // Counted only when it matters: it reads every payment.
-  const decidedMeanwhile = totalMinor === loadedMinor ? 0 : store.countDecidedSince(fromMs);
+  const decidedMeanwhile = totalMinor === loadedMinor ? 0 : await store.countDecidedSince(fromMs);
   return { wires, totalMinor, loadedMinor, decidedMeanwhile };
 }
 
 /** Pending amounts whose transaction the coordinator committed: posted elsewhere, not yet here. */
-function inTransitMinor(store: GatewayStore, open: BankAuditWire["open_pending"]): bigint {
-  const decisions = store.decisionsOf(open.map((row) => row.txid));
+async function inTransitMinor(store: GatewayStore, open: BankAuditWire["open_pending"]): Promise<bigint> {
+  const decisions = await store.decisionsOf(open.map((row) => row.txid));
   let transitMinor = 0n;
   for (const row of open) if (decisions.get(row.txid) === "COMMIT") transitMinor += minorFromWire(row.delta_minor);
   return transitMinor;
@@ -173,13 +173,13 @@ function inTransitMinor(store: GatewayStore, open: BankAuditWire["open_pending"]
  * succeeded original came. (That each succeeded refund moved money once at
  * both banks is the ledger walk's: a refund is a transaction like any payment.)
  */
-function refundViolations(store: GatewayStore): string[] {
+async function refundViolations(store: GatewayStore): Promise<string[]> {
   const violations: string[] = [];
-  for (const v of store.refundViolations(mismatchesListedMax)) {
+  for (const v of await store.refundViolations(mismatchesListedMax)) {
     if (v.refundedMinor > v.amountMinor) violations.push(`payment ${v.paymentId}: refunds of ${formatMinor(v.refundedMinor)} succeeded, more than its amount ${formatMinor(v.amountMinor)}`);
     if (v.reservedMinor !== v.notAbortedMinor) violations.push(`payment ${v.paymentId}: ${formatMinor(v.reservedMinor)} reserved for refunds, but its refunds not aborted total ${formatMinor(v.notAbortedMinor)}`);
   }
-  for (const id of store.misdirectedRefunds(mismatchesListedMax)) violations.push(`refund ${id} does not go back from its succeeded payment's payee to its payer`);
+  for (const id of await store.misdirectedRefunds(mismatchesListedMax)) violations.push(`refund ${id} does not go back from its succeeded payment's payee to its payer`);
   return violations;
 }
 
@@ -204,13 +204,13 @@ class Mismatches {
  */
 async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string, startedAtMs: number, pageSize: number, mismatches: Mismatches): Promise<void> {
   const atBank = pagedIds((afterId) => unaryCall<unknown, { txids: string[] }>(banks.get(bank).client, "ListCommitted", { after_txid: afterId, limit: pageSize }, { deadlineMs: limits.readDeadlineMs }).then((r) => r.txids), pageSize);
-  const atGateway = pagedIds(async (afterId) => store.listCommittedAt(bank, afterId, pageSize), pageSize);
+  const atGateway = pagedIds((afterId) => store.listCommittedAt(bank, afterId, pageSize), pageSize);
   let bankId = await atBank.next();
   let gatewayId = await atGateway.next();
   // Bank ids the gateway's walk did not list: checked against its decisions in pages.
   let unlisted: string[] = [];
-  const checkUnlisted = () => {
-    const committedHere = store.committedAt(bank, unlisted);
+  const checkUnlisted = async () => {
+    const committedHere = await store.committedAt(bank, unlisted);
     for (const txid of unlisted) if (!committedHere.has(txid)) mismatches.add(`${bank} committed ${txid}, which the gateway did not commit there`);
     unlisted = [];
   };
@@ -220,10 +220,10 @@ async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string
     if (b !== undefined && (g === undefined || b < g)) {
       // Possibly committed after the gateway's page was read: its decision, read now, is later than the bank's commit.
       unlisted.push(b);
-      if (unlisted.length >= pageSize) checkUnlisted();
+      if (unlisted.length >= pageSize) await checkUnlisted();
       bankId = await atBank.next();
     } else if (g !== undefined && (b === undefined || g < b)) {
-      const row = store.getPayment(g);
+      const row = await store.getPayment(g);
       // Only payments finished before the audit began: a later one may have been committed after the bank was listed.
       if (row?.phaseTwoDoneAtMs != null && row.phaseTwoDoneAtMs < startedAtMs) mismatches.add(`payment ${g} succeeded and finished, but ${bank} has no committed transaction for it`);
       gatewayId = await atGateway.next();
@@ -232,7 +232,7 @@ async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string
       gatewayId = await atGateway.next();
     }
   }
-  checkUnlisted();
+  await checkUnlisted();
 }
 
 /** Pages one ledger walk reads at the most: past it the ledger is too long to compare, and the audit says so. */

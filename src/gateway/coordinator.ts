@@ -11,7 +11,6 @@ import { minorToWire } from "../lib/money";
 import type { Logger } from "../lib/log";
 import type { Decision, GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { BankLinks, PrepareItem, Vote } from "./bank-links";
-import type { Writes } from "./writes";
 
 export type FailureCode = "insufficient_funds" | "account_not_found" | "bank_unavailable" | "prepare_timeout" | "rejected";
 
@@ -23,7 +22,6 @@ export interface CoordinatorOptions {
   clock: Clock;
   log: Logger;
   prepareTimeoutMs: number;
-  writes: Writes;
 }
 
 export class Coordinator {
@@ -91,7 +89,7 @@ export class Coordinator {
 
   /** Writes the decision unless one stands already (a bank's question may have forced ABORT). */
   async decide(id: string, wanted: { decision: Decision; failureCode: FailureCode | null; failureMessage: string | null }, undecided?: PaymentRow): Promise<PaymentRow> {
-    const row = await this.options.writes.durable(() => this.options.store.decide({ id, ...wanted, decidedAtMs: this.options.clock.nowMs() }, undecided));
+    const row = await this.options.store.decide({ id, ...wanted, decidedAtMs: this.options.clock.nowMs() }, undecided);
     this.options.log.info(
       { event: row.decision === "COMMIT" ? "payment.committed" : "payment.aborted", txid: id, request_id: row.requestId, failure_code: row.failureCode ?? undefined },
       "decision recorded",
@@ -135,7 +133,7 @@ export class Coordinator {
         this.wakeDriver();
         return false;
       }
-      void this.options.writes.committed(() => this.options.store.markPhaseTwoDone(payment.id, this.options.clock.nowMs())).catch((error) => {
+      void this.options.store.markPhaseTwoDone(payment.id, this.options.clock.nowMs()).catch((error) => {
         this.options.log.warn({ event: "phase_two.mark_failed", txid: payment.id, err: (error as Error).message }, "will resend");
       });
       return true;
@@ -160,7 +158,7 @@ export class Coordinator {
   private async abortUndecided(createdBeforeMs: number, why: string): Promise<number> {
     let aborted = 0;
     for (let page = 0; page < 10_000; page++) {
-      const undecided = this.options.store.listUndecided(createdBeforeMs, limits.recoveryScanRowsMax).filter((row) => !this.executingSinceMs.has(row.id));
+      const undecided = (await this.options.store.listUndecided(createdBeforeMs, limits.recoveryScanRowsMax)).filter((row) => !this.executingSinceMs.has(row.id));
       if (undecided.length === 0) break;
       for (const row of undecided) await this.decide(row.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: why }, row);
       aborted += undecided.length;
@@ -177,7 +175,7 @@ export class Coordinator {
    * would succeed.
    */
   async decisionsFor(txids: string[]): Promise<{ txid: string; outcome: Decision | "OUTCOME_UNSPECIFIED" }[]> {
-    const known = this.options.store.decisionsOf(txids);
+    const known = await this.options.store.decisionsOf(txids);
     const answers = [];
     for (const txid of txids) {
       if (!known.has(txid)) {
@@ -223,7 +221,7 @@ export class Coordinator {
     try {
       const abandonedBeforeMs = this.options.clock.nowMs() - 2 * this.options.prepareTimeoutMs - limits.phaseTwoDeadlineMs;
       await this.abortUndecided(abandonedBeforeMs, "the payment's execution failed before a decision; nothing moved");
-      const page = this.options.store.listPhaseTwoUnfinished(this.resendCursor, limits.recoveryScanRowsMax);
+      const page = await this.options.store.listPhaseTwoUnfinished(this.resendCursor, limits.recoveryScanRowsMax);
       const last = page[page.length - 1];
       this.resendCursor = page.length < limits.recoveryScanRowsMax || !last ? undefined : { decidedAtMs: last.decidedAtMs!, id: last.id };
       const unfinished = page.filter((row) => !this.inPhaseTwo.has(row.id));

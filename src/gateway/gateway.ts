@@ -12,7 +12,8 @@ import type { Metrics } from "../rpc/metrics";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
 import { sessionInterceptor } from "../rpc/interceptors/session";
 import { createServer, listen, stopServer, type HealthStatus } from "../rpc/server";
-import { GatewayStore } from "../store/gateway-store";
+import type { GatewayStore } from "../store/gateway-store";
+import { SqliteGatewayStore } from "../store/gateway-sqlite";
 import { access } from "./access";
 import { BankLinks } from "./bank-links";
 import { BankHealth } from "./bank-health";
@@ -23,7 +24,6 @@ import { Refunds } from "./refunds";
 import { PaymentStats } from "./stats";
 import { adminService, coordinatorService, gatewayService } from "./service";
 import { Users } from "./users";
-import { Writes } from "./writes";
 import { warnIfOpenToOthers } from "../lib/private-files";
 
 export interface GatewayOptions {
@@ -57,15 +57,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const clock = options.clock ?? systemClock;
   const log = options.log;
   warnIfOpenToOthers(options.dataDir, log);
-  const store = new GatewayStore(join(options.dataDir, "gateway.db"));
-  const writes = new Writes(store);
+  const store: GatewayStore = new SqliteGatewayStore(join(options.dataDir, "gateway.db"));
   const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs);
   const bankHealth = new BankHealth(banks, log);
-  const coordinator = new Coordinator({ store, banks, clock, log, prepareTimeoutMs: options.prepareTimeoutMs, writes });
+  const coordinator = new Coordinator({ store, banks, clock, log, prepareTimeoutMs: options.prepareTimeoutMs });
   await coordinator.recover();
   const users = new Users({ store, banks, clock, log, sessionTtlMs: options.sessionTtlMs, argonMemoryKiB: options.argonMemoryKiB });
-  const payments = new Payments({ store, coordinator, writes, clock, ids: options.ids ?? randomIds, log, currency: options.currency });
-  const refunds = new Refunds({ store, payments, writes, clock, ids: options.ids ?? randomIds });
+  const payments = new Payments({ store, coordinator, clock, ids: options.ids ?? randomIds, log, currency: options.currency });
+  const refunds = new Refunds({ store, payments, clock, ids: options.ids ?? randomIds });
   const stats = new PaymentStats(payments, clock.nowMs());
   const deps = { users, payments, refunds, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs, stats, currency: options.currency, nowMs: () => clock.nowMs() };
   const server = createServer({
@@ -74,13 +73,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     implementations: { Gateway: gatewayService(deps), Admin: adminService(deps), Coordinator: coordinatorService(deps) },
     health: (service) => gatewayHealth(service, banks, bankHealth),
   });
-  if (options.metrics) instrumentGateway(options.metrics, { payments, coordinator, banks, writes });
+  if (options.metrics) instrumentGateway(options.metrics, { payments, coordinator, banks, store });
   const port = await listen(server, options.certs, options.host, options.port);
   coordinator.startDriver();
   bankHealth.start();
   const pruneTimer = setInterval(() => {
-    payments.pruneKeys(options.keyRetentionMs);
-    store.pruneSessions(clock.nowMs());
+    void payments.pruneKeys(options.keyRetentionMs).then(() => store.pruneSessions(clock.nowMs())).catch((error) => {
+      log.warn({ event: "prune.failed", err: (error as Error).message }, "pruning keys and sessions failed; will try again");
+    });
   }, Math.min(options.keyRetentionMs, 60 * 60 * 1000));
   log.info({ event: "gateway.started", port, banks: banks.names() }, "gateway listening");
   return {
@@ -94,7 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       payments.stop();
       await stopServer(server);
       banks.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -3,17 +3,16 @@
 // write transactions) and phase-two resends. Labels come from fixed sets only.
 import type { Metrics } from "../rpc/metrics";
 import { batchSizeBuckets, latencySecondsBuckets } from "../rpc/metrics";
-import type { PaymentRow } from "../store/gateway-store";
+import type { GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { BankLinks } from "./bank-links";
 import type { Coordinator } from "./coordinator";
 import type { Payments } from "./payments";
-import type { Writes } from "./writes";
 
 export interface GatewayParts {
   payments: Payments;
   coordinator: Coordinator;
   banks: BankLinks;
-  writes: Writes;
+  store: GatewayStore;
 }
 
 export function instrumentGateway(metrics: Metrics, parts: GatewayParts): void {
@@ -29,7 +28,7 @@ export function instrumentGateway(metrics: Metrics, parts: GatewayParts): void {
   const exchange = batches.labels({ batch: "bank_exchange" });
   for (const name of parts.banks.names()) parts.banks.get(name).observeBatches((size) => exchange.observe(size));
   const writes = batches.labels({ batch: "gateway_writes" });
-  parts.writes.observeBatches((size) => writes.observe(size));
+  parts.store.observeWriteBatches?.((size) => writes.observe(size));
   parts.coordinator.onResent = (payments) => resends.inc(payments);
   for (const status of ["SUCCEEDED", "FAILED"]) latency.labels({ status });
 }

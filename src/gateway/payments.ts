@@ -9,7 +9,6 @@ import type { Logger } from "../lib/log";
 import { validateAmountMinor } from "../lib/money";
 import type { GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { Coordinator } from "./coordinator";
-import type { Writes } from "./writes";
 import { usernameField } from "./users";
 
 export interface PayInput {
@@ -27,7 +26,6 @@ export interface PayOutcome {
 export interface PaymentsOptions {
   store: GatewayStore;
   coordinator: Coordinator;
-  writes: Writes;
   clock: Clock;
   ids: IdSource;
   log: Logger;
@@ -58,15 +56,15 @@ export class Payments {
     const { store } = this.options;
     const key = keyField(input.idempotencyKey);
     const fingerprint = fingerprintOf(input);
-    const seen = store.paymentByKey(payer, key);
+    const seen = await store.paymentByKey(payer, key);
     if (seen) return this.replay(seen, fingerprint);
     // Validation before the claim: a refused request is not stored, so it
     // can be corrected and retried with the same key.
-    const payerUser = store.getUser(payer);
+    const payerUser = await store.getUser(payer);
     if (!payerUser) throw new AppError(Code.Unauthenticated, "your user no longer exists");
     validateAmountMinor(input.amountMinor);
     if (input.note.length > limits.noteLengthMax) throw invalid("note", `at most ${limits.noteLengthMax} characters`);
-    const payee = store.getUser(usernameField(input.toUsername));
+    const payee = await store.getUser(usernameField(input.toUsername));
     if (!payee) throw new AppError(Code.NotFound, `no user "${input.toUsername}"`);
     if (payee.username === payer) throw invalid("to_username", "you cannot pay yourself");
     const row = {
@@ -85,10 +83,7 @@ export class Payments {
       requestId,
       createdAtMs: this.options.clock.nowMs(),
     };
-    // Not fsynced on its own: if a power cut loses a claim, no decision was
-    // written after it (that fsync would have kept it), so presumed abort
-    // applies and the client's retry with the key claims afresh.
-    const claim = await this.options.writes.committed(() => store.claim(row));
+    const claim = await store.claim(row);
     if (!claim.claimed) return this.replay(claim.row, fingerprint);
     return { payment: await this.execute(claim.row), replayed: false };
   }
@@ -131,10 +126,10 @@ export class Payments {
   }
 
   /** A payment the user sent or received, by id or by the user's own idempotency key. */
-  get(username: string, idOrKey: string): PaymentRow {
+  async get(username: string, idOrKey: string): Promise<PaymentRow> {
     if (!idOrKey || idOrKey.length > limits.idempotencyKeyLengthMax) throw invalid("id_or_key", "a payment id or idempotency key");
     const { store } = this.options;
-    const row = store.getPayment(idOrKey) ?? store.paymentByKey(username, idOrKey);
+    const row = (await store.getPayment(idOrKey)) ?? (await store.paymentByKey(username, idOrKey));
     if (!row) throw new AppError(Code.NotFound, `no payment ${quoted(idOrKey)}`);
     if (row.payer !== username && row.payee !== username) throw new AppError(Code.PermissionDenied, "that payment is not yours");
     return row;
@@ -145,11 +140,11 @@ export class Payments {
    * the operator) everyone's. `beforeId` must be a payment the caller could
    * see: an unknown one is NOT_FOUND, not silently the newest page.
    */
-  list(username: string | undefined, beforeId: string, limit: number): PaymentRow[] {
+  async list(username: string | undefined, beforeId: string, limit: number): Promise<PaymentRow[]> {
     const pageSize = pageSizeField(limit);
     const before = beforeId || undefined;
     if (before !== undefined) {
-      const row = this.options.store.getPayment(before);
+      const row = await this.options.store.getPayment(before);
       const visible = row !== undefined && (username === undefined || row.payer === username || row.payee === username);
       if (!visible) throw new AppError(Code.NotFound, `no payment ${quoted(before)} to list from`);
     }
@@ -157,11 +152,11 @@ export class Payments {
   }
 
   /** Every user's payments matching an id, a key or a username (operators only). */
-  find(query: string, limit: number): PaymentRow[] {
+  find(query: string, limit: number): Promise<PaymentRow[]> {
     return this.options.store.findPayments(query, pageSizeField(limit));
   }
 
-  pruneKeys(retentionMs: number): number {
+  pruneKeys(retentionMs: number): Promise<number> {
     return this.options.store.pruneKeys(this.options.clock.nowMs() - retentionMs);
   }
 }

@@ -10,7 +10,6 @@ import { limits } from "../lib/limits";
 import { formatMinor, validateAmountMinor } from "../lib/money";
 import type { GatewayStore, PaymentRow } from "../store/gateway-store";
 import { keyField, type Payments } from "./payments";
-import type { Writes } from "./writes";
 
 export interface RefundInput {
   idempotencyKey: string;
@@ -30,7 +29,6 @@ export interface RefundOutcome {
 export interface RefundsOptions {
   store: GatewayStore;
   payments: Payments;
-  writes: Writes;
   clock: Clock;
   ids: IdSource;
 }
@@ -42,11 +40,11 @@ export class Refunds {
     const { store, payments } = this.options;
     const key = keyField(input.idempotencyKey);
     const fingerprint = fingerprintOf(input);
-    const seen = store.paymentByKey(refunder, key);
+    const seen = await store.paymentByKey(refunder, key);
     if (seen) return this.replayed(seen, fingerprint);
     // Every check before the claim: a refused refund writes nothing, so it
     // can be corrected and sent again with the same key.
-    const original = this.refundable(refunder, input.paymentId);
+    const original = await this.refundable(refunder, input.paymentId);
     if (input.amountMinor !== "all") {
       validateAmountMinor(input.amountMinor);
       const remainingMinor = original.amountMinor - original.refundReservedMinor;
@@ -70,19 +68,16 @@ export class Refunds {
       requestId,
       createdAtMs: this.options.clock.nowMs(),
     };
-    // Like a payment's claim, not fsynced on its own: a claim lost in a power
-    // cut loses its reservation with it (one transaction), and no decision
-    // can have been written after it.
-    const claim = await this.options.writes.committed(() => store.claimRefund({ row, refundOf: original.id, allRemaining: input.amountMinor === "all" }));
+    const claim = await store.claimRefund({ row, refundOf: original.id, allRemaining: input.amountMinor === "all" });
     if (claim.kind === "key_used") return this.replayed(claim.row, fingerprint);
     if (claim.kind === "exceeds") throw exceeds(original, claim.remainingMinor);
     const refund = await payments.execute(claim.row);
-    return { refund, replayed: false, original: store.getPayment(original.id)! };
+    return { refund, replayed: false, original: (await store.getPayment(original.id))! };
   }
 
   /** The payment `paymentId` if `refunder` may refund it now; otherwise why not, as SPEC's code. */
-  private refundable(refunder: string, paymentId: string): PaymentRow {
-    const original = this.options.store.getPayment(paymentId);
+  private async refundable(refunder: string, paymentId: string): Promise<PaymentRow> {
+    const original = await this.options.store.getPayment(paymentId);
     if (!original) throw new AppError(Code.NotFound, `no payment "${paymentId}"`);
     if (original.payee !== refunder) throw new AppError(Code.PermissionDenied, `only the payee of payment ${paymentId} (${original.payee}) can refund it`);
     if (original.refundOf !== null) throw new AppError(Code.FailedPrecondition, `payment ${paymentId} is itself a refund (of ${original.refundOf}) and cannot be refunded; nothing of it is refundable`);
@@ -94,7 +89,7 @@ export class Refunds {
   private async replayed(row: PaymentRow, fingerprint: string): Promise<RefundOutcome> {
     const outcome = await this.options.payments.replay(row, fingerprint);
     // The fingerprint matched, so the row is a refund of this user's.
-    return { refund: outcome.payment, replayed: true, original: this.options.store.getPayment(outcome.payment.refundOf!)! };
+    return { refund: outcome.payment, replayed: true, original: (await this.options.store.getPayment(outcome.payment.refundOf!))! };
   }
 }
 

@@ -60,8 +60,8 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
       );
       return { token: session.token, expires_at_ms: String(session.expiresAtMs), username: session.username };
     }),
-    Logout: unary(log, (_req: unknown, ctx) => {
-      users.logout(ctx.tokenHash!);
+    Logout: unary(log, async (_req: unknown, ctx) => {
+      await users.logout(ctx.tokenHash!);
       return {};
     }),
     ChangePassword: unary(log, async (req: any, ctx) => ({
@@ -72,7 +72,7 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
       return { secret: mfa.secret, otpauth_uri: mfa.uri };
     }),
     GetBalance: unary(log, async (_req: unknown, ctx) => {
-      const user = users.requireUser(userOf(ctx));
+      const user = await users.requireUser(userOf(ctx));
       const balance = await deps.banks.get(user.bank).balance(user.account, ctx.requestId);
       return { bank: user.bank, account: user.account, balance_minor: balance.balanceMinor.toString(), available_minor: balance.availableMinor.toString(), currency: balance.currency };
     }),
@@ -84,14 +84,14 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
     Refund: unary(log, async (req: any, ctx) => {
       // The refunder is the session's user; Refunds checks they are the payee.
       const outcome = await deps.refunds.refund(userOf(ctx), refundInput(req), ctx.requestId);
-      return { refund: paymentToWire(outcome.refund), replayed: outcome.replayed, original: withRefunds(deps.store, outcome.original) };
+      return { refund: paymentToWire(outcome.refund), replayed: outcome.replayed, original: await withRefunds(deps.store, outcome.original) };
     }),
-    GetPayment: unary(log, (req: any, ctx) => {
-      const row = payments.get(userOf(ctx), text(req.id_or_key, "id_or_key", limits.idempotencyKeyLengthMax));
-      return paymentToWire(row, { ...refundedOf(deps.store, [row]).get(row.id), refunds: deps.store.refundsOf(row.id, limits.refundsListedMax) });
+    GetPayment: unary(log, async (req: any, ctx) => {
+      const row = await payments.get(userOf(ctx), text(req.id_or_key, "id_or_key", limits.idempotencyKeyLengthMax));
+      return paymentToWire(row, { ...(await refundedOf(deps.store, [row])).get(row.id), refunds: await deps.store.refundsOf(row.id, limits.refundsListedMax) });
     }),
-    ListPayments: unary(log, (req: any, ctx) => ({
-      payments: listToWire(deps.store, payments.list(userOf(ctx), text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
+    ListPayments: unary(log, async (req: any, ctx) => ({
+      payments: await listToWire(deps.store, await payments.list(userOf(ctx), text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
     })),
     WatchPayments: serverStream(log, async (_req: unknown, ctx, write, ended) => {
       const username = userOf(ctx);
@@ -108,13 +108,13 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
 export function adminService(deps: GatewayServiceDeps): grpc.UntypedServiceImplementation {
   return {
     Audit: unary(deps.log, () => audit(deps.store, deps.banks, deps.inDoubtAfterMs)),
-    ListAllPayments: unary(deps.log, (req: any) => ({
-      payments: listToWire(deps.store, deps.payments.list(undefined, text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
+    ListAllPayments: unary(deps.log, async (req: any) => ({
+      payments: await listToWire(deps.store, await deps.payments.list(undefined, text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
     })),
-    FindPayments: unary(deps.log, (req: any) => {
+    FindPayments: unary(deps.log, async (req: any) => {
       const query = text(req.query, "query", limits.idempotencyKeyLengthMax).trim();
       if (query === "") throw invalid("query", "a payment id, an idempotency key or a username");
-      return { payments: listToWire(deps.store, deps.payments.find(query, req.limit ?? 0)) };
+      return { payments: await listToWire(deps.store, await deps.payments.find(query, req.limit ?? 0)) };
     }),
     GetStats: unary(deps.log, async (req: any, ctx) => stats(deps, req.banks === true, ctx.requestId)),
   };
@@ -155,17 +155,17 @@ export function coordinatorService(deps: GatewayServiceDeps): grpc.UntypedServic
 }
 
 /** The refunded total of each payment that has a refund not aborted (only those can have succeeded ones). */
-function refundedOf(store: GatewayStore, rows: PaymentRow[]): Map<string, { refundedMinor: bigint }> {
-  const totals = store.refundedTotals(rows.filter((row) => row.refundReservedMinor > 0n).map((row) => row.id));
+async function refundedOf(store: GatewayStore, rows: PaymentRow[]): Promise<Map<string, { refundedMinor: bigint }>> {
+  const totals = await store.refundedTotals(rows.filter((row) => row.refundReservedMinor > 0n).map((row) => row.id));
   return new Map([...totals].map(([id, refundedMinor]) => [id, { refundedMinor }]));
 }
 
-function withRefunds(store: GatewayStore, row: PaymentRow) {
-  return paymentToWire(row, refundedOf(store, [row]).get(row.id));
+async function withRefunds(store: GatewayStore, row: PaymentRow) {
+  return paymentToWire(row, (await refundedOf(store, [row])).get(row.id));
 }
 
-function listToWire(store: GatewayStore, rows: PaymentRow[]) {
-  const refunded = refundedOf(store, rows);
+async function listToWire(store: GatewayStore, rows: PaymentRow[]) {
+  const refunded = await refundedOf(store, rows);
   return rows.map((row) => paymentToWire(row, refunded.get(row.id)));
 }
 

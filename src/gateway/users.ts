@@ -51,10 +51,10 @@ export class Users {
     const account = accountField(input.account);
     const link = this.options.banks.get(bankField(input.bank));
     pinField(input.accountPin);
-    if (this.options.store.getUser(username)) throw new AppError(Code.AlreadyExists, `username "${username}" is taken`);
+    if (await this.options.store.getUser(username)) throw new AppError(Code.AlreadyExists, `username "${username}" is taken`);
     const verified = await link.verifyAccount(account, input.accountPin, requestId);
     if (!verified.exists) throw new AppError(Code.NotFound, `bank ${link.name} has no account ${account}`);
-    if (this.options.store.userOfAccount(link.name, account)) throw new AppError(Code.AlreadyExists, `account ${account} at ${link.name} is already registered`);
+    if (await this.options.store.userOfAccount(link.name, account)) throw new AppError(Code.AlreadyExists, `account ${account} at ${link.name} is already registered`);
     const nowMs = this.options.clock.nowMs();
     const user: User = {
       username,
@@ -66,7 +66,7 @@ export class Users {
       createdAtMs: nowMs,
       passwordChangedAtMs: nowMs,
     };
-    if (!this.durably(() => this.options.store.insertUser(user))) throw new AppError(Code.AlreadyExists, `username "${username}" or account ${account} at ${link.name} is already registered`);
+    if (!(await this.options.store.insertUser(user))) throw new AppError(Code.AlreadyExists, `username "${username}" or account ${account} at ${link.name} is already registered`);
     this.options.log.info({ event: "user.registered", user: username, bank: link.name }, "registered");
     return { ...user, holder: verified.holder };
   }
@@ -77,20 +77,20 @@ export class Users {
     if (input.password.length > limits.passwordLengthMax) throw invalid("password", `at most ${limits.passwordLengthMax} characters`);
     const { user, attempt } = await this.checkPassword(username, input.password, peerAddress, "wrong username or password");
     // A missing or wrong one-time code leaves the attempt counted as failed.
-    if (user.totpSecret) this.checkOtp(user, input.otp);
+    if (user.totpSecret) await this.checkOtp(user, input.otp);
     attempt.succeeded();
-    return { ...this.openSession(username, certSha256), username };
+    return { ...(await this.openSession(username, certSha256)), username };
   }
 
   /** A valid code, used once: a code seen at login cannot be replayed within its window. */
-  private checkOtp(user: User, otp: string): void {
+  private async checkOtp(user: User, otp: string): Promise<void> {
     if (!otp) throw new AppError(Code.Unauthenticated, "a one-time code is required: pass --otp CODE");
     if (otp.length > limits.otpLengthMax || !/^\d+$/.test(otp)) throw new AppError(Code.Unauthenticated, "wrong one-time code");
     const nowMs = this.options.clock.nowMs();
     const delta = totpOf(user).validate({ token: otp, window: 1, timestamp: nowMs });
     if (delta === null) throw new AppError(Code.Unauthenticated, "wrong one-time code");
     const step = Math.floor(nowMs / (totpPeriodS * 1000)) + delta;
-    if (!this.durably(() => this.options.store.useTotpStep(user.username, step))) throw new AppError(Code.Unauthenticated, "this one-time code was used already; wait for the next one");
+    if (!(await this.options.store.useTotpStep(user.username, step))) throw new AppError(Code.Unauthenticated, "this one-time code was used already; wait for the next one");
   }
 
   /**
@@ -102,20 +102,20 @@ export class Users {
   private async checkPassword(username: string, password: string, peerAddress: string, wrong: string): Promise<{ user: User; attempt: LoginAttempt }> {
     const attempt = this.throttle.attempt(username, peerHost(peerAddress));
     if (attempt.delayMs > 0) await sleepMs(attempt.delayMs);
-    const user = this.options.store.getUser(username);
+    const user = await this.options.store.getUser(username);
     // Verify against a dummy hash for unknown users so timing does not reveal who exists.
     const passwordOk = await argonVerify(user?.passwordHash ?? (await this.dummy()), password).catch(() => false);
     if (!user || !passwordOk) throw new AppError(Code.Unauthenticated, wrong);
     return { user, attempt };
   }
 
-  private openSession(username: string, certSha256: string): { token: string; expiresAtMs: number } {
+  private async openSession(username: string, certSha256: string): Promise<{ token: string; expiresAtMs: number }> {
     // Asserted, not handled: the peer-role interceptor always sets it for a client certificate.
     if (!/^[0-9a-f]{64}$/.test(certSha256)) throw new Error("a session must be bound to a certificate thumbprint");
     const token = Buffer.from(crypto.getRandomValues(new Uint8Array(tokenBytes))).toString("base64url");
     const nowMs = this.options.clock.nowMs();
     const expiresAtMs = nowMs + this.options.sessionTtlMs;
-    this.durably(() => this.options.store.insertSession({ tokenHash: hashToken(token), username, createdAtMs: nowMs, expiresAtMs, revokedAtMs: null, certSha256 }));
+    await this.options.store.insertSession({ tokenHash: hashToken(token), username, createdAtMs: nowMs, expiresAtMs, revokedAtMs: null, certSha256 });
     return { token, expiresAtMs };
   }
 
@@ -125,10 +125,10 @@ export class Users {
    * A token is bound to the certificate it was issued over (RFC 8705): a
    * stolen token is no use without that certificate's key.
    */
-  authenticate(token: string, certSha256: string): AuthenticatedSession {
+  async authenticate(token: string, certSha256: string): Promise<AuthenticatedSession> {
     if (!token || token.length > limits.tokenLengthMax) throw new AppError(Code.Unauthenticated, "missing or malformed bearer token; log in first");
     const tokenHash = hashToken(token);
-    const session = this.options.store.getSession(tokenHash);
+    const session = await this.options.store.getSession(tokenHash);
     if (!session) throw new AppError(Code.Unauthenticated, "unknown session; log in again");
     if (session.revokedAtMs !== null) throw new AppError(Code.Unauthenticated, "session was ended; log in again");
     if (session.expiresAtMs <= this.options.clock.nowMs()) throw new AppError(Code.Unauthenticated, "session expired; log in again");
@@ -136,8 +136,8 @@ export class Users {
     return { username: session.username, tokenHash };
   }
 
-  logout(tokenHash: string): void {
-    this.durably(() => this.options.store.revokeSession(tokenHash, this.options.clock.nowMs()));
+  logout(tokenHash: string): Promise<void> {
+    return this.options.store.revokeSession(tokenHash, this.options.clock.nowMs());
   }
 
   async changePassword(username: string, oldPassword: string, newPassword: string, peerAddress: string): Promise<number> {
@@ -146,31 +146,19 @@ export class Users {
     attempt.succeeded();
     const nowMs = this.options.clock.nowMs();
     const passwordHash = await argonHash(newPassword, this.argon);
-    return this.options.store.transaction(() => {
-      this.options.store.setPassword(username, passwordHash, nowMs);
-      return this.options.store.revokeSessionsOf(username, nowMs);
-    });
+    return this.options.store.changePassword(username, passwordHash, nowMs);
   }
 
   async enableMfa(username: string, password: string, peerAddress: string): Promise<{ secret: string; uri: string }> {
     const { user, attempt } = await this.checkPassword(username, password, peerAddress, "wrong password");
     attempt.succeeded();
     const secret = new OTPAuth.Secret({ size: 20 }).base32;
-    this.durably(() => this.options.store.setTotpSecret(username, secret));
+    await this.options.store.setTotpSecret(username, secret);
     return { secret, uri: totpOf({ ...user, totpSecret: secret }).toString() };
   }
 
-  /**
-   * An account change is fsynced before it is answered. Said here because a
-   * lone statement commits at whatever level the connection is left in, and
-   * the payment writes leave it at NORMAL (src/gateway/writes.ts).
-   */
-  private durably<T>(write: () => T): T {
-    return this.options.store.transaction(write, "full");
-  }
-
-  requireUser(username: string): User {
-    const user = this.options.store.getUser(username);
+  async requireUser(username: string): Promise<User> {
+    const user = await this.options.store.getUser(username);
     if (!user) throw new AppError(Code.NotFound, `no user "${username}"`);
     return user;
   }

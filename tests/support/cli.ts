@@ -219,10 +219,10 @@ export async function cliPay(user: CliUser, to: string, amount: string): Promise
 }
 
 /** Polls `check` every few milliseconds until it returns a value; fails after waitMsMax. */
-export async function until<T>(what: string, check: () => T | undefined | null | false): Promise<T> {
+export async function until<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>): Promise<T> {
   const deadline = Date.now() + waitMsMax;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined && value !== null && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await Bun.sleep(10);

@@ -293,12 +293,12 @@ export function tamperGateway(system: TestSystem, sql: string, ...params: (strin
 }
 
 /** Polls `condition` until it holds or `deadlineMs` passes; says which (a hang fails, it is not a speed check). */
-export async function eventually(condition: () => boolean, deadlineMs = 10_000): Promise<boolean> {
+export async function eventually(condition: () => boolean | Promise<boolean>, deadlineMs = 10_000): Promise<boolean> {
   for (const start = Date.now(); Date.now() - start < deadlineMs; ) {
-    if (condition()) return true;
+    if (await condition()) return true;
     await Bun.sleep(25);
   }
-  return condition();
+  return await condition();
 }
 
 /** A Bank client with the gateway's certificate, calling a bank directly as the gateway does (the caller closes it). */

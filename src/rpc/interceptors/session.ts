@@ -12,7 +12,7 @@ export interface SessionRule {
   /** ...except these ("Service/Method"). */
   publicMethods: readonly string[];
   /** The session behind a token presented over a connection with the certificate of this thumbprint. */
-  authenticate(token: string, certSha256: string): { username: string; tokenHash: string };
+  authenticate(token: string, certSha256: string): Promise<{ username: string; tokenHash: string }>;
 }
 
 export function sessionInterceptor(rule: SessionRule): grpc.ServerInterceptor {
@@ -27,19 +27,23 @@ export function sessionInterceptor(rule: SessionRule): grpc.ServerInterceptor {
               nextMetadata(metadata);
               return;
             }
-            try {
-              const header = getText(metadata, wire.authorization) ?? "";
-              // The scheme is case-insensitive (RFC 6750); the token's length is bounded in authenticate.
-              const match = /^Bearer ([A-Za-z0-9_-]+)$/i.exec(header);
-              if (!match) throw new AppError(Code.Unauthenticated, "missing bearer token; log in first");
-              // Set by the peer-role interceptor, which runs first and strips any a caller sent.
-              const found = rule.authenticate(match[1]!, getText(metadata, internal.peerCertSha256) ?? "");
-              metadata.set(internal.user, found.username);
-              metadata.set(internal.tokenHash, found.tokenHash);
-              nextMetadata(metadata);
-            } catch (error) {
-              refuse(call, toAppError(error));
+            const header = getText(metadata, wire.authorization) ?? "";
+            // The scheme is case-insensitive (RFC 6750); the token's length is bounded in authenticate.
+            const match = /^Bearer ([A-Za-z0-9_-]+)$/i.exec(header);
+            if (!match) {
+              refuse(call, new AppError(Code.Unauthenticated, "missing bearer token; log in first"));
+              return;
             }
+            // Set by the peer-role interceptor, which runs first and strips any a caller sent.
+            // grpc-js holds the request's message until nextMetadata is called.
+            rule.authenticate(match[1]!, getText(metadata, internal.peerCertSha256) ?? "").then(
+              (found) => {
+                metadata.set(internal.user, found.username);
+                metadata.set(internal.tokenHash, found.tokenHash);
+                nextMetadata(metadata);
+              },
+              (error) => refuse(call, toAppError(error)),
+            );
           },
         });
       },

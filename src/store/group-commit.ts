@@ -1,10 +1,10 @@
-// Every write of the coordinator goes through one batcher: the writes of one
-// turn of the event loop share one SQLite transaction (group commit). A batch
-// is fsynced when any write in it must be durable before its caller goes on
-// (a decision); the rest ride along, and a later fsync covers them too.
+// The SQLite engine's group commit: the coordinator's writes of one turn of
+// the event loop share one transaction. A batch is fsynced when any write in
+// it must be durable before its caller goes on (a decision); the rest ride
+// along, and a later fsync covers them too.
 import { Batcher } from "../lib/batcher";
 import { limits } from "../lib/limits";
-import type { GatewayStore } from "../store/gateway-store";
+import type { Store } from "./store";
 
 interface Write {
   run: () => unknown;
@@ -13,10 +13,10 @@ interface Write {
 
 const writesPerBatchMax = 1024;
 
-export class Writes {
+export class GroupCommit {
   private readonly batcher: Batcher<Write, unknown>;
 
-  constructor(store: GatewayStore) {
+  constructor(store: Store) {
     this.batcher = new Batcher(
       (batch) => store.transaction(() => batch.map((write) => write.run()), batch.some((write) => write.durable) ? "full" : "normal"),
       { itemsMax: writesPerBatchMax, inFlightMax: 1, spacing: { ms: limits.writeBatchSpacingMs, afterItems: limits.writeBatchSpacingAfterItems } },
