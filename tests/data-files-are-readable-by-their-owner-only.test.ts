@@ -36,7 +36,7 @@ test("the data folder is 0700 and every database, WAL and SHM file in it 0600", 
   expect(Object.fromEntries(files.map((name) => [name, modeOf(join(data, name))]))).toEqual(Object.fromEntries(files.map((name) => [name, "0600"])));
   // A private folder is no cause for a warning.
   expect(systemLog.text()).not.toContain("data.folder_open");
-});
+}, 30_000);
 
 test("a log file and the folder made for it, the client home and its outbox are the owner's only", () => {
   const logPath = join(system.dir, "new-logs", "gateway.log");
@@ -68,4 +68,4 @@ test("a bank started on an existing data folder others can read warns in one lin
   // The folder is the owner's to change; its new database is private all the same.
   expect(modeOf(openData)).toBe("0755");
   expect(modeOf(join(openData, "bank-hdfc.db"))).toBe("0600");
-});
+}, 30_000);

@@ -25,6 +25,8 @@ export interface ClusterOptions {
   gatewayArgs?: string[];
   /** Start every server with --metrics on a port of its own (bench measures what it costs). */
   metrics?: boolean;
+  /** The address the gateway dials for a bank (default: the bank's own): tests put a faulty network in between. */
+  gatewayRouteToBank?: (bank: string, address: string) => Promise<string>;
   /** Extra environment per process name ("gateway", "bank-hdfc"): tests arm failpoints this way. */
   env?: Record<string, Record<string, string>>;
   /** Told when a process dies that was not asked to (not by kill or stop): `dev` says so and restarts it. */
@@ -111,7 +113,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       bankAddresses.set(bank, `127.0.0.1:${port}`);
     }
     const gatewayArgs = ["gateway", "--port", String(gatewayPort), "--data", join(options.dir, "data"), "--certs", join(certsDir, "gateway"), "--log-file", join(logsDir, "gateway.log"), "--log-level", options.logLevel ?? "info"];
-    for (const [bank, address] of bankAddresses) gatewayArgs.push("--bank", `${bank}=${address}`);
+    for (const [bank, address] of bankAddresses) gatewayArgs.push("--bank", `${bank}=${options.gatewayRouteToBank ? await options.gatewayRouteToBank(bank, address) : address}`);
     if (options.prepareTimeoutMs) gatewayArgs.push("--prepare-timeout", formatDurationMs(options.prepareTimeoutMs));
     gatewayArgs.push(...(options.gatewayArgs ?? []));
     await launch("gateway", { args: gatewayArgs, stderrPath: join(logsDir, "gateway.stderr") }, options.env?.gateway);

@@ -17,7 +17,7 @@ import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { minorFromWire } from "../lib/money";
-import { connect, unaryCall } from "../rpc/channel";
+import { connect, ReplaceableClient, unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { Http2UnaryClient } from "../rpc/http2-unary";
 
@@ -54,7 +54,8 @@ export interface BankBalance {
 type Entry = { kind: "prepare"; item: PrepareItem; deadlineAtMs: number } | { kind: "commit" | "abort"; ref: TxRef };
 
 export class BankLink {
-  readonly client: grpc.Client;
+  /** For reads and the audit (grpc-js); replaced when its connection attempt hangs. */
+  private readonly channel: ReplaceableClient;
   private readonly exchangeClient: Http2UnaryClient;
   private readonly exchanges: Batcher<Entry, Vote | Ack>;
 
@@ -65,12 +66,18 @@ export class BankLink {
     private readonly log: Logger,
     prepareTimeoutMs: number,
   ) {
-    this.client = connect("Bank", address, { certs, expect: { role: "bank", name }, log });
+    this.channel = new ReplaceableClient(() => connect("Bank", address, { certs, expect: { role: "bank", name }, log, ownConnection: true }), limits.connectingMsMax, log);
     this.exchangeClient = new Http2UnaryClient(address, certs, { role: "bank", name }, "Bank", {
       keepalive: { intervalMs: limits.keepalivePingIntervalMs, timeoutMs: limits.keepalivePingTimeoutMs },
       reconnectBackoff: { msMin: limits.reconnectBackoffMsMin, msMax: limits.reconnectBackoffMsMax },
+      connectingMsMax: limits.connectingMsMax,
     });
     this.exchanges = new Batcher((entries) => this.exchange(entries, prepareTimeoutMs), { itemsMax: limits.batchItemsMax, inFlightMax: limits.batchInFlightMax });
+  }
+
+  /** The grpc-js client for calls to this bank now (a new one after a connection attempt hung). */
+  get client(): grpc.Client {
+    return this.channel.client;
   }
 
   /** Told the number of entries in each Exchange call (metrics). */
@@ -165,7 +172,7 @@ export class BankLink {
   }
 
   close(): void {
-    this.client.close();
+    this.channel.close();
     this.exchangeClient.close();
   }
 }

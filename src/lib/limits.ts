@@ -90,6 +90,11 @@ export const limits = {
   keepalivePingIntervalMs: 2_000,
   /** ...and closed when the answer takes longer than this: its calls fail UNAVAILABLE and the next call connects afresh. */
   keepalivePingTimeoutMs: 3_000,
+  /**
+   * A connection attempt (TCP, TLS and HTTP/2 handshakes) to a bank that takes
+   * longer is abandoned for a fresh one: grpc-js has no connect timeout of its own.
+   */
+  connectingMsMax: 3_000,
   /** Servers accept a client's pings this often, even on a connection without calls (well under keepalivePingIntervalMs). */
   keepalivePingIntervalMsAccepted: 1_000,
   recoveryScanRowsMax: 1_000,

@@ -18,6 +18,8 @@ export interface ConnectOptions {
   log?: Logger;
   /** Log level for one line per outgoing call. */
   callLogLevel?: "info" | "debug";
+  /** A connection of this client's own, not shared with other clients to the same address (so replacing the client replaces it). */
+  ownConnection?: boolean;
 }
 
 export function parseAddress(text: string, field: string): string {
@@ -43,8 +45,64 @@ export function connect(service: ServiceName, address: string, options: ConnectO
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.initial_reconnect_backoff_ms": limits.reconnectBackoffMsMin,
     "grpc.max_reconnect_backoff_ms": limits.reconnectBackoffMsMax,
+    "grpc.use_local_subchannel_pool": options.ownConnection ? 1 : 0,
     interceptors: callLogging(address, options),
   });
+}
+
+/**
+ * A client whose channel is replaced when a connection attempt hangs. grpc-js
+ * has no connect timeout: a handshake whose bytes are lost (a peer host gone,
+ * a middlebox that forgot the flow) keeps the channel CONNECTING (or, after a
+ * failure, TRANSIENT_FAILURE while it tries again), and every call waiting for
+ * it, until TCP itself gives up (minutes). After `connectingMsMax` in either
+ * state without a change the channel is closed (its waiting calls fail
+ * UNAVAILABLE) and a new one, with a connection of its own, takes its place.
+ * A peer that is simply down costs a new channel every connectingMsMax.
+ */
+export class ReplaceableClient {
+  private current: grpc.Client;
+  private closed = false;
+  /** Channels replaced so far because a connection attempt hung. */
+  replaced = 0;
+
+  constructor(
+    private readonly make: () => grpc.Client,
+    private readonly connectingMsMax: number,
+    private readonly log?: Logger,
+  ) {
+    this.current = make();
+    this.watch();
+  }
+
+  get client(): grpc.Client {
+    return this.current;
+  }
+
+  /** Checks the channel at least every connectingMsMax: a change of state re-arms the check, none while CONNECTING replaces it. */
+  private watch(): void {
+    const client = this.current;
+    const channel = client.getChannel();
+    const state = channel.getConnectivityState(false);
+    channel.watchConnectivityState(state, Date.now() + this.connectingMsMax, (unchanged) => {
+      if (this.closed || client !== this.current) return;
+      if (unchanged && (state === grpc.connectivityState.CONNECTING || state === grpc.connectivityState.TRANSIENT_FAILURE)) this.replace();
+      this.watch();
+    });
+  }
+
+  private replace(): void {
+    const stuck = this.current;
+    this.current = this.make();
+    this.replaced += 1;
+    this.log?.debug({ event: "channel.replaced", peer: stuck.getChannel().getTarget(), connecting_ms: this.connectingMsMax }, "not connected after trying; connecting afresh");
+    stuck.close();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.current.close();
+  }
 }
 
 export interface CallOptions {

@@ -30,6 +30,13 @@ export interface Http2UnaryOptions {
   keepalive?: { intervalMs: number; timeoutMs: number };
   /** Between failed connection attempts of a waitForReady call: from msMin, doubling, to msMax. */
   reconnectBackoff?: { msMin: number; msMax: number };
+  /**
+   * A session still connecting (TCP, TLS, HTTP/2 settings) after this is
+   * destroyed, so the next attempt starts afresh: a handshake whose bytes are
+   * lost (a peer host gone, a middlebox that forgot the flow) would otherwise
+   * keep every call waiting on it until TCP gives up, minutes later.
+   */
+  connectingMsMax?: number;
 }
 
 export interface Http2CallOptions {
@@ -171,8 +178,10 @@ export class Http2UnaryClient {
     });
     session.on("error", () => {}); // each stream reports its own failure
     const pinger = this.options.keepalive ? keepPinging(session, this.options.keepalive) : undefined;
+    const connectTimer = this.options.connectingMsMax ? abandonIfStillConnecting(session, this.options.connectingMsMax) : undefined;
     session.on("close", () => {
       if (pinger) clearInterval(pinger);
+      clearTimeout(connectTimer);
       if (this.session === session) this.session = undefined;
     });
     this.session = session;
@@ -200,6 +209,16 @@ function connectedWithin(session: http2.ClientHttp2Session, withinMs: number): P
     session.once("connect", onConnect);
     session.once("close", onClose);
   });
+}
+
+/** Destroys `session` if it is still connecting after `connectingMsMax`. */
+function abandonIfStillConnecting(session: http2.ClientHttp2Session, connectingMsMax: number): ReturnType<typeof setTimeout> {
+  const timer = setTimeout(() => {
+    if (session.connecting && !session.destroyed) session.destroy(new Error(`not connected after ${connectingMsMax} ms`));
+  }, connectingMsMax);
+  timer.unref?.();
+  session.once("connect", () => clearTimeout(timer));
+  return timer;
 }
 
 /**

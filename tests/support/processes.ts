@@ -11,6 +11,7 @@ import { silentLogger } from "../../src/lib/log";
 import { loadCertFolder } from "../../src/rpc/credentials";
 import { sleepMs } from "../../src/lib/clock";
 import { pinFromAccountsFile, withTestPins } from "./account-pins";
+import { FaultProxy } from "./fault-proxy";
 
 export const twoBankAccounts = `currency: INR
 banks:
@@ -26,12 +27,32 @@ export const twoBankTotalMinor = 620_000n;
 export interface ProcessSystem {
   dir: string;
   cluster: Cluster;
+  /** The FaultProxy between the gateway and each bank named in `proxied`. */
+  proxies: Map<string, FaultProxy>;
   client(certFolder: string): GatewayClient;
   stop(): Promise<void>;
 }
 
-export async function startProcessSystem(options: { accountsYaml?: string; banks?: string[]; clients?: string[]; env?: Record<string, Record<string, string>>; prepareTimeoutMs?: number; inDoubtAfterMs?: number } = {}): Promise<ProcessSystem> {
+export interface ProcessSystemOptions {
+  accountsYaml?: string;
+  banks?: string[];
+  clients?: string[];
+  env?: Record<string, Record<string, string>>;
+  prepareTimeoutMs?: number;
+  inDoubtAfterMs?: number;
+  /** Banks the gateway reaches through a FaultProxy (system.proxies); their own questions to the gateway go direct. */
+  proxied?: string[];
+}
+
+export async function startProcessSystem(options: ProcessSystemOptions = {}): Promise<ProcessSystem> {
   const dir = mkdtempSync(join(tmpdir(), "ministripe-proc-"));
+  const proxies = new Map<string, FaultProxy>();
+  const gatewayRouteToBank = async (bank: string, address: string) => {
+    if (!options.proxied?.includes(bank)) return address;
+    const proxy = await FaultProxy.start(address);
+    proxies.set(bank, proxy);
+    return proxy.address;
+  };
   const cluster = await startCluster({
     dir,
     banks: options.banks ?? ["hdfc", "icici"],
@@ -40,11 +61,13 @@ export async function startProcessSystem(options: { accountsYaml?: string; banks
     prepareTimeoutMs: options.prepareTimeoutMs ?? 1_000,
     inDoubtAfterMs: options.inDoubtAfterMs ?? 1_500,
     env: options.env,
+    gatewayRouteToBank,
   });
   const clients: GatewayClient[] = [];
   return {
     dir,
     cluster,
+    proxies,
     client(certFolder) {
       const client = new GatewayClient(cluster.gatewayAddress, loadCertFolder(join(cluster.certsDir, certFolder)), silentLogger);
       clients.push(client);
@@ -53,6 +76,7 @@ export async function startProcessSystem(options: { accountsYaml?: string; banks
     async stop() {
       for (const client of clients) client.close();
       await cluster.stop();
+      for (const proxy of proxies.values()) await proxy.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,9 +1,12 @@
-// Proves the invariants under a seeded schedule of SIGKILLs and restarts of
-// banks and the gateway while concurrent payers move money between random
-// accounts of three banks: the total is unchanged, no hold or prepared
-// transaction is left, every payment a client saw SUCCEEDED is in both banks'
-// ledgers exactly once, every FAILED one in neither, and every balance equals
-// its opening balance plus what the succeeded payments moved.
+// Proves the invariants under a seeded schedule of faults while concurrent
+// payers move money between random accounts of three banks: SIGKILLs and
+// restarts of banks and the gateway, and network faults between the gateway
+// and a bank (delays, a partition that holds bytes and delivers them late,
+// one that resets connections, bytes lost). The total is unchanged, no hold or
+// prepared transaction is left, every payment a client saw SUCCEEDED is in
+// both banks' ledgers exactly once, every FAILED one in neither, every balance
+// equals its opening balance plus what the succeeded payments moved, and
+// payments through every bank succeed within 10 s of the last fault healing.
 // Replay a run with MINISTRIPE_SEED=<printed seed>; `bun run chaos` runs a longer one.
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
@@ -16,6 +19,7 @@ import { SeededRandom, seedFromEnv } from "./support/seeded-random";
 const seed = seedFromEnv();
 const durationMs = Number(process.env.MINISTRIPE_CHAOS_MS ?? 15_000);
 const payersConcurrent = 8;
+const recoveryMsMax = 10_000;
 const banks = ["hdfc", "icici", "sbi"];
 const openingMinor = 100_000n;
 const users = banks.flatMap((bank, b) => [0, 1].map((i) => ({ username: `u${b}${i}`, bank, account: `${b + 1}00${i}` })));
@@ -37,16 +41,20 @@ afterAll(async () => {
   await system?.stop();
 });
 
-test(`random kills and restarts conserve money (seed ${seed})`, async () => {
+test(`random kills, restarts and network faults conserve money (seed ${seed})`, async () => {
   console.log(`chaos seed: ${seed} (MINISTRIPE_SEED=${seed} replays this schedule)`);
   const random = new SeededRandom(seed);
-  system = await startProcessSystem({ banks, accountsYaml, clients: ["alice"], prepareTimeoutMs: 500, inDoubtAfterMs: 1_000 });
+  system = await startProcessSystem({ banks, accountsYaml, clients: ["alice"], prepareTimeoutMs: 500, inDoubtAfterMs: 1_000, proxied: banks });
   const clients = await Promise.all(users.map((u) => signUp(system!, u)));
 
   const schedule = faultSchedule(random, durationMs);
   const attempts: Attempt[] = [];
   const stopAtMs = Date.now() + durationMs;
-  await Promise.all([runSchedule(system, schedule), ...Array.from({ length: payersConcurrent }, (_, w) => payLoop(clients, new SeededRandom(seed + w + 1), attempts, stopAtMs))]);
+  // Once the last fault has healed, payments through every bank must succeed again soon.
+  const recovered = runSchedule(system, schedule).then((healedAtMs) => msUntilEveryBankPays(clients, attempts, healedAtMs));
+  const [recoveryMs] = await Promise.all([recovered, ...Array.from({ length: payersConcurrent }, (_, w) => payLoop(clients, new SeededRandom(seed + w + 1), attempts, stopAtMs))]);
+  console.log(`chaos: payments through every bank succeeded ${recoveryMs} ms after the last fault healed`);
+  expect(recoveryMs).toBeLessThan(recoveryMsMax);
 
   // Quiet: every process up. Ask again, with the same key, about every payment whose reply was lost.
   for (const attempt of attempts) attempt.final ??= await settle(clients[attempt.payer]!, attempt);
@@ -78,36 +86,111 @@ test(`random kills and restarts conserve money (seed ${seed})`, async () => {
   expect(balances.map((b) => BigInt(b.balance_minor))).toEqual(expectedMinor);
   expect(expectedMinor.reduce((a, b) => a + b, 0n)).toBe(openingMinor * BigInt(users.length));
   const succeeded = attempts.filter((a) => a.final!.status === "SUCCEEDED").length;
-  console.log(`chaos: ${attempts.length} payments, ${succeeded} succeeded, ${schedule.length} faults`);
+  const injected = faultKinds.map((kind) => `${kind} ${schedule.filter((f) => f.kind === kind).length}`).join(", ");
+  console.log(`chaos: ${attempts.length} payments, ${succeeded} succeeded; ${schedule.length} faults: ${injected}`);
   expect(succeeded).toBeGreaterThan(0);
 }, durationMs + 90_000);
 
+/** Process kills, and faults of the network between the gateway and one bank (through that bank's FaultProxy). */
+const faultKinds = ["kill", "delay", "hold", "reset", "lose"] as const;
+type FaultKind = (typeof faultKinds)[number];
+
 interface Fault {
   atMs: number;
+  kind: FaultKind;
+  /** A process name for a kill ("gateway", "bank-hdfc"), a bank name for a network fault. */
   victim: string;
+  /** How long the process stays down or the fault lasts. */
   downMs: number;
+  /** For a delay: of every chunk, both ways. */
+  delayMs: number;
 }
 
-/** Kills spread over the run, one at a time, each followed by a restart. */
+/**
+ * Faults spread over the run, one at a time, each healed (or its process
+ * restarted) before the next. Kinds come in rounds, each a seeded shuffle of
+ * every kind, and the spacing fits five in a 15 s run: every CI run injects
+ * each kind at least once.
+ */
 function faultSchedule(random: SeededRandom, runMs: number): Fault[] {
   const faults: Fault[] = [];
-  const victims = ["gateway", ...banks.map((b) => `bank-${b}`)];
+  const processes = ["gateway", ...banks.map((b) => `bank-${b}`)];
+  let round: FaultKind[] = [];
   for (let atMs = random.int(500, 1_500); atMs < runMs - 1_000 && faults.length < 100; ) {
-    const downMs = random.int(100, 1_200);
-    faults.push({ atMs, victim: random.pick(victims), downMs });
-    atMs += downMs + random.int(800, 2_500);
+    if (round.length === 0) round = shuffled(random, faultKinds);
+    const kind = round.pop()!;
+    const downMs = random.int(100, 1_000);
+    faults.push({ atMs, kind, victim: kind === "kill" ? random.pick(processes) : random.pick(banks), downMs, delayMs: kind === "delay" ? random.int(50, 400) : 0 });
+    atMs += downMs + random.int(600, 1_800);
   }
   return faults;
 }
 
-async function runSchedule(system: ProcessSystem, schedule: Fault[]): Promise<void> {
+function shuffled<T>(random: SeededRandom, items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
+
+/** Runs the schedule; resolves with the moment the last fault healed. */
+async function runSchedule(system: ProcessSystem, schedule: Fault[]): Promise<number> {
   const startMs = Date.now();
+  let healedAtMs = startMs;
   for (const fault of schedule) {
     await sleepMs(Math.max(0, startMs + fault.atMs - Date.now()));
-    await system.cluster.kill(fault.victim);
+    await inject(system, fault);
     await sleepMs(fault.downMs);
-    await system.cluster.restart(fault.victim);
+    await heal(system, fault);
+    healedAtMs = Date.now();
   }
+  return healedAtMs;
+}
+
+async function inject(system: ProcessSystem, fault: Fault): Promise<void> {
+  if (fault.kind === "kill") return system.cluster.kill(fault.victim);
+  const proxy = system.proxies.get(fault.victim)!;
+  if (fault.kind === "delay") proxy.delayMs = fault.delayMs;
+  else if (fault.kind === "hold") proxy.hold();
+  else if (fault.kind === "reset") proxy.cut();
+  else proxy.lose();
+}
+
+async function heal(system: ProcessSystem, fault: Fault): Promise<void> {
+  if (fault.kind === "kill") return system.cluster.restart(fault.victim);
+  const proxy = system.proxies.get(fault.victim)!;
+  proxy.delayMs = 0;
+  proxy.heal();
+}
+
+/**
+ * Pays along a ring of banks (hdfc -> icici -> sbi -> hdfc), each route until
+ * a payment succeeds: the milliseconds from `healedAtMs` until every route
+ * had succeeded, or Infinity once that is past recoveryMsMax.
+ */
+async function msUntilEveryBankPays(clients: GatewayClient[], attempts: Attempt[], healedAtMs: number): Promise<number> {
+  const routes = banks.map((_, b) => ({ payer: b * 2, payee: ((b + 1) % banks.length) * 2 + 1 }));
+  const tookMs = await Promise.all(
+    routes.map(async ({ payer, payee }) => {
+      for (let i = 0; i < 1_000 && Date.now() < healedAtMs + recoveryMsMax; i++) {
+        const attempt: Attempt = { key: crypto.randomUUID(), payer, payee, amountMinor: 1n };
+        attempts.push(attempt);
+        try {
+          const reply = await send(clients[payer]!, attempt, 1);
+          attempt.seen = reply.status;
+          attempt.final = reply;
+          if (reply.status === "SUCCEEDED") return Date.now() - healedAtMs;
+        } catch {
+          // reply lost: settled after the run with the same key
+        }
+        await sleepMs(100);
+      }
+      return Infinity;
+    }),
+  );
+  return Math.max(...tookMs);
 }
 
 async function payLoop(clients: GatewayClient[], random: SeededRandom, attempts: Attempt[], stopAtMs: number): Promise<void> {
