@@ -211,10 +211,13 @@ function connectedWithin(session: http2.ClientHttp2Session, withinMs: number): P
   });
 }
 
-/** Destroys `session` if it is still connecting after `connectingMsMax`. */
+/**
+ * Destroys `session` unless it is connected (its "connect" event: Bun clears
+ * `session.connecting` before the TLS handshake ends) within `connectingMsMax`.
+ */
 function abandonIfStillConnecting(session: http2.ClientHttp2Session, connectingMsMax: number): ReturnType<typeof setTimeout> {
   const timer = setTimeout(() => {
-    if (session.connecting && !session.destroyed) session.destroy(new Error(`not connected after ${connectingMsMax} ms`));
+    if (!session.destroyed) session.destroy(new Error(`not connected after ${connectingMsMax} ms`));
   }, connectingMsMax);
   timer.unref?.();
   session.once("connect", () => clearTimeout(timer));
