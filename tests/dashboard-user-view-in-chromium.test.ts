@@ -1,11 +1,11 @@
-// Proves the user view in a real browser (Chromium, headless): it shows the balance, pays through the form exactly once on a double click, shows a bad amount with the CLI's own message, and while the gateway is down queues a payment, shows it in the queue and sends it once the gateway is back.
+// Proves the user view in a real browser (Chromium, headless): it shows the balance, pays through the form exactly once on a double click, shows a bad amount with the CLI's own message, while the gateway is down queues a payment, shows it in the queue and sends it once the gateway is back, and refunds a payment received through its button.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { cli, cliUser, type CliUser } from "./support/cli";
 import { openBrowser, screenshotsDir, startDashboardProcess, type Browser, type DashboardProcess } from "./support/dashboard";
-import { balanceMinor, loadedTotalMinor, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+import { balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
 setDefaultTimeout(60_000);
 let system: TestSystem;
@@ -94,6 +94,24 @@ test("with the gateway down a payment is queued and shown in the queue; it is se
   await page.waitForFunction(() => document.querySelectorAll("#queue tbody tr").length === 0);
   await page.waitForFunction(() => document.getElementById("balance")?.textContent === "INR 4982.66");
   expect(await balanceMinor(bob)).toBe(bobBeforeMinor + 500n);
+  expect(system.totalMinor()).toBe(totalMinor);
+});
+
+test("a payment received is refunded through its button, in part, once; the refund is listed and money is conserved", async () => {
+  const { page } = browser;
+  const received = await pay(bob, "alice", 2000);
+  const id = received.payment.id;
+  const bobBeforeMinor = await balanceMinor(bob);
+  const button = page.locator(`#payments tr[data-id="${id}"] button.refund`);
+  await button.waitFor();
+  page.once("dialog", (dialog) => void dialog.accept("5.00"));
+  await page.evaluate(() => (document.getElementById("pay-message")!.textContent = ""));
+  await button.click();
+  await page.waitForFunction(() => /^refund(ed|\b)/.test(document.getElementById("pay-message")!.textContent ?? ""));
+  expect(await page.locator("#pay-message").textContent()).toMatch(new RegExp(`^refunded INR 5\\.00 of payment ${id} to bob: refund \\S+; INR 15\\.00 of it remains refundable$`));
+  expect(await balanceMinor(bob)).toBe(bobBeforeMinor + 500n);
+  await page.waitForFunction((original) => [...document.querySelectorAll("#payments tbody tr")].some((row) => row.getAttribute("data-id") !== original && row.textContent!.includes("refund") && row.textContent!.includes("INR 5.00")), id);
+  expect(await page.locator(`#payments tr[data-id="${id}"]`).textContent()).toContain("refunded INR 5.00");
   expect(system.totalMinor()).toBe(totalMinor);
   await page.screenshot({ path: join(screenshotsDir, "dashboard-user.png"), fullPage: true });
 });

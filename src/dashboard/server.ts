@@ -95,8 +95,8 @@ export function startDashboard(options: DashboardOptions): RunningDashboard {
 
   const post = async (path: string, body: Record<string, unknown>): Promise<Response> => {
     if (path === "/api/audit" && view.kind === "admin") return json({ audit: await view.admin.runAudit(Date.now()) });
-    if (path === "/api/pay" && view.kind === "user") {
-      const answer = await view.user.pay(body);
+    if ((path === "/api/pay" || path === "/api/refund") && view.kind === "user") {
+      const answer = path === "/api/pay" ? await view.user.pay(body) : await view.user.refund(body);
       return json(answer.body, answer.status);
     }
     return text("not found", 404);

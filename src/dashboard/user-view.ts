@@ -7,8 +7,9 @@ import type { ClientHome, SavedSession } from "../client/home";
 import type { Outbox, SendOutcome, WirePayment } from "../client/outbox";
 import { payInput } from "../client/pay-input";
 import { Resender } from "../client/resender";
-import { AppError, Code, toAppError } from "../lib/errors";
-import { dashboardLimits } from "../lib/limits";
+import { AppError, Code, invalid, toAppError } from "../lib/errors";
+import { dashboardLimits, limits } from "../lib/limits";
+import { minorFromWire, parseAmountMinor } from "../lib/money";
 import type { Logger } from "../lib/log";
 import type { ClientStore } from "../store/client-store";
 import { moneyText, paymentView } from "./wire";
@@ -70,13 +71,8 @@ export class UserView {
     return this.parts.session.username;
   }
 
-  /** Whether the gateway this binary speaks to offers refunds. */
-  get refunds(): boolean {
-    return typeof (this.parts.client.gateway as unknown as Record<string, unknown>).Refund === "function";
-  }
-
   async state(): Promise<Record<string, unknown>> {
-    const base = { view: "user", username: this.username, gateway: this.parts.client.address, refunds: this.refunds, queue: this.queue(), notices: this.notices };
+    const base = { view: "user", username: this.username, gateway: this.parts.client.address, queue: this.queue(), notices: this.notices };
     try {
       const [balance, list] = await Promise.all([
         this.parts.client.call<{ bank: string; account: string; balance_minor: string; available_minor: string; currency: string }>("GetBalance", {}, call),
@@ -108,6 +104,48 @@ export class UserView {
     if (outcome.kind === "queued") this.resender.nudge();
     return answerOf(outcome);
   }
+
+  /**
+   * The refund button: as `ministripe refund` does it, through the outbox with
+   * the button's key; the amount is fixed before it is queued (all that
+   * remains, asked of the gateway, when none is given).
+   */
+  async refund(form: Record<string, unknown>): Promise<Answer> {
+    const paymentId = field(form, "payment_id");
+    if (!/^[\w-]{1,64}$/.test(paymentId)) throw invalid("PAYMENT_ID", `"${paymentId.slice(0, 64)}" is not a payment id`);
+    const key = field(form, "key");
+    if (key.length < 1 || key.length > limits.idempotencyKeyLengthMax || !/^[\x21-\x7e]+$/.test(key)) throw new AppError(Code.InvalidArgument, "the form carries no idempotency key; reload the page");
+    const reason = field(form, "reason");
+    if (reason.length > limits.noteLengthMax) throw invalid("--reason", `at most ${limits.noteLengthMax} characters`);
+    if (/[\p{Cc}]/u.test(reason)) throw invalid("--reason", "no control characters");
+    const amountText = field(form, "amount").trim();
+    const fixed = amountText ? { amountMinor: parseAmountMinor(amountText, "--amount") } : await this.allThatRemains(paymentId, key);
+    const outcome = await this.parts.outbox.refund({ username: this.username, paymentId, reason, key, ...fixed });
+    if (outcome.kind === "queued") this.resender.nudge();
+    return refundAnswerOf(outcome);
+  }
+
+  private async allThatRemains(paymentId: string, key: string): Promise<{ amountMinor: bigint; toUsername?: string }> {
+    const queued = this.parts.store.get(key);
+    if (queued && queued.refundOf === paymentId) return { amountMinor: queued.amountMinor, toUsername: queued.toUsername || undefined };
+    const payment = await this.parts.client.call<WirePayment>("GetPayment", { id_or_key: paymentId }, call);
+    const remainingMinor = minorFromWire(payment.refundable_minor);
+    // Nothing left: sent for the whole amount, so the gateway answers why.
+    return { amountMinor: remainingMinor > 0n ? remainingMinor : minorFromWire(payment.amount_minor), toUsername: payment.payer };
+  }
+}
+
+/** A refund's outcome in the words `ministripe refund` prints. */
+function refundAnswerOf(outcome: SendOutcome): Answer {
+  if (outcome.kind !== "final") {
+    if (outcome.kind === "queued") return { status: 202, body: { outcome: "queued", key: outcome.key, message: `${outcome.reason}; refund queued with key ${outcome.key} and will be sent when the gateway is back` } };
+    return answerOf(outcome);
+  }
+  const r = outcome.payment;
+  if (r.status !== "SUCCEEDED") return { status: 200, body: { outcome: "declined", payment: paymentView(r), message: `refund declined: ${r.failure_code}: ${r.failure_message} (refund ${r.id} of payment ${r.refund_of}; nothing moved)` } };
+  const again = outcome.replayed ? " (already done earlier with this key)" : "";
+  const remains = outcome.original ? `; ${moneyText(outcome.original.refundable_minor, outcome.original.currency)} of it remains refundable` : "";
+  return { status: 200, body: { outcome: "succeeded", payment: paymentView(r), message: `refunded ${moneyText(r.amount_minor, r.currency)} of payment ${r.refund_of} to ${r.payee}${again}: refund ${r.id}${remains}` } };
 }
 
 function outcomeText(outcome: SendOutcome): string {
