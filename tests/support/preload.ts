@@ -1,6 +1,8 @@
 // Loaded before every test file (bunfig.toml): tests start real servers and
 // processes, so the default per-test and per-hook timeout is 30 s, not 5 s.
-// This is a bound against hangs, not a speed assertion.
+// This is a bound against hangs, not a speed assertion. setDefaultTimeout here
+// reaches only the first file of a run (Bun 1.4.4), so the whole suite runs as
+// `bun run test` (bun test --timeout 30000), as CI does.
 //
 // Temporary-folder hygiene: the run gets a temporary folder of its own
 // (TMPDIR, inherited by every server and command a test starts), checked
