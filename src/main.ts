@@ -3,7 +3,7 @@
 // the Reflect polyfill in place before it loads, and the bundle keeps this order.
 import "reflect-metadata";
 import { exitCodeOf, Exit } from "./cli/exit";
-import { helpText, parseFlags, type Command } from "./cli/flags";
+import { helpText, nearestName, parseFlags, type Command } from "./cli/flags";
 import { restartAsServerIfNeeded } from "./cli/server-runtime";
 import { version } from "./cli/version";
 import { assert } from "./lib/assert";
@@ -67,7 +67,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = await loadCommand(name);
   if (!command) {
-    process.stderr.write(`ministripe: unknown command "${name}" (see ministripe --help)\n`);
+    const near = nearestName(name, Object.keys(commands));
+    process.stderr.write(`ministripe: unknown command "${name}"${near ? `; did you mean ${near}?` : ""} (see ministripe --help)\n`);
     return Exit.usage;
   }
   try {

@@ -1,4 +1,4 @@
-// Proves the flag parser speaks in the user's words: an unknown flag is named with the nearest one suggested, a negative amount gets the amount's own message, a repeated flag is refused (exit 2), and every command's help keeps its columns apart with no "(default default)".
+// Proves the flag parser speaks in the user's words: an unknown flag (or command) is named with the nearest one suggested, a negative amount gets the amount's own message, a repeated flag is refused (exit 2), and every command's help keeps its columns apart with no "(default default)".
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { runMain } from "./support/cli";
 
@@ -16,6 +16,12 @@ test("an unknown flag is named and the nearest flag suggested; nothing of the pa
   const far = await runMain(["balance", "--frobnicate"]);
   expect(far.exitCode).toBe(2);
   expect(far.stderr).toBe("ministripe balance: unknown flag --frobnicate (see ministripe balance --help)\n");
+});
+
+test("an unknown command is named and the nearest command suggested", async () => {
+  const typo = await runMain(["paymnets"]);
+  expect(typo.exitCode).toBe(2);
+  expect(typo.stderr).toBe('ministripe: unknown command "paymnets"; did you mean payments? (see ministripe --help)\n');
 });
 
 test("a negative amount gets the amount's own message, not the parser's", async () => {

@@ -60,6 +60,7 @@ test("the shell's commands print exactly what the CLI prints, results and errors
     expect(await shellLines(shell, args.join(" "), 1)).toEqual(lines(fromCli.stderr));
   }
   expect(await shellLines(shell, "login --username alice", 1)).toEqual([`ministripe login: run it in another terminal ("ministripe login ..."); the shell keeps going and uses the new session`]);
+  expect(await shellLines(shell, "paymnets", 1)).toEqual(['unknown command "paymnets"; did you mean payments? (type "help")']);
   expect(await shellLines(shell, "balance --gateway 127.0.0.1:1", 1)).toEqual(["ministripe balance: --gateway is set when the shell starts (ministripe shell --gateway ...)"]);
 
   shell.send("exit");

@@ -101,14 +101,19 @@ function unknownFlag(command: Command, flag: string): UsageError {
 
 /** The command's flag closest to a mistyped one (a typo, a missing or extra letter), if any is close. */
 export function nearestFlag(command: Command, typed: string): string | undefined {
-  const word = typed.replace(/^-+/, "").split("=", 1)[0]!.toLowerCase();
+  return nearestName(typed.replace(/^-+/, "").split("=", 1)[0]!, [...Object.keys(command.flags), "help"]);
+}
+
+/** The name closest to a mistyped one, if one is close enough to be what was meant; ties go to the first. */
+export function nearestName(typed: string, names: string[]): string | undefined {
+  const word = typed.toLowerCase();
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
-  for (const name of [...Object.keys(command.flags), "help"]) {
+  for (const name of names) {
     const distance = editDistance(word, name);
     if (distance <= bestDistance) {
       best = name;
-      bestDistance = distance - 1; // ties: the first declared wins
+      bestDistance = distance - 1; // only a strictly closer one replaces it
     }
   }
   return best;

@@ -13,7 +13,7 @@ import { offlineLimits } from "../lib/limits";
 import { balanceCommand } from "./balance";
 import { type ClientCommand, type ClientContext, clientFlags, describeOutcome, withClient } from "./client-context";
 import { Exit } from "./exit";
-import { bool, helpText, parseFlags, type Command } from "./flags";
+import { bool, helpText, nearestName, parseFlags, type Command } from "./flags";
 import { errorText, messagesToStdout, money, say, warn } from "./output";
 import { payCommand } from "./pay";
 import { paymentCommand } from "./payment";
@@ -112,7 +112,10 @@ async function runLine(shell: Shell, line: string): Promise<boolean> {
   const command = Object.hasOwn(shellCommands, name) ? shellCommands[name]! : undefined;
   if (!command) {
     if (outsideTheShell.has(name)) warn(`ministripe ${name}: run it in another terminal ("ministripe ${name} ..."); the shell keeps going and uses the new session`);
-    else warn(`unknown command "${name}"; type "help"`);
+    else {
+      const near = nearestName(name, [...Object.keys(shellCommands), "help", "exit"]);
+      warn(`unknown command "${name}"${near ? `; did you mean ${near}?` : ""} (type "help")`);
+    }
     return true;
   }
   try {
