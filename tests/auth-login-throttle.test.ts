@@ -18,46 +18,48 @@ function login(username: string, password: string) {
   return system.client("client-mallory").call<{ token: string }>("Login", { username, password }, { retry: false });
 }
 
-test("the throttle delays after a few failures, doubles the delay, then locks that username out from that address until the lockout ends", () => {
+test("the throttle delays after a few failures, doubles the delay, then locks that username out from that address until the lockout ends", async () => {
   let nowMs = 1_000_000;
   const throttle = new LoginThrottle(() => nowMs);
   const delays: number[] = [];
-  for (let i = 0; i < userPolicy.failuresBeforeLockout; i++) delays.push(throttle.attempt("alice", "10.0.0.1").delayMs);
+  for (let i = 0; i < userPolicy.failuresBeforeLockout; i++) delays.push((await throttle.attempt("alice", "10.0.0.1")).delayMs);
   expect(delays.slice(0, userPolicy.failuresBeforeDelay)).toEqual(Array(userPolicy.failuresBeforeDelay).fill(0));
   expect(delays[userPolicy.failuresBeforeDelay]).toBe(userPolicy.delayMsBase);
   expect(delays[userPolicy.failuresBeforeDelay + 1]).toBe(userPolicy.delayMsBase * 2);
   expect(Math.max(...delays)).toBe(userPolicy.delayMsMax);
-  expect(() => throttle.attempt("alice", "10.0.0.1")).toThrow("too many failed logins");
+  await expect(throttle.attempt("alice", "10.0.0.1")).rejects.toThrow("too many failed logins");
   // From another address alice is slowed (her username was guessed), not refused.
-  const elsewhere = throttle.attempt("alice", "10.0.0.2");
+  const elsewhere = await throttle.attempt("alice", "10.0.0.2");
   expect(elsewhere.delayMs).toBeGreaterThan(0);
   expect(elsewhere.delayMs).toBeLessThanOrEqual(usernamePolicy.delayMsMax);
   // Another user from the attacked address: at most a bounded delay.
-  expect(throttle.attempt("bob", "10.0.0.1").delayMs).toBeLessThanOrEqual(peerPolicy.delayMsMax);
+  expect((await throttle.attempt("bob", "10.0.0.1")).delayMs).toBeLessThanOrEqual(peerPolicy.delayMsMax);
   nowMs += userPolicy.lockoutMs + 1;
-  expect(throttle.attempt("alice", "10.0.0.1").delayMs).toBeLessThanOrEqual(usernamePolicy.delayMsMax);
+  expect((await throttle.attempt("alice", "10.0.0.1")).delayMs).toBeLessThanOrEqual(usernamePolicy.delayMsMax);
 });
 
-test("a username guessed from many addresses is slowed by bounded delays and never locked out", () => {
+test("a username guessed from many addresses is slowed by bounded delays and never locked out", async () => {
   const throttle = new LoginThrottle(() => 0);
-  const delays = Array.from({ length: 500 }, (_, i) => throttle.attempt("alice", `10.1.${i >> 8}.${i & 255}`).delayMs);
+  const delays: number[] = [];
+  for (let i = 0; i < 500; i++) delays.push((await throttle.attempt("alice", `10.1.${i >> 8}.${i & 255}`)).delayMs);
   expect(delays[usernamePolicy.failuresBeforeDelay - 1]).toBe(0);
   expect(delays[usernamePolicy.failuresBeforeDelay]).toBe(usernamePolicy.delayMsBase);
   expect(Math.max(...delays)).toBe(usernamePolicy.delayMsMax);
 });
 
-test("an address spraying many usernames is slowed by bounded delays, never refused; a success refunds only its own attempt", () => {
+test("an address spraying many usernames is slowed by bounded delays, never refused; a success refunds only its own attempt", async () => {
   const throttle = new LoginThrottle(() => 0);
-  const delays = Array.from({ length: 1_000 }, (_, i) => throttle.attempt(`victim${i}`, "10.0.0.9").delayMs);
+  const delays: number[] = [];
+  for (let i = 0; i < 1_000; i++) delays.push((await throttle.attempt(`victim${i}`, "10.0.0.9")).delayMs);
   expect(delays[peerPolicy.failuresBeforeDelay - 1]).toBe(0);
   expect(delays[peerPolicy.failuresBeforeDelay]).toBe(peerPolicy.delayMsBase);
   expect(Math.max(...delays)).toBe(peerPolicy.delayMsMax);
-  const bob = throttle.attempt("bob", "10.0.0.9"); // another user's correct password: admitted
+  const bob = await throttle.attempt("bob", "10.0.0.9"); // another user's correct password: admitted
   expect(bob.delayMs).toBe(peerPolicy.delayMsMax);
-  bob.succeeded();
+  await bob.succeeded();
   // The sprayer's own success does not reset the address's count.
-  throttle.attempt("mallory", "10.0.0.9").succeeded();
-  expect(throttle.attempt("anyone", "10.0.0.9").delayMs).toBe(peerPolicy.delayMsMax);
+  await (await throttle.attempt("mallory", "10.0.0.9")).succeeded();
+  expect((await throttle.attempt("anyone", "10.0.0.9")).delayMs).toBe(peerPolicy.delayMsMax);
   expect(delayFor(peerPolicy.failuresBeforeDelay, peerPolicy)).toBe(peerPolicy.delayMsBase);
 });
 

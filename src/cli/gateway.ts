@@ -1,4 +1,5 @@
-import { startGateway } from "../gateway/gateway";
+import { startGateway, type GatewayOptions } from "../gateway/gateway";
+import { parseDatabaseUrl } from "../store/postgres";
 import { parseDurationMs } from "../lib/duration";
 import { limits } from "../lib/limits";
 import { parseAddress } from "../rpc/channel";
@@ -6,12 +7,12 @@ import { loadCertFolder } from "../rpc/credentials";
 import { isValidName } from "../rpc/identity";
 import { checkCanListen } from "../rpc/server";
 import { UsageError } from "./exit";
-import { intFlag, list, str, type Command } from "./flags";
+import { intFlag, list, str, type Command, type Flags } from "./flags";
 import { logFlags, metricsFlag, metricsOf, runUntilSignal, serveOrStop, serverLogger } from "./serve";
 
 export const gatewayCommand: Command = {
   name: "gateway",
-  usage: "gateway [--port 50050] [--host 127.0.0.1] [--bank NAME=HOST:PORT]... [--data DIR] [--certs DIR] [--prepare-timeout 5s] [--session-ttl 1h] [--metrics HOST:PORT]",
+  usage: "gateway [--port 50050] [--host 127.0.0.1] [--bank NAME=HOST:PORT]... [--data DIR] [--certs DIR] [--prepare-timeout 5s] [--session-ttl 1h] [--metrics HOST:PORT] [--database postgres://... --name NAME [--takeover-after 10s]]",
   summary: "Runs the payment gateway: users, sessions, payments and the two-phase-commit coordinator.",
   flags: {
     port: { type: "string", help: "port to listen on (0: any)", default: "50050" },
@@ -24,6 +25,9 @@ export const gatewayCommand: Command = {
     "in-doubt-after": { type: "string", value: "DURATION", help: "audit: a prepared transaction older than this is in doubt", default: "10s" },
     "key-retention": { type: "string", value: "DURATION", help: "how long idempotency keys are kept", default: "24h" },
     currency: { type: "string", value: "CODE", help: "the deployment's currency", default: "INR" },
+    database: { type: "string", value: "URL", help: "share a PostgreSQL database with other gateways: postgres://USER[:PASSWORD]@HOST:PORT/DB (env MINISTRIPE_DATABASE_URL, which ps does not show)" },
+    name: { type: "string", value: "NAME", help: "with --database: this gateway's name, its own among the gateways" },
+    "takeover-after": { type: "string", value: "DURATION", help: "with --database: finish the payments of a gateway silent this long", default: "10s" },
     ...metricsFlag,
     ...logFlags,
   },
@@ -35,6 +39,7 @@ export const gatewayCommand: Command = {
     }
     const keyRetentionMs = parseDurationMs(str(flags, "key-retention")!, "--key-retention");
     if (keyRetentionMs < limits.idempotencyKeyTtlMsDefault) throw new UsageError("--key-retention: at least 24h");
+    const database = databaseOf(flags);
     const host = str(flags, "host")!;
     const port = intFlag(flags, "port", 50050, 0, 65535);
     // Before anything else starts (and logs): a busy port is the one line the user sees.
@@ -54,6 +59,7 @@ export const gatewayCommand: Command = {
       currency: str(flags, "currency")!,
       log,
       metrics: metrics?.metrics,
+      database,
     });
     const scrape = metrics && (await serveOrStop(metrics.serve, gateway.stop));
     process.stdout.write(`gateway listening on ${host}:${gateway.port} with banks ${[...banks.keys()].join(", ")}\n`);
@@ -64,6 +70,24 @@ export const gatewayCommand: Command = {
     }, log);
   },
 };
+
+/** --database (or MINISTRIPE_DATABASE_URL) with --name and --takeover-after; undefined: SQLite in --data. */
+function databaseOf(flags: Flags): GatewayOptions["database"] {
+  const url = str(flags, "database") ?? process.env.MINISTRIPE_DATABASE_URL;
+  const name = str(flags, "name");
+  if (!url) {
+    if (name !== undefined) throw new UsageError("--name: only with --database (gateways sharing a PostgreSQL database); a lone gateway needs no name");
+    return undefined;
+  }
+  parseDatabaseUrl(url);
+  if (name === undefined) throw new UsageError("--database: each gateway needs its own --name (letters, digits, - or _)");
+  if (!isValidName(name)) throw new UsageError(`--name: "${name}" is not a name (letters, digits, - or _)`);
+  const takeoverAfterMs = parseDurationMs(str(flags, "takeover-after")!, "--takeover-after");
+  if (takeoverAfterMs < limits.takeoverAfterMsMin || takeoverAfterMs > limits.takeoverAfterMsMax) {
+    throw new UsageError(`--takeover-after: from ${limits.takeoverAfterMsMin}ms to ${limits.takeoverAfterMsMax / 1000}s`);
+  }
+  return { url, name, takeoverAfterMs };
+}
 
 function parseBanks(specs: string[]): Map<string, string> {
   if (specs.length === 0) throw new UsageError("--bank NAME=HOST:PORT: at least one bank");

@@ -16,12 +16,19 @@ export type FailureCode = "insufficient_funds" | "account_not_found" | "bank_una
 
 type VoteResult = { kind: "yes" } | { kind: "no"; reason: string } | { kind: "timeout" } | { kind: "error"; error: AppError };
 
+/** What the coordinator needs to know of other gateways on the same database (none with SQLite). */
+export interface OtherGateways {
+  /** Of `ids`, the undecided payments another live gateway coordinates: only it may decide them yet. */
+  undecidedElsewhere(ids: string[]): Promise<Set<string>>;
+}
+
 export interface CoordinatorOptions {
   store: GatewayStore;
   banks: BankLinks;
   clock: Clock;
   log: Logger;
   prepareTimeoutMs: number;
+  others?: OtherGateways;
 }
 
 export class Coordinator {
@@ -176,13 +183,16 @@ export class Coordinator {
    */
   async decisionsFor(txids: string[]): Promise<{ txid: string; outcome: Decision | "OUTCOME_UNSPECIFIED" }[]> {
     const known = await this.options.store.decisionsOf(txids);
+    const undecided = txids.filter((txid) => known.has(txid) && known.get(txid) === null);
+    // Another live gateway is still running these: it decides, or another adopts them once it falls silent.
+    const elsewhere = undecided.length > 0 && this.options.others ? await this.options.others.undecidedElsewhere(undecided) : new Set<string>();
     const answers = [];
     for (const txid of txids) {
       if (!known.has(txid)) {
         answers.push({ txid, outcome: "ABORT" as const }); // never recorded: presumed abort
         continue;
       }
-      if (known.get(txid) === null && this.stillVoting(txid)) {
+      if (known.get(txid) === null && (this.stillVoting(txid) || elsewhere.has(txid))) {
         answers.push({ txid, outcome: "OUTCOME_UNSPECIFIED" as const });
         continue;
       }
@@ -195,6 +205,22 @@ export class Coordinator {
   private stillVoting(txid: string): boolean {
     const startedAtMs = this.executingSinceMs.get(txid);
     return startedAtMs !== undefined && this.options.clock.nowMs() - startedAtMs < this.options.prepareTimeoutMs;
+  }
+
+  /**
+   * Payments adopted from a gateway that fell silent: presumed abort for
+   * those it never decided (their votes died with it), then phase two for
+   * all of them, as for this gateway's own.
+   */
+  async finishAdopted(adopted: { id: string; decision: Decision | null }[]): Promise<void> {
+    for (const payment of adopted) {
+      if (payment.decision === null) await this.decide(payment.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: "its gateway stopped before every bank voted; nothing moved" });
+    }
+    this.resendCursor = undefined;
+    this.driverAttempt = 0;
+    if (this.driverTimer) clearTimeout(this.driverTimer);
+    this.driverTimer = undefined;
+    this.wakeDriver();
   }
 
   startDriver(): void {

@@ -14,6 +14,8 @@ import { sessionInterceptor } from "../rpc/interceptors/session";
 import { createServer, listen, stopServer, type HealthStatus } from "../rpc/server";
 import type { GatewayStore } from "../store/gateway-store";
 import { SqliteGatewayStore } from "../store/gateway-sqlite";
+import { PostgresGatewayStore } from "../store/gateway-postgres";
+import { SeveralGateways } from "./several";
 import { access } from "./access";
 import { BankLinks } from "./bank-links";
 import { BankHealth } from "./bank-health";
@@ -43,6 +45,10 @@ export interface GatewayOptions {
   argonMemoryKiB?: number;
   /** Prometheus metrics (--metrics); none are kept without it. */
   metrics?: Metrics;
+  /** PostgreSQL shared with other gateways, instead of a SQLite file of its own. */
+  database?: { url: string; name: string; takeoverAfterMs: number };
+  /** Another gateway took this one's name after judging it dead (PostgreSQL): by default the process stops itself. */
+  onDisplaced?: () => void;
 }
 
 export interface RunningGateway {
@@ -57,12 +63,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const clock = options.clock ?? systemClock;
   const log = options.log;
   warnIfOpenToOthers(options.dataDir, log);
-  const store: GatewayStore = new SqliteGatewayStore(join(options.dataDir, "gateway.db"));
+  const { store, several } = await openStore(options);
   const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs);
   const bankHealth = new BankHealth(banks, log);
-  const coordinator = new Coordinator({ store, banks, clock, log, prepareTimeoutMs: options.prepareTimeoutMs });
+  const others = several && options.database ? { undecidedElsewhere: (ids: string[]) => several.store.undecidedElsewhere(ids, options.database!.takeoverAfterMs) } : undefined;
+  const coordinator = new Coordinator({ store, banks, clock, log, prepareTimeoutMs: options.prepareTimeoutMs, others });
   await coordinator.recover();
-  const users = new Users({ store, banks, clock, log, sessionTtlMs: options.sessionTtlMs, argonMemoryKiB: options.argonMemoryKiB });
+  const users = new Users({ store, banks, clock, log, sessionTtlMs: options.sessionTtlMs, argonMemoryKiB: options.argonMemoryKiB, failureTable: several ? { update: (keys, change) => several.store.updateLoginFailures(keys, change) } : undefined });
   const payments = new Payments({ store, coordinator, clock, ids: options.ids ?? randomIds, log, currency: options.currency });
   const refunds = new Refunds({ store, payments, clock, ids: options.ids ?? randomIds });
   const stats = new PaymentStats(payments, clock.nowMs());
@@ -76,6 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   if (options.metrics) instrumentGateway(options.metrics, { payments, coordinator, banks, store });
   const port = await listen(server, options.certs, options.host, options.port);
   coordinator.startDriver();
+  several?.start(coordinator);
   bankHealth.start();
   const pruneTimer = setInterval(() => {
     void payments.pruneKeys(options.keyRetentionMs).then(() => store.pruneSessions(clock.nowMs())).catch((error) => {
@@ -90,6 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     async stop() {
       clearInterval(pruneTimer);
       bankHealth.stop();
+      several?.stop();
       coordinator.stop();
       payments.stop();
       await stopServer(server);
@@ -97,6 +106,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await store.close();
     },
   };
+}
+
+/** SQLite in the data folder, or PostgreSQL shared with other gateways (this one's name taken first). */
+async function openStore(options: GatewayOptions): Promise<{ store: GatewayStore; several?: SeveralGateways }> {
+  if (!options.database) return { store: new SqliteGatewayStore(join(options.dataDir, "gateway.db")) };
+  const { url, name, takeoverAfterMs } = options.database;
+  const store = await PostgresGatewayStore.open({ url }, name);
+  const onDisplaced = options.onDisplaced ?? (() => process.kill(process.pid, "SIGTERM"));
+  const several = new SeveralGateways({ store, takeoverAfterMs, log: options.log, onDisplaced });
+  try {
+    await several.takeName();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  options.log.info({ event: "gateway.database", engine: "postgres", name }, "sharing a PostgreSQL database with other gateways");
+  return { store, several };
 }
 
 const servedServices = new Set(["", "ministripe.v1.Gateway", "ministripe.v1.Admin", "ministripe.v1.Coordinator"]);

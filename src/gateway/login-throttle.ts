@@ -10,8 +10,9 @@
 // succeeds, so parallel guesses cannot slip past the lockout. A success clears
 // its username's counts and refunds its own attempt to the address, but never
 // the address's other failures: logging in to one's own account must not reset
-// a count run up against others'. Kept in memory: a restart forgets it, which
-// only helps an attacker for the restart itself.
+// a count run up against others'. One gateway keeps the counts in memory (a
+// restart forgets them, which only helps an attacker for the restart itself);
+// gateways sharing a database keep them there, so they count across gateways.
 import { AppError, Code } from "../lib/errors";
 import { limits, securityLimits } from "../lib/limits";
 
@@ -50,85 +51,107 @@ export const peerPolicy: ThrottlePolicy = {
   failuresBeforeLockout: Infinity,
 };
 
-interface Failures {
+export interface Failures {
   count: number;
   lockedUntilMs: number;
   lastMs: number;
 }
 
-export interface LoginAttempt {
-  /** How long to hold this attempt before checking the password. */
-  delayMs: number;
-  succeeded(): void;
+/** Where the counts live: this process's memory, or the database every gateway shares. */
+export interface FailureTable {
+  /**
+   * Runs `change` on the entries of `keys` (undefined: none) as one atomic
+   * step: no other attempt on these keys, here or on another gateway, runs
+   * in between. What `change` leaves in the array is stored (undefined: removed).
+   */
+  update<T>(keys: string[], change: (entries: (Failures | undefined)[]) => T): Promise<T>;
 }
 
-export class LoginThrottle {
+/** The counts in this process: for one gateway. Bounded; the oldest entry goes first. */
+export class MemoryFailureTable implements FailureTable {
   // Insertion order is kept oldest-first (an updated entry is re-inserted), so eviction is O(1).
   private readonly failures = new Map<string, Failures>();
 
-  constructor(
-    private readonly nowMs: () => number,
-    private readonly policies = { user: userPolicy, username: usernamePolicy, peer: peerPolicy },
-  ) {}
-
-  /** Admits one attempt (with the delay to hold it for), or refuses with RESOURCE_EXHAUSTED while a key is locked out. */
-  attempt(username: string, peerHost: string): LoginAttempt {
-    // The address last: a success refunds it one attempt instead of clearing it.
-    const keys: [string, ThrottlePolicy][] = [
-      [`user:${username}@${peerHost}`, this.policies.user],
-      [`username:${username}`, this.policies.username],
-      [`peer:${peerHost}`, this.policies.peer],
-    ];
-    const nowMs = this.nowMs();
-    const entries = keys.map(([key, policy]) => this.current(key, policy, nowMs));
-    if (entries.some((entry) => entry.lockedUntilMs > nowMs)) {
-      throw new AppError(Code.ResourceExhausted, "too many failed logins; try again later");
-    }
-    let delayMs = 0;
-    keys.forEach(([key, policy], i) => {
-      delayMs = Math.max(delayMs, delayFor(entries[i]!.count, policy));
-      this.count(key, entries[i]!, policy, nowMs);
+  async update<T>(keys: string[], change: (entries: (Failures | undefined)[]) => T): Promise<T> {
+    const entries = keys.map((key) => this.failures.get(key));
+    const result = change(entries);
+    keys.forEach((key, i) => {
+      this.failures.delete(key);
+      const entry = entries[i];
+      if (entry === undefined) return;
+      if (this.failures.size >= limits.loginThrottleEntriesMax) this.evictOldest();
+      this.failures.set(key, entry);
     });
-    return {
-      delayMs,
-      succeeded: () => {
-        this.failures.delete(keys[0]![0]);
-        this.failures.delete(keys[1]![0]);
-        this.refund(keys[2]![0], keys[2]![1]);
-      },
-    };
-  }
-
-  /** The entry for a key, with failures outside the window or after a lockout forgotten. */
-  private current(key: string, policy: ThrottlePolicy, nowMs: number): Failures {
-    const entry = this.failures.get(key);
-    if (!entry) return { count: 0, lockedUntilMs: 0, lastMs: nowMs };
-    const lockoutOver = entry.lockedUntilMs !== 0 && entry.lockedUntilMs <= nowMs;
-    const stale = entry.lockedUntilMs === 0 && nowMs - entry.lastMs > policy.windowMs;
-    return lockoutOver || stale ? { count: 0, lockedUntilMs: 0, lastMs: nowMs } : entry;
-  }
-
-  private count(key: string, entry: Failures, policy: ThrottlePolicy, nowMs: number): void {
-    entry.count += 1;
-    entry.lastMs = nowMs;
-    if (entry.count >= policy.failuresBeforeLockout) entry.lockedUntilMs = nowMs + policy.lockoutMs;
-    this.failures.delete(key);
-    if (this.failures.size >= limits.loginThrottleEntriesMax) this.evictOldest();
-    this.failures.set(key, entry);
-  }
-
-  private refund(key: string, policy: ThrottlePolicy): void {
-    const entry = this.failures.get(key);
-    if (!entry) return;
-    entry.count = Math.max(0, entry.count - 1);
-    if (entry.count < policy.failuresBeforeLockout) entry.lockedUntilMs = 0;
-    if (entry.count === 0) this.failures.delete(key);
+    return result;
   }
 
   private evictOldest(): void {
     const oldest = this.failures.keys().next();
     if (!oldest.done) this.failures.delete(oldest.value);
   }
+}
+
+export interface LoginAttempt {
+  /** How long to hold this attempt before checking the password. */
+  delayMs: number;
+  succeeded(): Promise<void>;
+}
+
+export class LoginThrottle {
+  constructor(
+    private readonly nowMs: () => number,
+    private readonly policies = { user: userPolicy, username: usernamePolicy, peer: peerPolicy },
+    private readonly table: FailureTable = new MemoryFailureTable(),
+  ) {}
+
+  /** Admits one attempt (with the delay to hold it for), or refuses with RESOURCE_EXHAUSTED while a key is locked out. */
+  async attempt(username: string, peerHost: string): Promise<LoginAttempt> {
+    // The address last: a success refunds it one attempt instead of clearing it.
+    const keys: [string, ThrottlePolicy][] = [
+      [`user:${username}@${peerHost}`, this.policies.user],
+      [`username:${username}`, this.policies.username],
+      [`peer:${peerHost}`, this.policies.peer],
+    ];
+    const names = keys.map(([key]) => key);
+    const delayMs = await this.table.update(names, (entries) => {
+      const nowMs = this.nowMs();
+      const current = keys.map(([, policy], i) => currentOf(entries[i], policy, nowMs));
+      if (current.some((entry) => entry.lockedUntilMs > nowMs)) {
+        throw new AppError(Code.ResourceExhausted, "too many failed logins; try again later");
+      }
+      let delay = 0;
+      keys.forEach(([, policy], i) => {
+        const entry = current[i]!;
+        delay = Math.max(delay, delayFor(entry.count, policy));
+        entry.count += 1;
+        entry.lastMs = nowMs;
+        if (entry.count >= policy.failuresBeforeLockout) entry.lockedUntilMs = nowMs + policy.lockoutMs;
+        entries[i] = entry;
+      });
+      return delay;
+    });
+    return {
+      delayMs,
+      succeeded: () =>
+        this.table.update(names, (entries) => {
+          entries[0] = undefined;
+          entries[1] = undefined;
+          const peer = entries[2];
+          if (!peer) return;
+          peer.count = Math.max(0, peer.count - 1);
+          if (peer.count < keys[2]![1].failuresBeforeLockout) peer.lockedUntilMs = 0;
+          if (peer.count === 0) entries[2] = undefined;
+        }),
+    };
+  }
+}
+
+/** The entry for a key, with failures outside the window or after a lockout forgotten. */
+function currentOf(entry: Failures | undefined, policy: ThrottlePolicy, nowMs: number): Failures {
+  if (!entry) return { count: 0, lockedUntilMs: 0, lastMs: nowMs };
+  const lockoutOver = entry.lockedUntilMs !== 0 && entry.lockedUntilMs <= nowMs;
+  const stale = entry.lockedUntilMs === 0 && nowMs - entry.lastMs > policy.windowMs;
+  return lockoutOver || stale ? { count: 0, lockedUntilMs: 0, lastMs: nowMs } : { ...entry };
 }
 
 /** No delay for the first failures, then doubling up to the cap. */

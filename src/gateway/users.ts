@@ -10,7 +10,7 @@ import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import type { GatewayStore, User } from "../store/gateway-store";
 import type { BankLinks } from "./bank-links";
-import { LoginThrottle, type LoginAttempt } from "./login-throttle";
+import { LoginThrottle, type FailureTable, type LoginAttempt } from "./login-throttle";
 
 const argonOptions = argon2idOptions;
 const tokenBytes = 32;
@@ -21,6 +21,8 @@ export interface UsersOptions {
   clock: Clock;
   log: Logger;
   sessionTtlMs: number;
+  /** Where failed logins are counted: the shared database with several gateways; this process's memory by default. */
+  failureTable?: FailureTable;
   /** Tests may lower the Argon2 cost; production never passes this. */
   argonMemoryKiB?: number;
 }
@@ -36,7 +38,7 @@ export class Users {
   private dummyHash: Promise<string> | undefined;
 
   constructor(private readonly options: UsersOptions) {
-    this.throttle = new LoginThrottle(() => options.clock.nowMs());
+    this.throttle = new LoginThrottle(() => options.clock.nowMs(), undefined, options.failureTable);
     this.argon = { ...argonOptions, memoryCost: options.argonMemoryKiB ?? argonOptions.memoryCost };
   }
 
@@ -78,7 +80,7 @@ export class Users {
     const { user, attempt } = await this.checkPassword(username, input.password, peerAddress, "wrong username or password");
     // A missing or wrong one-time code leaves the attempt counted as failed.
     if (user.totpSecret) await this.checkOtp(user, input.otp);
-    attempt.succeeded();
+    await attempt.succeeded();
     return { ...(await this.openSession(username, certSha256)), username };
   }
 
@@ -100,7 +102,7 @@ export class Users {
    * says it succeeded.
    */
   private async checkPassword(username: string, password: string, peerAddress: string, wrong: string): Promise<{ user: User; attempt: LoginAttempt }> {
-    const attempt = this.throttle.attempt(username, peerHost(peerAddress));
+    const attempt = await this.throttle.attempt(username, peerHost(peerAddress));
     if (attempt.delayMs > 0) await sleepMs(attempt.delayMs);
     const user = await this.options.store.getUser(username);
     // Verify against a dummy hash for unknown users so timing does not reveal who exists.
@@ -143,7 +145,7 @@ export class Users {
   async changePassword(username: string, oldPassword: string, newPassword: string, peerAddress: string): Promise<number> {
     passwordField(newPassword, "new_password");
     const { attempt } = await this.checkPassword(username, oldPassword, peerAddress, "wrong password");
-    attempt.succeeded();
+    await attempt.succeeded();
     const nowMs = this.options.clock.nowMs();
     const passwordHash = await argonHash(newPassword, this.argon);
     return this.options.store.changePassword(username, passwordHash, nowMs);
@@ -151,7 +153,7 @@ export class Users {
 
   async enableMfa(username: string, password: string, peerAddress: string): Promise<{ secret: string; uri: string }> {
     const { user, attempt } = await this.checkPassword(username, password, peerAddress, "wrong password");
-    attempt.succeeded();
+    await attempt.succeeded();
     const secret = new OTPAuth.Secret({ size: 20 }).base32;
     await this.options.store.setTotpSecret(username, secret);
     return { secret, uri: totpOf({ ...user, totpSecret: secret }).toString() };

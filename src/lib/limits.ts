@@ -57,6 +57,19 @@ export const limits = {
   /** How long opening a database waits for the locks other processes hold. */
   sqliteBusyWaitMs: 5_000,
 
+  /** PostgreSQL: connections in one gateway's pool. */
+  databasePoolMax: 16,
+  /** PostgreSQL: how long opening a connection may take. */
+  databaseConnectTimeoutMs: 5_000,
+  /** PostgreSQL: how long a write is tried again while the connection fails (the database restarting). */
+  databaseRetryMs: 30_000,
+  /** Several gateways: --takeover-after's default, and its bounds. */
+  takeoverAfterMsDefault: 10_000,
+  takeoverAfterMsMin: 500,
+  takeoverAfterMsMax: 600_000,
+  /** Payments one pass of takeover adopts from silent gateways. */
+  adoptedPerPassMax: 1_000,
+
   prepareTimeoutMsDefault: 5_000,
   prepareTimeoutMsMin: 50,
   prepareTimeoutMsMax: 600_000,

@@ -1,0 +1,91 @@
+// Several gateways on one PostgreSQL database (SPEC "Several gateways on
+// PostgreSQL"): this gateway's name taken at start (refused while another
+// live gateway holds it), a sign of life written every beat and judged by the
+// database's clock, and takeover: each beat adopts the unfinished payments of
+// gateways silent longer than --takeover-after and finishes them (presumed
+// abort without a decision, phase two with one).
+import { sleepMs } from "../lib/clock";
+import { AppError, Code } from "../lib/errors";
+import { limits } from "../lib/limits";
+import type { Logger } from "../lib/log";
+import type { PostgresGatewayStore } from "../store/gateway-postgres";
+import type { Coordinator } from "./coordinator";
+
+export interface SeveralOptions {
+  store: PostgresGatewayStore;
+  takeoverAfterMs: number;
+  log: Logger;
+  /** Another instance took this name (this one was judged dead): it must stop serving. */
+  onDisplaced: () => void;
+}
+
+/** Signs of life this often: a live gateway beats several times within --takeover-after. */
+export function beatIntervalMs(takeoverAfterMs: number): number {
+  return Math.max(50, Math.min(1_000, Math.floor(takeoverAfterMs / 5)));
+}
+
+export class SeveralGateways {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private coordinator: Coordinator | undefined;
+
+  constructor(private readonly options: SeveralOptions) {}
+
+  get store(): PostgresGatewayStore {
+    return this.options.store;
+  }
+
+  /**
+   * Takes this gateway's name. A row of the same name whose beat is fresh
+   * belongs to a live gateway, unless it stops beating: so the name is tried
+   * again for a little longer than --takeover-after (a gateway restarted
+   * right after a crash waits out its own predecessor's silence).
+   */
+  async takeName(): Promise<void> {
+    const { store, takeoverAfterMs } = this.options;
+    const deadlineAtMs = Date.now() + takeoverAfterMs + 2 * beatIntervalMs(takeoverAfterMs);
+    for (;;) {
+      if (await store.takeName(takeoverAfterMs)) return;
+      if (Date.now() >= deadlineAtMs) {
+        throw new AppError(Code.FailedPrecondition, `a gateway named "${store.name}" is running on this database (it showed life in the last ${takeoverAfterMs} ms): give each gateway its own --name`);
+      }
+      await sleepMs(beatIntervalMs(takeoverAfterMs));
+    }
+  }
+
+  /** Beats and takes over from now on; the coordinator finishes what is adopted. */
+  start(coordinator: Coordinator): void {
+    this.coordinator = coordinator;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), beatIntervalMs(this.options.takeoverAfterMs));
+  }
+
+  /** One beat: a sign of life, then the payments of silent gateways adopted and finished. */
+  async tick(): Promise<void> {
+    const { store, log, takeoverAfterMs } = this.options;
+    try {
+      if (!(await store.beat())) {
+        log.error({ event: "gateway.displaced", name: store.name }, "another gateway took this name after this one fell silent; stopping");
+        this.stopped = true;
+        this.options.onDisplaced();
+        return;
+      }
+      const adopted = await store.adoptOrphans(takeoverAfterMs, limits.adoptedPerPassMax);
+      if (adopted.length === 0) return;
+      log.warn({ event: "gateway.takeover", payments: adopted.length, undecided: adopted.filter((a) => a.decision === null).length }, "finishing the payments of a silent gateway");
+      await this.coordinator?.finishAdopted(adopted);
+    } catch (error) {
+      // The database away: the next beat tries again (and others judge by what reached it).
+      log.warn({ event: "gateway.beat_failed", err: (error as Error).message }, "no sign of life written; will try again");
+    }
+  }
+}

@@ -1,0 +1,552 @@
+// The gateway's PostgreSQL engine: any number of gateways on one database.
+// Every gateway sees every write at once, so nothing that another gateway can
+// change is cached here (a logout or a password change holds everywhere at
+// once). What keeps two gateways from both executing a key or deciding a
+// payment differently is the schema, not a lock: the key is a unique
+// constraint, a decision is written only WHERE decision IS NULL.
+// SQL kept to what CockroachDB and YugabyteDB also run (docs/scaling.md).
+import { SQL } from "bun";
+import { assert } from "../lib/assert";
+import { sleepMs } from "../lib/clock";
+import { AppError, Code } from "../lib/errors";
+import { limits } from "../lib/limits";
+import type { Decision, DecisionWrite, GatewayStore, NewPaymentRow, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
+import { openPostgres, type PostgresTarget } from "./postgres";
+import init from "./migrations/gateway-postgres/0001_init.sql" with { type: "text" };
+
+export const postgresMigrations = [{ version: 1, sql: init }];
+
+/** A payment whose coordinator fell silent, adopted by this gateway. */
+export interface Adopted {
+  id: string;
+  decision: Decision | null;
+}
+
+type Row = Record<string, unknown>;
+
+/** One key's failed logins (src/gateway/login-throttle.ts keeps the policy). */
+export interface LoginFailures {
+  count: number;
+  lockedUntilMs: number;
+  lastMs: number;
+}
+
+const num = (value: unknown): number => Number(value);
+const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+function userOf(row: Row | undefined): User | undefined {
+  if (!row) return undefined;
+  return {
+    username: row.username as string,
+    bank: row.bank as string,
+    account: row.account as string,
+    passwordHash: row.password_hash as string,
+    totpSecret: (row.totp_secret as string | null) ?? null,
+    totpLastStep: numOrNull(row.totp_last_step),
+    createdAtMs: num(row.created_at_ms),
+    passwordChangedAtMs: num(row.password_changed_at_ms),
+  };
+}
+
+function sessionOf(row: Row | undefined): Session | undefined {
+  if (!row) return undefined;
+  return {
+    tokenHash: row.token_hash as string,
+    username: row.username as string,
+    createdAtMs: num(row.created_at_ms),
+    expiresAtMs: num(row.expires_at_ms),
+    revokedAtMs: numOrNull(row.revoked_at_ms),
+    certSha256: row.cert_sha256 as string,
+  };
+}
+
+function paymentOf(row: Row): PaymentRow {
+  return {
+    id: row.id as string,
+    payer: row.payer as string,
+    idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    fingerprint: row.fingerprint as string,
+    payee: row.payee as string,
+    payerBank: row.payer_bank as string,
+    payerAccount: row.payer_account as string,
+    payeeBank: row.payee_bank as string,
+    payeeAccount: row.payee_account as string,
+    amountMinor: BigInt(row.amount_minor as bigint | string),
+    currency: row.currency as string,
+    note: row.note as string,
+    requestId: row.request_id as string,
+    decision: (row.decision as Decision | null) ?? null,
+    failureCode: (row.failure_code as string | null) ?? null,
+    failureMessage: (row.failure_message as string | null) ?? null,
+    createdAtMs: num(row.created_at_ms),
+    decidedAtMs: numOrNull(row.decided_at_ms),
+    phaseTwoDoneAtMs: numOrNull(row.phase_two_done_at_ms),
+    refundOf: (row.refund_of as string | null) ?? null,
+    refundReservedMinor: BigInt((row.refund_reserved_minor as bigint | string | undefined) ?? 0),
+  };
+}
+
+const paymentColumns = "id, payer, idempotency_key, fingerprint, payee, payer_bank, payer_account, payee_bank, payee_account, amount_minor, currency, note, request_id, decision, failure_code, failure_message, created_at_ms, decided_at_ms, phase_two_done_at_ms";
+
+/** A failure of the connection rather than of the statement: the statement may or may not have run. */
+export function isConnectionLost(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code ?? "";
+  const sqlState = (error as { errno?: string } | undefined)?.errno ?? "";
+  return (
+    code.startsWith("ERR_POSTGRES_CONNECTION") ||
+    code === "ERR_POSTGRES_IDLE_TIMEOUT" ||
+    code === "ERR_POSTGRES_LIFETIME_TIMEOUT" ||
+    code === "ERR_POSTGRES_CONNECTION_TIMEOUT" ||
+    code === "ECONNRESET" ||
+    code === "ECONNREFUSED" ||
+    // admin_shutdown, crash_shutdown, cannot_connect_now: the server is going down or coming up.
+    sqlState.startsWith("57P") ||
+    sqlState.startsWith("08")
+  );
+}
+
+export class PostgresGatewayStore implements GatewayStore {
+  readonly engine = "postgres";
+  /** This process among gateways of the same name: a later start takes the name over only from a silent one. */
+  readonly instance = crypto.randomUUID();
+
+  private constructor(
+    readonly sql: SQL,
+    /** This gateway's --name: the coordinator of the payments it claims. */
+    readonly name: string,
+  ) {}
+
+  /** Connects, migrates (once, however many gateways start at once) and returns the engine. Start-up errors per SPEC. */
+  static async open(target: PostgresTarget, name: string): Promise<PostgresGatewayStore> {
+    const sql = await openPostgres(target, postgresMigrations);
+    return new PostgresGatewayStore(sql, name);
+  }
+
+  /**
+   * Runs `statement` again while the connection fails (the database
+   * restarting), up to the write deadline; then UNAVAILABLE. Only for
+   * statements that are safe to run twice (each write below is).
+   */
+  private async retried<T>(statement: () => Promise<T>): Promise<T> {
+    const deadlineAtMs = Date.now() + limits.databaseRetryMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await statement();
+      } catch (error) {
+        if (!isConnectionLost(error)) throw error;
+        if (Date.now() >= deadlineAtMs) throw new AppError(Code.Unavailable, "the database cannot be reached; try again shortly", error);
+        await sleepMs(Math.min(1000, 50 * 2 ** Math.min(attempt, 5)));
+      }
+    }
+  }
+
+  /** A read: one attempt, a lost connection is UNAVAILABLE (the caller may retry). */
+  private async read<T>(statement: () => Promise<T>): Promise<T> {
+    try {
+      return await statement();
+    } catch (error) {
+      if (isConnectionLost(error)) throw new AppError(Code.Unavailable, "the database cannot be reached; try again shortly", error);
+      throw error;
+    }
+  }
+
+  // --- users and sessions -------------------------------------------------
+
+  async getUser(username: string): Promise<User | undefined> {
+    const rows = await this.read(() => this.sql`SELECT * FROM users WHERE username = ${username}`);
+    return userOf(rows[0]);
+  }
+
+  async userOfAccount(bank: string, account: string): Promise<User | undefined> {
+    const rows = await this.read(() => this.sql`SELECT * FROM users WHERE bank = ${bank} AND account = ${account}`);
+    return userOf(rows[0]);
+  }
+
+  async insertUser(user: User): Promise<boolean> {
+    let attempts = 0;
+    const rows = await this.retried(
+      () => (attempts++, this.sql`INSERT INTO users (username, bank, account, password_hash, totp_secret, totp_last_step, created_at_ms, password_changed_at_ms)
+        VALUES (${user.username}, ${user.bank}, ${user.account}, ${user.passwordHash}, ${user.totpSecret}, ${user.totpLastStep}, ${user.createdAtMs}, ${user.passwordChangedAtMs})
+        ON CONFLICT DO NOTHING RETURNING username`),
+    );
+    if (rows.length > 0) return true;
+    if (attempts === 1) return false;
+    // Sent again after a lost reply: the row found may be this one's (the same salted hash).
+    const existing = await this.getUser(user.username);
+    return existing?.passwordHash === user.passwordHash && existing.account === user.account;
+  }
+
+  async changePassword(username: string, passwordHash: string, atMs: number): Promise<number> {
+    return this.retried(() =>
+      this.sql.begin(async (tx) => {
+        await tx`UPDATE users SET password_hash = ${passwordHash}, password_changed_at_ms = ${atMs} WHERE username = ${username}`;
+        const revoked = await tx`UPDATE sessions SET revoked_at_ms = ${atMs} WHERE username = ${username} AND revoked_at_ms IS NULL RETURNING token_hash`;
+        return revoked.length;
+      }),
+    );
+  }
+
+  async setTotpSecret(username: string, secret: string): Promise<void> {
+    await this.retried(() => this.sql`UPDATE users SET totp_secret = ${secret} WHERE username = ${username}`);
+  }
+
+  async useTotpStep(username: string, step: number): Promise<boolean> {
+    const rows = await this.read(
+      () => this.sql`UPDATE users SET totp_last_step = ${step} WHERE username = ${username} AND (totp_last_step IS NULL OR totp_last_step < ${step}) RETURNING username`,
+    );
+    return rows.length > 0;
+  }
+
+  async insertSession(session: Session): Promise<void> {
+    await this.retried(
+      () => this.sql`INSERT INTO sessions (token_hash, username, created_at_ms, expires_at_ms, revoked_at_ms, cert_sha256)
+        VALUES (${session.tokenHash}, ${session.username}, ${session.createdAtMs}, ${session.expiresAtMs}, ${session.revokedAtMs}, ${session.certSha256})
+        ON CONFLICT (token_hash) DO NOTHING`,
+    );
+  }
+
+  async getSession(tokenHash: string): Promise<Session | undefined> {
+    const rows = await this.read(() => this.sql`SELECT * FROM sessions WHERE token_hash = ${tokenHash}`);
+    return sessionOf(rows[0]);
+  }
+
+  async revokeSession(tokenHash: string, atMs: number): Promise<void> {
+    await this.retried(() => this.sql`UPDATE sessions SET revoked_at_ms = ${atMs} WHERE token_hash = ${tokenHash} AND revoked_at_ms IS NULL`);
+  }
+
+  async pruneSessions(expiredBeforeMs: number): Promise<number> {
+    const rows = await this.read(() => this.sql`DELETE FROM sessions WHERE expires_at_ms < ${expiredBeforeMs} RETURNING token_hash`);
+    return rows.length;
+  }
+
+  // --- payments -----------------------------------------------------------
+
+  async getPayment(id: string): Promise<PaymentRow | undefined> {
+    const rows = await this.read(() => this.sql`SELECT * FROM payments WHERE id = ${id}`);
+    return rows[0] ? paymentOf(rows[0]) : undefined;
+  }
+
+  async paymentByKey(payer: string, key: string): Promise<PaymentRow | undefined> {
+    const rows = await this.read(() => this.sql`SELECT * FROM payments WHERE payer = ${payer} AND idempotency_key = ${key}`);
+    return rows[0] ? paymentOf(rows[0]) : undefined;
+  }
+
+  async claim(row: NewPaymentRow): Promise<{ claimed: boolean; row: PaymentRow }> {
+    assert(row.idempotencyKey !== null, "a claim carries its key");
+    const inserted = await this.retried(
+      () => this.sql`INSERT INTO payments (id, payer, idempotency_key, fingerprint, payee, payer_bank, payer_account, payee_bank, payee_account, amount_minor, currency, note, request_id, created_at_ms, coordinator)
+        VALUES (${row.id}, ${row.payer}, ${row.idempotencyKey}, ${row.fingerprint}, ${row.payee}, ${row.payerBank}, ${row.payerAccount}, ${row.payeeBank}, ${row.payeeAccount},
+                ${row.amountMinor}, ${row.currency}, ${row.note}, ${row.requestId}, ${row.createdAtMs}, ${this.name})
+        ON CONFLICT DO NOTHING RETURNING id`,
+    );
+    // The row is built from what was written, not read back (one round trip fewer per payment).
+    if (inserted.length > 0) return { claimed: true, row: undecidedRow(row, null) };
+    const holder = await this.paymentByKey(row.payer, row.idempotencyKey!);
+    if (!holder) throw new Error("a claimed key has a payment row");
+    // A retry after a lost reply finds its own row: still this claim's.
+    return { claimed: holder.id === row.id, row: holder };
+  }
+
+  /**
+   * The first decision stands. A connection lost while the UPDATE was on its
+   * way leaves its outcome unknown: it is run again (a no-op if it had
+   * committed) and the row read back, never guessed.
+   */
+  async decide(write: DecisionWrite, undecided?: PaymentRow): Promise<PaymentRow> {
+    // One transaction: the decision and the release of a refund's reservation together or not at all.
+    const updated = await this.retried(() =>
+      this.sql.begin(async (tx) => {
+        const rows = await tx`UPDATE payments SET decision = ${write.decision}, failure_code = ${write.failureCode}, failure_message = ${write.failureMessage}, decided_at_ms = ${write.decidedAtMs}
+          WHERE id = ${write.id} AND decision IS NULL RETURNING refund_of, amount_minor`;
+        const refund = rows[0] as Row | undefined;
+        if (refund && write.decision === "ABORT" && refund.refund_of) {
+          await tx`UPDATE payments SET refund_reserved_minor = refund_reserved_minor - ${refund.amount_minor} WHERE id = ${refund.refund_of}`;
+        }
+        return rows;
+      }),
+    );
+    if (updated.length > 0 && undecided) {
+      assert(undecided.id === write.id && undecided.decision === null, "the row given is this undecided payment");
+      return { ...undecided, decision: write.decision, failureCode: write.failureCode, failureMessage: write.failureMessage, decidedAtMs: write.decidedAtMs };
+    }
+    const row = await this.retried(() => this.getPaymentOrThrow(write.id));
+    if (!row.decision) throw new Error(`payment ${write.id} has no decision after deciding`);
+    return row;
+  }
+
+  private async getPaymentOrThrow(id: string): Promise<PaymentRow> {
+    const rows = await this.sql`SELECT * FROM payments WHERE id = ${id}`;
+    if (!rows[0]) throw new Error(`payment ${id} does not exist`);
+    return paymentOf(rows[0]);
+  }
+
+  async markPhaseTwoDone(id: string, atMs: number): Promise<void> {
+    await this.retried(() => this.sql`UPDATE payments SET phase_two_done_at_ms = ${atMs} WHERE id = ${id} AND phase_two_done_at_ms IS NULL`);
+  }
+
+  // --- refunds ------------------------------------------------------------
+
+  async claimRefund(claim: RefundClaim): Promise<RefundClaimResult> {
+    return this.retried(() =>
+      this.sql.begin(async (tx): Promise<RefundClaimResult> => {
+        const used = await tx`SELECT * FROM payments WHERE payer = ${claim.row.payer} AND idempotency_key = ${claim.row.idempotencyKey}`;
+        if (used[0]) return { kind: "key_used", row: paymentOf(used[0]) };
+        // The original's row locked for this transaction: racing refunds, on any gateway, reserve one after another.
+        const originals = await tx`SELECT * FROM payments WHERE id = ${claim.refundOf} FOR UPDATE`;
+        const original = originals[0] ? paymentOf(originals[0]) : undefined;
+        assert(original && original.decision === "COMMIT" && original.refundOf === null, "a refund is claimed against a succeeded payment");
+        const remainingMinor = original.amountMinor - original.refundReservedMinor;
+        const amountMinor = claim.allRemaining ? remainingMinor : claim.row.amountMinor;
+        if (amountMinor <= 0n || amountMinor > remainingMinor) return { kind: "exceeds", remainingMinor };
+        const row = { ...claim.row, amountMinor };
+        const inserted = await tx`INSERT INTO payments (id, payer, idempotency_key, fingerprint, payee, payer_bank, payer_account, payee_bank, payee_account, amount_minor, currency, note, request_id, created_at_ms, coordinator, refund_of)
+          VALUES (${row.id}, ${row.payer}, ${row.idempotencyKey}, ${row.fingerprint}, ${row.payee}, ${row.payerBank}, ${row.payerAccount}, ${row.payeeBank}, ${row.payeeAccount},
+                  ${row.amountMinor}, ${row.currency}, ${row.note}, ${row.requestId}, ${row.createdAtMs}, ${this.name}, ${claim.refundOf})
+          ON CONFLICT DO NOTHING RETURNING id`;
+        if (inserted.length === 0) {
+          const holder = await tx`SELECT * FROM payments WHERE payer = ${row.payer} AND idempotency_key = ${row.idempotencyKey}`;
+          assert(holder[0], "a claimed key has a payment row");
+          return { kind: "key_used", row: paymentOf(holder[0]) };
+        }
+        await tx`UPDATE payments SET refund_reserved_minor = refund_reserved_minor + ${amountMinor} WHERE id = ${claim.refundOf}`;
+        return { kind: "claimed", row: undecidedRow(row, claim.refundOf) };
+      }),
+    );
+  }
+
+  async refundsOf(paymentId: string, limit: number): Promise<PaymentRow[]> {
+    const rows = await this.read(() => this.sql`SELECT * FROM payments WHERE refund_of = ${paymentId} ORDER BY id DESC LIMIT ${limit}`);
+    return rows.map(paymentOf);
+  }
+
+  async refundedTotals(paymentIds: string[]): Promise<Map<string, bigint>> {
+    const totals = new Map<string, bigint>();
+    if (paymentIds.length === 0) return totals;
+    const rows = await this.read(
+      () => this.sql`SELECT refund_of, SUM(amount_minor) AS total FROM payments WHERE refund_of IN ${this.sql(paymentIds)} AND decision = 'COMMIT' GROUP BY refund_of`,
+    );
+    for (const row of rows as Row[]) totals.set(row.refund_of as string, BigInt(row.total as bigint | string));
+    return totals;
+  }
+
+  async refundViolations(limit: number): Promise<RefundViolation[]> {
+    const rows = await this.read(
+      () => this.sql`SELECT p.id, p.amount_minor, p.refund_reserved_minor AS reserved,
+               SUM(CASE WHEN r.decision = 'COMMIT' THEN r.amount_minor ELSE 0 END) AS refunded,
+               SUM(CASE WHEN r.decision IS NULL OR r.decision = 'COMMIT' THEN r.amount_minor ELSE 0 END) AS not_aborted
+          FROM payments p LEFT JOIN payments r ON r.refund_of = p.id
+         WHERE p.refund_reserved_minor > 0 OR p.id IN (SELECT refund_of FROM payments WHERE refund_of IS NOT NULL)
+         GROUP BY p.id, p.amount_minor, p.refund_reserved_minor
+        HAVING COALESCE(SUM(CASE WHEN r.decision = 'COMMIT' THEN r.amount_minor ELSE 0 END), 0) > p.amount_minor
+            OR COALESCE(SUM(CASE WHEN r.decision IS NULL OR r.decision = 'COMMIT' THEN r.amount_minor ELSE 0 END), 0) <> p.refund_reserved_minor
+         LIMIT ${limit}`,
+    );
+    return (rows as Row[]).map((row) => ({
+      paymentId: row.id as string,
+      amountMinor: BigInt(row.amount_minor as bigint),
+      refundedMinor: BigInt((row.refunded as bigint | null) ?? 0n),
+      reservedMinor: BigInt(row.reserved as bigint),
+      notAbortedMinor: BigInt((row.not_aborted as bigint | null) ?? 0n),
+    }));
+  }
+
+  async misdirectedRefunds(limit: number): Promise<string[]> {
+    const rows = await this.read(
+      () => this.sql`SELECT r.id FROM payments r JOIN payments p ON p.id = r.refund_of
+         WHERE p.decision IS DISTINCT FROM 'COMMIT' OR p.refund_of IS NOT NULL
+            OR r.payer <> p.payee OR r.payee <> p.payer
+            OR r.payer_bank <> p.payee_bank OR r.payer_account <> p.payee_account
+            OR r.payee_bank <> p.payer_bank OR r.payee_account <> p.payer_account
+         LIMIT ${limit}`,
+    );
+    return (rows as Row[]).map((row) => row.id as string);
+  }
+
+  async findPayments(query: string, limit: number): Promise<PaymentRow[]> {
+    const rows = await this.read(
+      () => this.sql`SELECT * FROM payments WHERE id = ${query} OR idempotency_key = ${query} OR payer = ${query} OR payee = ${query} ORDER BY id DESC LIMIT ${limit}`,
+    );
+    return rows.map(paymentOf);
+  }
+
+  /** This gateway's undecided payments created before the cut-off, oldest first. */
+  async listUndecided(createdBeforeMs: number, limit: number): Promise<PaymentRow[]> {
+    const rows = await this.read(
+      () => this.sql`SELECT * FROM payments WHERE coordinator = ${this.name} AND decision IS NULL AND created_at_ms < ${createdBeforeMs} ORDER BY created_at_ms LIMIT ${limit}`,
+    );
+    return rows.map(paymentOf);
+  }
+
+  /** This gateway's decided payments some participant has not acknowledged. */
+  async listPhaseTwoUnfinished(after: { decidedAtMs: number; id: string } | undefined, limit: number): Promise<PaymentRow[]> {
+    const rows = after
+      ? await this.read(
+          () => this.sql`SELECT * FROM payments WHERE coordinator = ${this.name} AND decision IS NOT NULL AND phase_two_done_at_ms IS NULL
+            AND (decided_at_ms > ${after.decidedAtMs} OR (decided_at_ms = ${after.decidedAtMs} AND id > ${after.id}))
+            ORDER BY decided_at_ms, id LIMIT ${limit}`,
+        )
+      : await this.read(
+          () => this.sql`SELECT * FROM payments WHERE coordinator = ${this.name} AND decision IS NOT NULL AND phase_two_done_at_ms IS NULL
+            ORDER BY decided_at_ms, id LIMIT ${limit}`,
+        );
+    return rows.map(paymentOf);
+  }
+
+  async listPaymentsOf(username: string, beforeId: string | undefined, limit: number): Promise<PaymentRow[]> {
+    const before = beforeId ?? "\u{10FFFF}";
+    // Two index range scans merged, rather than one OR that no index serves.
+    const rows = await this.read(
+      () => this.sql`SELECT * FROM (
+          (SELECT * FROM payments WHERE payer = ${username} AND id < ${before} ORDER BY id DESC LIMIT ${limit})
+          UNION
+          (SELECT * FROM payments WHERE payee = ${username} AND id < ${before} ORDER BY id DESC LIMIT ${limit})
+        ) AS mine ORDER BY id DESC LIMIT ${limit}`,
+    );
+    return rows.map(paymentOf);
+  }
+
+  async listAllPayments(beforeId: string | undefined, limit: number): Promise<PaymentRow[]> {
+    const rows = beforeId
+      ? await this.read(() => this.sql`SELECT * FROM payments WHERE id < ${beforeId} ORDER BY id DESC LIMIT ${limit}`)
+      : await this.read(() => this.sql`SELECT * FROM payments ORDER BY id DESC LIMIT ${limit}`);
+    return rows.map(paymentOf);
+  }
+
+  async listCommittedAt(bank: string, afterId: string, limit: number): Promise<string[]> {
+    const rows = await this.read(
+      () => this.sql`SELECT id FROM payments WHERE decision = 'COMMIT' AND (payer_bank = ${bank} OR payee_bank = ${bank}) AND id > ${afterId} ORDER BY id LIMIT ${limit}`,
+    );
+    return rows.map((row: Row) => row.id as string);
+  }
+
+  async decisionsOf(ids: string[]): Promise<Map<string, Decision | null>> {
+    const found = new Map<string, Decision | null>();
+    if (ids.length === 0) return found;
+    const rows = await this.read(() => this.sql`SELECT id, decision FROM payments WHERE id IN ${this.sql(ids)}`);
+    for (const row of rows as Row[]) found.set(row.id as string, (row.decision as Decision | null) ?? null);
+    return found;
+  }
+
+  async committedAt(bank: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.read(
+      () => this.sql`SELECT id FROM payments WHERE id IN ${this.sql(ids)} AND decision = 'COMMIT' AND (payer_bank = ${bank} OR payee_bank = ${bank})`,
+    );
+    return new Set(rows.map((row: Row) => row.id as string));
+  }
+
+  async countDecidedSince(fromMs: number): Promise<number> {
+    const rows = await this.read(() => this.sql`SELECT COUNT(*) AS n FROM payments WHERE decided_at_ms >= ${fromMs}`);
+    return num(rows[0].n);
+  }
+
+  async counts(): Promise<PaymentCounts> {
+    const rows = await this.read(
+      () => this.sql`SELECT
+          SUM(CASE WHEN decision = 'COMMIT' THEN 1 ELSE 0 END) AS ok,
+          SUM(CASE WHEN decision = 'ABORT' THEN 1 ELSE 0 END) AS failed,
+          SUM(CASE WHEN decision IS NULL THEN 1 ELSE 0 END) AS pending,
+          SUM(CASE WHEN decision IS NOT NULL AND phase_two_done_at_ms IS NULL THEN 1 ELSE 0 END) AS unfinished
+        FROM payments`,
+    );
+    const row = rows[0] as Row;
+    return { succeeded: num(row.ok ?? 0), failed: num(row.failed ?? 0), pending: num(row.pending ?? 0), phaseTwoUnfinished: num(row.unfinished ?? 0) };
+  }
+
+  async pruneKeys(createdBeforeMs: number): Promise<number> {
+    const rows = await this.read(
+      () => this.sql`UPDATE payments SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND created_at_ms < ${createdBeforeMs} AND decision IS NOT NULL RETURNING id`,
+    );
+    return rows.length;
+  }
+
+  // --- several gateways ---------------------------------------------------
+
+  /**
+   * The login throttle's counts, shared by every gateway: the rows of `keys`
+   * created if missing, then locked (SELECT ... FOR UPDATE) for the
+   * transaction, so attempts on one key run one after another whichever
+   * gateway they reach. What `change` leaves is written back; undefined deletes.
+   */
+  async updateLoginFailures<T>(keys: string[], change: (entries: (LoginFailures | undefined)[]) => T): Promise<T> {
+    return this.sql.begin(async (tx) => {
+      for (const key of [...keys].sort()) await tx`INSERT INTO login_failures (key, failures, locked_until_ms, last_ms) VALUES (${key}, 0, 0, 0) ON CONFLICT (key) DO NOTHING`;
+      const rows = (await tx`SELECT key, failures, locked_until_ms, last_ms FROM login_failures WHERE key IN ${this.sql(keys)} ORDER BY key FOR UPDATE`) as Row[];
+      const byKey = new Map(rows.map((row) => [row.key as string, row]));
+      const entries = keys.map((key): LoginFailures | undefined => {
+        const row = byKey.get(key);
+        if (!row || num(row.failures) === 0) return undefined;
+        return { count: num(row.failures), lockedUntilMs: num(row.locked_until_ms), lastMs: num(row.last_ms) };
+      });
+      const result = change(entries);
+      for (const [i, key] of keys.entries()) {
+        const entry = entries[i];
+        if (entry === undefined) await tx`DELETE FROM login_failures WHERE key = ${key}`;
+        else await tx`UPDATE login_failures SET failures = ${entry.count}, locked_until_ms = ${entry.lockedUntilMs}, last_ms = ${entry.lastMs} WHERE key = ${key}`;
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Takes this gateway's name in the gateways table. A row of that name
+   * whose sign of life is older than `silentMs` (by the database's clock) is
+   * taken over; a live one is refused: two live gateways with one name would
+   * both adopt and finish the same payments as theirs.
+   */
+  async takeName(silentMs: number): Promise<boolean> {
+    const rows = await this.sql`INSERT INTO gateways (name, instance, started_at, beat_at) VALUES (${this.name}, ${this.instance}, now(), now())
+      ON CONFLICT (name) DO UPDATE SET instance = excluded.instance, started_at = now(), beat_at = now()
+      WHERE gateways.beat_at < now() - ${silentMs} * INTERVAL '1 millisecond'
+      RETURNING instance`;
+    return rows.length > 0 && (rows[0] as Row).instance === this.instance;
+  }
+
+  /** How long ago (by the database's clock) the gateway of this name last showed life; undefined when none has. */
+  async silenceOfName(): Promise<number | undefined> {
+    const rows = await this.sql`SELECT EXTRACT(EPOCH FROM (now() - beat_at)) * 1000 AS silent_ms FROM gateways WHERE name = ${this.name}`;
+    return rows[0] ? num((rows[0] as Row).silent_ms) : undefined;
+  }
+
+  /** A sign of life; false when another instance has taken this name (this one was judged dead). */
+  async beat(): Promise<boolean> {
+    const rows = await this.sql`UPDATE gateways SET beat_at = now() WHERE name = ${this.name} AND instance = ${this.instance} RETURNING name`;
+    return rows.length > 0;
+  }
+
+  /**
+   * Makes this gateway the coordinator of every unfinished payment of a
+   * gateway silent longer than `silentMs` (by the database's clock). One
+   * statement: of several gateways adopting at once, each payment goes to one.
+   */
+  async adoptOrphans(silentMs: number, limit: number): Promise<Adopted[]> {
+    const rows = await this.sql`UPDATE payments SET coordinator = ${this.name}
+      WHERE id IN (
+        SELECT id FROM payments
+        WHERE phase_two_done_at_ms IS NULL AND coordinator <> ${this.name}
+          AND coordinator IN (SELECT name FROM gateways WHERE beat_at < now() - ${silentMs} * INTERVAL '1 millisecond')
+        LIMIT ${limit})
+      RETURNING id, decision`;
+    return (rows as Row[]).map((row) => ({ id: row.id as string, decision: (row.decision as Decision | null) ?? null }));
+  }
+
+  /** Of `ids`, the undecided ones whose coordinator is another gateway that is alive: only it may decide them yet. */
+  async undecidedElsewhere(ids: string[], silentMs: number): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.read(
+      () => this.sql`SELECT p.id FROM payments p JOIN gateways g ON g.name = p.coordinator
+        WHERE p.id IN ${this.sql(ids)} AND p.decision IS NULL AND p.coordinator <> ${this.name}
+          AND g.beat_at >= now() - ${silentMs} * INTERVAL '1 millisecond'`,
+    );
+    return new Set((rows as Row[]).map((row) => row.id as string));
+  }
+
+  async close(): Promise<void> {
+    await this.sql.close({ timeout: 5 });
+  }
+}
+
+/** A row just claimed, as written: nothing decided, nothing reserved. */
+function undecidedRow(row: NewPaymentRow, refundOf: string | null): PaymentRow {
+  return { ...row, decision: null, failureCode: null, failureMessage: null, decidedAtMs: null, phaseTwoDoneAtMs: null, refundOf, refundReservedMinor: 0n };
+}

@@ -1,0 +1,166 @@
+// Opening a PostgreSQL database for the gateway: the URL read (TLS when it
+// asks: sslmode, sslrootcert, sslcert, sslkey), the connection tried, the
+// embedded migrations applied once however many gateways start together.
+// Start-up errors are one line in SPEC's exit codes, never with the password:
+// malformed URL 2, unreachable 4, credentials refused 3, schema newer than
+// this binary 2.
+import { SQL } from "bun";
+import { readFileSync } from "node:fs";
+import { AppError, Code } from "../lib/errors";
+import { limits } from "../lib/limits";
+
+export interface PostgresTarget {
+  url: string;
+  /** Connections in this process's pool. */
+  poolMax?: number;
+}
+
+export interface PostgresMigration {
+  version: number;
+  sql: string;
+}
+
+export interface ParsedDatabaseUrl {
+  options: Bun.SQL.PostgresOrMySQLOptions;
+  /** The URL without its password: what messages and logs show. */
+  shown: string;
+}
+
+const sslModes = new Set(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]);
+const knownParams = new Set(["sslmode", "sslrootcert", "sslcert", "sslkey", "application_name", "connect_timeout"]);
+
+function malformed(why: string): AppError {
+  return new AppError(Code.InvalidArgument, `--database: ${why} (expected postgres://USER[:PASSWORD]@HOST:PORT/DATABASE)`);
+}
+
+/** Reads a postgres:// URL; throws INVALID_ARGUMENT (exit 2) with a message that never holds the password. */
+export function parseDatabaseUrl(text: string): ParsedDatabaseUrl {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw malformed("not a URL");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw malformed(`the scheme is "${url.protocol.replace(/:$/, "")}", not postgres`);
+  if (!url.hostname) throw malformed("no host");
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+  if (!database || database.includes("/")) throw malformed("no database name after the host");
+  if (!url.username) throw malformed("no user name");
+  const port = url.port ? Number(url.port) : 5432;
+  for (const key of url.searchParams.keys()) if (!knownParams.has(key)) throw malformed(`unknown parameter "${key}"`);
+  const sslmode = url.searchParams.get("sslmode") ?? "disable";
+  if (!sslModes.has(sslmode)) throw malformed(`sslmode "${sslmode}" is not one of ${[...sslModes].join(", ")}`);
+  const shownUrl = new URL(url.href);
+  shownUrl.password = "";
+  const shown = shownUrl.href;
+  const readPem = (param: string): string | undefined => {
+    const path = url.searchParams.get(param);
+    if (!path) return undefined;
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      throw malformed(`${param}: cannot read ${path}`);
+    }
+  };
+  const ca = readPem("sslrootcert");
+  const cert = readPem("sslcert");
+  const key = readPem("sslkey");
+  if ((cert === undefined) !== (key === undefined)) throw malformed("sslcert and sslkey go together");
+  if ((sslmode === "verify-ca" || sslmode === "verify-full") && !ca) throw malformed(`sslmode=${sslmode} needs sslrootcert (the CA that signed the server's certificate)`);
+  let tls: Bun.SQL.TLSOptions | false = false;
+  if (sslmode !== "disable") {
+    tls = {
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert, key } : {}),
+      rejectUnauthorized: sslmode === "verify-ca" || sslmode === "verify-full",
+      // verify-ca: the chain only, not the host name.
+      ...(sslmode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}),
+    };
+  }
+  return {
+    shown,
+    options: {
+      adapter: "postgres",
+      hostname: url.hostname.replace(/^\[|\]$/g, ""),
+      port,
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database,
+      tls,
+      bigint: true,
+      connectionTimeout: limits.databaseConnectTimeoutMs / 1000,
+      idleTimeout: 60,
+    },
+  };
+}
+
+/** A start-up failure in SPEC's terms: what failed, in one line, without the password. */
+export function startupError(error: unknown, shown: string): AppError {
+  if (error instanceof AppError) return error;
+  const code = (error as { code?: string }).code ?? "";
+  const sqlState = String((error as { errno?: string }).errno ?? "");
+  if (sqlState === "28P01" || sqlState === "28000") return new AppError(Code.Unauthenticated, `the database at ${shown} refused the credentials: check the user and password`, error);
+  if (sqlState === "3D000") return new AppError(Code.NotFound, `the database at ${shown} does not exist: create it first`, error);
+  if (code.includes("TLS") || code.includes("SSL") || /certificate|tls|ssl/i.test((error as Error).message ?? "")) {
+    return new AppError(Code.Unavailable, `cannot open a verified TLS connection to the database at ${shown}: ${oneLine((error as Error).message)}`, error);
+  }
+  return new AppError(Code.Unavailable, `cannot reach the database at ${shown}`, error);
+}
+
+function oneLine(text: string): string {
+  return String(text ?? "").replace(/[\p{Cc}]+/gu, " ").slice(0, 200);
+}
+
+/** Opens the pool, checks the connection and migrates; every failure an AppError per SPEC. */
+export async function openPostgres(target: PostgresTarget, migrations: PostgresMigration[]): Promise<SQL> {
+  const parsed = parseDatabaseUrl(target.url);
+  const sql = new SQL({ ...parsed.options, max: target.poolMax ?? limits.databasePoolMax });
+  try {
+    await sql`SELECT 1`;
+    await migrate(sql, migrations);
+    return sql;
+  } catch (error) {
+    await sql.close({ timeout: 1 }).catch(() => undefined);
+    throw startupError(error, parsed.shown);
+  }
+}
+
+function sqlStateOf(error: unknown): string {
+  return String((error as { errno?: string } | undefined)?.errno ?? "");
+}
+
+/**
+ * Each migration in a transaction that first inserts its version into
+ * schema_migrations (the primary key): of gateways starting together, one
+ * inserts it and runs the DDL; the others wait on that row and then fail on
+ * the key, roll back and find it applied. No advisory lock is needed.
+ */
+async function migrate(sql: SQL, migrations: PostgresMigration[]): Promise<void> {
+  const newestKnown = Math.max(0, ...migrations.map((m) => m.version));
+  // Two sessions creating the table at once may collide in the catalog: the loser finds it made.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await sql`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`;
+      break;
+    } catch (error) {
+      if (attempt >= 5 || !["23505", "42P07", "40001"].includes(sqlStateOf(error))) throw error;
+    }
+  }
+  const applied = await sql`SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations`;
+  const version = Number(applied[0].version);
+  if (version > newestKnown) {
+    throw new AppError(Code.FailedPrecondition, `the database schema is version ${version}, newer than this ministripe's ${newestKnown}: run a newer ministripe`);
+  }
+  for (const migration of migrations) {
+    if (migration.version <= version) continue;
+    try {
+      await sql.begin(async (tx) => {
+        await tx`INSERT INTO schema_migrations (version) VALUES (${migration.version})`;
+        await tx.unsafe(migration.sql);
+      });
+    } catch (error) {
+      // Another gateway applied it first.
+      if (sqlStateOf(error) !== "23505") throw error;
+    }
+  }
+}
