@@ -64,7 +64,7 @@ export class Http2UnaryClient {
   /** Whether a connection is established now. */
   isConnected(): boolean {
     const session = this.session;
-    return session !== undefined && !session.connecting && !session.closed && !session.destroyed;
+    return session !== undefined && established.has(session) && !session.closed && !session.destroyed;
   }
 
   call<Res>(method: string, request: unknown, options: Http2CallOptions): Promise<Res> {
@@ -177,6 +177,7 @@ export class Http2UnaryClient {
       servername: serverNameOf(this.expect),
     });
     session.on("error", () => {}); // each stream reports its own failure
+    session.once("connect", () => established.add(session));
     const pinger = this.options.keepalive ? keepPinging(session, this.options.keepalive) : undefined;
     const connectTimer = this.options.connectingMsMax ? abandonIfStillConnecting(session, this.options.connectingMsMax) : undefined;
     session.on("close", () => {
@@ -192,9 +193,16 @@ export class Http2UnaryClient {
 /** Bounds the connection attempts of one waitForReady call (its deadline ends them first). */
 const connectAttemptsMax = 1_000;
 
+/**
+ * Sessions whose "connect" event came (TCP, TLS and HTTP/2 settings done).
+ * Not `session.connecting`: Bun clears it before the TLS handshake ends.
+ */
+const established = new WeakSet<http2.ClientHttp2Session>();
+
 /** True once `session` is connected; false when it fails or `withinMs` passes first. */
 function connectedWithin(session: http2.ClientHttp2Session, withinMs: number): Promise<boolean> {
-  if (!session.connecting) return Promise.resolve(!session.closed && !session.destroyed);
+  if (session.closed || session.destroyed) return Promise.resolve(false);
+  if (established.has(session)) return Promise.resolve(true);
   if (withinMs <= 0) return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = (connected: boolean) => {
@@ -233,7 +241,7 @@ function abandonIfStillConnecting(session: http2.ClientHttp2Session, connectingM
 function keepPinging(session: http2.ClientHttp2Session, keepalive: { intervalMs: number; timeoutMs: number }): ReturnType<typeof setInterval> {
   let outstanding = false;
   const timer = setInterval(() => {
-    if (session.connecting || session.closed || session.destroyed || outstanding) return;
+    if (!established.has(session) || session.closed || session.destroyed || outstanding) return;
     outstanding = true;
     const timeout = setTimeout(() => session.destroy(new Error("keepalive ping unanswered")), keepalive.timeoutMs);
     const sent = session.ping((error) => {
