@@ -17,7 +17,7 @@ import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { minorFromWire } from "../lib/money";
-import { connect, ReplaceableClient, unaryCall } from "../rpc/channel";
+import { connect, isConnected, ReplaceableClient, unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { Http2UnaryClient } from "../rpc/http2-unary";
 
@@ -166,9 +166,14 @@ export class BankLink {
     }
   }
 
-  /** Whether the gateway has a live connection to this bank now: the one its Exchange calls use. */
+  /**
+   * Whether the gateway has a live connection to this bank now: the one its
+   * Exchange calls use, or the grpc-js channel of its reads (a bank that
+   * answered a read is reachable, even while a new Exchange connection is
+   * still in its handshake).
+   */
   connected(): boolean {
-    return this.exchangeClient.isConnected();
+    return this.exchangeClient.isConnected() || isConnected(this.client);
   }
 
   close(): void {
