@@ -1,7 +1,8 @@
-// Proves the client commands say what went wrong in the user's words with SPEC's exit codes: a gateway that is down is "cannot reach the gateway at HOST:PORT (connection refused)" in balance, in pay's queued message and in queue's last error; a busy port is one plain line; a wire field name is shown as its flag; counts are in the right number; and every time is one readable form with its zone.
+// Proves the client commands say what went wrong in the user's words with SPEC's exit codes: a gateway that is down is "cannot reach the gateway at HOST:PORT (connection refused)" in balance, in pay's queued message and in queue's last error, and a wrong peer or another deployment's CA says which; a busy port is one plain line; a wire field name is shown as its flag; counts are in the right number; and every time is one readable form with its zone.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { cli, cliUser, cliWithEnv, deadAddress, runMain, type CliUser } from "./support/cli";
+import { initCertificates } from "../src/rpc/certificates";
 import { startSystem, type TestSystem } from "./support/system";
 
 // Each command is a process of its own: on a loaded machine a few take seconds.
@@ -37,6 +38,18 @@ test("a gateway that is down: one plain line in balance, pay (queued, exit 75) a
   expect(queue.stdout).toBe(`offline-words-1  1.00 to bob  queued  attempts 1  last error: cannot reach the gateway at ${dead} (connection refused)\n`);
   // Sent once the gateway is reachable again, so the other tests see a clean queue.
   expect((await cli(alice, "sync")).exitCode).toBe(0);
+});
+
+test("a server that is not the gateway, or certificates of another deployment: said plainly, exit 4", async () => {
+  const bankAddress = system.bankAddresses.get("hdfc")!;
+  const wrongPeer = await cli({ ...alice, gateway: bankAddress }, "balance");
+  expect(wrongPeer.exitCode).toBe(4);
+  expect(wrongPeer.stderr).toBe(`ministripe balance: cannot reach the gateway at ${bankAddress} (the server there is bank-hdfc, by its certificate)\n`);
+  const otherCa = join(system.dir, "other-deployment");
+  await initCertificates({ dir: otherCa, hosts: ["localhost", "127.0.0.1"], banks: [], clients: ["alice"] });
+  const foreign = await cli({ ...alice, certs: join(otherCa, "client-alice") }, "balance");
+  expect(foreign.exitCode).toBe(4);
+  expect(foreign.stderr).toBe(`ministripe balance: cannot reach the gateway at ${system.gatewayAddress} (its certificate is not from this certificate folder's CA)\n`);
 });
 
 test("a busy port: the server says so in one line and logs nothing to the terminal", async () => {

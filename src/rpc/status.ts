@@ -54,7 +54,9 @@ const networkReasons: [RegExp, string][] = [
   [/ENOTFOUND|EAI_AGAIN|Name resolution failed|getaddrinfo/i, "host name not found"],
   [/EHOSTUNREACH|ENETUNREACH/, "host unreachable"],
   [/ETIMEDOUT/, "connection timed out"],
-  [/certificate|SSL|TLS|handshake|self.signed|altnames|ERR_TLS/i, "the TLS handshake failed (is this the right certificate folder and host?)"],
+  [/alert unknown ca|alert bad certificate|certificate required|alert certificate/i, "it refused this certificate: another deployment's, or not a client's"],
+  [/self.signed|unable to verify|unknown ca|UNABLE_TO_GET_ISSUER|DEPTH_ZERO/i, "its certificate is not from this certificate folder's CA"],
+  [/certificate|SSL|TLS|handshake|ERR_TLS/i, "TLS handshake failed; check the certificate folder and the address"],
   [/ECONNRESET|EPIPE|Connection dropped|Connection closed|socket hang up|GOAWAY|RST_STREAM/i, "connection lost"],
   [/No connection established|Failed to connect|connect /i, "no connection"],
 ];
@@ -64,6 +66,9 @@ const libraryMessage = /No connection established|Failed to connect|Connection d
 
 /** The user's words for a network failure's message (grpc-js's, or an OS error's). */
 export function networkReason(message: string): string {
+  // Reached, but someone else: say whose certificate answered (its first name).
+  const other = /altnames:\s*DNS:([\w.-]+)/.exec(message);
+  if (other) return `the server there is ${other[1]}, by its certificate`;
   const deadline = /Deadline exceeded after ([\d.]+)s/.exec(message);
   if (deadline) {
     const seconds = Number(deadline[1]);
