@@ -80,6 +80,13 @@ test("counts in the right number: one session ended", async () => {
   expect(changed.stdout).toBe("password changed; 1 session ended. Log in again.\n");
 });
 
+test("counts in the right number: a bench of one bank on one connection", async () => {
+  const bench = await runMain(["bench", "--duration", "1s", "--warmup", "1s", "--banks", "1", "--accounts-per-bank", "2", "--concurrency", "1", "--connections", "1"]);
+  expect(bench.exitCode).toBe(0);
+  expect(bench.stderr).toStartWith("starting 1 bank and a gateway in ");
+  expect(bench.stdout).toStartWith("payments through 1 bank (b1), 2 users, concurrency 1 on 1 connection\n");
+});
+
 test("login's expiry, payments and payment show one time form with its zone", async () => {
   const zone = { TZ: "Asia/Kolkata" };
   const stamp = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+05:30`;

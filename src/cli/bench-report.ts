@@ -107,7 +107,7 @@ function ceilingFields(rate: number, ceiling: Ceiling): Pick<BenchReport, "ceili
 export function reportLines(r: BenchReport): string[] {
   const unit = r.mode === "pay" ? "payments" : "logins";
   const lines = [
-    `${r.mode === "pay" ? "payments" : "logins"} through ${plural(r.banks.length, "bank")} (${r.banks.join(", ")}), ${plural(r.users, "user")}, concurrency ${r.concurrency} on ${r.connections} connections`,
+    `${r.mode === "pay" ? "payments" : "logins"} through ${plural(r.banks.length, "bank")} (${r.banks.join(", ")}), ${plural(r.users, "user")}, concurrency ${r.concurrency} on ${plural(r.connections, "connection")}`,
     `${unit}/s        ${r.rate_per_s}  (${r.succeeded} in ${(r.measured_ms / 1000).toFixed(1)}s after ${(r.warmup_ms / 1000).toFixed(1)}s warm-up)`,
     `latency ms   p50 ${r.latency_ms.p50}  p95 ${r.latency_ms.p95}  p99 ${r.latency_ms.p99}  max ${r.latency_ms.max}  mean ${r.latency_ms.mean}`,
     `declined     ${countsText(r.declined_by_code)}`,
@@ -116,7 +116,7 @@ export function reportLines(r: BenchReport): string[] {
     `cpu us/op    ${perProcessText(r.cpu_us_per_op, "")}`,
     `peak memory  ${Object.entries(r.peak_memory_mib).map(([name, mib]) => `${name} ${mib === null ? "n/a" : `${mib} MiB`}`).join(", ")}`,
     ...(r.ceiling_calls_per_s === undefined ? [] : [`ceiling      ${r.ceiling_calls_per_s} empty calls/s (same client stack and concurrency; cpu us/call server ${r.ceiling_cpu_us_per_call?.server ?? "n/a"}, bench ${r.ceiling_cpu_us_per_call?.bench ?? "n/a"}); ratio ${r.ceiling_ratio} (${unit}/s / ceiling)`]),
-    `machine      ${r.machine.cores} cores, load average ${r.machine.load_average_1m_before} before, ${r.machine.load_average_1m_after} after`,
+    `machine      ${plural(r.machine.cores, "core")}, load average ${r.machine.load_average_1m_before} before, ${r.machine.load_average_1m_after} after`,
     `audit        ${r.audit.ok ? "clean: every invariant holds" : "FAILED"} (${r.audit.payments_succeeded} succeeded, ${r.audit.payments_failed} failed, ${r.audit.payments_pending} pending in total)`,
   ];
   for (const v of r.audit.violations) lines.push(`  VIOLATION: ${v}`);

@@ -2,7 +2,7 @@ import { initCertificates } from "../rpc/certificates";
 import { isValidName } from "../rpc/identity";
 import { UsageError } from "./exit";
 import { bool, list, str, type Command } from "./flags";
-import { printJson, say } from "./output";
+import { plural, printJson, say } from "./output";
 
 export const certsCommand: Command = {
   name: "certs",
@@ -28,7 +28,7 @@ export const certsCommand: Command = {
     const written = await initCertificates({ dir: str(flags, "dir")!, hosts, banks: list(flags, "banks"), clients, force: bool(flags, "force") });
     if (bool(flags, "json")) printJson({ folders: written });
     else {
-      say(`wrote ${written.length} certificate folders:`);
+      say(`wrote ${plural(written.length, "certificate folder")}:`);
       for (const path of written) say(`  ${path}`);
       say("keep ca/ (the CA's key) off the servers; copy each process only its own folder");
     }
