@@ -1,4 +1,4 @@
-// Proves `dev` as a person meets it: the commands it prints, pasted into a shell as they are, log in, pay the second user it registered and audit clean; a bank that dies is reported and restarted, and payments to it work again; a second `dev` on the same ports or folder says so plainly, and the first one's logs are left as they were.
+// Proves `dev` as a person meets it: the commands it prints, pasted into a shell as they are, log in, pay the second user it registered and audit clean; a bank that dies is reported and restarted, and payments to it work again, at most 5 times; a second `dev` on the same ports or folder says so plainly, and the first one's logs are left as they were.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -89,6 +89,29 @@ test("a bank that dies is reported and restarted, and serves the next payment", 
   const again = await paste([...tryThese.slice(0, 2), ...tryThese.filter((line) => line.includes(" pay --to bob "))]);
   expect(again.stderr).toBe("");
   expect(again.stdout).toStartWith("paid INR 100.50 to bob: payment ");
+});
+
+test("restarts are bounded: a process that keeps dying is left down after 5 restarts, and dev says so", async () => {
+  const sbiPort = port + 3;
+  const killSbi = () => {
+    const pids = Bun.spawnSync(["pgrep", "-f", `bank --name sbi --port ${sbiPort} `]).stdout.toString().trim().split("\n").filter(Boolean);
+    expect(pids).toHaveLength(1);
+    process.kill(Number(pids[0]), "SIGKILL");
+  };
+  for (let restart = 1; restart <= 5; restart++) {
+    const already = printed.split("bank-sbi is running again\n").length - 1;
+    killSbi();
+    await readUntil(`bank-sbi died (killed by SIGKILL); restarting it (${restart} of 5)\n`);
+    const deadline = Date.now() + 60_000;
+    while (printed.split("bank-sbi is running again\n").length - 1 === already) {
+      if (Date.now() > deadline) throw new Error(`bank-sbi was not restarted:\n${printed}`);
+      await Bun.sleep(50);
+    }
+  }
+  killSbi();
+  await readUntil(`bank-sbi died (killed by SIGKILL); it was restarted 5 times already, so it stays down: see .ministripe/logs/bank-sbi.stderr\n`);
+  await Bun.sleep(1_000);
+  expect(Bun.spawnSync(["pgrep", "-f", `bank --name sbi --port ${sbiPort} `]).stdout.toString().trim()).toBe("");
 });
 
 test("a second dev on the same ports, or in the same folder, says so and leaves the first one's logs alone", async () => {
