@@ -2,11 +2,14 @@
 // exit code with a one-line message, and changes nothing: zero, negative and
 // over-precise amounts, an unknown payee, an unknown bank or account at
 // registration, a taken username, a wrong password, a missing token.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, cliUser, type CliUser } from "./support/cli";
 import { accountPinOf, failsWith, loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+
+// Here, not only in the preload: bun applies a preload's default timeout to the first test file of a run only.
+setDefaultTimeout(30_000);
 
 let system: TestSystem;
 let alice: CliUser;

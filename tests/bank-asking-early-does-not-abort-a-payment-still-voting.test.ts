@@ -4,8 +4,11 @@
 // leaves the question unanswered, the payment commits on its votes, and the
 // asking bank commits it too. A payment past its prepare timeout is still
 // aborted at the bank's question (covered by the in-doubt tests).
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { balanceMinor, pay, signUp, startSystem, type TestSystem } from "./support/system";
+
+// Here, not only in the preload: bun applies a preload's default timeout to the first test file of a run only.
+setDefaultTimeout(30_000);
 
 let system: TestSystem;
 beforeAll(async () => {

@@ -3,9 +3,12 @@
 // after the bank was down for seconds, does not decline the very next payment
 // (or balance read) although the bank is listening: calls wait for the
 // connection within their deadline and reconnection is prompt.
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { balanceOf, signUpProcess, startProcessSystem, twoBankTotalMinor, type ProcessSystem } from "./support/processes";
+
+// Here, not only in the preload: bun applies a preload's default timeout to the first test file of a run only.
+setDefaultTimeout(30_000);
 
 let system: ProcessSystem | undefined;
 afterAll(async () => {

@@ -7,9 +7,12 @@
 // fault healing, and balance reads too. The same after a partition that held
 // the bytes and delivered them late, and after one that reset every
 // connection. Money is conserved.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+
+// Here, not only in the preload: bun applies a preload's default timeout to the first test file of a run only.
+setDefaultTimeout(30_000);
 
 const banks = ["hdfc", "icici"];
 const recoveryMsMax = 10_000;

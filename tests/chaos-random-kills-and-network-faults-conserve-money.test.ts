@@ -9,12 +9,15 @@
 // payments through every bank succeed within 10 s of the last fault healing.
 // Replay a run with MINISTRIPE_SEED=<printed seed>; `bun run chaos` runs a longer one.
 import { Database } from "bun:sqlite";
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { sleepMs } from "../src/lib/clock";
 import { auditUntilClean, processAccountPin, startProcessSystem, type ProcessSystem } from "./support/processes";
 import { SeededRandom, seedFromEnv } from "./support/seeded-random";
+
+// Here, not only in the preload: bun applies a preload's default timeout to the first test file of a run only.
+setDefaultTimeout(30_000);
 
 const seed = seedFromEnv();
 const durationMs = Number(process.env.MINISTRIPE_CHAOS_MS ?? 15_000);

@@ -2,7 +2,7 @@
 // folders are created 0700; gateway.db, the banks' databases, their WAL and
 // SHM files, log files and the client's outbox 0600; and a server started on
 // an existing data folder that others can read says so in one warning line.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { startBank } from "../src/bank/bank";
@@ -11,6 +11,9 @@ import { createLogger } from "../src/lib/log";
 import { loadCertFolder } from "../src/rpc/credentials";
 import { ClientStore } from "../src/store/client-store";
 import { memoryLog, pay, signUp, startSystem, type TestSystem } from "./support/system";
+
+// Here, not only in the preload: bun applies a preload's default timeout to the first test file of a run only.
+setDefaultTimeout(30_000);
 
 let system: TestSystem;
 const systemLog = memoryLog("test", "system");

@@ -3,8 +3,11 @@
 // late hold is voided by the abort every participant is sent, and a frozen
 // bank does not stall payments that do not involve it, nor, behind a call
 // stuck there, the decision of a payment that does.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { eventually, balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+
+// Here, not only in the preload: bun applies a preload's default timeout to the first test file of a run only.
+setDefaultTimeout(30_000);
 
 let system: TestSystem;
 beforeAll(async () => {

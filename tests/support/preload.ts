@@ -3,6 +3,8 @@
 // This is a bound against hangs, not a speed assertion. setDefaultTimeout here
 // reaches only the first file of a run (Bun 1.4.4), so the whole suite runs as
 // `bun run test` (bun test --timeout 30000), as CI does.
+// Files whose tests or hooks can take over 5 s on a loaded machine also set it
+// themselves, so a plain `bun test FILE` does not time them out.
 //
 // Temporary-folder hygiene: the run gets a temporary folder of its own
 // (TMPDIR, inherited by every server and command a test starts), checked
