@@ -42,6 +42,8 @@ export interface ProcessSystemOptions {
   inDoubtAfterMs?: number;
   /** Banks the gateway reaches through a FaultProxy (system.proxies); their own questions to the gateway go direct. */
   proxied?: string[];
+  /** Extra arguments for the gateway (--database, --name, --takeover-after). */
+  gatewayArgs?: string[];
 }
 
 export async function startProcessSystem(options: ProcessSystemOptions = {}): Promise<ProcessSystem> {
@@ -62,6 +64,7 @@ export async function startProcessSystem(options: ProcessSystemOptions = {}): Pr
     inDoubtAfterMs: options.inDoubtAfterMs ?? 1_500,
     env: options.env,
     gatewayRouteToBank,
+    gatewayArgs: options.gatewayArgs,
   });
   const clients: GatewayClient[] = [];
   return {
