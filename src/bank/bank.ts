@@ -31,7 +31,8 @@ export interface BankOptions {
   dataDir: string;
   accountsFile?: string;
   certs: CertFolder;
-  gateway?: string;
+  /** The gateways to ask about in-doubt transactions (any of them answers; the next is asked when one does not). */
+  gateway?: string | string[];
   inDoubtAfterMs: number;
   log: Logger;
   clock?: Clock;
@@ -67,9 +68,10 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   const port = await listen(server, options.certs, options.host, options.port);
   serving = true;
   let resolver: InDoubtResolver | undefined;
-  if (options.gateway) {
-    const coordinator = connect("Coordinator", options.gateway, { certs: options.certs, expect: { role: "gateway", name: "gateway" }, log });
-    resolver = new InDoubtResolver({ store, participant, coordinator, inDoubtAfterMs: options.inDoubtAfterMs, nowMs: () => clock.nowMs(), log });
+  const gateways = [options.gateway ?? []].flat();
+  if (gateways.length > 0) {
+    const coordinators = gateways.map((address) => connect("Coordinator", address, { certs: options.certs, expect: { role: "gateway", name: "gateway" }, log }));
+    resolver = new InDoubtResolver({ store, participant, coordinators, inDoubtAfterMs: options.inDoubtAfterMs, nowMs: () => clock.nowMs(), log });
     resolver.start();
   } else {
     log.warn({ event: "bank.no_gateway" }, "no --gateway: in-doubt transactions wait for the gateway to resend its decision");

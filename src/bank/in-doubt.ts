@@ -1,6 +1,8 @@
 // A participant that voted YES cannot decide alone. When a prepared
 // transaction is older than the in-doubt interval, ask the coordinator.
 // The coordinator answers ABORT for anything it never decided (presumed abort).
+// With several gateways on one database any of them answers for all: one
+// that does not answer is skipped for the next.
 import type * as grpc from "@grpc/grpc-js";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
@@ -11,7 +13,8 @@ import type { Participant } from "./participant";
 export interface InDoubtOptions {
   store: BankStore;
   participant: Participant;
-  coordinator: grpc.Client;
+  /** Every gateway this bank may ask, in order of preference. */
+  coordinators: grpc.Client[];
   inDoubtAfterMs: number;
   nowMs: () => number;
   log: Logger;
@@ -20,6 +23,8 @@ export interface InDoubtOptions {
 export class InDoubtResolver {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  /** The gateway asked first: the last one that answered. */
+  private preferred = 0;
 
   constructor(private readonly options: InDoubtOptions) {}
 
@@ -44,12 +49,7 @@ export class InDoubtResolver {
     const txids = store.listInDoubt(this.options.nowMs() - this.options.inDoubtAfterMs, limits.txidsPerDecisionQueryMax);
     if (txids.length === 0) return 0;
     try {
-      const response = await unaryCall<{ txids: string[] }, { decisions: { txid: string; outcome: string }[] }>(
-        this.options.coordinator,
-        "GetDecision",
-        { txids },
-        { deadlineMs: limits.readDeadlineMs },
-      );
+      const response = await this.askAny(txids);
       const commits = response.decisions.filter((d) => d.outcome === "COMMIT").map((d) => ({ txid: d.txid, requestId: "" }));
       const aborts = response.decisions.filter((d) => d.outcome === "ABORT").map((d) => ({ txid: d.txid, requestId: "" }));
       if (commits.length > 0) participant.commit(commits);
@@ -62,5 +62,22 @@ export class InDoubtResolver {
       log.warn({ event: "in_doubt.unresolved", asked: txids.length, err: (error as Error).message }, "coordinator unreachable; will ask again");
       return 0;
     }
+  }
+
+  /** GetDecision from the preferred gateway, else from each of the others in turn; the last error when none answers. */
+  private async askAny(txids: string[]): Promise<{ decisions: { txid: string; outcome: string }[] }> {
+    const { coordinators } = this.options;
+    let lastError: unknown;
+    for (let i = 0; i < coordinators.length; i++) {
+      const index = (this.preferred + i) % coordinators.length;
+      try {
+        const response = await unaryCall<{ txids: string[] }, { decisions: { txid: string; outcome: string }[] }>(coordinators[index]!, "GetDecision", { txids }, { deadlineMs: limits.readDeadlineMs });
+        this.preferred = index;
+        return response;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError ?? new Error("no gateway to ask");
   }
 }

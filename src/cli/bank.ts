@@ -11,7 +11,7 @@ import { logFlags, metricsFlag, metricsOf, runUntilSignal, serveOrStop, serverLo
 
 export const bankCommand: Command = {
   name: "bank",
-  usage: "bank --name NAME [--port 50051] [--host 127.0.0.1] [--data DIR] [--accounts FILE] [--certs DIR] [--gateway HOST:PORT] [--metrics HOST:PORT]",
+  usage: "bank --name NAME [--port 50051] [--host 127.0.0.1] [--data DIR] [--accounts FILE] [--certs DIR] [--gateway HOST:PORT[,HOST:PORT...]] [--metrics HOST:PORT]",
   summary: "Runs one bank: accounts, holds and ledger, a two-phase-commit participant.",
   flags: {
     name: { type: "string", help: "this bank's name" },
@@ -20,7 +20,7 @@ export const bankCommand: Command = {
     data: { type: "string", value: "DIR", help: "folder for the bank's database", default: "data" },
     accounts: { type: "string", value: "FILE", help: "the shared accounts file (YAML or JSON), read on first start" },
     certs: { type: "string", value: "DIR", help: "this bank's certificate folder", default: "certs/bank-NAME" },
-    gateway: { type: "string", value: "HOST:PORT", help: "the gateway, asked about in-doubt transactions" },
+    gateway: { type: "string", value: "HOST:PORT", help: "the gateways (HOST:PORT,...), asked about in-doubt transactions; the next is asked when one does not answer" },
     "in-doubt-after": { type: "string", value: "DURATION", help: "ask the gateway about a prepared transaction after this long", default: "10s" },
     ...metricsFlag,
     ...logFlags,
@@ -41,7 +41,7 @@ export const bankCommand: Command = {
       dataDir: str(flags, "data")!,
       accountsFile: str(flags, "accounts"),
       certs: loadCertFolder(str(flags, "certs") === "certs/bank-NAME" ? `certs/bank-${name}` : str(flags, "certs")!),
-      gateway: str(flags, "gateway") ? parseAddress(str(flags, "gateway")!, "--gateway") : undefined,
+      gateway: str(flags, "gateway") ? str(flags, "gateway")!.split(",").map((address) => parseAddress(address.trim(), "--gateway")) : undefined,
       inDoubtAfterMs: Math.max(limits.prepareTimeoutMsMin, parseDurationMs(str(flags, "in-doubt-after")!, "--in-doubt-after")),
       log,
       metrics: metrics?.metrics,

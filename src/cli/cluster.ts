@@ -23,6 +23,10 @@ export interface ClusterOptions {
   logLevel?: string;
   /** Extra arguments for the gateway (tests, bench). */
   gatewayArgs?: string[];
+  /** Gateways sharing `database` (PostgreSQL); 1 by default. */
+  gateways?: number;
+  /** PostgreSQL URL the gateways share (given to them in MINISTRIPE_DATABASE_URL, not argv); none: SQLite. */
+  database?: string;
   /** Start every server with --metrics on a port of its own (bench measures what it costs). */
   metrics?: boolean;
   /** The address the gateway dials for a bank (default: the bank's own): tests put a faulty network in between. */
@@ -39,7 +43,10 @@ export interface ChildExit {
 }
 
 export interface Cluster {
+  /** The first gateway's address. */
   gatewayAddress: string;
+  /** Every gateway's address; process names "gateway" (one) or "gateway-1".."gateway-N". */
+  gatewayAddresses: string[];
   bankAddresses: Map<string, string>;
   /** Each process's /metrics address ("gateway", "bank-hdfc") when started with metrics. */
   metricsAddresses: Map<string, string>;
@@ -58,6 +65,8 @@ export interface Cluster {
 interface ProcessSpec {
   args: string[];
   stderrPath: string;
+  /** Environment every start of the process gets (a restart's own comes on top). */
+  env?: Record<string, string>;
 }
 
 const startMsMax = 15_000;
@@ -77,8 +86,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
   const accountsPath = join(options.dir, "accounts.yaml");
   if (!existsSync(accountsPath)) writeFileSync(accountsPath, options.accountsYaml);
-  const gatewayPort = options.gatewayPort ?? (await freePort());
-  const gatewayAddress = `127.0.0.1:${gatewayPort}`;
+  const gatewayCount = options.gateways ?? 1;
+  if (gatewayCount > 1 && !options.database) throw new AppError(Code.InvalidArgument, "--gateways: more than one gateway needs a shared --database (PostgreSQL); each SQLite file belongs to one gateway");
+  const gatewayPorts: number[] = [];
+  for (let i = 0; i < gatewayCount; i++) gatewayPorts.push(i === 0 && options.gatewayPort ? options.gatewayPort : await freePort());
+  const gatewayAddresses = gatewayPorts.map((port) => `127.0.0.1:${port}`);
+  const gatewayAddress = gatewayAddresses[0]!;
   const processes = new Map<string, Subprocess>();
   const specs = new Map<string, ProcessSpec>();
   const bankAddresses = new Map<string, string>();
@@ -107,22 +120,33 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     for (const [i, bank] of options.banks.entries()) {
       const port = options.bankPortBase ? options.bankPortBase + i : await freePort();
-      const args = ["bank", "--name", bank, "--port", String(port), "--data", join(options.dir, "data"), "--accounts", accountsPath, "--certs", join(certsDir, `bank-${bank}`), "--gateway", gatewayAddress, "--log-file", join(logsDir, `bank-${bank}.log`), "--log-level", options.logLevel ?? "info"];
+      const args = ["bank", "--name", bank, "--port", String(port), "--data", join(options.dir, "data"), "--accounts", accountsPath, "--certs", join(certsDir, `bank-${bank}`), "--gateway", gatewayAddresses.join(","), "--log-file", join(logsDir, `bank-${bank}.log`), "--log-level", options.logLevel ?? "info"];
       if (options.inDoubtAfterMs) args.push("--in-doubt-after", formatDurationMs(options.inDoubtAfterMs));
       await launch(`bank-${bank}`, { args, stderrPath: join(logsDir, `bank-${bank}.stderr`) }, options.env?.[`bank-${bank}`]);
       bankAddresses.set(bank, `127.0.0.1:${port}`);
     }
-    const gatewayArgs = ["gateway", "--port", String(gatewayPort), "--data", join(options.dir, "data"), "--certs", join(certsDir, "gateway"), "--log-file", join(logsDir, "gateway.log"), "--log-level", options.logLevel ?? "info"];
-    for (const [bank, address] of bankAddresses) gatewayArgs.push("--bank", `${bank}=${options.gatewayRouteToBank ? await options.gatewayRouteToBank(bank, address) : address}`);
-    if (options.prepareTimeoutMs) gatewayArgs.push("--prepare-timeout", formatDurationMs(options.prepareTimeoutMs));
-    gatewayArgs.push(...(options.gatewayArgs ?? []));
-    await launch("gateway", { args: gatewayArgs, stderrPath: join(logsDir, "gateway.stderr") }, options.env?.gateway);
+    const routes = new Map<string, string>();
+    for (const [bank, address] of bankAddresses) routes.set(bank, options.gatewayRouteToBank ? await options.gatewayRouteToBank(bank, address) : address);
+    // Started together: several gateways on one database migrate it once however they race.
+    await Promise.all(
+      gatewayPorts.map((port, i) => {
+        const name = gatewayCount === 1 ? "gateway" : `gateway-${i + 1}`;
+        const gatewayArgs = ["gateway", "--port", String(port), "--data", join(options.dir, "data"), "--certs", join(certsDir, "gateway"), "--log-file", join(logsDir, `${name}.log`), "--log-level", options.logLevel ?? "info"];
+        for (const [bank, route] of routes) gatewayArgs.push("--bank", `${bank}=${route}`);
+        if (options.prepareTimeoutMs) gatewayArgs.push("--prepare-timeout", formatDurationMs(options.prepareTimeoutMs));
+        if (options.database) gatewayArgs.push("--name", `g${i + 1}`);
+        gatewayArgs.push(...(options.gatewayArgs ?? []));
+        const env = { ...(options.database ? { MINISTRIPE_DATABASE_URL: options.database } : {}), ...options.env?.[name] };
+        return launch(name, { args: gatewayArgs, stderrPath: join(logsDir, `${name}.stderr`), env: options.database ? { MINISTRIPE_DATABASE_URL: options.database } : undefined }, env);
+      }),
+    );
   } catch (error) {
     await stop();
     throw error;
   }
   return {
     gatewayAddress,
+    gatewayAddresses,
     bankAddresses,
     metricsAddresses,
     certsDir,
@@ -139,7 +163,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     async restart(name, env) {
       const spec = specs.get(name);
       if (!spec) throw new Error(`no process ${name}`);
-      await launch(name, spec, env);
+      await launch(name, spec, { ...spec.env, ...env });
     },
     stop,
   };

@@ -30,6 +30,8 @@ export interface ProcessSystem {
   /** The FaultProxy between the gateway and each bank named in `proxied`. */
   proxies: Map<string, FaultProxy>;
   client(certFolder: string): GatewayClient;
+  /** A client of one gateway in particular (several gateways on PostgreSQL). */
+  clientAt(address: string, certFolder: string): GatewayClient;
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,9 @@ export interface ProcessSystemOptions {
   inDoubtAfterMs?: number;
   /** Banks the gateway reaches through a FaultProxy (system.proxies); their own questions to the gateway go direct. */
   proxied?: string[];
+  /** Gateways sharing `database` (PostgreSQL): processes gateway-1..gateway-N, named g1..gN. */
+  gateways?: number;
+  database?: string;
   /** Extra arguments for the gateway (--database, --name, --takeover-after). */
   gatewayArgs?: string[];
 }
@@ -64,18 +69,22 @@ export async function startProcessSystem(options: ProcessSystemOptions = {}): Pr
     inDoubtAfterMs: options.inDoubtAfterMs ?? 1_500,
     env: options.env,
     gatewayRouteToBank,
+    gateways: options.gateways,
+    database: options.database,
     gatewayArgs: options.gatewayArgs,
   });
   const clients: GatewayClient[] = [];
+  const clientAt = (address: string, certFolder: string) => {
+    const client = new GatewayClient(address, loadCertFolder(join(cluster.certsDir, certFolder)), silentLogger);
+    clients.push(client);
+    return client;
+  };
   return {
     dir,
     cluster,
     proxies,
-    client(certFolder) {
-      const client = new GatewayClient(cluster.gatewayAddress, loadCertFolder(join(cluster.certsDir, certFolder)), silentLogger);
-      clients.push(client);
-      return client;
-    },
+    client: (certFolder) => clientAt(cluster.gatewayAddress, certFolder),
+    clientAt,
     async stop() {
       for (const client of clients) client.close();
       await cluster.stop();
