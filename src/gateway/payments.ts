@@ -7,6 +7,7 @@ import { AppError, Code, invalid, quoted } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { validateAmountMinor } from "../lib/money";
+import { failpoint } from "../lib/failpoint";
 import type { GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { Coordinator } from "./coordinator";
 import { usernameField } from "./users";
@@ -85,6 +86,7 @@ export class Payments {
     };
     const claim = await store.claim(row);
     if (!claim.claimed) return this.replay(claim.row, fingerprint);
+    failpoint("gateway.claim.recorded");
     return { payment: await this.execute(claim.row), replayed: false };
   }
 

@@ -16,6 +16,7 @@ export type FailpointName =
   | "bank.prepare.after"
   | "bank.commit.before"
   | "bank.commit.after"
+  | "gateway.claim.recorded"
   | "gateway.votes.collected"
   | "gateway.decision.recorded";
 

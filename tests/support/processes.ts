@@ -110,8 +110,8 @@ export async function signUpProcess(system: ProcessSystem, username: string, ban
 }
 
 /** Polls the admin audit until every invariant holds, or returns the last report at the deadline. */
-export async function auditUntilClean(system: ProcessSystem, deadlineMs = 20_000): Promise<AuditReport> {
-  const admin = system.client("admin");
+export async function auditUntilClean(system: ProcessSystem, deadlineMs = 20_000, gatewayAddress = system.cluster.gatewayAddress): Promise<AuditReport> {
+  const admin = system.clientAt(gatewayAddress, "admin");
   const until = Date.now() + deadlineMs;
   let report: AuditReport | undefined;
   for (let attempt = 0; Date.now() < until && attempt < 400; attempt++) {
