@@ -12,7 +12,8 @@ let bob: CliUser;
 const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
 
 beforeAll(async () => {
-  system = await startSystem({ sessionTtlMs: 3_000 });
+  // 10 s: long enough for login, sync and balance after the new login on a loaded machine (3 s was not).
+  system = await startSystem({ sessionTtlMs: 10_000 });
   [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
 });
 afterAll(async () => {
