@@ -27,6 +27,7 @@ import { PaymentStats } from "./stats";
 import { adminService, coordinatorService, gatewayService } from "./service";
 import { Users } from "./users";
 import { warnIfOpenToOthers } from "../lib/private-files";
+import { securityLimits } from "../lib/limits";
 
 export interface GatewayOptions {
   host: string;
@@ -86,9 +87,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   several?.start(coordinator);
   bankHealth.start();
   const pruneTimer = setInterval(() => {
-    void payments.pruneKeys(options.keyRetentionMs).then(() => store.pruneSessions(clock.nowMs())).catch((error) => {
-      log.warn({ event: "prune.failed", err: (error as Error).message }, "pruning keys and sessions failed; will try again");
-    });
+    void payments
+      .pruneKeys(options.keyRetentionMs)
+      .then(() => store.pruneSessions(clock.nowMs()))
+      // With several gateways the failed-login counts live in the database: those that no longer count go too.
+      .then(() => several?.store.pruneLoginFailures(clock.nowMs(), securityLimits.loginFailureWindowMs))
+      .catch((error) => {
+        log.warn({ event: "prune.failed", err: (error as Error).message }, "pruning keys, sessions and failed logins failed; will try again");
+      });
   }, Math.min(options.keyRetentionMs, 60 * 60 * 1000));
   log.info({ event: "gateway.started", port, banks: banks.names() }, "gateway listening");
   return {

@@ -482,10 +482,27 @@ export class PostgresGatewayStore implements GatewayStore {
       for (const [i, key] of keys.entries()) {
         const entry = entries[i];
         if (entry === undefined) await tx`DELETE FROM login_failures WHERE key = ${key}`;
-        else await tx`UPDATE login_failures SET failures = ${entry.count}, locked_until_ms = ${entry.lockedUntilMs}, last_ms = ${entry.lastMs} WHERE key = ${key}`;
+        // An upsert: a prune may have deleted the row between its insert above and the lock.
+        else await tx`INSERT INTO login_failures (key, failures, locked_until_ms, last_ms) VALUES (${key}, ${entry.count}, ${entry.lockedUntilMs}, ${entry.lastMs})
+          ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until_ms = excluded.locked_until_ms, last_ms = excluded.last_ms`;
       }
       return result;
     });
+  }
+
+  /**
+   * Deletes the failed-login rows that no longer count, as the throttle reads
+   * them (src/gateway/login-throttle.ts, currentOf): failures older than the
+   * window and no lockout, or a lockout that has ended. Without it every
+   * username ever guessed kept its rows for good (the memory table is bounded).
+   */
+  async pruneLoginFailures(nowMs: number, windowMs: number): Promise<number> {
+    const rows = await this.read(
+      () => this.sql`DELETE FROM login_failures
+        WHERE (locked_until_ms = 0 AND last_ms < ${nowMs - windowMs}) OR (locked_until_ms <> 0 AND locked_until_ms <= ${nowMs})
+        RETURNING key`,
+    );
+    return rows.length;
   }
 
   /**
