@@ -1,7 +1,8 @@
 // Proves that what ministripe writes stays with the user who runs it: data
 // folders are created 0700; gateway.db, the banks' databases, their WAL and
 // SHM files, log files and the client's outbox 0600; and a server started on
-// an existing data folder that others can read says so in one warning line.
+// an existing data folder that others can read says so in one warning line,
+// as does a client command run with a home others can read.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { ClientHome } from "../src/client/home";
 import { createLogger } from "../src/lib/log";
 import { loadCertFolder } from "../src/rpc/credentials";
 import { ClientStore } from "../src/store/client-store";
+import { cli, cliUser } from "./support/cli";
 import { memoryLog, pay, signUp, startSystem, type TestSystem } from "./support/system";
 
 // Here, not only in the preload: bun applies a preload's default timeout to the first test file of a run only.
@@ -71,4 +73,13 @@ test("a bank started on an existing data folder others can read warns in one lin
   // The folder is the owner's to change; its new database is private all the same.
   expect(modeOf(openData)).toBe("0755");
   expect(modeOf(join(openData, "bank-hdfc.db"))).toBe("0600");
+}, 30_000);
+
+test("a client command run with a home others can read warns in one line on stderr, and still works", async () => {
+  const carol = await cliUser(system, { username: "carol", bank: "hdfc", account: "1002" });
+  expect((await cli(carol, "balance")).stderr).toBe("");
+  chmodSync(carol.home, 0o755);
+  const balance = await cli(carol, "balance");
+  expect(balance.exitCode).toBe(0);
+  expect(balance.stderr).toBe(`client home ${carol.home} can be read by other users (mode 0755); run: chmod 700 ${carol.home}\n`);
 }, 30_000);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { systemClock, type Clock } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import type { Logger } from "../lib/log";
+import { warnIfOpenToOthers } from "../lib/private-files";
 import { connect } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { chain } from "../rpc/interceptors/chain";
@@ -19,7 +20,6 @@ import { pinHashesOf } from "./account-pins";
 import { InDoubtResolver } from "./in-doubt";
 import { Participant } from "./participant";
 import { bankService } from "./service";
-import { warnIfOpenToOthers } from "../lib/private-files";
 
 /** Who may ask a bank about itself (health, reflection): one rule, and never a client (a client never reaches a bank). */
 const bankObservers = ["gateway", "admin"] as const;

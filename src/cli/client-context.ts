@@ -7,6 +7,7 @@ import { Outbox, type SendOutcome } from "../client/outbox";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { createLogger, parseLogLevel, type Logger } from "../lib/log";
+import { openFolderWarning } from "../lib/private-files";
 import { parseAddress } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
 import { ClientStore } from "../store/client-store";
@@ -61,6 +62,9 @@ export function clientCommand(spec: Omit<ClientCommand, "run">): ClientCommand {
 
 export function openClient(flags: Flags): ClientContext {
   const home = new ClientHome(str(flags, "home") ?? ClientHome.defaultDir());
+  // The home holds the session token and the outbox: say so once per command when others can read it.
+  const exposed = openFolderWarning(home.dir, "client home");
+  if (exposed) warn(exposed);
   const address = gatewayAddressOf(flags);
   const certsDir = str(flags, "certs") ?? home.certsDir;
   if (!existsSync(certsDir)) {

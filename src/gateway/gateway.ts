@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { randomIds, systemClock, type Clock, type IdSource } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import type { Logger } from "../lib/log";
+import { warnIfOpenToOthers } from "../lib/private-files";
 import type { CertFolder } from "../rpc/credentials";
 import { chain } from "../rpc/interceptors/chain";
 import { serverLoggingInterceptor } from "../rpc/interceptors/logging";
@@ -26,7 +27,6 @@ import { Refunds } from "./refunds";
 import { PaymentStats } from "./stats";
 import { adminService, coordinatorService, gatewayService } from "./service";
 import { Users } from "./users";
-import { warnIfOpenToOthers } from "../lib/private-files";
 import { securityLimits } from "../lib/limits";
 
 export interface GatewayOptions {

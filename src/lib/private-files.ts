@@ -38,11 +38,11 @@ export function openToOthers(path: string): number | undefined {
   return (mode & 0o077) === 0 ? undefined : mode;
 }
 
-/** One line for the log when a data folder is open to others, or undefined. */
-export function openFolderWarning(path: string): string | undefined {
+/** One line when a data folder (or a client home: `what`) is open to others, or undefined. */
+export function openFolderWarning(path: string, what = "data folder"): string | undefined {
   const mode = openToOthers(path);
   if (mode === undefined) return undefined;
-  return `data folder ${path} can be read by other users (mode ${mode.toString(8).padStart(4, "0")}); run: chmod 700 ${path}`;
+  return `${what} ${path} can be read by other users (mode ${mode.toString(8).padStart(4, "0")}); run: chmod 700 ${path}`;
 }
 
 /** At a server's start: one warning line when its data folder is open to others. */
