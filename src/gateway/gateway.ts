@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { randomIds, systemClock, type Clock, type IdSource } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
+import { securityLimits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { warnIfOpenToOthers } from "../lib/private-files";
 import type { CertFolder } from "../rpc/credentials";
@@ -27,7 +28,6 @@ import { Refunds } from "./refunds";
 import { PaymentStats } from "./stats";
 import { adminService, coordinatorService, gatewayService } from "./service";
 import { Users } from "./users";
-import { securityLimits } from "../lib/limits";
 
 export interface GatewayOptions {
   host: string;
