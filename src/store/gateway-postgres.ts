@@ -243,8 +243,10 @@ export class PostgresGatewayStore implements GatewayStore {
     if (inserted.length > 0) return { claimed: true, row: undecidedRow(row, null) };
     const holder = await this.paymentByKey(row.payer, row.idempotencyKey!);
     if (!holder) throw new Error("a claimed key has a payment row");
-    // A retry after a lost reply finds its own row: still this claim's.
-    return { claimed: holder.id === row.id, row: holder };
+    // A retry after a lost reply finds its own row: still this claim's, unless
+    // it was decided meanwhile (another gateway adopted it while this one was
+    // cut off, and presumed it aborted): then that outcome is the answer.
+    return { claimed: holder.id === row.id && holder.decision === null, row: holder };
   }
 
   /**
@@ -290,7 +292,11 @@ export class PostgresGatewayStore implements GatewayStore {
     return this.retried(() =>
       this.sql.begin(async (tx): Promise<RefundClaimResult> => {
         const used = await tx`SELECT * FROM payments WHERE payer = ${claim.row.payer} AND idempotency_key = ${claim.row.idempotencyKey}`;
-        if (used[0]) return { kind: "key_used", row: paymentOf(used[0]) };
+        if (used[0]) {
+          // This claim sent again after its COMMIT's reply was lost: its own row (reserved then, once) is still its claim to run.
+          const holder = paymentOf(used[0]);
+          return holder.id === claim.row.id && holder.decision === null ? { kind: "claimed", row: holder } : { kind: "key_used", row: holder };
+        }
         // The original's row locked for this transaction: racing refunds, on any gateway, reserve one after another.
         const originals = await tx`SELECT * FROM payments WHERE id = ${claim.refundOf} FOR UPDATE`;
         const original = originals[0] ? paymentOf(originals[0]) : undefined;
