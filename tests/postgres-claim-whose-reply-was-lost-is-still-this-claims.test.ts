@@ -1,4 +1,4 @@
-// Proves a claim the gateway re-sends after the database connection dropped with the reply (PostgreSQL) ends as the first one did: a refund's claim finds its own row and runs (reserved once), and a payment's claim whose row another gateway meanwhile presumed aborted is that abort, never a second execution of a decided row.
+// Proves a statement the gateway re-sends after the database connection dropped with its reply (PostgreSQL) ends as the first one did: a refund's claim finds its own row and runs (reserved once); a payment's claim whose row another gateway meanwhile presumed aborted is that abort, never a decided row handed back to run; a refund's abort is read back and releases its reservation once.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { PostgresGatewayStore } from "../src/store/gateway-postgres";
@@ -140,4 +140,27 @@ test("a payment's claim committed with its reply lost, then presumed aborted by 
   expect(result.row).toMatchObject({ id: row.id, decision: "ABORT" });
   // A decided row is never handed back as a claim to execute (the coordinator would run it again).
   expect(result.claimed).toBe(false);
+});
+
+test("a refund's abort committed with its reply lost: the retry reads the decision back and the reservation is released once", async () => {
+  const original = payment({ amountMinor: 1_000n });
+  await direct.claim(original);
+  await direct.decide({ id: original.id, decision: "COMMIT", failureCode: null, failureMessage: null, decidedAtMs: 5_000 });
+  const claims = [];
+  for (const amountMinor of [300n, 200n]) {
+    const row = payment({ payer: "bob", payee: "alice", payerBank: "icici", payerAccount: "2001", payeeBank: "hdfc", payeeAccount: "1001", amountMinor });
+    claims.push(await direct.claimRefund({ row, refundOf: original.id, allRemaining: false }));
+  }
+  const [first, second] = claims.map((claim) => (claim.kind === "claimed" ? claim.row : undefined)!);
+  expect((await direct.getPayment(original.id))?.refundReservedMinor).toBe(500n);
+
+  proxy.loseReplyTo("COMMIT");
+  const deciding = viaProxy.decide({ id: first!.id, decision: "ABORT", failureCode: "insufficient_funds", failureMessage: "low", decidedAtMs: 6_000 }, first);
+  await thenReset(async () => (await direct.getPayment(first!.id))?.decision === "ABORT");
+  expect(await deciding).toMatchObject({ id: first!.id, decision: "ABORT", failureCode: "insufficient_funds" });
+  // 300 given back once: the other refund's 200 is still reserved.
+  expect((await direct.getPayment(original.id))?.refundReservedMinor).toBe(200n);
+  expect(await direct.refundViolations(10)).toEqual([]);
+  await direct.decide({ id: second!.id, decision: "COMMIT", failureCode: null, failureMessage: null, decidedAtMs: 6_100 });
+  expect((await direct.getPayment(original.id))?.refundReservedMinor).toBe(200n);
 });
