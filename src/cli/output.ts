@@ -97,6 +97,7 @@ const wordsOfWireField: Record<string, string> = {
   password: "the password",
   old_password: "the current password",
   new_password: "the new password",
+  account_pin: "the account's PIN",
 };
 
 /** One line saying what went wrong, in the user's words: the CLI and the shell both print this. */
