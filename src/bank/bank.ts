@@ -9,7 +9,7 @@ import { connect } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { chain } from "../rpc/interceptors/chain";
 import { serverLoggingInterceptor } from "../rpc/interceptors/logging";
-import { metricsFirst } from "../rpc/interceptors/metrics";
+import { GrpcServerMetrics } from "../rpc/interceptors/metrics";
 import type { Metrics } from "../rpc/metrics";
 import { batchSizeBuckets } from "../rpc/metrics";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
@@ -61,7 +61,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   let serving = false;
   const server = createServer({
     certs: options.certs,
-    interceptors: chain(...metricsFirst(options.metrics), serverLoggingInterceptor(log), peerRoleInterceptor({ Bank: ["gateway"], Health: bankObservers, ServerReflection: bankObservers })),
+    interceptors: chain(serverLoggingInterceptor(log, options.metrics && new GrpcServerMetrics(options.metrics)), peerRoleInterceptor({ Bank: ["gateway"], Health: bankObservers, ServerReflection: bankObservers })),
     implementations: { Bank: bankService({ bankName: options.name, currency, store, participant, log, nowMs: () => clock.nowMs(), onBatch: options.metrics && instrumentBank(options.metrics, store, () => clock.nowMs() - options.inDoubtAfterMs) }) },
     health: (service) => (service === "" || service === "ministripe.v1.Bank" ? (serving ? "SERVING" : "NOT_SERVING") : undefined),
   });

@@ -9,7 +9,7 @@ import { warnIfOpenToOthers } from "../lib/private-files";
 import type { CertFolder } from "../rpc/credentials";
 import { chain } from "../rpc/interceptors/chain";
 import { serverLoggingInterceptor } from "../rpc/interceptors/logging";
-import { metricsFirst } from "../rpc/interceptors/metrics";
+import { GrpcServerMetrics } from "../rpc/interceptors/metrics";
 import type { Metrics } from "../rpc/metrics";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
 import { sessionInterceptor } from "../rpc/interceptors/session";
@@ -77,7 +77,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const deps = { users, payments, refunds, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs, stats, currency: options.currency, nowMs: () => clock.nowMs() };
   const server = createServer({
     certs: options.certs,
-    interceptors: chain(...metricsFirst(options.metrics), serverLoggingInterceptor(log), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token, certSha256) => users.authenticate(token, certSha256) })),
+    interceptors: chain(serverLoggingInterceptor(log, options.metrics && new GrpcServerMetrics(options.metrics)), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token, certSha256) => users.authenticate(token, certSha256) })),
     implementations: { Gateway: gatewayService(deps), Admin: adminService(deps), Coordinator: coordinatorService(deps) },
     health: (service) => gatewayHealth(service, banks, bankHealth),
   });

@@ -7,10 +7,13 @@ import { attemptOf, getText, internal, requestIdOf, stripInternal, wire } from "
 import { peerIdentity } from "../peer";
 import { splitPath } from "../protos";
 import { codeName } from "../status";
+import type { GrpcServerMetrics } from "./metrics";
 
-export function serverLoggingInterceptor(log: Logger): grpc.ServerInterceptor {
+/** With `metrics` (--metrics), the same wrapper also records the grpc_server_* series. */
+export function serverLoggingInterceptor(log: Logger, metrics?: GrpcServerMetrics): grpc.ServerInterceptor {
   return function logging(methodDescriptor, call) {
     const startedMs = performance.now();
+    const observed = metrics?.begin(methodDescriptor);
     // Kept by reference; the line is built only if its level is on (most OK
     // calls at the default level are not logged, and every call pays for this layer).
     let metadataSeen: grpc.Metadata | undefined;
@@ -37,6 +40,7 @@ export function serverLoggingInterceptor(log: Logger): grpc.ServerInterceptor {
       },
       sendStatus(status, next) {
         const code = status.code ?? grpc.status.UNKNOWN;
+        observed?.end(code);
         // A health check that succeeds is routine (the gateway asks each bank every second): debug, not info.
         const okLevel = methodDescriptor.path.startsWith("/grpc.health.v1.Health/") ? "debug" : "info";
         const level = code === grpc.status.OK ? okLevel : code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN ? "error" : "warn";

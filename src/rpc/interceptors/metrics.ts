@@ -36,45 +36,56 @@ function grpcType(descriptor: grpc.ServerMethodDefinition<any, any>): string {
   return descriptor.responseStream ? "server_stream" : "unary";
 }
 
-export function serverMetricsInterceptor(metrics: Metrics): grpc.ServerInterceptor {
-  const started = metrics.counter("grpc_server_started_total", "Total number of RPCs started on the server.", ["grpc_type", "grpc_service", "grpc_method"]);
-  const handled = metrics.counter("grpc_server_handled_total", "Total number of RPCs completed on the server, regardless of success or failure.", ["grpc_type", "grpc_service", "grpc_method", "grpc_code"]);
-  const seconds = metrics.histogram("grpc_server_handling_seconds", "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.", ["grpc_type", "grpc_service", "grpc_method"], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+export interface CallObserver {
+  /** Once, with the call's final status code. */
+  end(code: number): void;
+}
+
+/**
+ * The grpc_server_* series. Recorded by the logging interceptor, which already
+ * wraps every call and sees its final status (refusals included): a wrapper of
+ * its own would cost every call a second ServerInterceptingCall.
+ */
+export class GrpcServerMetrics {
+  private readonly started;
+  private readonly handled;
+  private readonly seconds;
   // Label children cached per method (and code): prom-client hashes the label
-  // object on every call otherwise, and this layer runs on every call.
-  const perMethod = new Map<string, { started: { inc(): void }; seconds: { observe(v: number): void }; handled: Map<number, { inc(): void }>; labels: Record<string, string> }>();
-  const childrenOf = (descriptor: grpc.ServerMethodDefinition<any, any>) => {
-    let children = perMethod.get(descriptor.path);
-    if (!children) {
-      // Only paths of the services this server registered reach an interceptor.
-      const match = /^\/([\w.]+)\/(\w+)$/.exec(descriptor.path);
-      const labels = { grpc_type: grpcType(descriptor), grpc_service: match?.[1] ?? "unknown", grpc_method: match?.[2] ?? "unknown" };
-      children = { started: started.labels(labels), seconds: seconds.labels(labels), handled: new Map(), labels };
-      perMethod.set(descriptor.path, children);
-    }
-    return children;
-  };
-  return function metricsInterceptor(methodDescriptor, call) {
-    const children = childrenOf(methodDescriptor);
+  // object on every call otherwise, and this runs on every call.
+  private readonly perMethod = new Map<string, { started: { inc(): void }; seconds: { observe(v: number): void }; handled: Map<number, { inc(): void }>; labels: Record<string, string> }>();
+
+  constructor(metrics: Metrics) {
+    this.started = metrics.counter("grpc_server_started_total", "Total number of RPCs started on the server.", ["grpc_type", "grpc_service", "grpc_method"]);
+    this.handled = metrics.counter("grpc_server_handled_total", "Total number of RPCs completed on the server, regardless of success or failure.", ["grpc_type", "grpc_service", "grpc_method", "grpc_code"]);
+    this.seconds = metrics.histogram("grpc_server_handling_seconds", "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.", ["grpc_type", "grpc_service", "grpc_method"], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+  }
+
+  begin(descriptor: grpc.ServerMethodDefinition<any, any>): CallObserver {
+    const children = this.childrenOf(descriptor);
     const startedMs = performance.now();
     children.started.inc();
-    return new grpc.ServerInterceptingCall(call, {
-      sendStatus(status, next) {
-        const code = status.code ?? grpc.status.UNKNOWN;
+    return {
+      end: (code) => {
         let counter = children.handled.get(code);
         if (!counter) {
-          counter = handled.labels({ ...children.labels, grpc_code: grpcCodeLabel(code) });
+          counter = this.handled.labels({ ...children.labels, grpc_code: grpcCodeLabel(code) });
           children.handled.set(code, counter);
         }
         counter.inc();
         children.seconds.observe((performance.now() - startedMs) / 1000);
-        next(status);
       },
-    });
-  };
-}
+    };
+  }
 
-/** Nearest the network, so it sees every call's final status, refusals included; nothing without metrics. */
-export function metricsFirst(metrics: Metrics | undefined): grpc.ServerInterceptor[] {
-  return metrics ? [serverMetricsInterceptor(metrics)] : [];
+  private childrenOf(descriptor: grpc.ServerMethodDefinition<any, any>) {
+    let children = this.perMethod.get(descriptor.path);
+    if (!children) {
+      // Only paths of the services this server registered reach an interceptor.
+      const match = /^\/([\w.]+)\/(\w+)$/.exec(descriptor.path);
+      const labels = { grpc_type: grpcType(descriptor), grpc_service: match?.[1] ?? "unknown", grpc_method: match?.[2] ?? "unknown" };
+      children = { started: this.started.labels(labels), seconds: this.seconds.labels(labels), handled: new Map(), labels };
+      this.perMethod.set(descriptor.path, children);
+    }
+    return children;
+  }
 }
