@@ -39,7 +39,8 @@ const securityHeaders = {
 export function startDashboard(options: DashboardOptions): RunningDashboard {
   let guard: Guard | undefined;
   let streams = 0;
-  const timers: ReturnType<typeof setInterval>[] = [];
+  /** The open event streams' timers (at most eventStreamsMax), stopped with the server. */
+  const timers = new Set<ReturnType<typeof setInterval>>();
   const server = Bun.serve({
     hostname: options.host,
     port: options.port,
@@ -128,10 +129,11 @@ export function startDashboard(options: DashboardOptions): RunningDashboard {
         };
         void push();
         timer = setInterval(() => void push(), dashboardLimits.statsIntervalMs);
-        timers.push(timer);
+        timers.add(timer);
       },
       cancel() {
         clearInterval(timer);
+        if (timer) timers.delete(timer);
         streams -= 1;
       },
     });
