@@ -1,5 +1,5 @@
 // Proves Stripe's key semantics: a key reused with other parameters is
-// FAILED_PRECONDITION and changes nothing; a failed payment replays its
+// FAILED_PRECONDITION (even parameters validation would refuse) and changes nothing; a failed payment replays its
 // failure even after the payer is topped up; a request refused by validation
 // is not stored, so the same key works once corrected; keys are scoped to the
 // user; and keys past their retention are forgotten while payments stay.
@@ -28,6 +28,10 @@ test("same key with another amount: FAILED_PRECONDITION and nothing changes", as
   const aliceMinor = await balanceMinor(alice);
   await failsWith(pay(alice, "bob", 2_000n, key), "FAILED_PRECONDITION");
   await failsWith(pay(alice, "bob", 1_000n, key, "another note"), "FAILED_PRECONDITION");
+  // Other parameters the gateway would refuse anyway (no such payee, paying
+  // yourself): the key's answer still, looked up when validation fails.
+  await failsWith(pay(alice, "nobody", 1_000n, key), "FAILED_PRECONDITION");
+  await failsWith(pay(alice, "alice", 1_000n, key), "FAILED_PRECONDITION");
   expect(await balanceMinor(alice)).toBe(aliceMinor);
   const again = await pay(alice, "bob", 1_000n, key);
   expect(again).toMatchObject({ replayed: true, payment: { id: first.payment.id, status: "SUCCEEDED" } });

@@ -8,7 +8,7 @@ import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { validateAmountMinor } from "../lib/money";
 import { failpoint } from "../lib/failpoint";
-import type { GatewayStore, PaymentRow } from "../store/gateway-store";
+import type { GatewayStore, NewPaymentRow, PaymentRow } from "../store/gateway-store";
 import type { Coordinator } from "./coordinator";
 import { usernameField } from "./users";
 
@@ -57,33 +57,19 @@ export class Payments {
     const { store } = this.options;
     const key = keyField(input.idempotencyKey);
     const fingerprint = fingerprintOf(input);
-    const seen = await store.paymentByKey(payer, key);
-    if (seen) return this.replay(seen, fingerprint);
-    // Validation before the claim: a refused request is not stored, so it
-    // can be corrected and retried with the same key.
-    const payerUser = await store.getUser(payer);
-    if (!payerUser) throw new AppError(Code.Unauthenticated, "your user no longer exists");
-    validateAmountMinor(input.amountMinor);
-    if (input.note.length > limits.noteLengthMax) throw invalid("note", `at most ${limits.noteLengthMax} characters`);
-    const payee = await store.getUser(usernameField(input.toUsername));
-    if (!payee) throw new AppError(Code.NotFound, `no user "${input.toUsername}"`);
-    if (payee.username === payer) throw invalid("to_username", "you cannot pay yourself");
-    const row = {
-      id: this.options.ids.next(),
-      payer,
-      idempotencyKey: key,
-      fingerprint,
-      payee: payee.username,
-      payerBank: payerUser.bank,
-      payerAccount: payerUser.account,
-      payeeBank: payee.bank,
-      payeeAccount: payee.account,
-      amountMinor: input.amountMinor,
-      currency: this.options.currency,
-      note: input.note,
-      requestId,
-      createdAtMs: this.options.clock.nowMs(),
-    };
+    let row: NewPaymentRow;
+    try {
+      row = await this.newRow(payer, input, key, fingerprint, requestId);
+    } catch (error) {
+      // A key used before answers as its first use did, whatever is wrong
+      // with these parameters (other parameters: FAILED_PRECONDITION).
+      const seen = await store.paymentByKey(payer, key);
+      if (seen) return this.replay(seen, fingerprint);
+      throw error;
+    }
+    // No lookup of the key before the claim: the claim's insert finds a used
+    // key itself and returns the row that holds it (one statement a payment,
+    // not two; a round trip fewer with PostgreSQL).
     const claim = await store.claim(row);
     if (!claim.claimed) return this.replay(claim.row, fingerprint);
     failpoint("gateway.claim.recorded");
@@ -104,6 +90,37 @@ export class Payments {
     this.inFlight.set(row.id, execution);
     void execution.finally(() => this.inFlight.delete(row.id)).catch(() => undefined);
     return execution;
+  }
+
+  /**
+   * The payment row, after validation: a refused request is not stored, so
+   * it can be corrected and retried with the same key.
+   */
+  private async newRow(payer: string, input: PayInput, key: string, fingerprint: string, requestId: string): Promise<NewPaymentRow> {
+    const { store } = this.options;
+    const payerUser = await store.getUser(payer);
+    if (!payerUser) throw new AppError(Code.Unauthenticated, "your user no longer exists");
+    validateAmountMinor(input.amountMinor);
+    if (input.note.length > limits.noteLengthMax) throw invalid("note", `at most ${limits.noteLengthMax} characters`);
+    const payee = await store.getUser(usernameField(input.toUsername));
+    if (!payee) throw new AppError(Code.NotFound, `no user "${input.toUsername}"`);
+    if (payee.username === payer) throw invalid("to_username", "you cannot pay yourself");
+    return {
+      id: this.options.ids.next(),
+      payer,
+      idempotencyKey: key,
+      fingerprint,
+      payee: payee.username,
+      payerBank: payerUser.bank,
+      payerAccount: payerUser.account,
+      payeeBank: payee.bank,
+      payeeAccount: payee.account,
+      amountMinor: input.amountMinor,
+      currency: this.options.currency,
+      note: input.note,
+      requestId,
+      createdAtMs: this.options.clock.nowMs(),
+    };
   }
 
   /**
