@@ -129,6 +129,17 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
 }
 
 /**
+ * A call to a bank for the audit. While the bank is known to be reachable
+ * (its Exchange connection, src/rpc/http2-unary.ts, is up) it waits for the
+ * grpc-js channel of reads, which may still be reconnecting after the bank
+ * restarted; while it is not, it fails at once (the bank is unreachable).
+ */
+function bankCall<R>(banks: BankLinks, name: string, method: string, request: unknown, deadlineMs: number): Promise<R> {
+  const link = banks.get(name);
+  return unaryCall<unknown, R>(link.client, method, request, { deadlineMs, waitForReady: link.connected() });
+}
+
+/**
  * Every bank read at once (so the window in which a payment can be seen at
  * one bank and not yet at another is a few milliseconds, not the whole
  * audit), then the decisions of the amounts they hold pending. A COMMIT read
@@ -140,7 +151,7 @@ async function snapshotBanks(store: GatewayStore, banks: BankLinks, inDoubtAfter
   const names = banks.names();
   const answers = await Promise.all(
     names.map((name) =>
-      unaryCall<unknown, BankAuditWire>(banks.get(name).client, "Audit", { in_doubt_after_ms: String(inDoubtAfterMs) }, { deadlineMs: limits.readDeadlineMs * 4 }).catch((error: Error) => error),
+      bankCall<BankAuditWire>(banks, name, "Audit", { in_doubt_after_ms: String(inDoubtAfterMs) }, limits.readDeadlineMs * 4).catch((error: Error) => error),
     ),
   );
   const wires = new Map<string, BankAuditWire | Error>(names.map((name, i) => [name, answers[i]!]));
@@ -203,7 +214,7 @@ class Mismatches {
  * the bank is one too. Throws when a ledger is longer than the walk's bound.
  */
 async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string, startedAtMs: number, pageSize: number, mismatches: Mismatches): Promise<void> {
-  const atBank = pagedIds((afterId) => unaryCall<unknown, { txids: string[] }>(banks.get(bank).client, "ListCommitted", { after_txid: afterId, limit: pageSize }, { deadlineMs: limits.readDeadlineMs }).then((r) => r.txids), pageSize);
+  const atBank = pagedIds((afterId) => bankCall<{ txids: string[] }>(banks, bank, "ListCommitted", { after_txid: afterId, limit: pageSize }, limits.readDeadlineMs).then((r) => r.txids), pageSize);
   const atGateway = pagedIds((afterId) => store.listCommittedAt(bank, afterId, pageSize), pageSize);
   let bankId = await atBank.next();
   let gatewayId = await atGateway.next();
