@@ -1,8 +1,9 @@
-// Proves takeover: a gateway SIGKILLed at each failpoint (after the claim, after the votes, after the decision) with payments in flight; the other gateway on the same PostgreSQL finishes every one within --takeover-after plus a few seconds (abort without a decision, phase two with one), the banks learn the decisions from it, clients retrying on it get the first outcomes, money is conserved and the audit is clean.
+// Proves takeover: a gateway SIGKILLed at each failpoint (after the claim, after the votes, after the decision) with payments in flight; the other gateway on the same PostgreSQL finishes every one within --takeover-after plus a few seconds (abort without a decision, phase two with one), the banks learn the decisions from it, clients retrying on it get the first outcomes, money is conserved, the audit is clean, and the survivor's /metrics counts the takeover.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { auditUntilClean, balanceOf, processAccountPin, startProcessSystem, twoBankTotalMinor, type ProcessSystem } from "./support/processes";
 import { sharedPostgres } from "./support/postgres";
+import { scrape, valueOf } from "./support/prometheus";
 
 setDefaultTimeout(120_000);
 const takeoverAfterMs = 2_000;
@@ -36,6 +37,7 @@ for (const point of ["gateway.claim.recorded", "gateway.votes.collected", "gatew
       gateways: 2,
       database: await pg.createDatabase(),
       gatewayArgs: ["--takeover-after", `${takeoverAfterMs}ms`],
+      metrics: true,
       env: { "gateway-1": { MINISTRIPE_FAILPOINTS: point } },
     });
     systems.push(system);
@@ -73,5 +75,9 @@ for (const point of ["gateway.claim.recorded", "gateway.votes.collected", "gatew
     expect(BigInt(report.total_minor)).toBe(twoBankTotalMinor);
     expect(await balanceOf(onSurvivor)).toBe(500_000n - 1_000n * BigInt(succeeded));
     expect(await balanceOf(bob)).toBe(120_000n + 1_000n * BigInt(succeeded));
+    // The survivor's /metrics counts the takeover.
+    const scraped = await scrape(`http://${system.cluster.metricsAddresses.get("gateway-2")}/metrics`);
+    expect(valueOf(scraped, "ministripe_takeovers_total")).toBeGreaterThanOrEqual(1);
+    expect(valueOf(scraped, "ministripe_takeover_payments_total")).toBeGreaterThanOrEqual(1);
   });
 }

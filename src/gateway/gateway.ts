@@ -81,7 +81,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     implementations: { Gateway: gatewayService(deps), Admin: adminService(deps), Coordinator: coordinatorService(deps) },
     health: (service) => gatewayHealth(service, banks, bankHealth),
   });
-  if (options.metrics) instrumentGateway(options.metrics, { payments, coordinator, banks, store });
+  if (options.metrics) instrumentGateway(options.metrics, { payments, coordinator, banks, store, several });
   const port = await listen(server, options.certs, options.host, options.port);
   coordinator.startDriver();
   several?.start(coordinator);

@@ -1,18 +1,22 @@
 // The gateway's own Prometheus metrics: decided payments by status and
 // failure code, their latency, batch sizes (bank Exchange calls, gateway
-// write transactions) and phase-two resends. Labels come from fixed sets only.
+// write transactions), phase-two resends and, with several gateways,
+// takeovers. Labels come from fixed sets only.
 import type { Metrics } from "../rpc/metrics";
 import { batchSizeBuckets, latencySecondsBuckets } from "../rpc/metrics";
 import type { GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { BankLinks } from "./bank-links";
 import type { Coordinator } from "./coordinator";
 import type { Payments } from "./payments";
+import type { SeveralGateways } from "./several";
 
 export interface GatewayParts {
   payments: Payments;
   coordinator: Coordinator;
   banks: BankLinks;
   store: GatewayStore;
+  /** With several gateways on PostgreSQL: this one's takeovers of silent ones. */
+  several?: SeveralGateways;
 }
 
 export function instrumentGateway(metrics: Metrics, parts: GatewayParts): void {
@@ -31,4 +35,12 @@ export function instrumentGateway(metrics: Metrics, parts: GatewayParts): void {
   parts.store.observeWriteBatches?.((size) => writes.observe(size));
   parts.coordinator.onResent = (payments) => resends.inc(payments);
   for (const status of ["SUCCEEDED", "FAILED"]) latency.labels({ status });
+  if (parts.several) {
+    const takeovers = metrics.counter("ministripe_takeovers_total", "Times this gateway adopted the unfinished payments of a gateway silent longer than --takeover-after.");
+    const adopted = metrics.counter("ministripe_takeover_payments_total", "Payments of silent gateways this gateway adopted and finished.");
+    parts.several.onTakeover = (payments) => {
+      takeovers.inc();
+      adopted.inc(payments);
+    };
+  }
 }

@@ -28,6 +28,8 @@ export class SeveralGateways {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private coordinator: Coordinator | undefined;
+  /** Told how many payments of silent gateways each beat adopted (metrics). */
+  onTakeover: ((payments: number) => void) | undefined;
 
   constructor(private readonly options: SeveralOptions) {}
 
@@ -81,6 +83,7 @@ export class SeveralGateways {
       }
       const adopted = await store.adoptOrphans(takeoverAfterMs, limits.adoptedPerPassMax);
       if (adopted.length === 0) return;
+      this.onTakeover?.(adopted.length);
       log.warn({ event: "gateway.takeover", payments: adopted.length, undecided: adopted.filter((a) => a.decision === null).length }, "finishing the payments of a silent gateway");
       await this.coordinator?.finishAdopted(adopted);
     } catch (error) {

@@ -49,6 +49,8 @@ export interface ProcessSystemOptions {
   database?: string;
   /** Extra arguments for the gateway (--database, --name, --takeover-after). */
   gatewayArgs?: string[];
+  /** Every server with --metrics (system.cluster.metricsAddresses). */
+  metrics?: boolean;
 }
 
 export async function startProcessSystem(options: ProcessSystemOptions = {}): Promise<ProcessSystem> {
@@ -72,6 +74,7 @@ export async function startProcessSystem(options: ProcessSystemOptions = {}): Pr
     gateways: options.gateways,
     database: options.database,
     gatewayArgs: options.gatewayArgs,
+    metrics: options.metrics,
   });
   const clients: GatewayClient[] = [];
   const clientAt = (address: string, certFolder: string) => {
