@@ -2,10 +2,12 @@
 // payment whose succeeded refunds exceed it and a reservation that disagrees
 // with its refunds, then a refund that does not go back from the payee to
 // the payer (each made by tampering with the gateway's store).
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import type { AuditReport } from "../src/gateway/audit";
 import { pay, refund, signUp, startSystem, tamperGateway, type TestSystem } from "./support/system";
 
+// A bound against hangs (the preload's default reaches only the first file of a run), not a speed check.
+setDefaultTimeout(30_000);
 let system: TestSystem;
 beforeAll(async () => {
   system = await startSystem();

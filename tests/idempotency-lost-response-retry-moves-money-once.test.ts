@@ -1,10 +1,12 @@
 // Proves that a reply lost in flight is safe to retry: the gateway commits
 // but the client's deadline expires first; the retry with the same key gets
 // the original payment, marked as a replay, and the money moves once.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { sleepMs } from "../src/lib/clock";
 import { balanceMinor, failsWith, loadedTotalMinor, sampleAccounts, signUp, startSystem, type PayReply, type TestSystem } from "./support/system";
 
+// A bound against hangs (the preload's default reaches only the first file of a run), not a speed check.
+setDefaultTimeout(30_000);
 let system: TestSystem;
 beforeAll(async () => {
   system = await startSystem({ proxied: ["icici"], prepareTimeoutMs: 3_000 });

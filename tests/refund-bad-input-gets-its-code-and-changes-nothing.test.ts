@@ -2,11 +2,13 @@
 // saying why and what remains refundable, and changes nothing: an unknown
 // payment, a failed or still pending one, a refund of a refund, a caller who
 // is not the payee (the payer included), more than remains.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { sleepMs } from "../src/lib/clock";
 import { failsWith, pay, refund, signUp, startSystem, type TestSystem } from "./support/system";
 
+// A bound against hangs (the preload's default reaches only the first file of a run), not a speed check.
+setDefaultTimeout(30_000);
 let system: TestSystem;
 let alice: GatewayClient;
 let bob: GatewayClient;

@@ -1,9 +1,11 @@
 // Proves a refund the payee's bank declines (insufficient funds) is a FAILED
 // refund, not an error, that moves nothing and gives its reservation back: a
 // later, smaller refund of the same payment succeeds.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { balanceMinor, loadedTotalMinor, pay, refund, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
+// A bound against hangs (the preload's default reaches only the first file of a run), not a speed check.
+setDefaultTimeout(30_000);
 let system: TestSystem;
 beforeAll(async () => {
   system = await startSystem();

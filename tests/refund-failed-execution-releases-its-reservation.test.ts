@@ -2,11 +2,13 @@
 // write fails once) is presumed aborted by the running gateway's driver, its
 // holds voided and its reservation released in the same write: the whole
 // payment is refundable again, and a retry with its key gets that one outcome.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { sleepMs } from "../src/lib/clock";
 import { AppError, Code } from "../src/lib/errors";
 import { balanceMinor, failsWith, loadedTotalMinor, pay, refund, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
+// A bound against hangs (the preload's default reaches only the first file of a run), not a speed check.
+setDefaultTimeout(30_000);
 let system: TestSystem;
 beforeAll(async () => {
   system = await startSystem({ prepareTimeoutMs: 200 });

@@ -2,10 +2,12 @@
 // refund moves it all back; three partial refunds use up another payment to
 // the minor unit and one more cent is refused (FAILED_PRECONDITION saying
 // nothing remains); balances and the system's total match to the minor unit.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { balanceMinor, failsWith, loadedTotalMinor, pay, refund, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
+// A bound against hangs (the preload's default reaches only the first file of a run), not a speed check.
+setDefaultTimeout(30_000);
 let system: TestSystem;
 let alice: GatewayClient;
 let bob: GatewayClient;

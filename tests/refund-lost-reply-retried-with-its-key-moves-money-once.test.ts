@@ -2,10 +2,12 @@
 // commits the refund but the payee's deadline expires first; the retry with
 // the same key gets the original refund, marked as a replay, and the money
 // moves back once.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { sleepMs } from "../src/lib/clock";
 import { balanceMinor, failsWith, loadedTotalMinor, pay, refund, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
+// A bound against hangs (the preload's default reaches only the first file of a run), not a speed check.
+setDefaultTimeout(30_000);
 let system: TestSystem;
 beforeAll(async () => {
   system = await startSystem({ proxied: ["icici"], prepareTimeoutMs: 3_000 });

@@ -2,9 +2,11 @@
 // together worth more than it, never refund more than its amount; the ones
 // that lose the race are refused (FAILED_PRECONDITION) having moved nothing,
 // and both balances match the succeeded refunds to the minor unit.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { balanceMinor, loadedTotalMinor, pay, refund, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
+// A bound against hangs (the preload's default reaches only the first file of a run), not a speed check.
+setDefaultTimeout(30_000);
 let system: TestSystem;
 beforeAll(async () => {
   system = await startSystem();
