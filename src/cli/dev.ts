@@ -186,6 +186,6 @@ function printGuide(dir: string, banks: string[], cluster: Cluster, users: DevUs
 function printDashboards(me: string, cluster: Cluster, users: DevUser[], home: (username: string) => string): void {
   say("the dashboard in a browser (each prints its URL with its token, and runs until Ctrl-C):");
   const [payer] = users;
-  if (payer) say(`  MINISTRIPE_HOME=${home(payer.username)} MINISTRIPE_GATEWAY=${cluster.gatewayAddress} ${me} dashboard --port 8080   # ${payer.username}'s page`);
+  if (payer) say(`  MINISTRIPE_HOME=${home(payer.username)} MINISTRIPE_GATEWAY=${cluster.gatewayAddress} ${me} dashboard --port 8080   # ${payer.username}'s page, once logged in (above)`);
   say(`  MINISTRIPE_GATEWAY=${cluster.gatewayAddress} ${me} dashboard --certs ${shellWord(join(cluster.certsDir, "admin"))} --home ${home("admin")} --port 8081   # the operator's page`);
 }
