@@ -2,7 +2,7 @@
 // in their home: balance, payments and refunds, the offline queue, and a pay
 // form that goes through the same outbox as `ministripe pay` (the key is
 // stored before the first send; offline, the payment is queued).
-import type { GatewayClient } from "../client/gateway-client";
+import { isUnreachable, type GatewayClient } from "../client/gateway-client";
 import type { ClientHome, SavedSession } from "../client/home";
 import type { Outbox, SendOutcome, WirePayment } from "../client/outbox";
 import { payInput } from "../client/pay-input";
@@ -85,7 +85,9 @@ export class UserView {
         payments: (list.payments ?? []).map(paymentView),
       };
     } catch (error) {
-      return { ...base, reachable: false, error: toAppError(error).message, balance: null, payments: null };
+      // Unreachable is one thing (payments are queued); a refusal (an expired session) another: the page says which.
+      const appError = toAppError(error);
+      return { ...base, reachable: !isUnreachable(appError), error: appError.message, balance: null, payments: null };
     }
   }
 
