@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { cli, cliUser, type CliUser } from "./support/cli";
-import { openBrowser, screenshotsDir, startDashboardProcess, type Browser, type DashboardProcess } from "./support/dashboard";
+import { openBrowser, screenshot, startDashboardProcess, type Browser, type DashboardProcess } from "./support/dashboard";
 import { balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
 setDefaultTimeout(60_000);
@@ -85,7 +85,7 @@ test("with the gateway down a payment is queued and shown in the queue; it is se
     await page.locator("#queue tbody tr td.queued").waitFor();
     expect(await page.locator("#queue tbody tr").first().textContent()).toContain("INR 5.00");
     await page.locator("#connection.bad").waitFor();
-    await page.screenshot({ path: join(screenshotsDir, "dashboard-user-offline.png"), fullPage: true });
+    await screenshot(page, "dashboard-user-offline.png");
   } finally {
     await system.startGateway();
   }
@@ -113,5 +113,5 @@ test("a payment received is refunded through its button, in part, once; the refu
   await page.waitForFunction((original) => [...document.querySelectorAll("#payments tbody tr")].some((row) => row.getAttribute("data-id") !== original && row.textContent!.includes("refund") && row.textContent!.includes("INR 5.00")), id);
   expect(await page.locator(`#payments tr[data-id="${id}"]`).textContent()).toContain("refunded INR 5.00");
   expect(system.totalMinor()).toBe(totalMinor);
-  await page.screenshot({ path: join(screenshotsDir, "dashboard-user.png"), fullPage: true });
+  await screenshot(page, "dashboard-user.png");
 });

@@ -71,5 +71,14 @@ export async function openBrowser(): Promise<Browser> {
   };
 }
 
-/** Where the browser tests save their screenshots for the README. */
-export const screenshotsDir = join(import.meta.dir, "..", "..", "docs");
+const docsDir = join(import.meta.dir, "..", "..", "docs");
+
+/**
+ * Takes a full-page screenshot of a view. It is saved as docs/NAME (the README's
+ * pictures) only when MINISTRIPE_SCREENSHOTS=1 asks for new ones, so that a test
+ * run leaves the checkout as it was.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const path = process.env.MINISTRIPE_SCREENSHOTS === "1" ? join(docsDir, name) : undefined;
+  await page.screenshot({ path, fullPage: true });
+}
