@@ -28,12 +28,11 @@ afterAll(async () => {
   await system.stop();
 });
 
-/** Pays until a payment succeeds; the milliseconds that took, or Infinity past `untilMs`. */
-async function msUntilPaymentSucceeds(untilMs: number): Promise<number> {
-  const startMs = Date.now();
+/** Pays until a payment succeeds: the milliseconds from `sinceMs` until then, or Infinity once `untilMs` passed. */
+async function msUntilPaymentSucceeds(sinceMs: number, untilMs: number): Promise<number> {
   while (Date.now() < untilMs) {
     const reply = await pay(alice, "bob", 1n).catch(() => undefined);
-    if (reply?.payment.status === "SUCCEEDED") return Date.now() - startMs;
+    if (reply?.payment.status === "SUCCEEDED") return Date.now() - sinceMs;
     await Bun.sleep(100);
   }
   return Infinity;
@@ -56,11 +55,12 @@ for (const fault of Object.keys(faults) as (keyof typeof faults)[]) {
     proxy.heal();
     const healedAtMs = Date.now();
 
-    const tookMs = await msUntilPaymentSucceeds(healedAtMs + recoveryMsMax);
-    console.log(`${fault}: a payment succeeded ${tookMs} ms after the fault healed`);
-    expect(tookMs).toBeLessThan(recoveryMsMax);
+    // A read at once: it may wait on a connection attempt made during the fault, which is replaced meanwhile.
     const read = await bob.call<{ balance_minor: string }>("GetBalance", {}, { retry: false });
     expect(BigInt(read.balance_minor)).toBeGreaterThan(120_000n);
+    const tookMs = await msUntilPaymentSucceeds(healedAtMs, healedAtMs + recoveryMsMax);
+    console.log(`${fault}: a payment succeeded ${tookMs} ms after the fault healed`);
+    expect(tookMs).toBeLessThan(recoveryMsMax);
     expect(system.totalMinor()).toBe(loadedTotalMinor(sampleAccounts, banks));
   }, 40_000);
 }

@@ -158,7 +158,8 @@ export class BankLink {
   /** A read: an unreachable bank is UNAVAILABLE with a message that names the bank, not the network details. */
   private async read<R>(method: string, request: unknown, requestId: string): Promise<R> {
     try {
-      return await unaryCall<unknown, R>(this.client, method, request, { deadlineMs: limits.readDeadlineMs, requestId, waitForReady: true });
+      const deadlineAtMs = Date.now() + limits.readDeadlineMs;
+      return await this.channel.callRetryingOnReplacement(deadlineAtMs, (client, deadlineMs) => unaryCall<unknown, R>(client, method, request, { deadlineMs, requestId, waitForReady: true }));
     } catch (error) {
       const appError = error as AppError;
       if (appError.code !== Code.Unavailable && appError.code !== Code.DeadlineExceeded) throw appError;

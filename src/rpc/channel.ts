@@ -79,6 +79,24 @@ export class ReplaceableClient {
     return this.current;
   }
 
+  /**
+   * Makes a call on the current client; when its channel was replaced while
+   * the call waited for a connection (closing it fails the call UNAVAILABLE
+   * before it started), makes it again on the new one while the deadline
+   * allows. For calls that are safe to repeat (reads).
+   */
+  async callRetryingOnReplacement<R>(deadlineAtMs: number, call: (client: grpc.Client, deadlineMs: number) => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      const client = this.current;
+      try {
+        return await call(client, Math.max(1, deadlineAtMs - Date.now()));
+      } catch (error) {
+        const replacedMeanwhile = client !== this.current;
+        if (!replacedMeanwhile || Date.now() >= deadlineAtMs || attempt >= replacedCallAttemptsMax) throw error;
+      }
+    }
+  }
+
   /** Checks the channel at least every connectingMsMax: a change of state re-arms the check, none while CONNECTING replaces it. */
   private watch(): void {
     const client = this.current;
@@ -104,6 +122,9 @@ export class ReplaceableClient {
     this.current.close();
   }
 }
+
+/** Attempts of one call across channel replacements (each replacement takes connectingMsMax, so the deadline ends them first). */
+const replacedCallAttemptsMax = 3;
 
 export interface CallOptions {
   deadlineMs: number;
