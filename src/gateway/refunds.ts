@@ -79,7 +79,11 @@ export class Refunds {
   private async refundable(refunder: string, paymentId: string): Promise<PaymentRow> {
     const original = await this.options.store.getPayment(paymentId);
     if (!original) throw new AppError(Code.NotFound, `no payment "${paymentId}"`);
-    if (original.payee !== refunder) throw new AppError(Code.PermissionDenied, `only the payee of payment ${paymentId} (${original.payee}) can refund it`);
+    if (original.payee !== refunder) {
+      // The payer knows whom they paid; anyone else is told no more than GetPayment tells them.
+      if (original.payer === refunder) throw new AppError(Code.PermissionDenied, `only the payee of payment ${paymentId} (${original.payee}) can refund it`);
+      throw new AppError(Code.PermissionDenied, `payment ${paymentId} is not yours: only its payee can refund it`);
+    }
     if (original.refundOf !== null) throw new AppError(Code.FailedPrecondition, `payment ${paymentId} is itself a refund (of ${original.refundOf}) and cannot be refunded; nothing of it is refundable`);
     if (original.decision === null) throw new AppError(Code.FailedPrecondition, `payment ${paymentId} is still pending; only a succeeded payment can be refunded, nothing is refundable yet`);
     if (original.decision === "ABORT") throw new AppError(Code.FailedPrecondition, `payment ${paymentId} failed and moved no money; nothing of it is refundable`);

@@ -1,0 +1,35 @@
+// Proves a refund asked by someone who is party to neither side of a payment is refused (PERMISSION_DENIED) without telling them who was paid or anything else of the payment, as GetPayment refuses them; the payer, who knows the payee, is still told who can refund it; nothing changes.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { GatewayClient } from "../src/client/gateway-client";
+import { failsWith, pay, refund, signUp, startSystem, type TestSystem } from "./support/system";
+
+let system: TestSystem;
+let alice: GatewayClient;
+let bob: GatewayClient;
+let carol: GatewayClient;
+beforeAll(async () => {
+  system = await startSystem({ banks: ["hdfc", "icici", "sbi"] });
+  alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
+  bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
+  carol = await signUp(system, { username: "carol", bank: "sbi", account: "3001" });
+});
+afterAll(async () => {
+  await system.stop();
+});
+
+test("a stranger's refund is refused naming no one; the payer is told who the payee is", async () => {
+  const paid = await pay(alice, "bob", 4_321n);
+  const totalBefore = system.totalMinor();
+
+  const stranger = await failsWith(refund(carol, paid.payment.id, 100n), "PERMISSION_DENIED");
+  expect(stranger.message).toContain("only its payee can refund it");
+  for (const secret of ["bob", "alice", "43.21", "4321", "icici", "hdfc"]) expect(stranger.message).not.toContain(secret);
+  // As GetPayment answers the same stranger.
+  await failsWith(carol.call("GetPayment", { id_or_key: paid.payment.id }, { retry: false }), "PERMISSION_DENIED");
+
+  const payer = await failsWith(refund(alice, paid.payment.id, 100n), "PERMISSION_DENIED");
+  expect(payer.message).toMatch(/only the payee of payment \S+ \(bob\) can refund it/);
+
+  expect(system.totalMinor()).toBe(totalBefore);
+  expect((await system.gateway.store.getPayment(paid.payment.id))?.refundReservedMinor).toBe(0n);
+});
