@@ -84,3 +84,17 @@ test("failed logins count across both gateways: a lockout reached half on each r
     expect(error.message).toContain("too many failed logins");
   }
 });
+
+test("a client given both gateways spreads its calls and fails over: with one gateway killed, its payment (same key) and reads go to the other", async () => {
+  const both = system.clientAt(`${g1},${g2}`, "client-alice");
+  both.token = alice[0].token; // her session, opened before the lockout, holds on every gateway
+  const before = await balanceOf(both);
+  await system.cluster.kill("gateway-1");
+  const key = crypto.randomUUID();
+  const paid = [];
+  // Several calls: whichever gateway each starts at, the dead one is passed over for the live one.
+  for (let i = 0; i < 4; i++) paid.push(await both.call<{ payment: { id: string; status: string } }>("Pay", { idempotency_key: key, to_username: "bob", amount_minor: "500", note: "" }, { retry: true }));
+  expect(new Set(paid.map((reply) => reply.payment.id)).size).toBe(1);
+  const moved = paid[0]!.payment.status === "SUCCEEDED" ? 500n : 0n;
+  expect(await balanceOf(both)).toBe(before - moved);
+});

@@ -12,6 +12,7 @@ import { parseAddress } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
 import { ClientStore } from "../store/client-store";
 import { bool, str, type Command, type FlagSpecs, type Flags } from "./flags";
+import { UsageError } from "./exit";
 import { errorText, money, say, warn } from "./output";
 
 export const clientFlags: FlagSpecs = {
@@ -93,9 +94,12 @@ export function openClient(flags: Flags): ClientContext {
   };
 }
 
-/** The gateway to dial: --gateway, else MINISTRIPE_GATEWAY, else this machine's default port. */
+/** The gateways to dial (HOST:PORT[,HOST:PORT...]): --gateway, else MINISTRIPE_GATEWAY, else this machine's default port. */
 export function gatewayAddressOf(flags: Flags): string {
-  return parseAddress(str(flags, "gateway") ?? process.env.MINISTRIPE_GATEWAY ?? "127.0.0.1:50050", "--gateway");
+  const text = str(flags, "gateway") ?? process.env.MINISTRIPE_GATEWAY ?? "127.0.0.1:50050";
+  const addresses = text.split(",").map((one) => one.trim());
+  if (addresses.length > limits.gatewaysPerClientMax) throw new UsageError(`--gateway: at most ${limits.gatewaysPerClientMax} gateways`);
+  return addresses.map((one) => parseAddress(one, "--gateway")).join(",");
 }
 
 /** Runs a command's body with an open client context, closed whatever happens. */

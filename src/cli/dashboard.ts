@@ -44,7 +44,7 @@ function viewFor(ctx: ClientContext, currency: string): View {
   const certs = loadCertFolder(ctx.certsDir);
   const identity = `${certs.identity.role} certificate "${certs.identity.name}"`;
   if (certs.identity.role === "admin") {
-    const health = connect("Health", ctx.client.address, { certs, expect: { role: "gateway", name: "gateway" }, log: ctx.log });
+    const health = connect("Health", ctx.client.address.split(",")[0]!, { certs, expect: { role: "gateway", name: "gateway" }, log: ctx.log });
     return { kind: "admin", admin: new AdminView(ctx.client, health), identity };
   }
   if (certs.identity.role !== "client") throw new AppError(Code.PermissionDenied, `--certs: ${ctx.certsDir} holds a ${certs.identity.role} certificate; the dashboard takes the admin's or a client's`);

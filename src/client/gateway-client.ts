@@ -1,6 +1,10 @@
 // The user's connection to the gateway: mutual TLS that accepts only the
 // gateway's certificate, a request id per operation, and retries of
 // UNAVAILABLE and DEADLINE_EXCEEDED with backoff, jitter and an attempt cap.
+// Given several gateways ("a:50050,b:50050": several gateways on one
+// PostgreSQL), calls are spread over them in turn and a call that cannot reach
+// one is retried on the next; a payment retried so keeps its key, and every
+// gateway answers it with its first outcome.
 import * as grpc from "@grpc/grpc-js";
 import { backoffMs, sleepMs } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
@@ -29,27 +33,51 @@ export function isUnreachable(error: AppError): boolean {
   return error.code === Code.Unavailable || error.code === Code.DeadlineExceeded;
 }
 
+/** UNAVAILABLE from a gateway that was reached: one of the banks is away (another gateway would say the same). */
+function isBankUnreachable(error: AppError): boolean {
+  return /^bank \S+ is unreachable/.test(error.message);
+}
+
+interface Endpoint {
+  address: string;
+  gateway: grpc.Client;
+  admin: grpc.Client;
+}
+
 export class GatewayClient {
-  readonly gateway: grpc.Client;
-  readonly admin: grpc.Client;
+  private readonly endpoints: Endpoint[];
+  /** The endpoint the next call starts at: calls go round the gateways, and one that failed is left for the next. */
+  private next: number;
   token: string | undefined;
 
+  /** `address`: one HOST:PORT, or several separated by commas. */
   constructor(
     readonly address: string,
     certs: CertFolder,
     log: Logger,
   ) {
     const options = { certs, expect: { role: "gateway" as const, name: "gateway" }, log, callLogLevel: "info" as const };
-    this.gateway = connect("Gateway", address, options);
-    this.admin = connect("Admin", address, options);
+    const addresses = address.split(",").map((one) => one.trim()).filter(Boolean);
+    this.endpoints = addresses.map((one) => ({ address: one, gateway: connect("Gateway", one, options), admin: connect("Admin", one, options) }));
+    // Clients start at different gateways: the load spreads even when each client makes one call.
+    this.next = Math.floor(Math.random() * this.endpoints.length);
+  }
+
+  /** The gateway streams and connectivity checks use: the one the next call goes to. */
+  get gateway(): grpc.Client {
+    return this.endpoints[this.next % this.endpoints.length]!.gateway;
+  }
+
+  get admin(): grpc.Client {
+    return this.endpoints[this.next % this.endpoints.length]!.admin;
   }
 
   call<Res>(method: string, request: unknown, settings: CallSettings): Promise<Res> {
-    return this.callOn(this.gateway, method, request, settings);
+    return this.callOn("gateway", method, request, settings);
   }
 
   callAdmin<Res>(method: string, request: unknown, settings: CallSettings): Promise<Res> {
-    return this.callOn(this.admin, method, request, settings);
+    return this.callOn("admin", method, request, settings);
   }
 
   /** Is the gateway reachable within `deadlineMs`? */
@@ -100,29 +128,42 @@ export class GatewayClient {
     this.gateway.getChannel().watchConnectivityState(from, Date.now() + deadlineMs, () => onChange());
   }
 
-  private async callOn<Res>(client: grpc.Client, method: string, request: unknown, settings: CallSettings): Promise<Res> {
+  private async callOn<Res>(service: "gateway" | "admin", method: string, request: unknown, settings: CallSettings): Promise<Res> {
     const requestId = settings.requestId ?? Bun.randomUUIDv7();
-    const attemptsMax = settings.retry ? (settings.attemptsMax ?? limits.clientAttemptsMax) : 1;
+    // With several gateways, each gets a try before the call gives up.
+    const attemptsMax = settings.retry ? Math.max(settings.attemptsMax ?? limits.clientAttemptsMax, this.endpoints.length) : 1;
     let lastError: AppError | undefined;
+    let lastAddress = this.address;
+    const start = this.next;
+    this.next = (this.next + 1) % this.endpoints.length;
     for (let attempt = 1; attempt <= attemptsMax; attempt++) {
+      const endpoint = this.endpoints[(start + attempt - 1) % this.endpoints.length]!;
+      lastAddress = endpoint.address;
       try {
-        return await unaryCall<unknown, Res>(client, method, request, { deadlineMs: settings.deadlineMs ?? limits.clientCallDeadlineMs, requestId, attempt, token: this.token });
+        return await unaryCall<unknown, Res>(endpoint[service], method, request, { deadlineMs: settings.deadlineMs ?? limits.clientCallDeadlineMs, requestId, attempt, token: this.token });
       } catch (error) {
         lastError = error as AppError;
-        if (!isUnreachable(lastError) || attempt === attemptsMax) break;
-        await sleepMs(backoffMs(attempt - 1, limits.clientRetryMsMin, limits.clientRetryMsMax));
+        if (!isUnreachable(lastError) || isBankUnreachable(lastError)) break;
+        // The next call starts at another gateway than the one that could not be reached.
+        if (this.endpoints.length > 1) this.next = (start + attempt) % this.endpoints.length;
+        if (attempt === attemptsMax) break;
+        // The next gateway at once; the same one (or round again) after a backoff.
+        if (this.endpoints.length === 1 || attempt % this.endpoints.length === 0) await sleepMs(backoffMs(attempt - 1, limits.clientRetryMsMin, limits.clientRetryMsMax));
       }
     }
     // The gateway itself answers UNAVAILABLE when a bank is unreachable for a
     // read, saying which bank; anything else unreachable is the gateway.
-    if (lastError && isUnreachable(lastError) && !/^bank \S+ is unreachable/.test(lastError.message)) {
-      throw new AppError(lastError.code, `cannot reach the gateway at ${this.address} (${lastError.message})`, lastError);
+    if (lastError && isUnreachable(lastError) && !isBankUnreachable(lastError)) {
+      const where = this.endpoints.length > 1 ? `any gateway of ${this.address}` : `the gateway at ${lastAddress}`;
+      throw new AppError(lastError.code, `cannot reach ${where} (${lastError.message})`, lastError);
     }
     throw lastError ?? new AppError(Code.Internal, "no attempt was made");
   }
 
   close(): void {
-    this.gateway.close();
-    this.admin.close();
+    for (const endpoint of this.endpoints) {
+      endpoint.gateway.close();
+      endpoint.admin.close();
+    }
   }
 }
