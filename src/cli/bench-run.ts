@@ -1,7 +1,9 @@
 // One benchmark run: a cluster of its own (or a running gateway), users
 // registered and logged in, the load, peak memory, then the audit. Exported
 // for the test, which calls it without spawning the CLI.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { SQL } from "bun";
+import { parseDatabaseUrl } from "../store/postgres";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { GatewayClient } from "../client/gateway-client";
@@ -40,6 +42,10 @@ export interface BenchOptions {
   metrics?: boolean;
   /** A running system to measure instead of starting one. */
   target?: ExternalTarget;
+  /** Gateways sharing `database` (PostgreSQL); 1 by default. */
+  gateways?: number;
+  /** PostgreSQL the gateways share; none: the gateway's SQLite file. */
+  database?: string;
   /** Where the cluster's folder goes; a temporary folder, removed afterwards, when absent. */
   dir?: string;
   progress: boolean;
@@ -74,10 +80,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const progress = options.progress ? progressBar(options.mode === "pay" ? "payments" : "logins") : undefined;
     const operation = options.mode === "pay" ? payOperation(connections, users, options.amountMaxMinor) : loginOperation(connections, users);
     const pids = pidsOf(system.cluster);
+    // PostgreSQL's CPU too, when it runs on this machine: its server and every backend.
+    const postgres = options.database ? await postgresPidsOf(options.database) : undefined;
+    const cpuOfAll = () => ({ ...cpuOf(pids), ...(postgres ? { postgres: postgresCpuMs(postgres) } : {}) });
     const loadAverage1mBefore = loadavg()[0]!;
     let cpuAtStart: Record<string, number | null> = {};
-    const result = await drive({ concurrency: options.concurrency, durationMs: options.durationMs, warmupMs: options.warmupMs, operation, onTick: progress?.update, onMeasureStart: () => (cpuAtStart = cpuOf(pids)) });
-    const cpuMs = cpuSince(cpuAtStart, cpuOf(pids));
+    const result = await drive({ concurrency: options.concurrency, durationMs: options.durationMs, warmupMs: options.warmupMs, operation, onTick: progress?.update, onMeasureStart: () => (cpuAtStart = cpuOfAll()) });
+    const cpuMs = cpuSince(cpuAtStart, cpuOfAll());
     progress?.stop();
     const memory = mapPids(pids, peakMemoryMiB);
     const ceiling = options.ceiling ? await ceilingOf(options, system) : undefined;
@@ -102,13 +111,14 @@ async function openSystem(options: BenchOptions): Promise<System> {
   if (options.target) return { gatewayAddress: options.target.gateway, certsDir: options.target.certsDir, client: options.target.client, accountsYaml: options.target.accountsYaml, cleanup: async () => {} };
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "ministripe-bench-"));
   const accountsYaml = await generatedAccountsYaml(options.banks, options.accountsPerBank, options.balance);
-  options.say(`starting ${plural(options.banks.length, "bank")} and a gateway in ${dir}...`);
-  const cluster = await startCluster({ dir, banks: options.banks, clients: ["bench"], accountsYaml, logLevel: options.logLevel, metrics: options.metrics }).catch((error) => {
+  const gateways = options.gateways ?? 1;
+  options.say(`starting ${plural(options.banks.length, "bank")} and ${gateways === 1 ? "a gateway" : `${gateways} gateways`}${options.database ? " on PostgreSQL" : ""} in ${dir}...`);
+  const cluster = await startCluster({ dir, banks: options.banks, clients: ["bench"], accountsYaml, logLevel: options.logLevel, metrics: options.metrics, gateways, database: options.database }).catch((error) => {
     if (!options.dir) rmSync(dir, { recursive: true, force: true });
     throw error;
   });
   return {
-    gatewayAddress: cluster.gatewayAddress,
+    gatewayAddress: cluster.gatewayAddresses.join(","),
     certsDir: cluster.certsDir,
     client: "bench",
     accountsYaml,
@@ -179,6 +189,37 @@ function cpuOf(pids: Map<string, number>): Record<string, number | null> {
 
 function cpuSince(before: Record<string, number | null>, after: Record<string, number | null>): Record<string, number | null> {
   return Object.fromEntries(Object.entries(after).map(([name, ms]) => [name, ms === null || before[name] == null ? null : ms - before[name]!]));
+}
+
+/** The postmaster's pid, from the data folder the server names (read on this machine); undefined when it is elsewhere or not ours to read. */
+async function postgresPidsOf(url: string): Promise<number | undefined> {
+  const sql = new SQL({ ...parseDatabaseUrl(url).options, max: 1 });
+  try {
+    const rows = await sql`SELECT current_setting('data_directory') AS dir`;
+    const pid = Number(readFileSync(join(String(rows[0].dir), "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await sql.close();
+  }
+}
+
+/** CPU of the postmaster and its children (the backends serving the gateways). */
+function postgresCpuMs(postmasterPid: number): number | null {
+  let totalMs = cpuTimeMs(postmasterPid);
+  if (totalMs === null) return null;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parentPid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (parentPid === postmasterPid) totalMs += cpuTimeMs(Number(entry)) ?? 0;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return totalMs;
 }
 
 async function auditOf(system: System) {

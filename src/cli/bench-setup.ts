@@ -41,7 +41,9 @@ export class BenchConnections {
 
   /** `service`: Gateway, or Health for the ceiling (bench-ceiling.ts), served under the gateway's certificate. */
   constructor(address: string, certs: CertFolder, count: number, stack: ClientStack = "http2", service: "Gateway" | "Health" = "Gateway") {
-    this.callers = Array.from({ length: count }, () => callerOf(stack, address, certs, service));
+    // Several gateways (a,b): the connections are dealt out over them.
+    const addresses = address.split(",");
+    this.callers = Array.from({ length: Math.max(count, addresses.length) }, (_, i) => callerOf(stack, addresses[i % addresses.length]!, certs, service));
   }
 
   /** One call with `token` as the session, on the connection of `slot`. */

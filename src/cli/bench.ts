@@ -11,12 +11,13 @@ import { Exit, UsageError } from "./exit";
 import { bool, intFlag, list, str, type Command, type Flags } from "./flags";
 import { printJson, say, warn } from "./output";
 import { reportLines } from "./bench-report";
+import { severalOf } from "./dev";
 import { runBench, type BenchOptions, type ExternalTarget } from "./bench-run";
 import { clientStacks, type ClientStack } from "./bench-setup";
 
 export const benchCommand: Command = {
   name: "bench",
-  usage: "bench [--duration 10s] [--concurrency 64] [--banks 3] [--login] [--ceiling] [--json] [--gateway HOST:PORT --certs DIR --accounts FILE]",
+  usage: "bench [--duration 10s] [--concurrency 64] [--banks 3] [--gateways 1] [--database URL] [--login] [--ceiling] [--json] [--gateway HOST:PORT --certs DIR --accounts FILE]",
   summary: "Load test: payments/s and latency through full 2PC (or logins/s with --login), then an audit.",
   flags: {
     duration: { type: "string", value: "DURATION", help: "how long to measure", default: "10s" },
@@ -31,6 +32,8 @@ export const benchCommand: Command = {
     login: { type: "boolean", help: "measure logins/s (Argon2id) instead of payments" },
     ceiling: { type: "boolean", help: "also measure an empty gRPC call's rate (same client stack and concurrency, its own server process) and report the ratio; on a shared machine compare ratios, not rates" },
     json: { type: "boolean", help: "print the report as one JSON object" },
+    gateways: { type: "string", value: "N", help: "gateways sharing --database (more than one needs it)", default: "1" },
+    database: { type: "string", value: "URL", help: "run the gateways on this PostgreSQL (env MINISTRIPE_DATABASE_URL); its CPU is measured too when it runs here" },
     metrics: { type: "boolean", help: "start the gateway and banks with --metrics (to measure what it costs)" },
     "log-level": { type: "string", value: "LEVEL", help: "log level of the gateway and banks bench starts", default: "warn" },
     dir: { type: "string", value: "DIR", help: "keep the cluster's certs, data and logs here (default: a temporary folder, removed)" },
@@ -67,6 +70,7 @@ export function benchOptions(flags: Flags, json: boolean): BenchOptions {
     metrics: bool(flags, "metrics"),
     target,
     dir: str(flags, "dir"),
+    ...severalOf(flags),
     progress: !json,
     say: json ? () => {} : warn,
   };

@@ -6,7 +6,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GatewayClient } from "../client/gateway-client";
 import { AppError, Code } from "../lib/errors";
-import { devLimits } from "../lib/limits";
+import { devLimits, limits } from "../lib/limits";
+import { parseDatabaseUrl } from "../store/postgres";
 import { silentLogger } from "../lib/log";
 import { makePrivateFolder, privateFileMode } from "../lib/private-files";
 import { loadCertFolder } from "../rpc/credentials";
@@ -14,7 +15,7 @@ import { isValidName } from "../rpc/identity";
 import { checkCanListen } from "../rpc/server";
 import { startCluster, type ChildExit, type Cluster } from "./cluster";
 import { UsageError } from "./exit";
-import { intFlag, list, str, type Command } from "./flags";
+import { intFlag, list, str, type Command, type Flags } from "./flags";
 import { errorText, say } from "./output";
 import { sampleAccountsYaml, samplePin, samplePinLines } from "./sample-accounts";
 import { selfInvocation, shellWord } from "./self";
@@ -38,37 +39,49 @@ const exampleUser: DevUser = { username: "carol", password: "carol-secret", bank
 
 export const devCommand: Command = {
   name: "dev",
-  usage: "dev [--dir .ministripe] [--banks hdfc,icici,sbi] [--port 50050]",
+  usage: "dev [--dir .ministripe] [--banks hdfc,icici,sbi] [--port 50050] [--gateways 1] [--database URL]",
   summary: "Runs the whole system on this machine (certs, sample accounts, banks, gateway, two users) until Ctrl-C.",
   flags: {
     dir: { type: "string", value: "DIR", help: "where certs, data and logs go", default: ".ministripe" },
     banks: { type: "string", value: "NAMES", help: "bank names", default: "hdfc,icici,sbi" },
     port: { type: "string", help: "the gateway's port; banks take the next ones", default: "50050" },
+    gateways: { type: "string", value: "N", help: "gateways sharing --database (more than one needs it)", default: "1" },
+    database: { type: "string", value: "URL", help: "PostgreSQL shared by the gateways: postgres://USER[:PASSWORD]@HOST:PORT/DB (env MINISTRIPE_DATABASE_URL)" },
   },
   async run(flags) {
     const dir = str(flags, "dir")!;
     const banks = list(flags, "banks");
     if (banks.length === 0 || !banks.every(isValidName)) throw new UsageError("--banks: names of lowercase letters, digits, - and _");
     const port = intFlag(flags, "port", 50050, 1, 65000);
+    const several = severalOf(flags);
     // Before anything is written: a second dev must leave the first one's files alone.
     for (let i = 0; i <= banks.length; i++) await portFreeForDev(port + i);
     const releaseLock = lockDir(dir);
     try {
-      return await runDev(dir, banks, port);
+      return await runDev(dir, banks, port, several);
     } finally {
       releaseLock();
     }
   },
 };
 
-async function runDev(dir: string, banks: string[], port: number): Promise<number> {
+/** --gateways and --database: several gateways need one database to share (each SQLite file belongs to one gateway). */
+export function severalOf(flags: Flags): { gateways: number; database?: string } {
+  const gateways = intFlag(flags, "gateways", 1, 1, limits.devGatewaysMax);
+  const database = str(flags, "database") ?? process.env.MINISTRIPE_DATABASE_URL;
+  if (gateways > 1 && !database) throw new UsageError(`--gateways ${gateways}: several gateways share one PostgreSQL database; pass --database postgres://USER:PASSWORD@HOST:PORT/DB (a gateway's SQLite file is its own)`);
+  if (database) parseDatabaseUrl(database);
+  return { gateways, database };
+}
+
+async function runDev(dir: string, banks: string[], port: number, several: { gateways: number; database?: string }): Promise<number> {
   let stopping = false;
   let cluster: Cluster | undefined;
   const restarts = new Map<string, number>();
   const onUnexpectedExit = (name: string, exit: ChildExit) => {
     if (!stopping && cluster) void restartDied(cluster, name, exit, restarts, () => stopping);
   };
-  cluster = await startCluster({ dir, banks, clients: devClients, accountsYaml: sampleAccountsYaml, gatewayPort: port, bankPortBase: port + 1, onUnexpectedExit });
+  cluster = await startCluster({ dir, banks, clients: devClients, accountsYaml: sampleAccountsYaml, gatewayPort: port, bankPortBase: port + 1, onUnexpectedExit, ...several });
   const users = devUsers.filter((user) => banks.includes(user.bank));
   await registerUsers(cluster, users);
   printGuide(dir, banks, cluster, users);
@@ -153,7 +166,7 @@ async function restartDied(cluster: Cluster, name: string, exit: ChildExit, rest
 function printGuide(dir: string, banks: string[], cluster: Cluster, users: DevUser[]): void {
   const me = selfInvocation();
   const home = (username: string) => shellWord(join(dir, "home", username));
-  say(`ministripe is running: gateway ${cluster.gatewayAddress}, banks ${[...cluster.bankAddresses].map(([b, a]) => `${b} ${a}`).join(", ")}`);
+  say(`ministripe is running: ${cluster.gatewayAddresses.length > 1 ? `gateways ${cluster.gatewayAddresses.join(", ")} on PostgreSQL` : `gateway ${cluster.gatewayAddress}`}, banks ${[...cluster.bankAddresses].map(([b, a]) => `${b} ${a}`).join(", ")}`);
   say(`accounts: ${join(dir, "accounts.yaml")}   logs: ${cluster.logsDir}/`);
   say("sample accounts (bank, number, holder, the PIN registering it needs):");
   for (const line of samplePinLines(banks)) say(`  ${line}`);
@@ -163,19 +176,19 @@ function printGuide(dir: string, banks: string[], cluster: Cluster, users: DevUs
   say(`  cd ${shellWord(process.cwd())}`);
   const [payer, payee] = users;
   if (payer) {
-    say(`  export MINISTRIPE_HOME=${home(payer.username)} MINISTRIPE_GATEWAY=${cluster.gatewayAddress}`);
+    say(`  export MINISTRIPE_HOME=${home(payer.username)} MINISTRIPE_GATEWAY=${cluster.gatewayAddresses.join(",")}`);
     say(`  MINISTRIPE_PASSWORD=${payer.password} ${me} login --username ${payer.username}`);
     say(`  ${me} balance`);
     if (payee) say(`  ${me} pay --to ${payee.username} --amount 100.50`);
     say(`  ${me} payments`);
   } else {
-    say(`  export MINISTRIPE_GATEWAY=${cluster.gatewayAddress}`);
+    say(`  export MINISTRIPE_GATEWAY=${cluster.gatewayAddresses.join(",")}`);
   }
   say(`  ${me} audit --certs ${shellWord(join(cluster.certsDir, "admin"))}`);
   if (banks.includes(exampleUser.bank)) {
     const u = exampleUser;
     say(`to register someone else (${u.username}, whose home holds ${u.username}'s certificate):`);
-    say(`  MINISTRIPE_HOME=${home(u.username)} MINISTRIPE_GATEWAY=${cluster.gatewayAddress} MINISTRIPE_PASSWORD=${u.password} MINISTRIPE_ACCOUNT_PIN=${samplePin(u.bank, u.account)} ${me} register --username ${u.username} --bank ${u.bank} --account ${u.account}`);
+    say(`  MINISTRIPE_HOME=${home(u.username)} MINISTRIPE_GATEWAY=${cluster.gatewayAddresses.join(",")} MINISTRIPE_PASSWORD=${u.password} MINISTRIPE_ACCOUNT_PIN=${samplePin(u.bank, u.account)} ${me} register --username ${u.username} --bank ${u.bank} --account ${u.account}`);
   }
   printDashboards(me, cluster, users, home);
   say("");
@@ -186,6 +199,6 @@ function printGuide(dir: string, banks: string[], cluster: Cluster, users: DevUs
 function printDashboards(me: string, cluster: Cluster, users: DevUser[], home: (username: string) => string): void {
   say("the dashboard in a browser (each prints its URL with its token, and runs until Ctrl-C):");
   const [payer] = users;
-  if (payer) say(`  MINISTRIPE_HOME=${home(payer.username)} MINISTRIPE_GATEWAY=${cluster.gatewayAddress} ${me} dashboard --port 8080   # ${payer.username}'s page, once logged in (above)`);
-  say(`  MINISTRIPE_GATEWAY=${cluster.gatewayAddress} ${me} dashboard --certs ${shellWord(join(cluster.certsDir, "admin"))} --home ${home("admin")} --port 8081   # the operator's page`);
+  if (payer) say(`  MINISTRIPE_HOME=${home(payer.username)} MINISTRIPE_GATEWAY=${cluster.gatewayAddresses.join(",")} ${me} dashboard --port 8080   # ${payer.username}'s page, once logged in (above)`);
+  say(`  MINISTRIPE_GATEWAY=${cluster.gatewayAddresses.join(",")} ${me} dashboard --certs ${shellWord(join(cluster.certsDir, "admin"))} --home ${home("admin")} --port 8081   # the operator's page`);
 }

@@ -67,6 +67,8 @@ export const limits = {
   takeoverAfterMsDefault: 10_000,
   takeoverAfterMsMin: 500,
   takeoverAfterMsMax: 600_000,
+  /** Gateways dev, demo and bench start on one database. */
+  devGatewaysMax: 8,
   /** Gateways one client is given (--gateway a,b,...). */
   gatewaysPerClientMax: 16,
   /** Payments one pass of takeover adopts from silent gateways. */
