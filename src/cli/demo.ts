@@ -13,7 +13,8 @@ import { loadCertFolder } from "../rpc/credentials";
 import { ClientStore } from "../store/client-store";
 import { auditSettled } from "./audit";
 import { startCluster, type Cluster } from "./cluster";
-import { bool, type Command } from "./flags";
+import { bool, str, type Command } from "./flags";
+import { parseDatabaseUrl } from "../store/postgres";
 import { money, say } from "./output";
 import { sampleAccountsYaml, samplePin } from "./sample-accounts";
 
@@ -30,16 +31,21 @@ type RefundReply = { refund: WirePayment; replayed: boolean; original: WirePayme
 
 export const demoCommand: Command = {
   name: "demo",
-  usage: "demo [--keep]",
+  usage: "demo [--keep] [--database URL]",
   summary: "A scripted tour of every feature against a fresh local cluster.",
-  flags: { keep: { type: "boolean", help: "keep the demo's folder (certs, data, logs) afterwards" } },
+  flags: {
+    keep: { type: "boolean", help: "keep the demo's folder (certs, data, logs) afterwards" },
+    database: { type: "string", value: "URL", help: "two gateways on this PostgreSQL (an empty database), and a gateway dying mid-payment (env MINISTRIPE_DATABASE_URL)" },
+  },
   async run(flags) {
+    const database = str(flags, "database") ?? process.env.MINISTRIPE_DATABASE_URL;
+    if (database) parseDatabaseUrl(database);
     const dir = mkdtempSync(join(tmpdir(), "ministripe-demo-"));
-    say(`Starting three banks (hdfc, icici, sbi) and the gateway as separate processes, mutual TLS everywhere (${dir})`);
-    const cluster = await startCluster({ dir, banks: ["hdfc", "icici", "sbi"], clients: ["alice", "bob", "carol"], accountsYaml: sampleAccountsYaml, prepareTimeoutMs: 1_000, inDoubtAfterMs: 2_000 });
+    say(`Starting three banks (hdfc, icici, sbi) and ${database ? "two gateways sharing PostgreSQL" : "the gateway"} as separate processes, mutual TLS everywhere (${dir})`);
+    const cluster = await startCluster({ dir, banks: ["hdfc", "icici", "sbi"], clients: ["alice", "bob", "carol"], accountsYaml: sampleAccountsYaml, prepareTimeoutMs: 1_000, inDoubtAfterMs: 2_000, ...(database ? { gateways: 2, database, gatewayArgs: ["--takeover-after", `${demoTakeoverAfterMs}ms`] } : {}) });
     const tour: Tour = { cluster, dir, users: new Map() };
     try {
-      for (const [title, step] of steps) {
+      for (const [title, step] of database ? [...steps.slice(0, -1), takeoverStep, steps[steps.length - 1]!] : steps) {
         say("");
         say(`== ${title}`);
         await step(tour);
@@ -75,8 +81,8 @@ const people = [
   { username: "carol", bank: "sbi", account: "3001" },
 ];
 
-function clientOf(tour: Tour, certFolder: string): GatewayClient {
-  return new GatewayClient(tour.cluster.gatewayAddress, loadCertFolder(join(tour.cluster.certsDir, certFolder)), silentLogger);
+function clientOf(tour: Tour, certFolder: string, address = tour.cluster.gatewayAddresses.join(",")): GatewayClient {
+  return new GatewayClient(address, loadCertFolder(join(tour.cluster.certsDir, certFolder)), silentLogger);
 }
 
 async function registerUsers(tour: Tour): Promise<void> {
@@ -155,12 +161,12 @@ async function showOffline(tour: Tour): Promise<void> {
   const alice = tour.users.get("alice")!;
   const outbox = new Outbox(store, alice);
   try {
-    await tour.cluster.kill("gateway", "SIGTERM");
-    say("  gateway stopped");
+    for (const name of gatewayNames(tour)) await tour.cluster.kill(name, "SIGTERM");
+    say(`  ${gatewayNames(tour).length > 1 ? "both gateways" : "gateway"} stopped`);
     const queued = await outbox.pay({ username: "alice", toUsername: "carol", amountMinor: 7_500n, note: "sent offline" });
     say(`  alice pays carol 75.00: ${queued.kind === "queued" ? `queued in the outbox with key ${queued.key} (the CLI exits 75)` : queued.kind}`);
-    await tour.cluster.restart("gateway");
-    say("  gateway back");
+    for (const name of gatewayNames(tour)) await tour.cluster.restart(name);
+    say(`  ${gatewayNames(tour).length > 1 ? "gateways" : "gateway"} back`);
     for (const outcome of await outbox.sync("alice", 5_000, true)) {
       say(`  sync: ${outcome.kind === "final" ? `${outcome.payment.payer} -> ${outcome.payment.payee} ${money(outcome.payment.amount_minor)} ${outcome.payment.status}` : outcome.kind}`);
     }
@@ -168,6 +174,47 @@ async function showOffline(tour: Tour): Promise<void> {
   } finally {
     store.close();
   }
+}
+
+function gatewayNames(tour: Tour): string[] {
+  const count = tour.cluster.gatewayAddresses.length;
+  return count === 1 ? ["gateway"] : Array.from({ length: count }, (_, i) => `gateway-${i + 1}`);
+}
+
+const demoTakeoverAfterMs = 3_000;
+
+const takeoverStep: [string, (tour: Tour) => Promise<void>] = ["Takeover: a gateway dies just after deciding; the other finishes its payment", showTakeover];
+
+/** gateway-1 is restarted armed to die after its next decision; gateway-2 adopts the payment once gateway-1 is silent. */
+async function showTakeover(tour: Tour): Promise<void> {
+  const [first, second] = tour.cluster.gatewayAddresses as [string, string];
+  await tour.cluster.kill("gateway-1", "SIGTERM");
+  await tour.cluster.restart("gateway-1", { MINISTRIPE_FAILPOINTS: "gateway.decision.recorded" });
+  const onFirst = clientOf(tour, "client-alice", first);
+  const onSecond = clientOf(tour, "client-alice", second);
+  onFirst.token = onSecond.token = tour.users.get("alice")!.token;
+  const key = crypto.randomUUID();
+  const request = { idempotency_key: key, to_username: "bob", amount_minor: "500", note: "demo takeover" };
+  try {
+    const lost = await onFirst.call<PayReply>("Pay", request, { retry: false }).catch((error: AppError) => error);
+    say(`  alice pays bob 5.00 through gateway-1 (${first}): ${lost instanceof AppError ? `${lost.code}: gateway-1 died after writing its decision, before telling the banks` : describe(lost)}`);
+    const startedAtMs = Date.now();
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const reply = await onSecond.call<PayReply>("Pay", request, { retry: true }).catch((error: AppError) => error);
+      if (!(reply instanceof AppError) && reply.payment.status !== "PENDING") {
+        say(`  the same key sent to gateway-2 (${second}) after ${((Date.now() - startedAtMs) / 1000).toFixed(1)} s: ${describe(reply)}: the first outcome, read from the shared database`);
+        say(`  the banks still hold it prepared; gateway-2 adopts the payment and sends them COMMIT once gateway-1 has been silent for ${demoTakeoverAfterMs / 1000} s`);
+        break;
+      }
+      await Bun.sleep(250);
+    }
+  } finally {
+    onFirst.close();
+    onSecond.close();
+  }
+  await tour.cluster.restart("gateway-1");
+  say("  gateway-1 restarted");
+  await printBalances(tour);
 }
 
 async function showCrash(tour: Tour): Promise<void> {

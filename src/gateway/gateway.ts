@@ -108,6 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       coordinator.stop();
       payments.stop();
       await stopServer(server);
+      await several?.release();
       banks.close();
       await store.close();
     },

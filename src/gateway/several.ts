@@ -66,6 +66,13 @@ export class SeveralGateways {
     if (this.timer) clearTimeout(this.timer);
   }
 
+  /** After a clean stop (nothing in flight): shown silent, so others finish what is left now and a restart need not wait. */
+  async release(): Promise<void> {
+    await this.options.store.releaseName().catch((error) => {
+      this.options.log.warn({ event: "gateway.release_failed", err: (error as Error).message }, "the name is released when its signs of life grow old");
+    });
+  }
+
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), beatIntervalMs(this.options.takeoverAfterMs));
