@@ -112,14 +112,16 @@ export class PostgresGatewayStore implements GatewayStore {
 
   private constructor(
     readonly sql: SQL,
+    /** Commits not waiting for the WAL flush (see PostgresPools.lazy). */
+    private readonly lazy: SQL,
     /** This gateway's --name: the coordinator of the payments it claims. */
     readonly name: string,
   ) {}
 
   /** Connects, migrates (once, however many gateways start at once) and returns the engine. Start-up errors per SPEC. */
   static async open(target: PostgresTarget, name: string): Promise<PostgresGatewayStore> {
-    const sql = await openPostgres(target, postgresMigrations);
-    return new PostgresGatewayStore(sql, name);
+    const { sql, lazy } = await openPostgres(target, postgresMigrations);
+    return new PostgresGatewayStore(sql, lazy, name);
   }
 
   /**
@@ -234,7 +236,8 @@ export class PostgresGatewayStore implements GatewayStore {
   async claim(row: NewPaymentRow): Promise<{ claimed: boolean; row: PaymentRow }> {
     assert(row.idempotencyKey !== null, "a claim carries its key");
     const inserted = await this.retried(
-      () => this.sql`INSERT INTO payments (id, payer, idempotency_key, fingerprint, payee, payer_bank, payer_account, payee_bank, payee_account, amount_minor, currency, note, request_id, created_at_ms, coordinator)
+      // Not waiting for the flush: a claim lost in a power cut had no decision after it (that one waits), so presumed abort applies.
+      () => this.lazy`INSERT INTO payments (id, payer, idempotency_key, fingerprint, payee, payer_bank, payer_account, payee_bank, payee_account, amount_minor, currency, note, request_id, created_at_ms, coordinator)
         VALUES (${row.id}, ${row.payer}, ${row.idempotencyKey}, ${row.fingerprint}, ${row.payee}, ${row.payerBank}, ${row.payerAccount}, ${row.payeeBank}, ${row.payeeAccount},
                 ${row.amountMinor}, ${row.currency}, ${row.note}, ${row.requestId}, ${row.createdAtMs}, ${this.name})
         ON CONFLICT DO NOTHING RETURNING id`,
@@ -283,7 +286,8 @@ export class PostgresGatewayStore implements GatewayStore {
   }
 
   async markPhaseTwoDone(id: string, atMs: number): Promise<void> {
-    await this.retried(() => this.sql`UPDATE payments SET phase_two_done_at_ms = ${atMs} WHERE id = ${id} AND phase_two_done_at_ms IS NULL`);
+    // Lost in a power cut, phase two is only sent again.
+    await this.retried(() => this.lazy`UPDATE payments SET phase_two_done_at_ms = ${atMs} WHERE id = ${id} AND phase_two_done_at_ms IS NULL`);
   }
 
   // --- refunds ------------------------------------------------------------
@@ -570,6 +574,7 @@ export class PostgresGatewayStore implements GatewayStore {
   }
 
   async close(): Promise<void> {
+    await this.lazy.close({ timeout: 5 });
     await this.sql.close({ timeout: 5 });
   }
 }

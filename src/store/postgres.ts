@@ -111,16 +111,31 @@ function oneLine(text: string): string {
   return String(text ?? "").replace(/[\p{Cc}]+/gu, " ").slice(0, 200);
 }
 
-/** Opens the pool, checks the connection and migrates; every failure an AppError per SPEC. */
-export async function openPostgres(target: PostgresTarget, migrations: PostgresMigration[]): Promise<SQL> {
+export interface PostgresPools {
+  /** Commits wait for the WAL on disk (synchronous_commit on): decisions, users, sessions. */
+  sql: SQL;
+  /**
+   * Commits answered before the WAL is flushed (synchronous_commit off, a few
+   * ms later on disk): for what presumed abort or a resend makes safe to lose
+   * in a power cut, as SQLite's group commit does (a claim, a phase-two
+   * mark). A crash of the gateway loses nothing: the server has it.
+   */
+  lazy: SQL;
+}
+
+/** Opens the pools, checks the connection and migrates; every failure an AppError per SPEC. */
+export async function openPostgres(target: PostgresTarget, migrations: PostgresMigration[]): Promise<PostgresPools> {
   const parsed = parseDatabaseUrl(target.url);
-  const sql = new SQL({ ...parsed.options, max: target.poolMax ?? limits.databasePoolMax });
+  const poolMax = target.poolMax ?? limits.databasePoolMax;
+  const sql = new SQL({ ...parsed.options, max: poolMax });
+  const lazy = new SQL({ ...parsed.options, max: Math.max(2, Math.floor(poolMax / 2)), connection: { synchronous_commit: "off" } });
   try {
     await sql`SELECT 1`;
     await migrate(sql, migrations);
-    return sql;
+    return { sql, lazy };
   } catch (error) {
     await sql.close({ timeout: 1 }).catch(() => undefined);
+    await lazy.close({ timeout: 1 }).catch(() => undefined);
     throw startupError(error, parsed.shown);
   }
 }
