@@ -163,6 +163,12 @@ export class BankLink {
     } catch (error) {
       const appError = error as AppError;
       if (appError.code !== Code.Unavailable && appError.code !== Code.DeadlineExceeded) throw appError;
+      // The reads' channel may still be replacing a connection that lost its
+      // bytes while the one payments use is back: asked once more over that one.
+      if (this.exchangeClient.isConnected()) {
+        const again = await this.exchangeClient.call<R>(method, request, { deadlineMs: limits.readDeadlineMs, waitForReady: true }).catch(() => undefined);
+        if (again !== undefined) return again;
+      }
       throw new AppError(Code.Unavailable, `bank ${this.name} is unreachable; try again shortly`, appError);
     }
   }
