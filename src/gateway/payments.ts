@@ -98,11 +98,11 @@ export class Payments {
    */
   private async newRow(payer: string, input: PayInput, key: string, fingerprint: string, requestId: string): Promise<NewPaymentRow> {
     const { store } = this.options;
-    const payerUser = await store.getUser(payer);
+    const payerUser = await store.accountOf(payer);
     if (!payerUser) throw new AppError(Code.Unauthenticated, "your user no longer exists");
     validateAmountMinor(input.amountMinor);
     if (input.note.length > limits.noteLengthMax) throw invalid("note", `at most ${limits.noteLengthMax} characters`);
-    const payee = await store.getUser(usernameField(input.toUsername));
+    const payee = await store.accountOf(usernameField(input.toUsername));
     if (!payee) throw new AppError(Code.NotFound, `no user "${input.toUsername}"`);
     if (payee.username === payer) throw invalid("to_username", "you cannot pay yourself");
     return {

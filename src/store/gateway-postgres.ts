@@ -10,7 +10,8 @@ import { assert } from "../lib/assert";
 import { sleepMs } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
-import type { Decision, DecisionWrite, GatewayStore, NewPaymentRow, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
+import { BoundedCache } from "../lib/bounded-cache";
+import type { Decision, DecisionWrite, GatewayStore, NewPaymentRow, UserAccount, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
 import { openPostgres, type PostgresTarget } from "./postgres";
 import init from "./migrations/gateway-postgres/0001_init.sql" with { type: "text" };
 
@@ -109,6 +110,7 @@ export class PostgresGatewayStore implements GatewayStore {
   readonly engine = "postgres";
   /** This process among gateways of the same name: a later start takes the name over only from a silent one. */
   readonly instance = crypto.randomUUID();
+  private readonly accounts = new BoundedCache<string, UserAccount>(limits.cachedRowsMax);
 
   private constructor(
     readonly sql: SQL,
@@ -157,6 +159,17 @@ export class PostgresGatewayStore implements GatewayStore {
   async getUser(username: string): Promise<User | undefined> {
     const rows = await this.read(() => this.sql`SELECT * FROM users WHERE username = ${username}`);
     return userOf(rows[0]);
+  }
+
+  /** Cached: a user is never deleted and their bank account never changes, whichever gateway registered them. */
+  async accountOf(username: string): Promise<UserAccount | undefined> {
+    const cached = this.accounts.get(username, () => undefined);
+    if (cached) return cached;
+    const user = await this.getUser(username);
+    if (!user) return undefined;
+    const account = { username: user.username, bank: user.bank, account: user.account };
+    this.accounts.get(username, () => account);
+    return account;
   }
 
   async userOfAccount(bank: string, account: string): Promise<User | undefined> {

@@ -531,6 +531,9 @@ export class SqliteGatewayStore implements GatewayStore {
   async getUser(username: string) {
     return this.rows.getUser(username);
   }
+  async accountOf(username: string) {
+    return this.rows.getUser(username);
+  }
   async userOfAccount(bank: string, account: string) {
     return this.rows.userOfAccount(bank, account);
   }

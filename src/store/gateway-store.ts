@@ -22,6 +22,13 @@ export interface User {
   passwordChangedAtMs: number;
 }
 
+/** What a payment needs of a user: who and where their money is. */
+export interface UserAccount {
+  username: string;
+  bank: string;
+  account: string;
+}
+
 export interface Session {
   tokenHash: string;
   username: string;
@@ -107,6 +114,8 @@ export interface GatewayStore {
   // --- users and sessions -------------------------------------------------
   getUser(username: string): Promise<User | undefined>;
   userOfAccount(bank: string, account: string): Promise<User | undefined>;
+  /** A user's bank account: never changes once registered, so every engine may cache it (a payment reads two). */
+  accountOf(username: string): Promise<UserAccount | undefined>;
   /** false when the username or the account is taken (the schema decides, not an if). */
   insertUser(user: User): Promise<boolean>;
   /** Sets the password and ends every open session of the user, in one transaction; the sessions ended. */
