@@ -98,3 +98,15 @@ test("a second live gateway with the same name is refused (exit 2); a different 
     await run.child.exited;
   }
 });
+
+test("dev and bench with --gateways 2 and no database are usage errors saying why", async () => {
+  for (const command of [["dev", "--dir", join(dir, "dev"), "--port", String(await freePort())], ["bench", "--duration", "1s"]]) {
+    const env = { ...process.env };
+    delete env.MINISTRIPE_DATABASE_URL;
+    const child = Bun.spawn(["bun", mainPath, ...command, "--gateways", "2"], { stdout: "pipe", stderr: "pipe", env });
+    expect(await child.exited).toBe(2);
+    const stderr = await new Response(child.stderr).text();
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toContain("share one PostgreSQL database");
+  }
+});
