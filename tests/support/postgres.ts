@@ -126,6 +126,18 @@ export async function startPostgres(options: { tls?: PgTls; settings?: Record<st
       void poll();
     });
     proc.removeAllListeners("exit");
+    watch(proc.pid!);
+  };
+  /**
+   * A watchdog outside this process: when the test run ends without stopping
+   * the server (bun may exit without running "exit" listeners, or be killed),
+   * it stops the server and removes its folder. It leaves a server stopped
+   * on purpose alone (a restart test), and ends with it.
+   */
+  const watch = (pgPid: number) => {
+    const script = `while [ -d /proc/${process.pid} ] && [ -d /proc/${pgPid} ]; do sleep 1; done
+if [ ! -d /proc/${process.pid} ]; then kill -INT ${pgPid} 2>/dev/null; sleep 3; kill -KILL ${pgPid} 2>/dev/null; rm -rf '${dir}'; fi`;
+    spawn("sh", ["-c", script], { stdio: "ignore", detached: true }).unref();
   };
   const halt = async (signal: NodeJS.Signals) => {
     const proc = child;
