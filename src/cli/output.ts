@@ -2,7 +2,8 @@
 // stdout is for results; messages about the process go to stderr.
 import { AppError, Code, toAppError } from "../lib/errors";
 import { formatMinor, minorFromWire } from "../lib/money";
-import type { WirePayment } from "../client/outbox";
+import { Exit } from "./exit";
+import type { SendOutcome, WirePayment } from "../client/outbox";
 import type { OutboxEntry } from "../store/client-store";
 
 export function printJson(value: unknown): void {
@@ -118,4 +119,32 @@ function localCause(appError: AppError): string {
   if (appError.code !== Code.Internal || !(cause instanceof Error) || "details" in cause) return "";
   // No control characters (escape sequences) reach the terminal.
   return ` (${cause.message.split("\n", 1)[0]!.replace(/\p{Cc}/gu, "?").slice(0, 300)})`;
+}
+
+/** What `pay` and `refund` tell the user of one send through the outbox; the words differ only in the noun and in how a final outcome reads. */
+export interface SentWords {
+  noun: "payment" | "refund";
+  /** The line for a final outcome, and the extra fields of its JSON. */
+  final(outcome: Extract<SendOutcome, { kind: "final" }>): { line: string; json: Record<string, unknown> };
+}
+
+/** Prints the outcome of `pay` or `refund` and returns its exit code: 0 succeeded, 1 declined, 75 queued. */
+export function reportSent(outcome: SendOutcome, ctx: { json: boolean; onQueued(): void }, words: SentWords): number {
+  switch (outcome.kind) {
+    case "final": {
+      const { line, json } = words.final(outcome);
+      if (ctx.json) printJson(paymentJson(outcome.payment, json));
+      else say(line);
+      return outcome.payment.status === "SUCCEEDED" ? Exit.ok : Exit.declined;
+    }
+    case "queued":
+      ctx.onQueued();
+      if (ctx.json) printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason });
+      else warn(`${outcome.reason}; ${words.noun} queued with key ${outcome.key} and will be sent when the gateway is back`);
+      return Exit.queued;
+    case "needs_login":
+      throw new AppError(Code.Unauthenticated, `${outcome.reason}; the ${words.noun} stays queued (key ${outcome.key}) and is sent after you log in`);
+    case "refused":
+      throw outcome.error;
+  }
 }

@@ -1,10 +1,7 @@
-import type { SendOutcome } from "../client/outbox";
 import { payInput } from "../client/pay-input";
-import { AppError, Code } from "../lib/errors";
-import { clientCommand, clientFlags, flushQueue, requireSession, type ClientContext } from "./client-context";
-import { Exit } from "./exit";
+import { clientCommand, clientFlags, flushQueue, requireSession } from "./client-context";
 import { need, str, type Flags } from "./flags";
-import { money, paymentJson, printJson, say, warn } from "./output";
+import { money, reportSent, type SentWords } from "./output";
 
 export const payCommand = clientCommand({
   name: "pay",
@@ -25,7 +22,7 @@ export const payCommand = clientCommand({
     const session = requireSession(ctx);
     await flushQueue(ctx);
     const outcome = await ctx.outbox.pay({ username: session.username, toUsername, amountMinor, note, key });
-    return report(outcome, ctx);
+    return reportSent(outcome, ctx, payWords);
   },
 });
 
@@ -33,24 +30,12 @@ function inputOf(flags: Flags) {
   return payInput(need(flags, "to"), need(flags, "amount"), str(flags, "key"), str(flags, "note"));
 }
 
-function report(outcome: SendOutcome, ctx: ClientContext): number {
-  const json = ctx.json;
-  switch (outcome.kind) {
-    case "final": {
-      const p = outcome.payment;
-      if (json) printJson(paymentJson(p, { replayed: outcome.replayed }));
-      else if (p.status === "SUCCEEDED") say(`paid ${money(p.amount_minor, p.currency)} to ${p.payee}${outcome.replayed ? " (already done earlier with this key)" : ""}: payment ${p.id}`);
-      else say(`payment declined: ${p.failure_code}: ${p.failure_message} (payment ${p.id})`);
-      return p.status === "SUCCEEDED" ? Exit.ok : Exit.declined;
-    }
-    case "queued":
-      ctx.onQueued();
-      if (json) printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason });
-      else warn(`${outcome.reason}; payment queued with key ${outcome.key} and will be sent when the gateway is back`);
-      return Exit.queued;
-    case "needs_login":
-      throw new AppError(Code.Unauthenticated, `${outcome.reason}; the payment stays queued (key ${outcome.key}) and is sent after you log in`);
-    case "refused":
-      throw outcome.error;
-  }
-}
+/** `pay`'s words for one send. */
+const payWords: SentWords = {
+  noun: "payment",
+  final({ payment: p, replayed }) {
+    const again = replayed ? " (already done earlier with this key)" : "";
+    const line = p.status === "SUCCEEDED" ? `paid ${money(p.amount_minor, p.currency)} to ${p.payee}${again}: payment ${p.id}` : `payment declined: ${p.failure_code}: ${p.failure_message} (payment ${p.id})`;
+    return { line, json: { replayed } };
+  },
+};

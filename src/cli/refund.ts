@@ -3,15 +3,15 @@
 // with its key: offline it is queued (exit 75) and sent later by `sync` or
 // the shell. Its amount is fixed before it is queued, so a key always means
 // one amount; without --amount that needs the gateway once, to learn what remains.
-import type { SendOutcome, WirePayment } from "../client/outbox";
+import type { WirePayment } from "../client/outbox";
 import { isUnreachable } from "../client/gateway-client";
-import { AppError, Code, invalid } from "../lib/errors";
+import { AppError, invalid } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { minorFromWire, parseAmountMinor } from "../lib/money";
 import { clientCommand, clientFlags, flushQueue, requireSession, type ClientContext } from "./client-context";
-import { Exit, UsageError } from "./exit";
+import { UsageError } from "./exit";
 import { str, type Flags } from "./flags";
-import { money, paymentJson, printJson, say, warn } from "./output";
+import { money, reportSent, type SentWords } from "./output";
 
 export const refundCommand = clientCommand({
   name: "refund",
@@ -33,7 +33,7 @@ export const refundCommand = clientCommand({
     await flushQueue(ctx);
     const fixed = await fixAmount(ctx, input);
     const outcome = await ctx.outbox.refund({ username: session.username, paymentId: input.paymentId, reason: input.reason, key: input.key, ...fixed });
-    return report(outcome, ctx);
+    return reportSent(outcome, ctx, refundWords);
   },
 });
 
@@ -85,25 +85,11 @@ async function fixAmount(ctx: ClientContext, input: RefundInput): Promise<{ amou
   return { amountMinor: remainingMinor > 0n ? remainingMinor : minorFromWire(payment.amount_minor), toUsername: payment.payer };
 }
 
-function report(outcome: SendOutcome, ctx: ClientContext): number {
-  switch (outcome.kind) {
-    case "final": {
-      const r = outcome.payment;
-      if (ctx.json) printJson(paymentJson(r, { replayed: outcome.replayed, original: outcome.original }));
-      else say(describeRefund(r, outcome.replayed, outcome.original));
-      return r.status === "SUCCEEDED" ? Exit.ok : Exit.declined;
-    }
-    case "queued":
-      ctx.onQueued();
-      if (ctx.json) printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason });
-      else warn(`${outcome.reason}; refund queued with key ${outcome.key} and will be sent when the gateway is back`);
-      return Exit.queued;
-    case "needs_login":
-      throw new AppError(Code.Unauthenticated, `${outcome.reason}; the refund stays queued (key ${outcome.key}) and is sent after you log in`);
-    case "refused":
-      throw outcome.error;
-  }
-}
+/** `refund`'s words for one send. */
+const refundWords: SentWords = {
+  noun: "refund",
+  final: ({ payment, replayed, original }) => ({ line: describeRefund(payment, replayed, original), json: { replayed, original } }),
+};
 
 function describeRefund(r: WirePayment, replayed: boolean, original: WirePayment | undefined): string {
   if (r.status !== "SUCCEEDED") return `refund declined: ${r.failure_code}: ${r.failure_message} (refund ${r.id} of payment ${r.refund_of}; nothing moved)`;
