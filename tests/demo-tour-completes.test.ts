@@ -6,6 +6,8 @@ import { join } from "node:path";
 test("the demo tour completes with a clean audit", async () => {
   const child = Bun.spawn(["bun", join(import.meta.dir, "..", "src", "main.ts"), "demo"], { stdout: "pipe", stderr: "pipe" });
   const [stdout, exitCode] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  // The whole tour on failure: a step's line says what went wrong.
+  if (exitCode !== 0 || !stdout.includes("audit clean")) console.error(stdout);
   expect(exitCode).toBe(0);
   for (const step of ["Register users", "Pay across banks", "Idempotency", "Refunds", "Offline", "Crash", "Security", "Audit"]) expect(stdout).toContain(step);
   expect(stdout).toContain("bob refunds all that remains: INR 75.00 SUCCEEDED; refunded 100.50 in all");
