@@ -70,7 +70,7 @@ export class Participant {
     if (prepares) failpoint("bank.prepare.before");
     if (commits) failpoint("bank.commit.before");
     const results = this.store.transaction(() =>
-      work.map((w): WorkResult => (w.kind === "prepare" ? w.items.map((item) => this.prepareOne(item, nowMs)) : w.refs.map((ref) => this.decideOne(ref, outcomeOf(w.kind), nowMs)))),
+      work.map((w): WorkResult => (w.kind === "prepare" ? w.items.map((item) => this.prepareOne(item, nowMs)) : w.refs.map((ref) => this.applyDecision(ref, outcomeOf(w.kind), nowMs)))),
     );
     if (prepares) failpoint("bank.prepare.after");
     if (commits) failpoint("bank.commit.after");
@@ -140,7 +140,7 @@ export class Participant {
     });
   }
 
-  private decideOne(ref: TxRef, outcome: "committed" | "aborted", nowMs: number): Ack {
+  private applyDecision(ref: TxRef, outcome: "committed" | "aborted", nowMs: number): Ack {
     const tx = this.store.getTransaction(ref.txid);
     if (!tx) {
       if (outcome === "committed") return { txid: ref.txid, ok: false, error: "unknown transaction: nothing was prepared" };

@@ -572,19 +572,19 @@ export class SqliteGatewayStore implements GatewayStore {
     // Not fsynced on its own: if a power cut loses a claim, no decision was
     // written after it (that fsync would have kept it), so presumed abort
     // applies and the client's retry with the key claims afresh.
-    return this.writes.committed(() => this.rows.claim(row));
+    return this.writes.unsynced(() => this.rows.claim(row));
   }
   decide(write: DecisionWrite, undecided?: PaymentRow) {
     return this.writes.durable(() => this.rows.decide(write, undecided));
   }
   markPhaseTwoDone(id: string, atMs: number) {
-    return this.writes.committed(() => this.rows.markPhaseTwoDone(id, atMs));
+    return this.writes.unsynced(() => this.rows.markPhaseTwoDone(id, atMs));
   }
   claimRefund(claim: RefundClaim) {
     // Like a payment's claim, not fsynced on its own: a claim lost in a power
     // cut loses its reservation with it (one transaction), and no decision
     // can have been written after it.
-    return this.writes.committed(() => this.rows.claimRefund(claim));
+    return this.writes.unsynced(() => this.rows.claimRefund(claim));
   }
   async refundsOf(paymentId: string, limit: number) {
     return this.rows.refundsOf(paymentId, limit);

@@ -34,11 +34,11 @@ export class GroupCommit {
   }
 
   /**
-   * Committed (visible, and safe from a process crash) but fsynced only with
+   * Written (visible, and safe from a process crash) but fsynced only with
    * the next durable write. For what presumed abort or a resend makes safe to
    * lose in a power cut: a claim with no decision, a phase-two mark.
    */
-  committed<T>(run: () => T): Promise<T> {
+  unsynced<T>(run: () => T): Promise<T> {
     return this.batcher.submit({ run, durable: false }) as Promise<T>;
   }
 }
