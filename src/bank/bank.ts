@@ -138,9 +138,9 @@ async function adoptMissingPins(store: BankStore, options: BankOptions): Promise
 }
 
 /** Open holds and in-doubt transactions, read at scrape time; returns the batch-size observer. */
-function instrumentBank(metrics: Metrics, store: BankStore, inDoubtBeforeMs: () => number): (size: number) => void {
+function instrumentBank(metrics: Metrics, store: BankStore, inDoubtBeforeAtMs: () => number): (size: number) => void {
   metrics.gaugeOf("ministripe_bank_open_holds", "Holds placed and not yet posted or voided.", () => store.countOpenHolds().holds);
-  metrics.gaugeOf("ministripe_bank_in_doubt_transactions", "Prepared transactions older than the in-doubt interval.", () => store.countInDoubt(inDoubtBeforeMs()));
+  metrics.gaugeOf("ministripe_bank_in_doubt_transactions", "Prepared transactions older than the in-doubt interval.", () => store.countInDoubt(inDoubtBeforeAtMs()));
   const batches = metrics.histogram("ministripe_batch_size", "Items per batch: RPC batches (Prepare, Commit, Abort) applied in one bank transaction.", ["batch"], batchSizeBuckets).labels({ batch: "bank_transaction" });
   return (size) => batches.observe(size);
 }

@@ -44,20 +44,20 @@ export interface DriveResult {
 
 export async function drive(options: DriveOptions): Promise<DriveResult> {
   const nowMs = options.nowMs ?? (() => performance.now());
-  const startMs = nowMs();
-  const measureFromMs = startMs + options.warmupMs;
-  const endMs = measureFromMs + options.durationMs;
+  const startedAtMs = nowMs();
+  const measureFromAtMs = startedAtMs + options.warmupMs;
+  const endAtMs = measureFromAtMs + options.durationMs;
   const result: DriveResult = { measuredMs: 0, ok: 0, latency: new LatencyHistogram(), declinedByCode: {}, errorsByCode: {} };
   const tally = { ok: 0, declined: 0, errors: 0 };
-  const ticker = startTicker(options, () => ({ elapsedMs: nowMs() - startMs, totalMs: endMs - startMs, measuring: nowMs() >= measureFromMs, ...tally }));
+  const ticker = startTicker(options, () => ({ elapsedMs: nowMs() - startedAtMs, totalMs: endAtMs - startedAtMs, measuring: nowMs() >= measureFromAtMs, ...tally }));
   const measureTimer = setTimeout(() => options.onMeasureStart?.(), options.warmupMs);
   const client = async (clientIndex: number) => {
-    for (let n = 0; n < benchLimits.operationsPerClientMax && nowMs() < endMs; n++) {
-      const sentMs = nowMs();
+    for (let n = 0; n < benchLimits.operationsPerClientMax && nowMs() < endAtMs; n++) {
+      const sentAtMs = nowMs();
       const outcome = await options.operation(clientIndex);
       tallyOf(tally, outcome);
-      if (sentMs < measureFromMs) continue;
-      result.latency.record(nowMs() - sentMs);
+      if (sentAtMs < measureFromAtMs) continue;
+      result.latency.record(nowMs() - sentAtMs);
       count(result, outcome);
     }
   };
@@ -67,7 +67,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     if (ticker) clearInterval(ticker);
     clearTimeout(measureTimer);
   }
-  result.measuredMs = Math.max(1, nowMs() - measureFromMs);
+  result.measuredMs = Math.max(1, nowMs() - measureFromAtMs);
   return result;
 }
 

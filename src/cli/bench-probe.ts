@@ -28,12 +28,12 @@ function record(label: string, value: number): void {
 function timed(proto: any, name: string, label: string | ((args: unknown[]) => string)): void {
   const original = proto[name];
   proto[name] = function (this: unknown, ...args: unknown[]) {
-    const startMs = performance.now();
+    const startedAtMs = performance.now();
     const cpuAtStart = process.cpuUsage();
     const result = original.apply(this, args);
     const name = typeof label === "string" ? label : label(args);
-    if (result instanceof Promise) return result.finally(() => record(name, performance.now() - startMs));
-    record(name, performance.now() - startMs);
+    if (result instanceof Promise) return result.finally(() => record(name, performance.now() - startedAtMs));
+    record(name, performance.now() - startedAtMs);
     // A synchronous call: its CPU time against its wall time shows what was waiting (fsync, or the CPU taken by others).
     const cpu = process.cpuUsage(cpuAtStart);
     record(`${name}.cpu`, (cpu.user + cpu.system) / 1000);
@@ -65,10 +65,10 @@ function install(): void {
     timed(BankStore.prototype, "transaction", "bank.sqlite.transaction");
   }
   // Event-loop lag: how late a 10 ms timer fires tells whether the process is CPU-bound.
-  let expectedMs = performance.now() + 10;
+  let expectedAtMs = performance.now() + 10;
   setInterval(() => {
-    record(`${role}.event_loop.lag`, Math.max(0, performance.now() - expectedMs));
-    expectedMs = performance.now() + 10;
+    record(`${role}.event_loop.lag`, Math.max(0, performance.now() - expectedAtMs));
+    expectedAtMs = performance.now() + 10;
   }, 10).unref();
   process.on("exit", dump);
 }

@@ -182,9 +182,9 @@ export async function spawnListening(args: string[], stderrPath: string, env?: R
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let seen = "";
-  const deadline = Date.now() + startMsMax;
-  while (Date.now() < deadline) {
-    const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => undefined)]);
+  const deadlineAtMs = Date.now() + startMsMax;
+  while (Date.now() < deadlineAtMs) {
+    const chunk = await Promise.race([reader.read(), Bun.sleep(deadlineAtMs - Date.now()).then(() => undefined)]);
     if (!chunk || chunk.done) break;
     seen += decoder.decode(chunk.value);
     if (seen.includes("listening on")) {

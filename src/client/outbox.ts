@@ -115,14 +115,14 @@ export class Outbox {
    */
   async sync(username: string | undefined, blockMs: number, now = false): Promise<SendOutcome[]> {
     if (this.store.countQueued(username) === 0) return [];
-    const dueByMs = now ? Number.MAX_SAFE_INTEGER : this.clock.nowMs();
-    if (!(await this.client.reachable(blockMs))) return this.postponeDue(username, dueByMs);
+    const dueByAtMs = now ? Number.MAX_SAFE_INTEGER : this.clock.nowMs();
+    if (!(await this.client.reachable(blockMs))) return this.postponeDue(username, dueByAtMs);
     const outcomes: SendOutcome[] = [];
     const tried = new Set<string>();
     // One entry claimed at a time: two processes syncing one home share the
     // work, and a process killed mid-sync holds at most one claim.
     for (let sent = 0; sent < offlineLimits.syncEntriesMax; sent++) {
-      const [entry] = this.store.claimDue(this.owner, this.clock.nowMs(), limits.queueClaimMs, 1, username, dueByMs, (owner) => this.ownerAlive(owner), tried);
+      const [entry] = this.store.claimDue(this.owner, this.clock.nowMs(), limits.queueClaimMs, 1, username, dueByAtMs, (owner) => this.ownerAlive(owner), tried);
       if (!entry) break;
       tried.add(entry.idempotencyKey); // sent once per sync, even if it stays queued
       outcomes.push(await this.send(entry, false));
@@ -131,8 +131,8 @@ export class Outbox {
   }
 
   /** The gateway is unreachable: each due entry counts an attempt and waits for its backoff. */
-  private postponeDue(username: string | undefined, dueByMs: number): SendOutcome[] {
-    const due = this.store.claimDue(this.owner, this.clock.nowMs(), limits.queueClaimMs, offlineLimits.syncEntriesMax, username, dueByMs, (owner) => this.ownerAlive(owner));
+  private postponeDue(username: string | undefined, dueByAtMs: number): SendOutcome[] {
+    const due = this.store.claimDue(this.owner, this.clock.nowMs(), limits.queueClaimMs, offlineLimits.syncEntriesMax, username, dueByAtMs, (owner) => this.ownerAlive(owner));
     for (const entry of due) this.requeue(entry, "gateway unreachable");
     return due.map((entry) => ({ kind: "queued" as const, key: entry.idempotencyKey, refundOf: entry.refundOf ?? undefined, reason: "gateway unreachable" }));
   }

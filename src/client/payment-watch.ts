@@ -24,14 +24,14 @@ export class PaymentWatch {
    * time rather than "the first catch-up": when the gateway is down at start,
    * the first catch-up that succeeds may already list payments decided since.
    */
-  private readonly newsAfterMs: number;
+  private readonly newsAfterAtMs: number;
 
   constructor(
     private readonly client: GatewayClient,
     private readonly events: PaymentWatchEvents,
     nowMs: number = Date.now(),
   ) {
-    this.newsAfterMs = nowMs;
+    this.newsAfterAtMs = nowMs;
   }
 
   get active(): boolean {
@@ -63,7 +63,7 @@ export class PaymentWatch {
       { retry: false, deadlineMs: limits.readDeadlineMs },
     );
     // The listing is newest first; tell the oldest first.
-    for (const payment of [...reply.payments].reverse()) this.consider(payment, Number(payment.decided_at_ms) < this.newsAfterMs);
+    for (const payment of [...reply.payments].reverse()) this.consider(payment, Number(payment.decided_at_ms) < this.newsAfterAtMs);
   }
 
   private consider(payment: WirePayment, silent: boolean): void {

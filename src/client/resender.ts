@@ -85,7 +85,7 @@ export class Resender {
   private async loop(): Promise<void> {
     // Bounded by stop(); every pass is followed by a wait of at least reconnectMsMin.
     while (!this.stopped) {
-      const startedMs = this.clock.nowMs();
+      const startedAtMs = this.clock.nowMs();
       let waitMs: number;
       try {
         waitMs = await this.pass();
@@ -95,7 +95,7 @@ export class Resender {
         waitMs = offlineLimits.reconnectMsMax;
       }
       await this.waitUnlessWoken(waitMs);
-      const gapMs = offlineLimits.reconnectMsMin - (this.clock.nowMs() - startedMs);
+      const gapMs = offlineLimits.reconnectMsMin - (this.clock.nowMs() - startedAtMs);
       if (gapMs > 0 && !this.stopped) await sleepMs(gapMs);
     }
   }

@@ -147,7 +147,7 @@ function bankCall<R>(banks: BankLinks, name: string, method: string, request: un
  * was read would be counted wrong: `decidedMeanwhile` says whether any could be.
  */
 async function snapshotBanks(store: GatewayStore, banks: BankLinks, inDoubtAfterMs: number): Promise<Snapshot> {
-  const fromMs = Date.now();
+  const startedAtMs = Date.now();
   const names = banks.names();
   const answers = await Promise.all(
     names.map((name) =>
@@ -166,7 +166,7 @@ async function snapshotBanks(store: GatewayStore, banks: BankLinks, inDoubtAfter
   }
   totalMinor += await inTransitMinor(store, openPending);
   // Counted only when it matters: it reads every payment.
-  const decidedMeanwhile = totalMinor === loadedMinor ? 0 : await store.countDecidedSince(fromMs);
+  const decidedMeanwhile = totalMinor === loadedMinor ? 0 : await store.countDecidedSince(startedAtMs);
   return { wires, totalMinor, loadedMinor, decidedMeanwhile };
 }
 

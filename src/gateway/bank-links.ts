@@ -129,8 +129,8 @@ export class BankLink {
 
   /** The Exchange call, with the debug line grpc-js's logging interceptor writes for the other calls. */
   private async calledExchange(request: unknown, deadlineMs: number, batch: number): Promise<{ votes: Vote[]; commit_acks: Ack[]; abort_acks: Ack[] }> {
-    const startedMs = performance.now();
-    const fields = () => ({ event: "rpc.called", service: "Bank", method: "Exchange", peer: this.address, cert: `bank:${this.name}`, batch, duration_ms: Math.round((performance.now() - startedMs) * 1000) / 1000 });
+    const startedAtMs = performance.now();
+    const fields = () => ({ event: "rpc.called", service: "Bank", method: "Exchange", peer: this.address, cert: `bank:${this.name}`, batch, duration_ms: Math.round((performance.now() - startedAtMs) * 1000) / 1000 });
     try {
       const response = await this.exchangeClient.call<{ votes: Vote[]; commit_acks: Ack[]; abort_acks: Ack[] }>("Exchange", request, { deadlineMs, waitForReady: true });
       if (this.log.isLevelEnabled("debug")) this.log.debug({ ...fields(), code: "OK" }, "Bank.Exchange");

@@ -34,7 +34,7 @@ export interface CoordinatorOptions {
 export class Coordinator {
   private readonly inPhaseTwo = new Set<string>();
   /** Payments between their claim and their decision in this process, with when their phase one began. */
-  private readonly executingSinceMs = new Map<string, number>();
+  private readonly executingSinceAtMs = new Map<string, number>();
   private driverTimer: ReturnType<typeof setTimeout> | undefined;
   private driverAttempt = 0;
   /** Where the resend pass goes on, so old rows that never get acknowledged cannot starve newer ones. */
@@ -48,14 +48,14 @@ export class Coordinator {
   /** Runs both phases for a claimed payment and returns the row with its decision. */
   async execute(payment: PaymentRow): Promise<PaymentRow> {
     assert(payment.decision === null, "only an undecided payment is executed");
-    this.executingSinceMs.set(payment.id, this.options.clock.nowMs());
+    this.executingSinceAtMs.set(payment.id, this.options.clock.nowMs());
     let decided: PaymentRow;
     try {
       const votes = await this.collectVotes(payment);
       failpoint("gateway.votes.collected");
       decided = await this.decide(payment.id, decisionOf(votes), payment);
     } finally {
-      this.executingSinceMs.delete(payment.id);
+      this.executingSinceAtMs.delete(payment.id);
     }
     failpoint("gateway.decision.recorded");
     await this.phaseTwoWithin(decided, limits.phaseTwoWaitMs);
@@ -162,10 +162,10 @@ export class Coordinator {
    * executing: at start every undecided one; while running, one whose
    * execution failed (a write error) and would otherwise wait for a restart.
    */
-  private async abortUndecided(createdBeforeMs: number, why: string): Promise<number> {
+  private async abortUndecided(createdBeforeAtMs: number, why: string): Promise<number> {
     let aborted = 0;
     for (let page = 0; page < 10_000; page++) {
-      const undecided = (await this.options.store.listUndecided(createdBeforeMs, limits.recoveryScanRowsMax)).filter((row) => !this.executingSinceMs.has(row.id));
+      const undecided = (await this.options.store.listUndecided(createdBeforeAtMs, limits.recoveryScanRowsMax)).filter((row) => !this.executingSinceAtMs.has(row.id));
       if (undecided.length === 0) break;
       for (const row of undecided) await this.decide(row.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: why }, row);
       aborted += undecided.length;
@@ -203,7 +203,7 @@ export class Coordinator {
   }
 
   private stillVoting(txid: string): boolean {
-    const startedAtMs = this.executingSinceMs.get(txid);
+    const startedAtMs = this.executingSinceAtMs.get(txid);
     return startedAtMs !== undefined && this.options.clock.nowMs() - startedAtMs < this.options.prepareTimeoutMs;
   }
 
@@ -245,8 +245,8 @@ export class Coordinator {
   /** One pass of the driver, which runs for the gateway's life: abandoned payments, then one page of phase two. */
   private async resendPass(): Promise<void> {
     try {
-      const abandonedBeforeMs = this.options.clock.nowMs() - 2 * this.options.prepareTimeoutMs - limits.phaseTwoDeadlineMs;
-      await this.abortUndecided(abandonedBeforeMs, "the payment's execution failed before a decision; nothing moved");
+      const abandonedBeforeAtMs = this.options.clock.nowMs() - 2 * this.options.prepareTimeoutMs - limits.phaseTwoDeadlineMs;
+      await this.abortUndecided(abandonedBeforeAtMs, "the payment's execution failed before a decision; nothing moved");
       const page = await this.options.store.listPhaseTwoUnfinished(this.resendCursor, limits.recoveryScanRowsMax);
       const last = page[page.length - 1];
       this.resendCursor = page.length < limits.recoveryScanRowsMax || !last ? undefined : { decidedAtMs: last.decidedAtMs!, id: last.id };

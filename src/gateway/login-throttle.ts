@@ -53,8 +53,8 @@ export const peerPolicy: ThrottlePolicy = {
 
 export interface Failures {
   count: number;
-  lockedUntilMs: number;
-  lastMs: number;
+  lockedUntilAtMs: number;
+  lastFailureAtMs: number;
 }
 
 /** Where the counts live: this process's memory, or the database every gateway shares. */
@@ -116,7 +116,7 @@ export class LoginThrottle {
     const delayMs = await this.table.update(names, (entries) => {
       const nowMs = this.nowMs();
       const current = keys.map(([, policy], i) => currentOf(entries[i], policy, nowMs));
-      if (current.some((entry) => entry.lockedUntilMs > nowMs)) {
+      if (current.some((entry) => entry.lockedUntilAtMs > nowMs)) {
         throw new AppError(Code.ResourceExhausted, "too many failed logins; try again later");
       }
       let delay = 0;
@@ -124,8 +124,8 @@ export class LoginThrottle {
         const entry = current[i]!;
         delay = Math.max(delay, delayFor(entry.count, policy));
         entry.count += 1;
-        entry.lastMs = nowMs;
-        if (entry.count >= policy.failuresBeforeLockout) entry.lockedUntilMs = nowMs + policy.lockoutMs;
+        entry.lastFailureAtMs = nowMs;
+        if (entry.count >= policy.failuresBeforeLockout) entry.lockedUntilAtMs = nowMs + policy.lockoutMs;
         entries[i] = entry;
       });
       return delay;
@@ -139,7 +139,7 @@ export class LoginThrottle {
           const peer = entries[2];
           if (!peer) return;
           peer.count = Math.max(0, peer.count - 1);
-          if (peer.count < keys[2]![1].failuresBeforeLockout) peer.lockedUntilMs = 0;
+          if (peer.count < keys[2]![1].failuresBeforeLockout) peer.lockedUntilAtMs = 0;
           if (peer.count === 0) entries[2] = undefined;
         }),
     };
@@ -148,10 +148,10 @@ export class LoginThrottle {
 
 /** The entry for a key, with failures outside the window or after a lockout forgotten. */
 function currentOf(entry: Failures | undefined, policy: ThrottlePolicy, nowMs: number): Failures {
-  if (!entry) return { count: 0, lockedUntilMs: 0, lastMs: nowMs };
-  const lockoutOver = entry.lockedUntilMs !== 0 && entry.lockedUntilMs <= nowMs;
-  const stale = entry.lockedUntilMs === 0 && nowMs - entry.lastMs > policy.windowMs;
-  return lockoutOver || stale ? { count: 0, lockedUntilMs: 0, lastMs: nowMs } : { ...entry };
+  if (!entry) return { count: 0, lockedUntilAtMs: 0, lastFailureAtMs: nowMs };
+  const lockoutOver = entry.lockedUntilAtMs !== 0 && entry.lockedUntilAtMs <= nowMs;
+  const stale = entry.lockedUntilAtMs === 0 && nowMs - entry.lastFailureAtMs > policy.windowMs;
+  return lockoutOver || stale ? { count: 0, lockedUntilAtMs: 0, lastFailureAtMs: nowMs } : { ...entry };
 }
 
 /** No delay for the first failures, then doubling up to the cap. */

@@ -25,7 +25,7 @@ export class Batcher<T, R> {
   private queue: Waiting<T, R>[] = [];
   private inFlight = 0;
   private scheduled = false;
-  private lastStartMs = -Infinity;
+  private lastStartAtMs = -Infinity;
   private lastSize = 0;
   /** Told each batch's size as it starts (metrics); unset, it costs nothing. */
   onBatch: ((size: number) => void) | undefined;
@@ -57,7 +57,7 @@ export class Batcher<T, R> {
       this.pump();
     };
     const spacing = this.options.spacing;
-    const waitMs = spacing && this.lastSize >= spacing.afterItems ? this.lastStartMs + spacing.ms - performance.now() : 0;
+    const waitMs = spacing && this.lastSize >= spacing.afterItems ? this.lastStartAtMs + spacing.ms - performance.now() : 0;
     // setImmediate, not a microtask: every request that arrived in this turn
     // of the event loop joins the batch.
     if (waitMs <= 0) setImmediate(go);
@@ -68,7 +68,7 @@ export class Batcher<T, R> {
     while (this.inFlight < this.options.inFlightMax && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.itemsMax);
       this.inFlight += 1;
-      this.lastStartMs = performance.now();
+      this.lastStartAtMs = performance.now();
       this.lastSize = batch.length;
       this.onBatch?.(batch.length);
       void this.run(batch).finally(() => {

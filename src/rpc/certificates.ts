@@ -52,12 +52,12 @@ interface Ca extends Issued {
 
 async function makeCa(): Promise<Ca> {
   const keys = (await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
-  const now = Date.now();
+  const nowMs = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: "CN=ministripe CA, O=ministripe",
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + validityMs),
+    notBefore: new Date(nowMs - 60_000),
+    notAfter: new Date(nowMs + validityMs),
     signingAlgorithm: algorithm,
     keys,
     extensions: [
@@ -71,7 +71,7 @@ async function makeCa(): Promise<Ca> {
 
 async function makeLeaf(ca: Ca, identity: Identity, hosts: string[]): Promise<Issued> {
   const keys = (await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
-  const now = Date.now();
+  const nowMs = Date.now();
   const names = [serverNameOf(identity), ...hosts].map((host) =>
     /^[\d.]+$|:/.test(host) ? { type: "ip" as const, value: host } : { type: "dns" as const, value: host },
   );
@@ -79,8 +79,8 @@ async function makeLeaf(ca: Ca, identity: Identity, hosts: string[]): Promise<Is
     serialNumber: serial(),
     subject: `CN=${identity.name}, OU=${identity.role}, O=ministripe`,
     issuer: ca.cert.subject,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + validityMs),
+    notBefore: new Date(nowMs - 60_000),
+    notAfter: new Date(nowMs + validityMs),
     signingAlgorithm: algorithm,
     publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,

@@ -183,7 +183,7 @@ function callLogging(address: string, options: ConnectOptions): grpc.Interceptor
 function clientLoggingInterceptor(log: Logger, level: "info" | "debug", peer: { peer: string; cert: string }): grpc.Interceptor {
   return function clientLogging(options, nextCall) {
     const { service, method } = splitPath(options.method_definition.path);
-    const startedMs = performance.now();
+    const startedAtMs = performance.now();
     const fields: Record<string, unknown> = { event: "rpc.called", service, method, ...peer };
     return new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
@@ -197,7 +197,7 @@ function clientLoggingInterceptor(log: Logger, level: "info" | "debug", peer: { 
           },
           onReceiveStatus(status, nextStatus) {
             fields.code = codeName(status.code);
-            fields.duration_ms = Math.round((performance.now() - startedMs) * 1000) / 1000;
+            fields.duration_ms = Math.round((performance.now() - startedAtMs) * 1000) / 1000;
             if (status.code !== grpc.status.OK) fields.error = status.details;
             log[status.code === grpc.status.OK ? level : "warn"](fields, `${service}.${method}`);
             nextStatus(status);

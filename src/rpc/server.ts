@@ -33,7 +33,7 @@ export interface CallContext {
 function contextOf(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): CallContext {
   const metadata = call.metadata;
   const deadline = call.getDeadline();
-  const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  const deadlineAtMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
   return {
     requestId: requestIdOf(metadata),
     attempt: attemptOf(metadata),
@@ -44,7 +44,7 @@ function contextOf(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWri
     user: getText(metadata, internal.user),
     userRole: getText(metadata, internal.userRole),
     tokenHash: getText(metadata, internal.tokenHash),
-    remainingMs: () => (Number.isFinite(deadlineMs) ? deadlineMs - Date.now() : Infinity),
+    remainingMs: () => (Number.isFinite(deadlineAtMs) ? deadlineAtMs - Date.now() : Infinity),
     cancelled: () => call.cancelled,
   };
 }

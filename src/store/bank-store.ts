@@ -20,7 +20,7 @@ const accountPinColumns = sqliteTable("accounts", {
   number: text("number").primaryKey(),
   pinHash: text("pin_hash"),
   pinFailures: count("pin_failures").notNull(),
-  pinBlockedUntilMs: ms("pin_blocked_until_ms").notNull(),
+  pinBlockedUntilAtMs: ms("pin_blocked_until_ms").notNull(),
 });
 export type AccountPin = typeof accountPinColumns.$inferSelect;
 
@@ -159,8 +159,8 @@ export class BankStore extends Store {
     return this.opened.db.select({ number: accountPinColumns.number }).from(accountPinColumns).where(isNull(accountPinColumns.pinHash)).all().map((row) => row.number);
   }
 
-  setPinFailures(number: string, pinFailures: number, pinBlockedUntilMs: number): void {
-    this.opened.db.update(accountPinColumns).set({ pinFailures, pinBlockedUntilMs }).where(eq(accountPinColumns.number, number)).run();
+  setPinFailures(number: string, pinFailures: number, pinBlockedUntilAtMs: number): void {
+    this.opened.db.update(accountPinColumns).set({ pinFailures, pinBlockedUntilAtMs }).where(eq(accountPinColumns.number, number)).run();
   }
 
   getAccount(number: string): Account | undefined {
@@ -207,11 +207,11 @@ export class BankStore extends Store {
   }
 
   /** Prepared transactions older than the cutoff, oldest first. */
-  listInDoubt(preparedBeforeMs: number, limit: number): string[] {
+  listInDoubt(preparedBeforeAtMs: number, limit: number): string[] {
     return this.opened.db
       .select({ txid: transactions.txid })
       .from(transactions)
-      .where(and(eq(transactions.state, "prepared"), lt(transactions.preparedAtMs, preparedBeforeMs)))
+      .where(and(eq(transactions.state, "prepared"), lt(transactions.preparedAtMs, preparedBeforeAtMs)))
       .orderBy(asc(transactions.preparedAtMs))
       .limit(limit)
       .all()
@@ -246,8 +246,8 @@ export class BankStore extends Store {
   }
 
   /** Prepared transactions older than the cutoff, for metrics. */
-  countInDoubt(preparedBeforeMs: number): number {
-    const row = this.opened.sqlite.query<{ n: bigint }, [number]>("SELECT COUNT(*) AS n FROM transactions WHERE state = 'prepared' AND prepared_at_ms < ?").get(preparedBeforeMs)!;
+  countInDoubt(preparedBeforeAtMs: number): number {
+    const row = this.opened.sqlite.query<{ n: bigint }, [number]>("SELECT COUNT(*) AS n FROM transactions WHERE state = 'prepared' AND prepared_at_ms < ?").get(preparedBeforeAtMs)!;
     return Number(row.n);
   }
 

@@ -24,7 +24,7 @@ export const outbox = sqliteTable("outbox", {
   createdAtMs: ms("created_at_ms").notNull(),
   nextAttemptAtMs: ms("next_attempt_at_ms").notNull(),
   claimedBy: text("claimed_by"),
-  claimedUntilMs: ms("claimed_until_ms").notNull(),
+  claimedUntilAtMs: ms("claimed_until_ms").notNull(),
   finishedAtMs: ms("finished_at_ms"),
   reported: integer("reported").notNull(),
   /** Set on a refund: the payment it refunds (its note is the reason). */
@@ -54,7 +54,7 @@ export class ClientStore extends Store {
   add(entry: { idempotencyKey: string; username: string; toUsername: string; amountMinor: bigint; note: string; refundOf?: string | null }, owner: string, nowMs: number, claimMs: number): boolean {
     const result = this.opened.db
       .insert(outbox)
-      .values({ ...entry, state: "queued", attempts: 0, createdAtMs: nowMs, nextAttemptAtMs: nowMs, claimedBy: owner, claimedUntilMs: nowMs + claimMs, reported: 0 })
+      .values({ ...entry, state: "queued", attempts: 0, createdAtMs: nowMs, nextAttemptAtMs: nowMs, claimedBy: owner, claimedUntilAtMs: nowMs + claimMs, reported: 0 })
       .onConflictDoNothing()
       .run();
     return changesOf(result) > 0;
@@ -64,8 +64,8 @@ export class ClientStore extends Store {
   claim(key: string, owner: string, nowMs: number, claimMs: number): boolean {
     const result = this.opened.db
       .update(outbox)
-      .set({ claimedBy: owner, claimedUntilMs: nowMs + claimMs })
-      .where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"), or(lte(outbox.claimedUntilMs, nowMs), eq(outbox.claimedBy, owner))))
+      .set({ claimedBy: owner, claimedUntilAtMs: nowMs + claimMs })
+      .where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"), or(lte(outbox.claimedUntilAtMs, nowMs), eq(outbox.claimedBy, owner))))
       .run();
     return changesOf(result) > 0;
   }
@@ -78,27 +78,27 @@ export class ClientStore extends Store {
    * entry `owner` itself holds is skipped: it is being sent by this process
    * (the shell's foreground `sync` beside its background resend).
    */
-  claimDue(owner: string, nowMs: number, claimMs: number, limit: number, username: string | undefined, dueByMs: number, ownerAlive: (owner: string) => boolean, skipKeys: ReadonlySet<string> = new Set()): OutboxEntry[] {
+  claimDue(owner: string, nowMs: number, claimMs: number, limit: number, username: string | undefined, dueByAtMs: number, ownerAlive: (owner: string) => boolean, skipKeys: ReadonlySet<string> = new Set()): OutboxEntry[] {
     return this.opened.sqlite
       .transaction(() => {
         const candidates = this.opened.db
           .select()
           .from(outbox)
-          .where(and(eq(outbox.state, "queued"), lte(outbox.nextAttemptAtMs, dueByMs), username ? eq(outbox.username, username) : undefined))
+          .where(and(eq(outbox.state, "queued"), lte(outbox.nextAttemptAtMs, dueByAtMs), username ? eq(outbox.username, username) : undefined))
           .orderBy(asc(outbox.createdAtMs))
           .limit(limit * 4 + skipKeys.size)
           .all();
-        const free = candidates.filter((entry) => !skipKeys.has(entry.idempotencyKey)).filter((entry) => entry.claimedUntilMs <= nowMs || entry.claimedBy === null || !ownerAlive(entry.claimedBy));
+        const free = candidates.filter((entry) => !skipKeys.has(entry.idempotencyKey)).filter((entry) => entry.claimedUntilAtMs <= nowMs || entry.claimedBy === null || !ownerAlive(entry.claimedBy));
         const claimed = free.slice(0, limit);
         for (const entry of claimed) this.takeOver(entry.idempotencyKey, owner, nowMs, claimMs);
-        return claimed.map((entry) => ({ ...entry, claimedBy: owner, claimedUntilMs: nowMs + claimMs }));
+        return claimed.map((entry) => ({ ...entry, claimedBy: owner, claimedUntilAtMs: nowMs + claimMs }));
       })
       .immediate();
   }
 
   /** Only inside claimDue's transaction, after the entry was checked to be free. */
   private takeOver(key: string, owner: string, nowMs: number, claimMs: number): void {
-    this.opened.db.update(outbox).set({ claimedBy: owner, claimedUntilMs: nowMs + claimMs }).where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"))).run();
+    this.opened.db.update(outbox).set({ claimedBy: owner, claimedUntilAtMs: nowMs + claimMs }).where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"))).run();
   }
 
   /** Unfinished entries of one user (all users when undefined). */
@@ -113,7 +113,7 @@ export class ClientStore extends Store {
   retryLater(key: string, owner: string, error: string, nextAttemptAtMs: number): void {
     this.opened.db
       .update(outbox)
-      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error, nextAttemptAtMs, claimedBy: null, claimedUntilMs: 0 })
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error, nextAttemptAtMs, claimedBy: null, claimedUntilAtMs: 0 })
       .where(and(eq(outbox.idempotencyKey, key), eq(outbox.claimedBy, owner)))
       .run();
   }
@@ -129,7 +129,7 @@ export class ClientStore extends Store {
         attempts: sql`${outbox.attempts} + 1`,
         finishedAtMs: nowMs,
         claimedBy: null,
-        claimedUntilMs: 0,
+        claimedUntilAtMs: 0,
         reported: outcome.reported ? 1 : 0,
       })
       .where(eq(outbox.idempotencyKey, key))

@@ -28,8 +28,8 @@ type Row = Record<string, unknown>;
 /** One key's failed logins (src/gateway/login-throttle.ts keeps the policy). */
 export interface LoginFailures {
   count: number;
-  lockedUntilMs: number;
-  lastMs: number;
+  lockedUntilAtMs: number;
+  lastFailureAtMs: number;
 }
 
 const num = (value: unknown): number => Number(value);
@@ -229,8 +229,8 @@ export class PostgresGatewayStore implements GatewayStore {
     await this.retried(() => this.sql`UPDATE sessions SET revoked_at_ms = ${atMs} WHERE token_hash = ${tokenHash} AND revoked_at_ms IS NULL`);
   }
 
-  async pruneSessions(expiredBeforeMs: number): Promise<number> {
-    const rows = await this.read(() => this.sql`DELETE FROM sessions WHERE expires_at_ms < ${expiredBeforeMs} RETURNING token_hash`);
+  async pruneSessions(expiredBeforeAtMs: number): Promise<number> {
+    const rows = await this.read(() => this.sql`DELETE FROM sessions WHERE expires_at_ms < ${expiredBeforeAtMs} RETURNING token_hash`);
     return rows.length;
   }
 
@@ -393,9 +393,9 @@ export class PostgresGatewayStore implements GatewayStore {
   }
 
   /** This gateway's undecided payments created before the cut-off, oldest first. */
-  async listUndecided(createdBeforeMs: number, limit: number): Promise<PaymentRow[]> {
+  async listUndecided(createdBeforeAtMs: number, limit: number): Promise<PaymentRow[]> {
     const rows = await this.read(
-      () => this.sql`SELECT * FROM payments WHERE coordinator = ${this.name} AND decision IS NULL AND created_at_ms < ${createdBeforeMs} ORDER BY created_at_ms LIMIT ${limit}`,
+      () => this.sql`SELECT * FROM payments WHERE coordinator = ${this.name} AND decision IS NULL AND created_at_ms < ${createdBeforeAtMs} ORDER BY created_at_ms LIMIT ${limit}`,
     );
     return rows.map(paymentOf);
   }
@@ -458,8 +458,8 @@ export class PostgresGatewayStore implements GatewayStore {
     return new Set(rows.map((row: Row) => row.id as string));
   }
 
-  async countDecidedSince(fromMs: number): Promise<number> {
-    const rows = await this.read(() => this.sql`SELECT COUNT(*) AS n FROM payments WHERE decided_at_ms >= ${fromMs}`);
+  async countDecidedSince(sinceAtMs: number): Promise<number> {
+    const rows = await this.read(() => this.sql`SELECT COUNT(*) AS n FROM payments WHERE decided_at_ms >= ${sinceAtMs}`);
     return num(rows[0].n);
   }
 
@@ -476,9 +476,9 @@ export class PostgresGatewayStore implements GatewayStore {
     return { succeeded: num(row.ok ?? 0), failed: num(row.failed ?? 0), pending: num(row.pending ?? 0), phaseTwoUnfinished: num(row.unfinished ?? 0) };
   }
 
-  async pruneKeys(createdBeforeMs: number): Promise<number> {
+  async pruneKeys(createdBeforeAtMs: number): Promise<number> {
     const rows = await this.read(
-      () => this.sql`UPDATE payments SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND created_at_ms < ${createdBeforeMs} AND decision IS NOT NULL RETURNING id`,
+      () => this.sql`UPDATE payments SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND created_at_ms < ${createdBeforeAtMs} AND decision IS NOT NULL RETURNING id`,
     );
     return rows.length;
   }
@@ -499,14 +499,14 @@ export class PostgresGatewayStore implements GatewayStore {
       const entries = keys.map((key): LoginFailures | undefined => {
         const row = byKey.get(key);
         if (!row || num(row.failures) === 0) return undefined;
-        return { count: num(row.failures), lockedUntilMs: num(row.locked_until_ms), lastMs: num(row.last_ms) };
+        return { count: num(row.failures), lockedUntilAtMs: num(row.locked_until_ms), lastFailureAtMs: num(row.last_ms) };
       });
       const result = change(entries);
       for (const [i, key] of keys.entries()) {
         const entry = entries[i];
         if (entry === undefined) await tx`DELETE FROM login_failures WHERE key = ${key}`;
         // An upsert: a prune may have deleted the row between its insert above and the lock.
-        else await tx`INSERT INTO login_failures (key, failures, locked_until_ms, last_ms) VALUES (${key}, ${entry.count}, ${entry.lockedUntilMs}, ${entry.lastMs})
+        else await tx`INSERT INTO login_failures (key, failures, locked_until_ms, last_ms) VALUES (${key}, ${entry.count}, ${entry.lockedUntilAtMs}, ${entry.lastFailureAtMs})
           ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until_ms = excluded.locked_until_ms, last_ms = excluded.last_ms`;
       }
       return result;

@@ -228,9 +228,9 @@ export class SqliteGatewayRows extends Store {
       .run());
   }
 
-  pruneSessions(expiredBeforeMs: number): number {
+  pruneSessions(expiredBeforeAtMs: number): number {
     this.sessionsCached.clear();
-    return changesOf(this.opened.db.delete(sessions).where(lt(sessions.expiresAtMs, expiredBeforeMs)).run());
+    return changesOf(this.opened.db.delete(sessions).where(lt(sessions.expiresAtMs, expiredBeforeAtMs)).run());
   }
 
   // --- payments -----------------------------------------------------------
@@ -377,11 +377,11 @@ export class SqliteGatewayRows extends Store {
   }
 
   /** Undecided payments created before the cut-off, oldest first. */
-  listUndecided(createdBeforeMs: number, limit: number): PaymentRow[] {
+  listUndecided(createdBeforeAtMs: number, limit: number): PaymentRow[] {
     return this.opened.db
       .select()
       .from(payments)
-      .where(and(isNull(payments.decision), lt(payments.createdAtMs, createdBeforeMs)))
+      .where(and(isNull(payments.decision), lt(payments.createdAtMs, createdBeforeAtMs)))
       .orderBy(asc(payments.createdAtMs))
       .limit(limit)
       .all();
@@ -467,9 +467,9 @@ export class SqliteGatewayRows extends Store {
     return found;
   }
 
-  /** Payments decided at or after `fromMs` (a scan: for the audit, not a hot path). */
-  countDecidedSince(fromMs: number): number {
-    return Number(this.opened.sqlite.query<{ n: bigint }, [number]>("SELECT COUNT(*) AS n FROM payments WHERE decided_at_ms >= ?").get(fromMs)!.n);
+  /** Payments decided at or after `sinceAtMs` (a scan: for the audit, not a hot path). */
+  countDecidedSince(sinceAtMs: number): number {
+    return Number(this.opened.sqlite.query<{ n: bigint }, [number]>("SELECT COUNT(*) AS n FROM payments WHERE decided_at_ms >= ?").get(sinceAtMs)!.n);
   }
 
   counts(): PaymentCounts {
@@ -488,11 +488,11 @@ export class SqliteGatewayRows extends Store {
   }
 
   /** Forgets idempotency keys past their retention; the payments stay. */
-  pruneKeys(createdBeforeMs: number): number {
+  pruneKeys(createdBeforeAtMs: number): number {
     return changesOf(this.opened.db
       .update(payments)
       .set({ idempotencyKey: null })
-      .where(and(isNotNull(payments.idempotencyKey), lt(payments.createdAtMs, createdBeforeMs), isNotNull(payments.decision)))
+      .where(and(isNotNull(payments.idempotencyKey), lt(payments.createdAtMs, createdBeforeAtMs), isNotNull(payments.decision)))
       .run());
   }
 }
@@ -558,8 +558,8 @@ export class SqliteGatewayStore implements GatewayStore {
   revokeSession(tokenHash: string, atMs: number) {
     return this.durably(() => this.rows.revokeSession(tokenHash, atMs));
   }
-  async pruneSessions(expiredBeforeMs: number) {
-    return this.rows.pruneSessions(expiredBeforeMs);
+  async pruneSessions(expiredBeforeAtMs: number) {
+    return this.rows.pruneSessions(expiredBeforeAtMs);
   }
 
   async getPayment(id: string) {
@@ -598,8 +598,8 @@ export class SqliteGatewayStore implements GatewayStore {
   async misdirectedRefunds(limit: number) {
     return this.rows.misdirectedRefunds(limit);
   }
-  async listUndecided(createdBeforeMs: number, limit: number) {
-    return this.rows.listUndecided(createdBeforeMs, limit);
+  async listUndecided(createdBeforeAtMs: number, limit: number) {
+    return this.rows.listUndecided(createdBeforeAtMs, limit);
   }
   async listPhaseTwoUnfinished(after: { decidedAtMs: number; id: string } | undefined, limit: number) {
     return this.rows.listPhaseTwoUnfinished(after, limit);
@@ -625,14 +625,14 @@ export class SqliteGatewayStore implements GatewayStore {
   async committedAt(bank: string, ids: string[]) {
     return this.rows.committedAt(bank, ids);
   }
-  async countDecidedSince(fromMs: number) {
-    return this.rows.countDecidedSince(fromMs);
+  async countDecidedSince(sinceAtMs: number) {
+    return this.rows.countDecidedSince(sinceAtMs);
   }
   async counts() {
     return this.rows.counts();
   }
-  async pruneKeys(createdBeforeMs: number) {
-    return this.rows.pruneKeys(createdBeforeMs);
+  async pruneKeys(createdBeforeAtMs: number) {
+    return this.rows.pruneKeys(createdBeforeAtMs);
   }
   async close() {
     this.rows.close();

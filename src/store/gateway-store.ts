@@ -126,7 +126,7 @@ export interface GatewayStore {
   insertSession(session: Session): Promise<void>;
   getSession(tokenHash: string): Promise<Session | undefined>;
   revokeSession(tokenHash: string, atMs: number): Promise<void>;
-  pruneSessions(expiredBeforeMs: number): Promise<number>;
+  pruneSessions(expiredBeforeAtMs: number): Promise<number>;
 
   // --- payments -----------------------------------------------------------
   getPayment(id: string): Promise<PaymentRow | undefined>;
@@ -164,7 +164,7 @@ export interface GatewayStore {
   misdirectedRefunds(limit: number): Promise<string[]>;
 
   /** Undecided payments created before the cut-off, oldest first. */
-  listUndecided(createdBeforeMs: number, limit: number): Promise<PaymentRow[]>;
+  listUndecided(createdBeforeAtMs: number, limit: number): Promise<PaymentRow[]>;
   /** Decided payments some participant has not acknowledged, in (decided_at, id) order after a cursor. */
   listPhaseTwoUnfinished(after: { decidedAtMs: number; id: string } | undefined, limit: number): Promise<PaymentRow[]>;
   /** A user's payments, sent or received, newest first. */
@@ -178,11 +178,11 @@ export interface GatewayStore {
   decisionsOf(ids: string[]): Promise<Map<string, Decision | null>>;
   /** Of `ids`, those the coordinator committed with `bank` as the payer's or the payee's bank. */
   committedAt(bank: string, ids: string[]): Promise<Set<string>>;
-  /** Payments decided at or after `fromMs` (a scan: for the audit, not a hot path). */
-  countDecidedSince(fromMs: number): Promise<number>;
+  /** Payments decided at or after `sinceAtMs` (a scan: for the audit, not a hot path). */
+  countDecidedSince(sinceAtMs: number): Promise<number>;
   counts(): Promise<PaymentCounts>;
   /** Forgets idempotency keys past their retention; the payments stay. */
-  pruneKeys(createdBeforeMs: number): Promise<number>;
+  pruneKeys(createdBeforeAtMs: number): Promise<number>;
 
   /** Told the number of writes in each transaction, where the engine groups them (metrics). */
   observeWriteBatches?(onBatch: (size: number) => void): void;

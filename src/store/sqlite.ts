@@ -47,13 +47,13 @@ export function openStore(path: string, migrations: Migration[], durability: Dur
  * another process is opening it too: retried, bounded by the busy wait.
  */
 function useWal(sqlite: Database): void {
-  const deadlineMs = Date.now() + limits.sqliteBusyWaitMs;
+  const deadlineAtMs = Date.now() + limits.sqliteBusyWaitMs;
   for (;;) {
     try {
       sqlite.exec("PRAGMA journal_mode = WAL");
       return;
     } catch (error) {
-      if (!isBusy(error) || Date.now() >= deadlineMs) throw error;
+      if (!isBusy(error) || Date.now() >= deadlineAtMs) throw error;
       Bun.sleepSync(5 + Math.random() * 20);
     }
   }

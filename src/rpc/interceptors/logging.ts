@@ -12,7 +12,7 @@ import type { GrpcServerMetrics } from "./metrics";
 /** With `metrics` (--metrics), the same wrapper also records the grpc_server_* series. */
 export function serverLoggingInterceptor(log: Logger, metrics?: GrpcServerMetrics): grpc.ServerInterceptor {
   return function logging(methodDescriptor, call) {
-    const startedMs = performance.now();
+    const startedAtMs = performance.now();
     const observed = metrics?.begin(methodDescriptor);
     // Kept by reference; the line is built only if its level is on (most OK
     // calls at the default level are not logged, and every call pays for this layer).
@@ -56,7 +56,7 @@ export function serverLoggingInterceptor(log: Logger, metrics?: GrpcServerMetric
           fields.cert = certificateOf(call);
           fields.user = metadataSeen ? getText(metadataSeen, internal.user) : undefined;
           fields.code = codeName(code);
-          fields.duration_ms = Math.round((performance.now() - startedMs) * 1000) / 1000;
+          fields.duration_ms = Math.round((performance.now() - startedAtMs) * 1000) / 1000;
           if (code !== grpc.status.OK) fields.error = status.details;
           log[level](fields, `${service}.${method}`);
         }

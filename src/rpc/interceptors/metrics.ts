@@ -62,7 +62,7 @@ export class GrpcServerMetrics {
 
   begin(descriptor: grpc.ServerMethodDefinition<any, any>): CallObserver {
     const children = this.childrenOf(descriptor);
-    const startedMs = performance.now();
+    const startedAtMs = performance.now();
     children.started.inc();
     return {
       end: (code) => {
@@ -72,7 +72,7 @@ export class GrpcServerMetrics {
           children.handled.set(code, counter);
         }
         counter.inc();
-        children.seconds.observe((performance.now() - startedMs) / 1000);
+        children.seconds.observe((performance.now() - startedAtMs) / 1000);
       },
     };
   }
