@@ -2,13 +2,13 @@
 // First: @peculiar/x509 (loaded by the commands that make certificates) needs
 // the Reflect polyfill in place before it loads, and the bundle keeps this order.
 import "reflect-metadata";
-import { exitCodeOf, Exit } from "./cli/exit";
-import { helpText, nearestName, parseFlags, type Command } from "./cli/flags";
-import { restartAsServerIfNeeded } from "./cli/server-runtime";
-import { version } from "./cli/version";
+import { exitCodeOf, Exit } from "./cli/support/exit";
+import { helpText, nearestName, parseFlags, type Command } from "./cli/support/flags";
+import { restartAsServerIfNeeded } from "./local-cluster/server-runtime";
+import { version } from "./cli/support/version";
 import { assert } from "./lib/assert";
 import { toAppError } from "./lib/errors";
-import { errorText } from "./cli/output";
+import { errorText } from "./cli/support/output";
 
 // Loaded on demand: a bank need not load what the client, the certificate
 // maker or the bench use (a server's memory is mostly the modules it loads).

@@ -12,7 +12,7 @@ import { audit } from "../src/gateway/audit";
 import { silentLogger } from "../src/lib/log";
 import { unaryCall } from "../src/rpc/channel";
 import { loadCertFolder } from "../src/rpc/credentials";
-import { freePort } from "../src/cli/cluster";
+import { freePort } from "../src/local-cluster/cluster";
 import { afterVoting, bankAsGateway, pay, signUp, startSystem, tamperBank, type TestSystem } from "./support/system";
 
 let system: TestSystem;

@@ -6,7 +6,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { loadCertFolder } from "../src/rpc/credentials";
 import { Http2UnaryClient } from "../src/rpc/http2-unary";
-import { freePort } from "../src/cli/cluster";
+import { freePort } from "../src/local-cluster/cluster";
 import { balanceMinor, failsWith, loadedTotalMinor, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 import type { GatewayClient } from "../src/client/gateway-client";
 

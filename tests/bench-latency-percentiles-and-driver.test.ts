@@ -1,6 +1,6 @@
 // Proves the bench's latency histogram reports percentiles within its stated precision, and the driver counts outcomes only after the warm-up.
 import { expect, test } from "bun:test";
-import { drive, mapBounded, type Outcome } from "../src/cli/bench-driver";
+import { drive, mapBounded, type Outcome } from "../src/bench/driver";
 import { LatencyHistogram } from "../src/lib/latency-histogram";
 
 test("percentiles of 1..10000 ms are within 1.6% and max is exact", () => {

@@ -1,6 +1,6 @@
 // Proves a short `bench` run completes against its own cluster, makes successful payments through full 2PC, and leaves the audit clean, with either client stack.
 import { expect, test } from "bun:test";
-import { runBench } from "../src/cli/bench-run";
+import { runBench } from "../src/bench/run";
 
 test.each(["http2", "grpc-js"] as const)("a 2-second bench at concurrency 4 over 2 banks pays and audits clean (%s client)", async (clientStack) => {
   const report = await runBench({

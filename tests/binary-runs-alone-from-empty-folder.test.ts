@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../src/cli/cluster";
+import { freePort } from "../src/local-cluster/cluster";
 import pkg from "../package.json";
 
 const root = join(import.meta.dir, "..");

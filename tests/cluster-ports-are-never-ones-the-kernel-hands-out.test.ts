@@ -5,7 +5,7 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { freePort } from "../src/cli/cluster";
+import { freePort } from "../src/local-cluster/cluster";
 
 test("chosen ports are free, never handed out twice, and below the ephemeral range", async () => {
   const ephemeralLow = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../src/cli/cluster";
+import { freePort } from "../src/local-cluster/cluster";
 import { mainPath, runMain, waitMsMax } from "./support/cli";
 
 setDefaultTimeout(180_000);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
-import { freePort } from "../src/cli/cluster";
+import { freePort } from "../src/local-cluster/cluster";
 import { initCertificates } from "../src/rpc/certificates";
 import { PostgresGatewayStore } from "../src/store/gateway-postgres";
 import { mainPath } from "./support/cli";

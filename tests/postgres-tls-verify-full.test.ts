@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { PostgresGatewayStore } from "../src/store/gateway-postgres";
 import { mainPath } from "./support/cli";
 import { pgPassword, pgUser, startPostgres, type PgServer } from "./support/postgres";
-import { freePort } from "../src/cli/cluster";
+import { freePort } from "../src/local-cluster/cluster";
 import { initCertificates } from "../src/rpc/certificates";
 
 setDefaultTimeout(120_000);

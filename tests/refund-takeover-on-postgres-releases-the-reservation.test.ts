@@ -6,7 +6,7 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { freePort, spawnListening } from "../src/cli/cluster";
+import { freePort, spawnListening } from "../src/local-cluster/cluster";
 import { GatewayClient } from "../src/client/gateway-client";
 import type { AuditReport } from "../src/gateway/audit";
 import { sleepMs } from "../src/lib/clock";

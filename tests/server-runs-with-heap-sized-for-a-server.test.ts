@@ -1,13 +1,13 @@
 // Proves a server process runs with the JSC heap option that keeps its memory
-// in bounds (src/cli/server-runtime.ts), even when started without it: it
+// in bounds (src/local-cluster/server-runtime.ts), even when started without it: it
 // restarts itself with the option as the same process (same pid).
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sampleAccountsYaml } from "../src/cli/sample-accounts";
-import { selfCommand } from "../src/cli/self";
-import { serverRuntimeEnv } from "../src/cli/server-runtime";
+import { sampleAccountsYaml } from "../src/local-cluster/sample-accounts";
+import { selfCommand } from "../src/local-cluster/self";
+import { serverRuntimeEnv } from "../src/local-cluster/server-runtime";
 import { initCertificates } from "../src/rpc/certificates";
 
 const dir = mkdtempSync(join(tmpdir(), "ministripe-runtime-"));

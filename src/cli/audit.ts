@@ -1,18 +1,13 @@
 import type { AuditReport } from "../gateway/audit";
-import { sleepMs } from "../lib/clock";
 import { existsSync } from "node:fs";
 import { GatewayClient } from "../client/gateway-client";
 import { silentLogger } from "../lib/log";
 import { loadCertFolder } from "../rpc/credentials";
-import { clientFlags, gatewayAddressOf } from "./client-context";
-import { Exit, UsageError } from "./exit";
-import { bool, str, type Command } from "./flags";
-import { money, printJson, say } from "./output";
-
-/** How long audit keeps looking while payments finish or a bank reconnects: a bank back from a crash gets its missed phase two within the driver's longest backoff plus one phase-two deadline. */
-const settleWithinMs = 15_000;
-const settleRetryMsMax = 2_000;
-const attemptsMax = 20;
+import { auditSettled } from "./support/audit-settled";
+import { clientFlags, gatewayAddressOf } from "./support/client-context";
+import { Exit, UsageError } from "./support/exit";
+import { bool, str, type Command } from "./support/flags";
+import { money, printJson, say } from "./support/output";
 
 export const auditCommand: Command = {
   name: "audit",
@@ -40,22 +35,6 @@ export const auditCommand: Command = {
     }
   },
 };
-
-/** Audits; while payments are still finishing or a bank is unreachable, looks again for a while before reporting a violation. */
-export async function auditSettled(callAdmin: <T>(method: string, request: unknown, settings: { retry: boolean }) => Promise<T>): Promise<AuditReport> {
-  const giveUpAtMs = Date.now() + settleWithinMs;
-  let report = await callAdmin<AuditReport>("Audit", {}, { retry: true });
-  for (let attempt = 1; attempt < attemptsMax && Date.now() < giveUpAtMs && !report.ok && stillSettling(report); attempt++) {
-    await sleepMs(Math.min(500 * attempt, settleRetryMsMax));
-    report = await callAdmin<AuditReport>("Audit", {}, { retry: true });
-  }
-  return report;
-}
-
-/** A report that may be clean a moment later: phase two still under way, or a bank (just restarted, say) not answering. */
-function stillSettling(report: AuditReport): boolean {
-  return report.phase_two_unfinished > 0 || report.payments_pending > 0 || report.banks.some((bank) => !bank.reachable);
-}
 
 function printReport(r: AuditReport): void {
   for (const b of r.banks) {

@@ -1,5 +1,5 @@
-import { clientCommand, clientFlags, flushQueue, requireSession } from "./client-context";
-import { money, printJson, say } from "./output";
+import { clientCommand, clientFlags, flushQueue, requireSession } from "./support/client-context";
+import { money, printJson, say } from "./support/output";
 
 export const balanceCommand = clientCommand({
   name: "balance",

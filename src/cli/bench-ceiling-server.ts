@@ -8,8 +8,8 @@ import * as grpc from "@grpc/grpc-js";
 import { loadCertFolder } from "../rpc/credentials";
 import { services } from "../rpc/protos";
 import { listen, stopServer } from "../rpc/server";
-import { intFlag, str, type Command } from "./flags";
-import { runUntilSignal } from "./serve";
+import { intFlag, str, type Command } from "./support/flags";
+import { runUntilSignal } from "./support/serve";
 import { silentLogger } from "../lib/log";
 
 export const benchCeilingServerCommand: Command = {

@@ -1,5 +1,5 @@
 // `ministripe bench`: a load test through full two-phase commit. Flags and
-// output only; the run is in bench-run.ts, its pieces in bench-*.ts.
+// output only; the run and its pieces are in src/bench/.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDurationMs } from "../lib/duration";
@@ -7,13 +7,13 @@ import { benchLimits, limits } from "../lib/limits";
 import { parseAmountMinor, parseDecimalMinor } from "../lib/money";
 import { parseAddress } from "../rpc/channel";
 import { isValidName } from "../rpc/identity";
-import { Exit, UsageError } from "./exit";
-import { bool, intFlag, list, str, type Command, type Flags } from "./flags";
-import { printJson, say, warn } from "./output";
-import { reportLines } from "./bench-report";
-import { severalOf } from "./dev";
-import { runBench, type BenchOptions, type ExternalTarget } from "./bench-run";
-import { clientStacks, type ClientStack } from "./bench-setup";
+import { Exit, UsageError } from "./support/exit";
+import { bool, intFlag, list, str, type Command, type Flags } from "./support/flags";
+import { printJson, say, warn } from "./support/output";
+import { reportLines } from "../bench/report";
+import { severalOf } from "./support/cluster-flags";
+import { runBench, type BenchOptions, type ExternalTarget } from "../bench/run";
+import { clientStacks, type ClientStack } from "../bench/setup";
 
 export const benchCommand: Command = {
   name: "bench",

@@ -1,8 +1,8 @@
 import { initCertificates } from "../rpc/certificates";
 import { isValidName } from "../rpc/identity";
-import { UsageError } from "./exit";
-import { bool, list, str, type Command } from "./flags";
-import { plural, printJson, say } from "./output";
+import { UsageError } from "./support/exit";
+import { bool, list, str, type Command } from "./support/flags";
+import { plural, printJson, say } from "./support/output";
 
 export const certsCommand: Command = {
   name: "certs",

@@ -5,10 +5,10 @@ import { AdminView } from "../dashboard/admin-view";
 import { isLoopbackHost } from "../dashboard/guard";
 import { startDashboard, type View } from "../dashboard/server";
 import { UserView } from "../dashboard/user-view";
-import { clientFlags, openClient, requireSession, type ClientContext } from "./client-context";
-import { intFlag, str, type Command } from "./flags";
-import { runUntilSignal } from "./serve";
-import { printJson, say, warn } from "./output";
+import { clientFlags, openClient, requireSession, type ClientContext } from "./support/client-context";
+import { intFlag, str, type Command } from "./support/flags";
+import { runUntilSignal } from "./support/serve";
+import { printJson, say, warn } from "./support/output";
 
 export const dashboardCommand: Command = {
   name: "dashboard",

@@ -11,12 +11,12 @@ import { silentLogger } from "../lib/log";
 import { connect, unaryCall } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
 import { ClientStore } from "../store/client-store";
-import { auditSettled } from "./audit";
-import { startCluster, type Cluster } from "./cluster";
-import { bool, str, type Command } from "./flags";
+import { auditSettled } from "./support/audit-settled";
+import { startCluster, type Cluster } from "../local-cluster/cluster";
+import { bool, str, type Command } from "./support/flags";
 import { parseDatabaseUrl } from "../store/postgres";
-import { money, say } from "./output";
-import { sampleAccountsYaml, samplePin } from "./sample-accounts";
+import { money, say } from "./support/output";
+import { sampleAccountsYaml, samplePin } from "../local-cluster/sample-accounts";
 
 interface Tour {
   cluster: Cluster;

@@ -6,19 +6,19 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GatewayClient } from "../client/gateway-client";
 import { AppError, Code } from "../lib/errors";
-import { devLimits, limits } from "../lib/limits";
-import { parseDatabaseUrl } from "../store/postgres";
+import { devLimits } from "../lib/limits";
 import { silentLogger } from "../lib/log";
 import { makePrivateFolder, privateFileMode } from "../lib/private-files";
 import { loadCertFolder } from "../rpc/credentials";
 import { isValidName } from "../rpc/identity";
 import { checkCanListen } from "../rpc/server";
-import { startCluster, type ChildExit, type Cluster } from "./cluster";
-import { UsageError } from "./exit";
-import { intFlag, list, str, type Command, type Flags } from "./flags";
-import { errorText, say } from "./output";
-import { sampleAccountsYaml, samplePin, samplePinLines } from "./sample-accounts";
-import { selfInvocation, shellWord } from "./self";
+import { startCluster, type ChildExit, type Cluster } from "../local-cluster/cluster";
+import { UsageError } from "./support/exit";
+import { intFlag, list, str, type Command, type Flags } from "./support/flags";
+import { severalOf } from "./support/cluster-flags";
+import { errorText, say } from "./support/output";
+import { sampleAccountsYaml, samplePin, samplePinLines } from "../local-cluster/sample-accounts";
+import { selfInvocation, shellWord } from "../local-cluster/self";
 
 export const devClients = ["alice", "bob", "carol"];
 
@@ -64,15 +64,6 @@ export const devCommand: Command = {
     }
   },
 };
-
-/** --gateways and --database: several gateways need one database to share (each SQLite file belongs to one gateway). */
-export function severalOf(flags: Flags): { gateways: number; database?: string } {
-  const gateways = intFlag(flags, "gateways", 1, 1, limits.devGatewaysMax);
-  const database = str(flags, "database") ?? process.env.MINISTRIPE_DATABASE_URL;
-  if (gateways > 1 && !database) throw new UsageError(`--gateways ${gateways}: several gateways share one PostgreSQL database; pass --database postgres://USER:PASSWORD@HOST:PORT/DB (a gateway's SQLite file is its own)`);
-  if (database) parseDatabaseUrl(database);
-  return { gateways, database };
-}
 
 async function runDev(dir: string, banks: string[], port: number, several: { gateways: number; database?: string }): Promise<number> {
   let stopping = false;

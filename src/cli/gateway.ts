@@ -6,9 +6,9 @@ import { parseAddress } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
 import { isValidName } from "../rpc/identity";
 import { checkCanListen } from "../rpc/server";
-import { UsageError } from "./exit";
-import { intFlag, list, str, type Command, type Flags } from "./flags";
-import { logFlags, metricsFlag, metricsOf, runUntilSignal, serveOrStop, serverLogger } from "./serve";
+import { UsageError } from "./support/exit";
+import { intFlag, list, str, type Command, type Flags } from "./support/flags";
+import { logFlags, metricsFlag, metricsOf, runUntilSignal, serveOrStop, serverLogger } from "./support/serve";
 
 export const gatewayCommand: Command = {
   name: "gateway",

@@ -1,7 +1,7 @@
-import { clientFlags, withClient } from "./client-context";
-import { bool, need, str, type Command } from "./flags";
-import { formatTime, printJson, say } from "./output";
-import { readPassword } from "./password";
+import { clientFlags, withClient } from "./support/client-context";
+import { bool, need, str, type Command } from "./support/flags";
+import { formatTime, printJson, say } from "./support/output";
+import { readPassword } from "./support/password";
 
 export const loginCommand: Command = {
   name: "login",

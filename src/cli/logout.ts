@@ -1,6 +1,6 @@
-import { clientFlags, withClient } from "./client-context";
-import type { Command } from "./flags";
-import { printJson, say } from "./output";
+import { clientFlags, withClient } from "./support/client-context";
+import type { Command } from "./support/flags";
+import { printJson, say } from "./support/output";
 
 export const logoutCommand: Command = {
   name: "logout",

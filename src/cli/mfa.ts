@@ -1,8 +1,8 @@
-import { UsageError } from "./exit";
-import { clientFlags, withClient, requireSession } from "./client-context";
-import { bool, type Command } from "./flags";
-import { printJson, say } from "./output";
-import { readPassword } from "./password";
+import { UsageError } from "./support/exit";
+import { clientFlags, withClient, requireSession } from "./support/client-context";
+import { bool, type Command } from "./support/flags";
+import { printJson, say } from "./support/output";
+import { readPassword } from "./support/password";
 
 export const mfaCommand: Command = {
   name: "mfa",

@@ -1,7 +1,7 @@
-import { clientFlags, withClient, requireSession } from "./client-context";
-import { bool, type Command } from "./flags";
-import { plural, printJson, say } from "./output";
-import { readPassword } from "./password";
+import { clientFlags, withClient, requireSession } from "./support/client-context";
+import { bool, type Command } from "./support/flags";
+import { plural, printJson, say } from "./support/output";
+import { readPassword } from "./support/password";
 
 export const passwdCommand: Command = {
   name: "passwd",

@@ -1,7 +1,7 @@
 import { payInput } from "../client/pay-input";
-import { clientCommand, clientFlags, flushQueue, requireSession } from "./client-context";
-import { need, str, type Flags } from "./flags";
-import { money, reportSent, type SentWords } from "./output";
+import { clientCommand, clientFlags, flushQueue, requireSession } from "./support/client-context";
+import { need, str, type Flags } from "./support/flags";
+import { money, reportSent, type SentWords } from "./support/output";
 
 export const payCommand = clientCommand({
   name: "pay",

@@ -1,7 +1,7 @@
 import type { WirePayment } from "../client/outbox";
-import { clientCommand, clientFlags, flushQueue, requireSession } from "./client-context";
-import { UsageError } from "./exit";
-import { paymentJson, paymentLine, printJson, refundLines, say } from "./output";
+import { clientCommand, clientFlags, flushQueue, requireSession } from "./support/client-context";
+import { UsageError } from "./support/exit";
+import { paymentJson, paymentLine, printJson, refundLines, say } from "./support/output";
 
 export const paymentCommand = clientCommand({
   name: "payment",

@@ -1,8 +1,8 @@
 import type { WirePayment } from "../client/outbox";
 import { limits } from "../lib/limits";
-import { clientCommand, clientFlags, flushQueue, requireSession } from "./client-context";
-import { intFlag, type Flags } from "./flags";
-import { paymentJson, paymentLine, printJson, say } from "./output";
+import { clientCommand, clientFlags, flushQueue, requireSession } from "./support/client-context";
+import { intFlag, type Flags } from "./support/flags";
+import { paymentJson, paymentLine, printJson, say } from "./support/output";
 
 const limitOf = (flags: Flags) => intFlag(flags, "limit", limits.pageSizeDefault, 1, limits.pageSizeMax);
 

@@ -1,5 +1,5 @@
-import { clientCommand, clientFlags } from "./client-context";
-import { money, printJson, queueLine, say } from "./output";
+import { clientCommand, clientFlags } from "./support/client-context";
+import { money, printJson, queueLine, say } from "./support/output";
 
 export const queueCommand = clientCommand({
   name: "queue",

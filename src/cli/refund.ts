@@ -8,10 +8,10 @@ import { isUnreachable } from "../client/gateway-client";
 import { AppError, invalid } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { minorFromWire, parseAmountMinor } from "../lib/money";
-import { clientCommand, clientFlags, flushQueue, requireSession, type ClientContext } from "./client-context";
-import { UsageError } from "./exit";
-import { str, type Flags } from "./flags";
-import { money, reportSent, type SentWords } from "./output";
+import { clientCommand, clientFlags, flushQueue, requireSession, type ClientContext } from "./support/client-context";
+import { UsageError } from "./support/exit";
+import { str, type Flags } from "./support/flags";
+import { money, reportSent, type SentWords } from "./support/output";
 
 export const refundCommand = clientCommand({
   name: "refund",

@@ -1,7 +1,7 @@
-import { clientFlags, withClient } from "./client-context";
-import { bool, need, type Command } from "./flags";
-import { printJson, say } from "./output";
-import { readAccountPin, readPassword } from "./password";
+import { clientFlags, withClient } from "./support/client-context";
+import { bool, need, type Command } from "./support/flags";
+import { printJson, say } from "./support/output";
+import { readAccountPin, readPassword } from "./support/password";
 
 export const registerCommand: Command = {
   name: "register",

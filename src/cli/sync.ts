@@ -1,8 +1,8 @@
 import type { SendOutcome } from "../client/outbox";
 import { limits } from "../lib/limits";
-import { clientCommand, clientFlags, describeOutcome, requireSession } from "./client-context";
-import { Exit } from "./exit";
-import { printJson, say } from "./output";
+import { clientCommand, clientFlags, describeOutcome, requireSession } from "./support/client-context";
+import { Exit } from "./support/exit";
+import { printJson, say } from "./support/output";
 
 export const syncCommand = clientCommand({
   name: "sync",

@@ -1,6 +1,6 @@
 // One error model for the whole system. Every handled failure is an AppError
 // carrying a status code; the code maps to gRPC in src/rpc/status.ts and to an
-// exit code in src/cli/exit.ts, each in one place. `cause` is logged, never sent.
+// exit code in src/cli/support/exit.ts, each in one place. `cause` is logged, never sent.
 
 export const Code = {
   InvalidArgument: "INVALID_ARGUMENT",

@@ -9,7 +9,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, ap
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
-import { freePort } from "../../src/cli/cluster";
+import { freePort } from "../../src/local-cluster/cluster";
 
 export const pgUser = "ministripe";
 export const pgPassword = "pg-test-secret";

@@ -4,7 +4,7 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCluster, type Cluster } from "../../src/cli/cluster";
+import { startCluster, type Cluster } from "../../src/local-cluster/cluster";
 import { GatewayClient } from "../../src/client/gateway-client";
 import type { AuditReport } from "../../src/gateway/audit";
 import { silentLogger } from "../../src/lib/log";

@@ -1,5 +1,5 @@
 // The build injects the version with `define`; from source it is package.json's.
-import pkg from "../../package.json";
+import pkg from "../../../package.json";
 
 declare const MINISTRIPE_VERSION: string | undefined;
 

@@ -1,10 +1,10 @@
 // What the CLI prints: one JSON object with --json, readable lines otherwise.
 // stdout is for results; messages about the process go to stderr.
-import { AppError, Code, toAppError } from "../lib/errors";
-import { formatMinor, minorFromWire } from "../lib/money";
+import { AppError, Code, toAppError } from "../../lib/errors";
+import { formatMinor, minorFromWire } from "../../lib/money";
 import { Exit } from "./exit";
-import type { SendOutcome, WirePayment } from "../client/outbox";
-import type { OutboxEntry } from "../store/client-store";
+import type { SendOutcome, WirePayment } from "../../client/outbox";
+import type { OutboxEntry } from "../../store/client-store";
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);

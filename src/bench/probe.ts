@@ -2,7 +2,7 @@
 // into every process of a bench run, it wraps the hot methods of the gateway
 // and the banks (without changing them) and, at exit, writes how long each
 // phase took and how large each batch was:
-//   MINISTRIPE_PROBE_DIR=/tmp/probe BUN_OPTIONS="--preload ./src/cli/bench-probe.ts" bun src/main.ts bench ...
+//   MINISTRIPE_PROBE_DIR=/tmp/probe BUN_OPTIONS="--preload ./src/bench/probe.ts" bun src/main.ts bench ...
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Participant } from "../bank/participant";

@@ -10,15 +10,15 @@ import { GatewayClient } from "../client/gateway-client";
 import { AppError, Code, toAppError } from "../lib/errors";
 import { silentLogger } from "../lib/log";
 import { loadCertFolder } from "../rpc/credentials";
-import { auditSettled } from "./audit";
-import { ceilingTimes, measureCeiling, type Ceiling } from "./bench-ceiling";
-import { drive, type Outcome } from "./bench-driver";
-import { progressBar } from "./bench-progress";
-import { benchReport, cpuTimeMs, peakMemoryMiB, type BenchMode, type BenchReport } from "./bench-report";
-import { BenchConnections, benchUsers, type ClientStack, login, loginAll, newRunId, registerAll, type BenchUser } from "./bench-setup";
-import { startCluster, type Cluster } from "./cluster";
-import { generatedAccountsYaml } from "./sample-accounts";
-import { plural } from "./output";
+import { auditSettled } from "../cli/support/audit-settled";
+import { ceilingTimes, measureCeiling, type Ceiling } from "./ceiling";
+import { drive, type Outcome } from "./driver";
+import { progressBar } from "./progress";
+import { benchReport, cpuTimeMs, peakMemoryMiB, type BenchMode, type BenchReport } from "./report";
+import { BenchConnections, benchUsers, type ClientStack, login, loginAll, newRunId, registerAll, type BenchUser } from "./setup";
+import { startCluster, type Cluster } from "../local-cluster/cluster";
+import { generatedAccountsYaml } from "../local-cluster/sample-accounts";
+import { plural } from "../cli/support/output";
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -28,7 +28,7 @@ export interface BenchOptions {
   connections: number;
   /** The gRPC client the virtual clients call with. */
   clientStack: ClientStack;
-  /** Also measure the raw ceiling (bench-ceiling.ts) and report payments/s against it. */
+  /** Also measure the raw ceiling (ceiling.ts) and report payments/s against it. */
   ceiling?: boolean;
   banks: string[];
   accountsPerBank: number;

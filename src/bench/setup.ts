@@ -8,8 +8,8 @@ import { silentLogger } from "../lib/log";
 import { connect, unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { Http2UnaryClient } from "../rpc/http2-unary";
-import { mapBounded } from "./bench-driver";
-import { benchPin } from "./sample-accounts";
+import { mapBounded } from "./driver";
+import { benchPin } from "../local-cluster/sample-accounts";
 
 export interface BenchUser {
   username: string;
@@ -39,7 +39,7 @@ interface Caller {
 export class BenchConnections {
   private readonly callers: Caller[];
 
-  /** `service`: Gateway, or Health for the ceiling (bench-ceiling.ts), served under the gateway's certificate. */
+  /** `service`: Gateway, or Health for the ceiling (ceiling.ts), served under the gateway's certificate. */
   constructor(address: string, certs: CertFolder, count: number, stack: ClientStack = "http2", service: "Gateway" | "Health" = "Gateway") {
     // Several gateways (a,b): the connections are dealt out over them.
     const addresses = address.split(",");

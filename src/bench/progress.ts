@@ -1,7 +1,7 @@
 // The progress bar of `bench`, on stderr and only when stderr is a terminal
 // (a pipe or a CI log gets no control characters). cli-progress draws it.
 import { SingleBar } from "cli-progress";
-import type { DriveTick } from "./bench-driver";
+import type { DriveTick } from "./driver";
 
 export interface Progress {
   update(tick: DriveTick): void;

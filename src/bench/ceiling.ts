@@ -7,10 +7,10 @@
 import { join } from "node:path";
 import { toAppError } from "../lib/errors";
 import { loadCertFolder } from "../rpc/credentials";
-import { drive, ratePerS } from "./bench-driver";
-import { cpuTimeMs } from "./bench-report";
-import { BenchConnections, type ClientStack } from "./bench-setup";
-import { freePort, spawnListening } from "./cluster";
+import { drive, ratePerS } from "./driver";
+import { cpuTimeMs } from "./report";
+import { BenchConnections, type ClientStack } from "./setup";
+import { freePort, spawnListening } from "../local-cluster/cluster";
 
 export interface CeilingOptions {
   /** The folder `certs init` made: the server uses gateway/, the bench client-NAME/. */

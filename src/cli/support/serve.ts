@@ -1,6 +1,6 @@
 // Shared by the server commands: logging flags and running until a signal.
-import { createLogger, parseLogLevel, type Logger } from "../lib/log";
-import type { Metrics, MetricsServer } from "../rpc/metrics";
+import { createLogger, parseLogLevel, type Logger } from "../../lib/log";
+import type { Metrics, MetricsServer } from "../../rpc/metrics";
 import { str, type FlagSpecs, type Flags } from "./flags";
 
 export const logFlags: FlagSpecs = {
@@ -35,7 +35,7 @@ export const metricsFlag: FlagSpecs = {
 export async function metricsOf(flags: Flags): Promise<{ metrics: Metrics; serve(): MetricsServer } | undefined> {
   const address = str(flags, "metrics");
   if (address === undefined) return undefined;
-  const { Metrics, metricsAddress, serveMetrics } = await import("../rpc/metrics");
+  const { Metrics, metricsAddress, serveMetrics } = await import("../../rpc/metrics");
   const { host, port } = metricsAddress(address);
   const metrics = new Metrics();
   return { metrics, serve: () => serveMetrics(metrics, host, port) };

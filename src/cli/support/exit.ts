@@ -1,5 +1,5 @@
 // The one mapping from the error model to exit codes (SPEC "Exit codes").
-import { AppError, Code, toAppError } from "../lib/errors";
+import { AppError, Code, toAppError } from "../../lib/errors";
 
 export const Exit = {
   ok: 0,

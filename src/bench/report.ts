@@ -2,9 +2,9 @@
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import type { AuditReport } from "../gateway/audit";
-import type { Ceiling } from "./bench-ceiling";
-import { ratePerS, type DriveResult } from "./bench-driver";
-import { plural } from "./output";
+import type { Ceiling } from "./ceiling";
+import { ratePerS, type DriveResult } from "./driver";
+import { plural } from "../cli/support/output";
 
 export type BenchMode = "pay" | "login";
 
@@ -31,7 +31,7 @@ export interface BenchReport {
   cpu_us_per_op: Record<string, number | null>;
   /** The machine, and how busy it was: other work on it makes the numbers noisy. */
   machine: { cores: number; load_average_1m_before: number; load_average_1m_after: number };
-  /** With --ceiling: empty gRPC calls/s through the same client stack and concurrency (bench-ceiling.ts). */
+  /** With --ceiling: empty gRPC calls/s through the same client stack and concurrency (ceiling.ts). */
   ceiling_calls_per_s?: number;
   /** With --ceiling: rate_per_s / ceiling_calls_per_s, both measured in this run. */
   ceiling_ratio?: number;

@@ -1,16 +1,16 @@
 // What every client command shares: the home, the gateway connection, the
 // saved session, the outbox, and sending what is queued before the command.
 import { existsSync } from "node:fs";
-import { GatewayClient } from "../client/gateway-client";
-import { ClientHome, type SavedSession } from "../client/home";
-import { Outbox, type SendOutcome } from "../client/outbox";
-import { AppError, Code } from "../lib/errors";
-import { limits } from "../lib/limits";
-import { createLogger, parseLogLevel, type Logger } from "../lib/log";
-import { openFolderWarning } from "../lib/private-files";
-import { parseAddress } from "../rpc/channel";
-import { loadCertFolder } from "../rpc/credentials";
-import { ClientStore } from "../store/client-store";
+import { GatewayClient } from "../../client/gateway-client";
+import { ClientHome, type SavedSession } from "../../client/home";
+import { Outbox, type SendOutcome } from "../../client/outbox";
+import { AppError, Code } from "../../lib/errors";
+import { limits } from "../../lib/limits";
+import { createLogger, parseLogLevel, type Logger } from "../../lib/log";
+import { openFolderWarning } from "../../lib/private-files";
+import { parseAddress } from "../../rpc/channel";
+import { loadCertFolder } from "../../rpc/credentials";
+import { ClientStore } from "../../store/client-store";
 import { bool, str, type Command, type FlagSpecs, type Flags } from "./flags";
 import { UsageError } from "./exit";
 import { errorText, money, say, warn } from "./output";
