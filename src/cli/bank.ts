@@ -1,5 +1,6 @@
 import { startBank } from "../bank/bank";
 import { parseDurationMs } from "../lib/duration";
+import { logFatalTo } from "../lib/fatal";
 import { limits } from "../lib/limits";
 import { parseAddress } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
@@ -33,6 +34,8 @@ export const bankCommand: Command = {
     // Before anything else starts (and logs): a busy port is the one line the user sees.
     await checkCanListen(host, port);
     const log = serverLogger(flags, "bank", name);
+    // A failed assertion is logged here, next to what led to it, before the process stops.
+    logFatalTo(log);
     const metrics = await metricsOf(flags);
     const bank = await startBank({
       name,

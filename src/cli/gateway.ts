@@ -1,6 +1,7 @@
 import { startGateway, type GatewayOptions } from "../gateway/gateway";
 import { parseDatabaseUrl } from "../store/postgres";
 import { parseDurationMs } from "../lib/duration";
+import { logFatalTo } from "../lib/fatal";
 import { limits } from "../lib/limits";
 import { parseAddress } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
@@ -45,6 +46,8 @@ export const gatewayCommand: Command = {
     // Before anything else starts (and logs): a busy port is the one line the user sees.
     await checkCanListen(host, port);
     const log = serverLogger(flags, "gateway", "gateway");
+    // A failed assertion is logged here, next to what led to it, before the process stops.
+    logFatalTo(log);
     const metrics = await metricsOf(flags);
     const gateway = await startGateway({
       host,

@@ -2,13 +2,22 @@
 // MINISTRIPE_FAILPOINTS=name[,name...] kills itself with SIGKILL when it
 // reaches a named point, so tests can crash a real process at an exact step
 // of the protocol (after a vote is on disk, before a decision is sent...).
-// Unset, every failpoint is a no-op: one Set lookup.
+// `name=assert` fails an assertion there instead: the process stops through
+// the fatal handler, as a programmer error would stop it.
+// Unset, every failpoint is a no-op: one Map lookup.
+import { assert } from "./assert";
 
-const armed = new Set(
+type FailpointAction = "kill" | "assert";
+
+const armed = new Map<string, FailpointAction>(
   (process.env.MINISTRIPE_FAILPOINTS ?? "")
     .split(",")
-    .map((name) => name.trim())
-    .filter(Boolean),
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [name, action] = entry.split("=", 2).map((part) => part.trim());
+      return [name!, action === "assert" ? "assert" : "kill"];
+    }),
 );
 
 export type FailpointName =
@@ -21,7 +30,10 @@ export type FailpointName =
   | "gateway.decision.recorded";
 
 export function failpoint(name: FailpointName): void {
-  if (armed.size === 0 || !armed.has(name)) return;
+  if (armed.size === 0) return;
+  const action = armed.get(name);
+  if (action === undefined) return;
+  if (action === "assert") assert(false, `failpoint ${name} armed to fail an assertion`);
   process.stderr.write(`failpoint ${name}: killing process ${process.pid}\n`);
   process.kill(process.pid, "SIGKILL");
 }

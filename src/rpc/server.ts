@@ -85,7 +85,11 @@ export function serverStream<Req, Res>(log: Logger, fn: StreamFn<Req, Res>): grp
   };
 }
 
-/** An unexpected error is logged with its cause and sent as a bare INTERNAL. */
+/**
+ * An unexpected error is logged with its cause and sent as a bare INTERNAL.
+ * A failed assertion never gets here in a real server: assert() stops the
+ * process first (src/lib/fatal.ts); only a test's handler lets it through.
+ */
 function reported(log: Logger, error: unknown, context: CallContext): AppError {
   const appError = toAppError(error);
   if (appError.code === Code.Internal) {

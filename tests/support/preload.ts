@@ -10,12 +10,18 @@
 // (TMPDIR, inherited by every server and command a test starts), checked
 // after the last test: a test that leaves anything there fails the run,
 // naming what it left.
+//
+// Assertions: a failed one stops a real server process (src/lib/fatal.ts);
+// here it fails the test it was reached in instead of exiting the runner
+// (tests/support/assertions.ts).
 import { afterAll, setDefaultTimeout } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { armTestFatalHandler } from "./assertions";
 
 setDefaultTimeout(30_000);
+armTestFatalHandler();
 
 const runTmpDir = mkdtempSync(join(tmpdir(), "ministripe-run-"));
 process.env.TMPDIR = runTmpDir;
