@@ -4,6 +4,7 @@
 // With several gateways on one database any of them answers for all: one
 // that does not answer is skipped for the next.
 import type * as grpc from "@grpc/grpc-js";
+import { assert } from "../lib/assert";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { unaryCall } from "../rpc/channel";
@@ -67,6 +68,7 @@ export class InDoubtResolver {
   /** GetDecision from the preferred gateway, else from each of the others in turn; the last error when none answers. */
   private async askAny(txids: string[]): Promise<{ decisions: { txid: string; outcome: string }[] }> {
     const { coordinators } = this.options;
+    assert(coordinators.length > 0, "a bank that resolves in-doubt transactions has a gateway to ask");
     let lastError: unknown;
     for (let i = 0; i < coordinators.length; i++) {
       const index = (this.preferred + i) % coordinators.length;
@@ -78,6 +80,6 @@ export class InDoubtResolver {
         lastError = error;
       }
     }
-    throw lastError ?? new Error("no gateway to ask");
+    throw lastError;
   }
 }

@@ -6,6 +6,7 @@
 // one is retried on the next; a payment retried so keeps its key, and every
 // gateway answers it with its first outcome.
 import * as grpc from "@grpc/grpc-js";
+import { assert } from "../lib/assert";
 import { backoffMs, sleepMs } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
@@ -99,7 +100,7 @@ export class GatewayClient {
     metadata.set(wire.requestId, Bun.randomUUIDv7());
     if (this.token) metadata.set(wire.authorization, `Bearer ${this.token}`);
     const fn = (this.gateway as any)[method];
-    if (typeof fn !== "function") throw new Error(`no method ${method} on the gateway client`);
+    assert(typeof fn === "function", `a method ${method} of the gateway client`);
     const call: grpc.ClientReadableStream<Msg> = fn.call(this.gateway, request, metadata, { deadline: Date.now() + deadlineMs });
     let ended = false;
     const end = (error: AppError | undefined) => {

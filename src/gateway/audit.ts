@@ -3,6 +3,7 @@
 // is counted from the coordinator's decisions, and the banks are read at
 // once, so a live system audits clean.
 import { assert } from "../lib/assert";
+import { AppError, Code } from "../lib/errors";
 import { sleepMs } from "../lib/clock";
 import { limits } from "../lib/limits";
 import { formatMinor, minorFromWire } from "../lib/money";
@@ -258,11 +259,12 @@ async function* pagedIds(readPage: (afterId: string) => Promise<string[]>, pageS
   for (let page = 0; page < ledgerPagesMax; page++) {
     const ids = await readPage(afterId);
     for (const id of ids) {
-      if (!(id > afterId)) throw new Error(`ledger ids out of order (${id} after ${afterId})`);
+      // A bank's answer is input, not an invariant of this process: handled, not asserted.
+      if (!(id > afterId)) throw new AppError(Code.Internal, `ledger ids out of order (${id} after ${afterId})`);
       afterId = id;
       yield id;
     }
     if (ids.length < pageSize) return;
   }
-  throw new Error(`ledger longer than ${ledgerPagesMax} pages of ${pageSize}`);
+  throw new AppError(Code.ResourceExhausted, `ledger longer than ${ledgerPagesMax} pages of ${pageSize}`);
 }

@@ -2,6 +2,7 @@
 // passwords (hashed off the event loop, only at registration, login and a
 // password change), opaque bearer tokens stored as SHA-256 hashes, and TOTP.
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
+import { assert } from "../lib/assert";
 import { argon2idOptions } from "../lib/secret-hash";
 import * as OTPAuth from "otpauth";
 import { sleepMs, type Clock } from "../lib/clock";
@@ -113,7 +114,7 @@ export class Users {
 
   private async openSession(username: string, certSha256: string): Promise<{ token: string; expiresAtMs: number }> {
     // Asserted, not handled: the peer-role interceptor always sets it for a client certificate.
-    if (!/^[0-9a-f]{64}$/.test(certSha256)) throw new Error("a session must be bound to a certificate thumbprint");
+    assert(/^[0-9a-f]{64}$/.test(certSha256), "a session is bound to a certificate thumbprint");
     const token = Buffer.from(crypto.getRandomValues(new Uint8Array(tokenBytes))).toString("base64url");
     const nowMs = this.options.clock.nowMs();
     const expiresAtMs = nowMs + this.options.sessionTtlMs;

@@ -4,6 +4,7 @@ import { type Subprocess } from "bun";
 import { closeSync, cpSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
 import { formatDurationMs } from "../lib/duration";
 import { makePrivateFolder, privateFileMode } from "../lib/private-files";
@@ -155,14 +156,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     homeOf: (client) => join(options.dir, "home", client),
     async kill(name, signal = "SIGKILL") {
       const child = processes.get(name);
-      if (!child) throw new Error(`no process ${name}`);
+      assert(child, `a process ${name} in this cluster`);
       asked.add(child);
       child.kill(signal);
       await child.exited;
     },
     async restart(name, env) {
       const spec = specs.get(name);
-      if (!spec) throw new Error(`no process ${name}`);
+      assert(spec, `a process ${name} in this cluster`);
       await launch(name, spec, { ...spec.env, ...env });
     },
     stop,

@@ -1,6 +1,7 @@
 // The built-in accounts file that `dev` and `demo` use when none is given,
 // and the generated one `bench` uses.
 import { parseBankSection } from "../bank/accounts-file";
+import { assert } from "../lib/assert";
 import { hashSecret } from "../lib/secret-hash";
 
 export const sampleAccountsYaml = `currency: INR
@@ -22,7 +23,7 @@ banks:
 /** The PIN of a sample account, for the commands `dev` prints and the users `demo` registers. */
 export function samplePin(bank: string, account: string): string {
   const pin = parseBankSection(sampleAccountsYaml, bank).accounts.find((seed) => seed.number === account)?.pin;
-  if (!pin) throw new Error(`no sample account ${account} at ${bank}`);
+  assert(pin, `a sample account ${account} at ${bank}`);
   return pin;
 }
 

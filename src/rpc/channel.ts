@@ -2,6 +2,7 @@
 // expected peer's certificate, and a promise-shaped unary call with a
 // deadline on every call and a logging interceptor on every channel.
 import * as grpc from "@grpc/grpc-js";
+import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
@@ -145,7 +146,7 @@ export function unaryCall<Req, Res>(client: grpc.Client, method: string, request
   if (options.attempt) metadata.set(wire.attempt, String(options.attempt));
   if (options.token) metadata.set(wire.authorization, `Bearer ${options.token}`);
   const fn = (client as any)[method];
-  if (typeof fn !== "function") throw new Error(`no method ${method} on this client`);
+  assert(typeof fn === "function", `a method ${method} of this client`);
   return new Promise<Res>((resolve, reject) => {
     fn.call(client, request, metadata, { deadline: Date.now() + options.deadlineMs }, (error: grpc.ServiceError | null, response: Res) => {
       if (error) reject(fromCallError(error, method));

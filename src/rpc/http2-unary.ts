@@ -9,6 +9,7 @@
 // short backoff, and keepalive pings that replace a connection that stopped
 // making progress. Everything else uses grpc-js.
 import * as http2 from "node:http2";
+import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
 import type { CertFolder } from "./credentials";
 import { serverNameOf, type Identity } from "./identity";
@@ -97,7 +98,7 @@ export class Http2UnaryClient {
 
   private send<Res>(method: string, request: unknown, options: Http2CallOptions): Promise<Res> {
     const codec = this.methods[method];
-    if (!codec) return Promise.reject(new Error(`no method ${method} on this service`));
+    assert(codec, `a method ${method} of this service`);
     const body = codec.requestSerialize(request);
     const frame = Buffer.allocUnsafe(frameHeaderBytes + body.length);
     frame[0] = 0;

@@ -7,6 +7,7 @@ import { changesOf, type Durability } from "./sqlite";
 import { Store } from "./store";
 import init from "./migrations/bank/0001_init.sql" with { type: "text" };
 import accountPins from "./migrations/bank/0002_account_pins.sql" with { type: "text" };
+import { assert } from "../lib/assert";
 
 export const accounts = sqliteTable("accounts", {
   number: text("number").primaryKey(),
@@ -174,7 +175,7 @@ export class BankStore extends Store {
   /** Applies a posted amount; returns the new balance. */
   post(number: string, balanceDeltaMinor: bigint, heldReleaseMinor: bigint): bigint {
     const row = this.q.post.get({ number, balanceDeltaMinor, heldReleaseMinor });
-    if (!row) throw new Error(`account ${number} vanished during posting`);
+    assert(row, `account ${number} exists while its amount is posted`);
     return row.balanceMinor;
   }
 

@@ -258,7 +258,7 @@ export class PostgresGatewayStore implements GatewayStore {
     // The row is built from what was written, not read back (one round trip fewer per payment).
     if (inserted.length > 0) return { claimed: true, row: undecidedRow(row, null) };
     const holder = await this.paymentByKey(row.payer, row.idempotencyKey!);
-    if (!holder) throw new Error("a claimed key has a payment row");
+    assert(holder, "a claimed key has a payment row");
     // A retry after a lost reply finds its own row: still this claim's, unless
     // it was decided meanwhile (another gateway adopted it while this one was
     // cut off, and presumed it aborted): then that outcome is the answer.
@@ -288,13 +288,13 @@ export class PostgresGatewayStore implements GatewayStore {
       return { ...undecided, decision: write.decision, failureCode: write.failureCode, failureMessage: write.failureMessage, decidedAtMs: write.decidedAtMs };
     }
     const row = await this.retried(() => this.getPaymentOrThrow(write.id));
-    if (!row.decision) throw new Error(`payment ${write.id} has no decision after deciding`);
+    assert(row.decision, `payment ${write.id} has a decision after deciding`);
     return row;
   }
 
   private async getPaymentOrThrow(id: string): Promise<PaymentRow> {
     const rows = await this.sql`SELECT * FROM payments WHERE id = ${id}`;
-    if (!rows[0]) throw new Error(`payment ${id} does not exist`);
+    assert(rows[0], `payment ${id} exists once decided`);
     return paymentOf(rows[0]);
   }
 

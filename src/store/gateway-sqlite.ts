@@ -249,7 +249,7 @@ export class SqliteGatewayRows extends Store {
     // would otherwise pay for 19 columns turned into JS values twice.
     if (changesOf(this.q.claim.run({ ...row, refundOf: null })) > 0) return { claimed: true, row: undecidedRow(row, null) };
     const holder = this.paymentByKey(row.payer, row.idempotencyKey!);
-    if (!holder) throw new Error("a claimed key has a payment row");
+    assert(holder, "a claimed key has a payment row");
     return { claimed: false, row: holder };
   }
 
@@ -270,7 +270,7 @@ export class SqliteGatewayRows extends Store {
       return { ...undecided, decision: write.decision, failureCode: write.failureCode, failureMessage: write.failureMessage, decidedAtMs: write.decidedAtMs };
     }
     const row = this.getPayment(write.id);
-    if (!row || !row.decision) throw new Error(`payment ${write.id} has no decision after deciding`);
+    assert(row && row.decision, `payment ${write.id} has a decision after deciding`);
     return row;
   }
 
