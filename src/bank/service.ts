@@ -3,6 +3,7 @@ import type * as grpc from "@grpc/grpc-js";
 import { AppError, Code, invalid } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
+import { timedPhase } from "../lib/phase-timing";
 import { minorFromWire } from "../lib/money";
 import { unary } from "../rpc/server";
 import type { BankStore } from "../store/bank-store";
@@ -25,7 +26,7 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
   const { store, participant, log } = deps;
   // The batches of the RPCs that arrive in one turn of the event loop (a
   // Prepare and a Commit from the gateway, often) share one transaction and one fsync.
-  const work = new Batcher<Work, WorkResult>((grouped) => participant.apply(grouped), { itemsMax: limits.groupedBatchesMax, inFlightMax: 1 });
+  const work = new Batcher<Work, WorkResult>((grouped) => timedPhase("group.transaction", () => participant.apply(grouped)), { itemsMax: limits.groupedBatchesMax, inFlightMax: 1 });
   work.onBatch = deps.onBatch;
   return {
     VerifyAccount: unary(log, async (req: { account: string; pin: string }) => {

@@ -1,18 +1,12 @@
 // Phase timing for performance work, never loaded in production. Preloaded
-// into every process of a bench run, it wraps the hot methods of the gateway
-// and the banks (without changing them) and, at exit, writes how long each
+// into every process of a bench run, it observes the phases the gateway and
+// the banks name (src/lib/phase-timing.ts) and, at exit, writes how long each
 // phase took and how large each batch was:
 //   MINISTRIPE_PROBE_DIR=/tmp/probe BUN_OPTIONS="--preload ./src/bench/probe.ts" bun src/main.ts bench ...
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Participant } from "../bank/participant";
-import { Coordinator } from "../gateway/coordinator";
-import { Payments } from "../gateway/payments";
-import { Users } from "../gateway/users";
-import { Batcher } from "../lib/batcher";
 import { LatencyHistogram } from "../lib/latency-histogram";
-import { BankStore } from "../store/bank-store";
-import { SqliteGatewayRows } from "../store/gateway-sqlite";
+import { observePhases, type Phase, type PhaseObserver } from "../lib/phase-timing";
 
 const probeDir = process.env.MINISTRIPE_PROBE_DIR;
 const role = process.argv[2] ?? "unknown";
@@ -24,46 +18,25 @@ function record(label: string, value: number): void {
   histogram.record(value);
 }
 
-/** Wraps `proto[name]` to record its duration (async: until its promise settles). */
-function timed(proto: any, name: string, label: string | ((args: unknown[]) => string)): void {
-  const original = proto[name];
-  proto[name] = function (this: unknown, ...args: unknown[]) {
+/** Records each phase's duration under `ROLE.PHASE` (async: until its promise settles). */
+const recorder: PhaseObserver = {
+  timed<T>(phase: Phase, run: () => T): T {
+    const label = `${role}.${phase}`;
     const startedAtMs = performance.now();
     const cpuAtStart = process.cpuUsage();
-    const result = original.apply(this, args);
-    const name = typeof label === "string" ? label : label(args);
-    if (result instanceof Promise) return result.finally(() => record(name, performance.now() - startedAtMs));
-    record(name, performance.now() - startedAtMs);
+    const result = run();
+    if (result instanceof Promise) return result.finally(() => record(label, performance.now() - startedAtMs)) as T;
+    record(label, performance.now() - startedAtMs);
     // A synchronous call: its CPU time against its wall time shows what was waiting (fsync, or the CPU taken by others).
     const cpu = process.cpuUsage(cpuAtStart);
-    record(`${name}.cpu`, (cpu.user + cpu.system) / 1000);
-    if (Array.isArray(result)) record(`${name}.batch_items`, result.length);
+    record(`${label}.cpu`, (cpu.user + cpu.system) / 1000);
+    if (Array.isArray(result)) record(`${label}.batch_items`, result.length);
     return result;
-  };
-}
-
-/** What a Batcher carries, told apart by the shape of its items. */
-function batcherKind(args: unknown[]): string {
-  const item = args[0] as any;
-  if (typeof item?.run === "function") return "gateway.wait.write";
-  if (item?.kind === "prepare") return "gateway.wait.prepare_vote";
-  return "gateway.wait.phase_two_ack";
-}
+  },
+};
 
 function install(): void {
-  if (role === "gateway") {
-    timed(Payments.prototype, "pay", "gateway.pay.total");
-    timed(Coordinator.prototype, "collectVotes", "gateway.phase_one.votes");
-    timed(Coordinator.prototype, "decide", "gateway.decision.durable");
-    timed(Coordinator.prototype, "phaseTwoWithin", "gateway.phase_two.acks");
-    timed(Batcher.prototype, "submit", batcherKind);
-    timed(SqliteGatewayRows.prototype, "transaction", "gateway.sqlite.transaction");
-    timed(Users.prototype, "authenticate", "gateway.session.authenticate");
-  }
-  if (role === "bank") {
-    timed(Participant.prototype, "apply", "bank.group.transaction");
-    timed(BankStore.prototype, "transaction", "bank.sqlite.transaction");
-  }
+  observePhases(recorder);
   // Event-loop lag: how late a 10 ms timer fires tells whether the process is CPU-bound.
   let expectedAtMs = performance.now() + 10;
   setInterval(() => {

@@ -16,6 +16,7 @@ import { Batcher } from "../lib/batcher";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
+import { timedPhase } from "../lib/phase-timing";
 import { minorFromWire } from "../lib/money";
 import { connect, isConnected, ReplaceableClient, unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
@@ -87,15 +88,15 @@ export class BankLink {
 
   /** A vote, or NO ("expired") without asking the bank when the coordinator stopped waiting before it was sent. */
   prepare(item: PrepareItem, deadlineAtMs: number): Promise<Vote> {
-    return this.exchanges.submit({ kind: "prepare", item, deadlineAtMs }) as Promise<Vote>;
+    return timedPhase("wait.prepare_vote", () => this.exchanges.submit({ kind: "prepare", item, deadlineAtMs }) as Promise<Vote>);
   }
 
   commit(ref: TxRef): Promise<Ack> {
-    return this.exchanges.submit({ kind: "commit", ref }) as Promise<Ack>;
+    return timedPhase("wait.phase_two_ack", () => this.exchanges.submit({ kind: "commit", ref }) as Promise<Ack>);
   }
 
   abort(ref: TxRef): Promise<Ack> {
-    return this.exchanges.submit({ kind: "abort", ref }) as Promise<Ack>;
+    return timedPhase("wait.phase_two_ack", () => this.exchanges.submit({ kind: "abort", ref }) as Promise<Ack>);
   }
 
   /**

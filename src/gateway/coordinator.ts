@@ -9,6 +9,7 @@ import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { minorToWire } from "../lib/money";
 import type { Logger } from "../lib/log";
+import { timedPhase } from "../lib/phase-timing";
 import type { Decision, GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { BankLinks, PrepareItem, Vote } from "./bank-links";
 
@@ -51,14 +52,14 @@ export class Coordinator {
     this.executingSinceAtMs.set(payment.id, this.options.clock.nowMs());
     let decided: PaymentRow;
     try {
-      const votes = await this.collectVotes(payment);
+      const votes = await timedPhase("phase_one.votes", () => this.collectVotes(payment));
       failpoint("gateway.votes.collected");
-      decided = await this.decide(payment.id, decisionOf(votes), payment);
+      decided = await timedPhase("decision.durable", () => this.decide(payment.id, decisionOf(votes), payment));
     } finally {
       this.executingSinceAtMs.delete(payment.id);
     }
     failpoint("gateway.decision.recorded");
-    await this.phaseTwoWithin(decided, limits.phaseTwoWaitMs);
+    await timedPhase("phase_two.acks", () => this.phaseTwoWithin(decided, limits.phaseTwoWaitMs));
     return decided;
   }
 

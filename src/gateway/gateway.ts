@@ -5,6 +5,7 @@ import { randomIds, systemClock, type Clock, type IdSource } from "../lib/clock"
 import { AppError, Code } from "../lib/errors";
 import { securityLimits } from "../lib/limits";
 import type { Logger } from "../lib/log";
+import { timedPhase } from "../lib/phase-timing";
 import { warnIfOpenToOthers } from "../lib/private-files";
 import type { CertFolder } from "../rpc/credentials";
 import { chain } from "../rpc/interceptors/chain";
@@ -77,7 +78,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const deps = { users, payments, refunds, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs, stats, currency: options.currency, nowMs: () => clock.nowMs() };
   const server = createServer({
     certs: options.certs,
-    interceptors: chain(serverLoggingInterceptor(log, options.metrics && new GrpcServerMetrics(options.metrics)), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token, certSha256) => users.authenticate(token, certSha256) })),
+    interceptors: chain(serverLoggingInterceptor(log, options.metrics && new GrpcServerMetrics(options.metrics)), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token, certSha256) => timedPhase("session.authenticate", () => users.authenticate(token, certSha256)) })),
     implementations: { Gateway: gatewayService(deps), Admin: adminService(deps), Coordinator: coordinatorService(deps) },
     health: (service) => gatewayHealth(service, banks, bankHealth),
   });

@@ -4,6 +4,7 @@ import type * as grpc from "@grpc/grpc-js";
 import { AppError, Code, invalid } from "../lib/errors";
 import { limits, securityLimits } from "../lib/limits";
 import type { Logger } from "../lib/log";
+import { timedPhase } from "../lib/phase-timing";
 import { minorFromWire, validateAmountMinor } from "../lib/money";
 import { serverStream, unary, type CallContext } from "../rpc/server";
 import type { PaymentRow } from "../store/gateway-store";
@@ -78,7 +79,7 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
     }),
     Pay: unary(log, async (req: any, ctx) => {
       // The payer is the session's user: the request has no field that could name another.
-      const outcome = await payments.pay(userOf(ctx), payInput(req), ctx.requestId);
+      const outcome = await timedPhase("pay.total", () => payments.pay(userOf(ctx), payInput(req), ctx.requestId));
       return { payment: paymentToWire(outcome.payment), replayed: outcome.replayed };
     }),
     Refund: unary(log, async (req: any, ctx) => {

@@ -4,6 +4,7 @@
 // along, and a later fsync covers them too.
 import { Batcher } from "../lib/batcher";
 import { limits } from "../lib/limits";
+import { timedPhase } from "../lib/phase-timing";
 import type { Store } from "./store";
 
 interface Write {
@@ -30,7 +31,7 @@ export class GroupCommit {
 
   /** On disk (fsynced) when the promise resolves. */
   durable<T>(run: () => T): Promise<T> {
-    return this.batcher.submit({ run, durable: true }) as Promise<T>;
+    return timedPhase("wait.write", () => this.batcher.submit({ run, durable: true }) as Promise<T>);
   }
 
   /**
@@ -39,6 +40,6 @@ export class GroupCommit {
    * lose in a power cut: a claim with no decision, a phase-two mark.
    */
   unsynced<T>(run: () => T): Promise<T> {
-    return this.batcher.submit({ run, durable: false }) as Promise<T>;
+    return timedPhase("wait.write", () => this.batcher.submit({ run, durable: false }) as Promise<T>);
   }
 }

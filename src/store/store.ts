@@ -2,6 +2,7 @@
 // meta key/value table, and closing.
 import { eq } from "drizzle-orm";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { timedPhase } from "../lib/phase-timing";
 import { openStore, type Durability, type Migration, type OpenedStore } from "./sqlite";
 
 export const meta = sqliteTable("meta", {
@@ -24,11 +25,13 @@ export abstract class Store {
    * does not, and the next "full" commit makes it durable with everything before it.
    */
   transaction<T>(fn: () => T, durability: Durability = "full"): T {
-    if (durability !== this.synchronous) {
-      this.opened.sqlite.exec(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
-      this.synchronous = durability;
-    }
-    return this.opened.sqlite.transaction(fn).immediate();
+    return timedPhase("sqlite.transaction", () => {
+      if (durability !== this.synchronous) {
+        this.opened.sqlite.exec(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
+        this.synchronous = durability;
+      }
+      return this.opened.sqlite.transaction(fn).immediate();
+    });
   }
 
   getMeta(key: string): string | undefined {
