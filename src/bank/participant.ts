@@ -1,5 +1,5 @@
-// The two-phase-commit participant. A Prepare places holds (pending amounts)
-// and votes; Commit posts them; Abort voids them. Batches run in one SQLite
+// The two-phase-commit participant. A Prepare places holds (pending until the
+// decision) and votes; Commit posts them; Abort voids them. Batches run in one SQLite
 // transaction, several at once when they arrive together (group commit across
 // RPCs), so every vote and outcome is on disk before it is answered.
 import { assert } from "../lib/assert";
@@ -108,7 +108,7 @@ export class Participant {
     }
     this.store.insertTransaction({ txid: item.txid, state: "prepared", requestId: item.requestId, preparedAtMs: nowMs, decidedAtMs: null });
     for (const leg of item.legs) {
-      this.store.insertPending(item.txid, leg.account, leg.deltaMinor);
+      this.store.insertHold(item.txid, leg.account, leg.deltaMinor);
       if (leg.deltaMinor < 0n) this.store.addHeld(leg.account, -leg.deltaMinor);
     }
     return { txid: item.txid, yes: true, reason: "" };
@@ -159,24 +159,24 @@ export class Participant {
   }
 
   private postAll(txid: string, nowMs: number): void {
-    const rows = this.store.pendingOf(txid);
-    assert(rows.length > 0, "a prepared transaction has pending amounts");
+    const rows = this.store.holdsOf(txid);
+    assert(rows.length > 0, "a prepared transaction has holds");
     for (const row of rows) {
-      assert(row.state === "pending", "posting only pending amounts");
+      assert(row.state === "pending", "posting only pending holds");
       const heldReleaseMinor = row.deltaMinor < 0n ? -row.deltaMinor : 0n;
       const balanceAfterMinor = this.store.post(row.account, row.deltaMinor, heldReleaseMinor);
       assert(balanceAfterMinor >= 0n, "a posted balance is never negative");
       this.store.insertLedger({ txid, account: row.account, deltaMinor: row.deltaMinor, balanceAfterMinor, atMs: nowMs });
     }
-    this.store.setPendingState(txid, "posted");
+    this.store.setHoldState(txid, "posted");
   }
 
   private voidAll(txid: string): void {
-    for (const row of this.store.pendingOf(txid)) {
-      assert(row.state === "pending", "voiding only pending amounts");
+    for (const row of this.store.holdsOf(txid)) {
+      assert(row.state === "pending", "voiding only pending holds");
       if (row.deltaMinor < 0n) this.store.addHeld(row.account, row.deltaMinor);
     }
-    this.store.setPendingState(txid, "voided");
+    this.store.setHoldState(txid, "voided");
   }
 }
 

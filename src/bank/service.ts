@@ -78,7 +78,7 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
         negative_available: totals.negativeAvailable,
         committed: totals.committed,
         currency: deps.currency,
-        open_pending: store.listOpenPending(limits.openPendingListedMax).map((row) => ({ txid: row.txid, delta_minor: row.deltaMinor.toString() })),
+        open_pending: store.listPendingHolds(limits.pendingHoldsListedMax).map((row) => ({ txid: row.txid, delta_minor: row.deltaMinor.toString() })),
       };
     }),
     GetHolds: unary(log, (req: { in_doubt_after_ms: string }) => {

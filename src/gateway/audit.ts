@@ -120,7 +120,7 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
     loaded_total_minor: loadedMinor.toString(),
     payments_succeeded: counts.succeeded,
     payments_failed: counts.failed,
-    payments_pending: counts.pending,
+    payments_pending: counts.undecided,
     phase_two_unfinished: counts.phaseTwoUnfinished,
     mismatches: mismatches.listed,
     violations,
@@ -158,20 +158,20 @@ async function snapshotBanks(store: GatewayStore, banks: BankLinks, inDoubtAfter
   const wires = new Map<string, BankAuditWire | Error>(names.map((name, i) => [name, answers[i]!]));
   let totalMinor = 0n;
   let loadedMinor = 0n;
-  const openPending: BankAuditWire["open_pending"] = [];
+  const pendingHolds: BankAuditWire["open_pending"] = [];
   for (const wire of answers) {
     if (wire instanceof Error) continue;
     totalMinor += minorFromWire(wire.balance_sum_minor);
     loadedMinor += minorFromWire(wire.loaded_total_minor);
-    openPending.push(...wire.open_pending);
+    pendingHolds.push(...wire.open_pending);
   }
-  totalMinor += await inTransitMinor(store, openPending);
+  totalMinor += await inTransitMinor(store, pendingHolds);
   // Counted only when it matters: it reads every payment.
   const decidedMeanwhile = totalMinor === loadedMinor ? 0 : await store.countDecidedSince(startedAtMs);
   return { wires, totalMinor, loadedMinor, decidedMeanwhile };
 }
 
-/** Pending amounts whose transaction the coordinator committed: posted elsewhere, not yet here. */
+/** Pending holds whose transaction the coordinator committed: posted elsewhere, not yet here. */
 async function inTransitMinor(store: GatewayStore, open: BankAuditWire["open_pending"]): Promise<bigint> {
   const decisions = await store.decisionsOf(open.map((row) => row.txid));
   let transitMinor = 0n;

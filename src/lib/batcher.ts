@@ -45,7 +45,8 @@ export class Batcher<T, R> {
     });
   }
 
-  get pending(): number {
+  /** Items submitted and not yet answered: queued or in a batch under way. */
+  get unanswered(): number {
     return this.queue.length + this.inFlight;
   }
 

@@ -117,8 +117,8 @@ export const limits = {
   recoveryScanRowsMax: 1_000,
   /** Users and sessions the gateway keeps in memory (each read on every call). */
   cachedRowsMax: 100_000,
-  /** Open pending amounts a bank lists to the auditor: about 1 MB on the wire at most. */
-  openPendingListedMax: 20_000,
+  /** Pending holds (debits and credits) a bank lists to the auditor: about 1 MB on the wire at most. */
+  pendingHoldsListedMax: 20_000,
   /** How long a duplicate in-flight request waits for the first outcome before ABORTED. */
   inFlightWaitMs: 15_000,
 

@@ -34,14 +34,16 @@ export const transactions = sqliteTable("transactions", {
   decidedAtMs: ms("decided_at_ms"),
 });
 
-export type PendingState = "pending" | "posted" | "voided";
-export const pending = sqliteTable(
+export type HoldState = "pending" | "posted" | "voided";
+// A transaction's effect on one account, held until the decision: "pending",
+// then "posted" or "voided". The SQL table keeps its name `pending` (a rename needs a migration).
+export const holds = sqliteTable(
   "pending",
   {
     txid: text("txid").notNull(),
     account: text("account").notNull(),
     deltaMinor: minor("delta_minor").notNull(),
-    state: text("state").$type<PendingState>().notNull(),
+    state: text("state").$type<HoldState>().notNull(),
   },
   (t) => [primaryKey({ columns: [t.txid, t.account] })],
 );
@@ -58,7 +60,7 @@ export const ledger = sqliteTable("ledger", {
 
 export type Account = typeof accounts.$inferSelect;
 export type Transaction = typeof transactions.$inferSelect;
-export type Pending = typeof pending.$inferSelect;
+export type Hold = typeof holds.$inferSelect;
 
 export interface BankTotals {
   balanceSumMinor: bigint;
@@ -109,15 +111,15 @@ export class BankStore extends Store {
         .set({ state: sql`${p("state")}`, decidedAtMs: sql`${p("decidedAtMs")}` })
         .where(eq(transactions.txid, p("txid")))
         .prepare(),
-      insertPending: db
-        .insert(pending)
+      insertHold: db
+        .insert(holds)
         .values({ txid: p("txid"), account: p("account"), deltaMinor: p("deltaMinor"), state: "pending" })
         .prepare(),
-      pendingOf: db.select().from(pending).where(eq(pending.txid, p("txid"))).prepare(),
-      setPendingState: db
-        .update(pending)
+      holdsOf: db.select().from(holds).where(eq(holds.txid, p("txid"))).prepare(),
+      setHoldState: db
+        .update(holds)
         .set({ state: sql`${p("state")}` })
-        .where(eq(pending.txid, p("txid")))
+        .where(eq(holds.txid, p("txid")))
         .prepare(),
       insertLedger: db
         .insert(ledger)
@@ -191,16 +193,16 @@ export class BankStore extends Store {
     this.q.setTxState.run({ txid, state, decidedAtMs });
   }
 
-  insertPending(txid: string, account: string, deltaMinor: bigint): void {
-    this.q.insertPending.run({ txid, account, deltaMinor });
+  insertHold(txid: string, account: string, deltaMinor: bigint): void {
+    this.q.insertHold.run({ txid, account, deltaMinor });
   }
 
-  pendingOf(txid: string): Pending[] {
-    return this.q.pendingOf.all({ txid });
+  holdsOf(txid: string): Hold[] {
+    return this.q.holdsOf.all({ txid });
   }
 
-  setPendingState(txid: string, state: PendingState): void {
-    this.q.setPendingState.run({ txid, state });
+  setHoldState(txid: string, state: HoldState): void {
+    this.q.setHoldState.run({ txid, state });
   }
 
   insertLedger(row: { txid: string; account: string; deltaMinor: bigint; balanceAfterMinor: bigint; atMs: number }): void {
@@ -230,17 +232,17 @@ export class BankStore extends Store {
       .map((row) => row.txid);
   }
 
-  /** Open pending amounts, at most `limit`: money in transit for the auditor. */
-  listOpenPending(limit: number): { txid: string; deltaMinor: bigint }[] {
+  /** Holds still pending (debits and credits), at most `limit`: money in transit for the auditor. */
+  listPendingHolds(limit: number): { txid: string; deltaMinor: bigint }[] {
     return this.opened.db
-      .select({ txid: pending.txid, deltaMinor: pending.deltaMinor })
-      .from(pending)
-      .where(eq(pending.state, "pending"))
+      .select({ txid: holds.txid, deltaMinor: holds.deltaMinor })
+      .from(holds)
+      .where(eq(holds.state, "pending"))
       .limit(limit)
       .all();
   }
 
-  /** Holds placed and neither posted nor voided (debit pendings), for metrics. */
+  /** Holds placed and neither posted nor voided (debits only), for metrics. */
   countOpenHolds(): { holds: number; heldMinor: bigint } {
     const row = this.opened.sqlite.query<{ n: bigint; total: bigint | null }, []>("SELECT COUNT(*) AS n, SUM(-delta_minor) AS total FROM pending WHERE state = 'pending' AND delta_minor < 0").get()!;
     return { holds: Number(row.n), heldMinor: row.total ?? 0n };
@@ -263,7 +265,7 @@ export class BankStore extends Store {
                 SUM(balance_minor < 0) AS neg, SUM(balance_minor - held_minor < 0) AS negAvail FROM accounts`,
       )
       .get()!;
-    const holds = this.opened.sqlite
+    const debitHolds = this.opened.sqlite
       .query<{ n: bigint; total: bigint | null }, []>(
         "SELECT COUNT(*) AS n, SUM(-delta_minor) AS total FROM pending WHERE state = 'pending' AND delta_minor < 0",
       )
@@ -276,8 +278,8 @@ export class BankStore extends Store {
       heldSumMinor: sums.held ?? 0n,
       negativeBalances: Number(sums.neg ?? 0n),
       negativeAvailable: Number(sums.negAvail ?? 0n),
-      openHolds: Number(holds.n),
-      openHoldsMinor: holds.total ?? 0n,
+      openHolds: Number(debitHolds.n),
+      openHoldsMinor: debitHolds.total ?? 0n,
       committed: Number(committed.n),
     };
   }

@@ -468,12 +468,12 @@ export class PostgresGatewayStore implements GatewayStore {
       () => this.sql`SELECT
           SUM(CASE WHEN decision = 'COMMIT' THEN 1 ELSE 0 END) AS ok,
           SUM(CASE WHEN decision = 'ABORT' THEN 1 ELSE 0 END) AS failed,
-          SUM(CASE WHEN decision IS NULL THEN 1 ELSE 0 END) AS pending,
+          SUM(CASE WHEN decision IS NULL THEN 1 ELSE 0 END) AS undecided,
           SUM(CASE WHEN decision IS NOT NULL AND phase_two_done_at_ms IS NULL THEN 1 ELSE 0 END) AS unfinished
         FROM payments`,
     );
     const row = rows[0] as Row;
-    return { succeeded: num(row.ok ?? 0), failed: num(row.failed ?? 0), pending: num(row.pending ?? 0), phaseTwoUnfinished: num(row.unfinished ?? 0) };
+    return { succeeded: num(row.ok ?? 0), failed: num(row.failed ?? 0), undecided: num(row.undecided ?? 0), phaseTwoUnfinished: num(row.unfinished ?? 0) };
   }
 
   async pruneKeys(createdBeforeAtMs: number): Promise<number> {

@@ -62,7 +62,7 @@ export const payments = sqliteTable("payments", {
   phaseTwoDoneAtMs: ms("phase_two_done_at_ms"),
   /** On a refund: the payment it refunds. */
   refundOf: text("refund_of"),
-  /** On a payment: its refunds' total that is not aborted (pending or succeeded). */
+  /** On a payment: its refunds' total that is not aborted (undecided or succeeded). */
   refundReservedMinor: minor("refund_reserved_minor").notNull().default(0n),
 });
 
@@ -474,15 +474,15 @@ export class SqliteGatewayRows extends Store {
 
   counts(): PaymentCounts {
     const row = this.opened.sqlite
-      .query<{ ok: bigint | null; failed: bigint | null; pending: bigint | null; unfinished: bigint | null }, []>(
-        `SELECT SUM(decision = 'COMMIT') AS ok, SUM(decision = 'ABORT') AS failed, SUM(decision IS NULL) AS pending,
+      .query<{ ok: bigint | null; failed: bigint | null; undecided: bigint | null; unfinished: bigint | null }, []>(
+        `SELECT SUM(decision = 'COMMIT') AS ok, SUM(decision = 'ABORT') AS failed, SUM(decision IS NULL) AS undecided,
                 SUM(decision IS NOT NULL AND phase_two_done_at_ms IS NULL) AS unfinished FROM payments`,
       )
       .get()!;
     return {
       succeeded: Number(row.ok ?? 0n),
       failed: Number(row.failed ?? 0n),
-      pending: Number(row.pending ?? 0n),
+      undecided: Number(row.undecided ?? 0n),
       phaseTwoUnfinished: Number(row.unfinished ?? 0n),
     };
   }

@@ -61,7 +61,7 @@ export interface PaymentRow {
   phaseTwoDoneAtMs: number | null;
   /** On a refund: the payment it refunds. */
   refundOf: string | null;
-  /** On a payment: its refunds' total that is not aborted (pending or succeeded). */
+  /** On a payment: its refunds' total that is not aborted (undecided or succeeded). */
   refundReservedMinor: bigint;
 }
 
@@ -103,7 +103,7 @@ export interface DecisionWrite {
 export interface PaymentCounts {
   succeeded: number;
   failed: number;
-  pending: number;
+  undecided: number;
   phaseTwoUnfinished: number;
 }
 
