@@ -8,7 +8,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { assert } from "../lib/assert";
 import { backoffMs, sleepMs } from "../lib/clock";
-import { AppError, Code } from "../lib/errors";
+import { AppError, Code, Reason } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { connect, unaryCall, waitConnected } from "../rpc/channel";
@@ -36,7 +36,7 @@ export function isUnreachable(error: AppError): boolean {
 
 /** UNAVAILABLE from a gateway that was reached: one of the banks is away (another gateway would say the same). */
 function isBankUnreachable(error: AppError): boolean {
-  return /^bank \S+ is unreachable/.test(error.message);
+  return error.reason === Reason.BankUnreachable;
 }
 
 interface Endpoint {

@@ -13,7 +13,7 @@
 // Reads and the audit stay on grpc-js.
 import type * as grpc from "@grpc/grpc-js";
 import { Batcher } from "../lib/batcher";
-import { AppError, Code } from "../lib/errors";
+import { AppError, Code, Reason } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
@@ -170,7 +170,7 @@ export class BankLink {
         const again = await this.exchangeClient.call<R>(method, request, { deadlineMs: limits.readDeadlineMs, waitForReady: true }).catch(() => undefined);
         if (again !== undefined) return again;
       }
-      throw new AppError(Code.Unavailable, `bank ${this.name} is unreachable; try again shortly`, appError);
+      throw new AppError(Code.Unavailable, `bank ${this.name} is unreachable; try again shortly`, appError, Reason.BankUnreachable);
     }
   }
 

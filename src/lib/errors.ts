@@ -19,12 +19,23 @@ export const Code = {
 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
 
+/**
+ * What a code alone does not tell a caller that acts on it, carried beside the
+ * message (a trailer, src/rpc/status.ts) so no caller matches message text.
+ */
+export const Reason = {
+  /** UNAVAILABLE from a gateway that was reached: one of its banks is away (another gateway would say the same). */
+  BankUnreachable: "BANK_UNREACHABLE",
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
 export class AppError extends Error {
   override readonly name = "AppError";
   constructor(
     readonly code: Code,
     message: string,
     override readonly cause?: unknown,
+    readonly reason?: Reason,
   ) {
     super(message);
   }

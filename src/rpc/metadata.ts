@@ -8,6 +8,8 @@ export const wire = {
   requestId: "x-request-id",
   attempt: "x-attempt",
   authorization: "authorization",
+  /** A trailer of a failed call: the AppError's reason (src/lib/errors.ts Reason), when it has one. */
+  errorReason: "x-error-reason",
 } as const;
 
 export const internal = {

@@ -1,7 +1,8 @@
 // The one mapping between the error model (src/lib/errors.ts) and gRPC status
 // codes, in both directions, and of network failures to status codes.
 import * as grpc from "@grpc/grpc-js";
-import { AppError, Code } from "../lib/errors";
+import { AppError, Code, Reason } from "../lib/errors";
+import { getText, wire } from "./metadata";
 
 const toGrpc: Record<Code, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
@@ -29,9 +30,19 @@ export function codeName(status: grpc.status | number): string {
   return grpc.status[status] ?? String(status);
 }
 
-/** The error a server sends: the code and message only, never the cause. */
+/** The error a server sends: the code, the message and its reason (a trailer), never the cause. */
 export function toServiceError(error: AppError): Partial<grpc.ServiceError> {
-  return { code: toGrpc[error.code], details: error.message, message: error.message };
+  const metadata = new grpc.Metadata();
+  if (error.reason) metadata.set(wire.errorReason, error.reason);
+  return { code: toGrpc[error.code], details: error.message, message: error.message, metadata };
+}
+
+const reasons = new Set<string>(Object.values(Reason));
+
+/** The reason a server's error carried, if it is one this side knows. */
+function reasonOf(error: Partial<grpc.ServiceError>): Reason | undefined {
+  const text = error.metadata instanceof grpc.Metadata ? getText(error.metadata, wire.errorReason) : undefined;
+  return text !== undefined && reasons.has(text) ? (text as Reason) : undefined;
 }
 
 const networkCodes: Record<string, Code> = {
@@ -90,7 +101,7 @@ export function fromCallError(error: unknown, what: string): AppError {
     const code = fromGrpc.get(e.code) ?? Code.Unknown;
     const details = e.details ?? "";
     if (details && libraryMessage.test(details)) return new AppError(code, networkReason(details), error);
-    return new AppError(code, details || `${what}: ${codeName(e.code)}`, error);
+    return new AppError(code, details || `${what}: ${codeName(e.code)}`, error, reasonOf(e));
   }
   if (typeof e?.code === "string" && e.code in networkCodes) {
     return new AppError(networkCodes[e.code]!, networkReason(e.code), error);

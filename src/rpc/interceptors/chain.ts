@@ -13,5 +13,5 @@ export function chain(...nearestNetworkFirst: grpc.ServerInterceptor[]): grpc.Se
 /** Ends a call from inside an interceptor; interceptors nearer the network still see the status. */
 export function refuse(call: grpc.ServerInterceptingCallInterface, error: AppError): void {
   const status = toServiceError(error);
-  call.sendStatus({ code: status.code!, details: status.details!, metadata: new grpcjs.Metadata() });
+  call.sendStatus({ code: status.code!, details: status.details!, metadata: status.metadata ?? new grpcjs.Metadata() });
 }
