@@ -119,16 +119,16 @@ export class LoginThrottle {
       if (current.some((entry) => entry.lockedUntilAtMs > nowMs)) {
         throw new AppError(Code.ResourceExhausted, "too many failed logins; try again later");
       }
-      let delay = 0;
+      let longestDelayMs = 0;
       keys.forEach(([, policy], i) => {
         const entry = current[i]!;
-        delay = Math.max(delay, delayFor(entry.count, policy));
+        longestDelayMs = Math.max(longestDelayMs, delayFor(entry.count, policy));
         entry.count += 1;
         entry.lastFailureAtMs = nowMs;
         if (entry.count >= policy.failuresBeforeLockout) entry.lockedUntilAtMs = nowMs + policy.lockoutMs;
         entries[i] = entry;
       });
-      return delay;
+      return longestDelayMs;
     });
     return {
       delayMs,

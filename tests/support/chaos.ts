@@ -141,7 +141,8 @@ const faultKinds = ["kill", "delay", "hold", "reset", "lose"] as const;
 type FaultKind = (typeof faultKinds)[number];
 
 interface Fault {
-  atMs: number;
+  /** When it is injected, from the start of the run. */
+  afterMs: number;
   kind: FaultKind;
   /** A process name for a kill ("gateway", "bank-hdfc"), a bank name for a network fault. */
   victim: string;
@@ -162,12 +163,12 @@ function faultSchedule(random: SeededRandom, runMs: number, gateways: number): F
   const gatewayNames = gateways === 1 ? ["gateway"] : Array.from({ length: gateways }, (_, i) => `gateway-${i + 1}`);
   const processes = [...gatewayNames, ...banks.map((b) => `bank-${b}`)];
   let round: FaultKind[] = [];
-  for (let atMs = random.int(500, 1_500); atMs < runMs - 1_000 && faults.length < 100; ) {
+  for (let afterMs = random.int(500, 1_500); afterMs < runMs - 1_000 && faults.length < 100; ) {
     if (round.length === 0) round = shuffled(random, faultKinds);
     const kind = round.pop()!;
     const downMs = random.int(100, 1_000);
-    faults.push({ atMs, kind, victim: kind === "kill" ? random.pick(processes) : random.pick(banks), downMs, delayMs: kind === "delay" ? random.int(50, 400) : 0 });
-    atMs += downMs + random.int(600, 1_800);
+    faults.push({ afterMs, kind, victim: kind === "kill" ? random.pick(processes) : random.pick(banks), downMs, delayMs: kind === "delay" ? random.int(50, 400) : 0 });
+    afterMs += downMs + random.int(600, 1_800);
   }
   return faults;
 }
@@ -183,10 +184,10 @@ function shuffled<T>(random: SeededRandom, items: readonly T[]): T[] {
 
 /** Runs the schedule; resolves with the moment the last fault healed. */
 async function runSchedule(system: ProcessSystem, schedule: Fault[]): Promise<number> {
-  const startMs = Date.now();
-  let healedAtMs = startMs;
+  const startedAtMs = Date.now();
+  let healedAtMs = startedAtMs;
   for (const fault of schedule) {
-    await sleepMs(Math.max(0, startMs + fault.atMs - Date.now()));
+    await sleepMs(Math.max(0, startedAtMs + fault.afterMs - Date.now()));
     await inject(system, fault);
     await sleepMs(fault.downMs);
     await heal(system, fault);
