@@ -3,15 +3,17 @@
 // so two requests with one key can never both start a transaction.
 import { EventEmitter } from "node:events";
 import type { Clock, IdSource } from "../lib/clock";
+import { assert } from "../lib/assert";
 import { AppError, Code, invalid, quoted } from "../lib/errors";
+import { isIdempotencyKey, isNoteLength, isUsername } from "../lib/fields";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
-import { validateAmountMinor } from "../lib/money";
+import { isAmountMinor } from "../lib/money";
 import { failpoint } from "../lib/failpoint";
 import type { GatewayStore, NewPaymentRow, PaymentRow } from "../store/gateway-store";
 import type { Coordinator } from "./coordinator";
-import { usernameField } from "./users";
 
+/** A Pay's fields, each checked by the service (service.ts) as it came off the wire. */
 export interface PayInput {
   idempotencyKey: string;
   toUsername: string;
@@ -55,7 +57,8 @@ export class Payments {
 
   async pay(payer: string, input: PayInput, requestId: string): Promise<PayOutcome> {
     const { store } = this.options;
-    const key = keyField(input.idempotencyKey);
+    const key = input.idempotencyKey;
+    assert(isIdempotencyKey(key), "the service checks an idempotency key");
     const fingerprint = fingerprintOf(input);
     let row: NewPaymentRow;
     try {
@@ -100,9 +103,10 @@ export class Payments {
     const { store } = this.options;
     const payerUser = await store.accountOf(payer);
     if (!payerUser) throw new AppError(Code.Unauthenticated, "your user no longer exists");
-    validateAmountMinor(input.amountMinor);
-    if (input.note.length > limits.noteLengthMax) throw invalid("note", `at most ${limits.noteLengthMax} characters`);
-    const payee = await store.accountOf(usernameField(input.toUsername));
+    assert(isAmountMinor(input.amountMinor), "the service checks an amount");
+    assert(isNoteLength(input.note), "the service bounds a note");
+    assert(isUsername(input.toUsername), "the service checks a payee's username");
+    const payee = await store.accountOf(input.toUsername);
     if (!payee) throw new AppError(Code.NotFound, `no user "${input.toUsername}"`);
     if (payee.username === payer) throw invalid("to_username", "you cannot pay yourself");
     return {
@@ -146,7 +150,7 @@ export class Payments {
 
   /** A payment the user sent or received, by id or by the user's own idempotency key. */
   async get(username: string, idOrKey: string): Promise<PaymentRow> {
-    if (!idOrKey || idOrKey.length > limits.idempotencyKeyLengthMax) throw invalid("id_or_key", "a payment id or idempotency key");
+    assert(idOrKey !== "" && idOrKey.length <= limits.idempotencyKeyLengthMax, "the service checks id_or_key");
     const { store } = this.options;
     const row = (await store.getPayment(idOrKey)) ?? (await store.paymentByKey(username, idOrKey));
     if (!row) throw new AppError(Code.NotFound, `no payment ${quoted(idOrKey)}`);
@@ -178,14 +182,6 @@ export class Payments {
   pruneKeys(retentionMs: number): Promise<number> {
     return this.options.store.pruneKeys(this.options.clock.nowMs() - retentionMs);
   }
-}
-
-export function keyField(value: string): string {
-  if (value.length < 1 || value.length > limits.idempotencyKeyLengthMax) {
-    throw invalid("idempotency_key", `1-${limits.idempotencyKeyLengthMax} printable characters`);
-  }
-  if (!/^[\x21-\x7e]+$/.test(value)) throw invalid("idempotency_key", "printable characters only");
-  return value;
 }
 
 function pageSizeField(limit: number): number {

@@ -5,12 +5,14 @@
 // given back in the one that aborts it, so racing refunds never together
 // exceed the payment.
 import type { Clock, IdSource } from "../lib/clock";
+import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
-import { limits } from "../lib/limits";
-import { formatMinor, validateAmountMinor } from "../lib/money";
+import { isIdempotencyKey, isNoteLength } from "../lib/fields";
+import { formatMinor, isAmountMinor } from "../lib/money";
 import type { GatewayStore, PaymentRow } from "../store/gateway-store";
-import { keyField, type Payments } from "./payments";
+import type { Payments } from "./payments";
 
+/** A Refund's fields, each checked by the service (service.ts) as it came off the wire. */
 export interface RefundInput {
   idempotencyKey: string;
   paymentId: string;
@@ -38,7 +40,9 @@ export class Refunds {
 
   async refund(refunder: string, input: RefundInput, requestId: string): Promise<RefundOutcome> {
     const { store, payments } = this.options;
-    const key = keyField(input.idempotencyKey);
+    const key = input.idempotencyKey;
+    assert(isIdempotencyKey(key), "the service checks an idempotency key");
+    assert(isNoteLength(input.reason), "the service bounds a reason");
     const fingerprint = fingerprintOf(input);
     const seen = await store.paymentByKey(refunder, key);
     if (seen) return this.replayed(seen, fingerprint);
@@ -46,11 +50,10 @@ export class Refunds {
     // can be corrected and sent again with the same key.
     const original = await this.refundable(refunder, input.paymentId);
     if (input.amountMinor !== "all") {
-      validateAmountMinor(input.amountMinor);
+      assert(isAmountMinor(input.amountMinor), "the service checks an amount");
       const remainingMinor = original.amountMinor - original.refundReservedMinor;
       if (input.amountMinor > remainingMinor) throw exceeds(original, remainingMinor);
     }
-    if (input.reason.length > limits.noteLengthMax) throw new AppError(Code.InvalidArgument, `reason: at most ${limits.noteLengthMax} characters`);
     const row = {
       id: this.options.ids.next(),
       payer: refunder,

@@ -2,6 +2,7 @@
 // Coordinator (banks). Thin: parse the wire, call the domain, shape the reply.
 import type * as grpc from "@grpc/grpc-js";
 import { AppError, Code, invalid } from "../lib/errors";
+import { idempotencyKeyField, isTransactionId, noteField, transactionIdField, usernameField } from "../lib/fields";
 import { limits, securityLimits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
@@ -37,8 +38,13 @@ function userOf(context: CallContext): string {
   return context.user;
 }
 
+/** A string field off the wire: proto3 reads an absent one as "" (and a hand-made request may carry anything). */
+function stringOf(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
 function text(value: unknown, field: string, lengthMax: number): string {
-  const s = typeof value === "string" ? value : "";
+  const s = stringOf(value);
   if (s.length > lengthMax) throw invalid(field, `at most ${lengthMax} characters`);
   return s;
 }
@@ -88,7 +94,7 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
       return { refund: paymentToWire(outcome.refund), replayed: outcome.replayed, original: await withRefunds(deps.store, outcome.original) };
     }),
     GetPayment: unary(log, async (req: any, ctx) => {
-      const row = await payments.get(userOf(ctx), text(req.id_or_key, "id_or_key", limits.idempotencyKeyLengthMax));
+      const row = await payments.get(userOf(ctx), idOrKeyField(req.id_or_key));
       return paymentToWire(row, { ...(await refundedOf(deps.store, [row])).get(row.id), refunds: await deps.store.refundsOf(row.id, limits.refundsListedMax) });
     }),
     ListPayments: unary(log, async (req: any, ctx) => ({
@@ -149,7 +155,7 @@ export function coordinatorService(deps: GatewayServiceDeps): grpc.UntypedServic
     GetDecision: unary(deps.log, async (req: any) => {
       const txids: string[] = Array.isArray(req.txids) ? req.txids : [];
       if (txids.length > limits.txidsPerDecisionQueryMax) throw invalid("txids", `at most ${limits.txidsPerDecisionQueryMax}`);
-      if (txids.some((txid) => typeof txid !== "string" || !/^[\w-]{1,64}$/.test(txid))) throw invalid("txids", "transaction ids of 1-64 letters, digits, _ or -");
+      if (txids.some((txid) => typeof txid !== "string" || !isTransactionId(txid))) throw invalid("txids", `transaction ids of 1-${limits.transactionIdLengthMax} letters, digits, _ or -`);
       return { decisions: await deps.coordinator.decisionsFor(txids) };
     }),
   };
@@ -172,13 +178,9 @@ async function listToWire(store: GatewayStore, rows: PaymentRow[]) {
 
 /** Every field of a Refund checked at the edge, each violation naming its field. */
 function refundInput(req: any): RefundInput {
-  const idempotencyKey = text(req.idempotency_key, "idempotency_key", limits.idempotencyKeyLengthMax);
-  if (!/^[\x21-\x7e]+$/.test(idempotencyKey)) throw invalid("idempotency_key", `1-${limits.idempotencyKeyLengthMax} printable characters`);
-  const paymentId = text(req.payment_id, "payment_id", securityLimits.beforeIdLengthMax);
-  if (!/^[\w-]{1,64}$/.test(paymentId)) throw invalid("payment_id", "a payment id");
-  const reason = text(req.reason, "reason", limits.noteLengthMax);
-  // A reason is printed on the payer's terminal: no control characters (escape sequences).
-  if (/[\p{Cc}]/u.test(reason)) throw invalid("reason", "no control characters");
+  const idempotencyKey = keyField(req.idempotency_key);
+  const paymentId = transactionIdField(text(req.payment_id, "payment_id", securityLimits.beforeIdLengthMax), "payment_id", "a payment id");
+  const reason = noteField(stringOf(req.reason), "reason");
   if (req.all_remaining === true) {
     if (minorFromWireOrZero(req.amount_minor) !== 0n) throw invalid("amount_minor", "must be 0 when all_remaining is set");
     return { idempotencyKey, paymentId, amountMinor: "all", reason };
@@ -196,14 +198,22 @@ function minorFromWireOrZero(value: unknown): bigint {
 
 /** Every field of a Pay checked at the edge, each violation naming its field. */
 function payInput(req: any): PayInput {
-  const idempotencyKey = text(req.idempotency_key, "idempotency_key", limits.idempotencyKeyLengthMax);
-  if (!/^[\x21-\x7e]+$/.test(idempotencyKey)) throw invalid("idempotency_key", `1-${limits.idempotencyKeyLengthMax} printable characters`);
-  const toUsername = text(req.to_username, "to_username", limits.usernameLengthMax);
-  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(toUsername)) throw invalid("to_username", "a username such as bob");
-  const note = text(req.note, "note", limits.noteLengthMax);
-  // A note is printed on the payee's terminal: no control characters (escape sequences).
-  if (/[\p{Cc}]/u.test(note)) throw invalid("note", "no control characters");
+  const idempotencyKey = keyField(req.idempotency_key);
+  const toUsername = usernameField(text(req.to_username, "to_username", limits.usernameLengthMax), "to_username", "a username such as bob");
+  const note = noteField(stringOf(req.note), "note");
   return { idempotencyKey, toUsername, amountMinor: amountField(req.amount_minor), note };
+}
+
+/** A Pay's or a Refund's key: one too long is told so, any other refused by the key's rule. */
+function keyField(value: unknown): string {
+  return idempotencyKeyField(text(value, "idempotency_key", limits.idempotencyKeyLengthMax));
+}
+
+/** A payment's id or its payer's idempotency key: GetPayment looks up either. */
+function idOrKeyField(value: unknown): string {
+  const idOrKey = text(value, "id_or_key", limits.idempotencyKeyLengthMax);
+  if (idOrKey === "") throw invalid("id_or_key", "a payment id or idempotency key");
+  return idOrKey;
 }
 
 function amountField(value: unknown): bigint {

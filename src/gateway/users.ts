@@ -7,6 +7,7 @@ import { argon2idOptions } from "../lib/secret-hash";
 import * as OTPAuth from "otpauth";
 import { sleepMs, type Clock } from "../lib/clock";
 import { AppError, Code, invalid } from "../lib/errors";
+import { accountNumberField, bankNameField, passwordField, pinField, usernameField } from "../lib/fields";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import type { GatewayStore, User } from "../store/gateway-store";
@@ -50,10 +51,11 @@ export class Users {
    */
   async register(input: { username: string; password: string; bank: string; account: string; accountPin: string }, requestId: string): Promise<User & { holder: string }> {
     const username = usernameField(input.username);
-    passwordField(input.password, "password");
-    const account = accountField(input.account);
-    const link = this.options.banks.get(bankField(input.bank));
-    pinField(input.accountPin);
+    passwordField(input.password);
+    const account = accountNumberField(input.account);
+    const link = this.options.banks.get(bankNameField(input.bank));
+    if (!input.accountPin) throw invalid("PIN", "the account's PIN is needed to register it (from your bank)");
+    pinField(input.accountPin, "PIN");
     if (await this.options.store.getUser(username)) throw new AppError(Code.AlreadyExists, `username "${username}" is taken`);
     const verified = await link.verifyAccount(account, input.accountPin, requestId);
     if (!verified.exists) throw new AppError(Code.NotFound, `bank ${link.name} has no account ${account}`);
@@ -77,7 +79,7 @@ export class Users {
   /** `certSha256`: the thumbprint of the client certificate the login came over; the session is bound to it. */
   async login(input: { username: string; password: string; otp: string }, peerAddress: string, certSha256: string): Promise<{ token: string; expiresAtMs: number; username: string }> {
     const username = usernameField(input.username);
-    if (input.password.length > limits.passwordLengthMax) throw invalid("password", `at most ${limits.passwordLengthMax} characters`);
+    assert(input.password.length <= limits.passwordLengthMax, "the service bounds a password's length");
     const { user, attempt } = await this.checkPassword(username, input.password, peerAddress, "wrong username or password");
     // A missing or wrong one-time code leaves the attempt counted as failed.
     if (user.totpSecret) await this.checkOtp(user, input.otp);
@@ -186,32 +188,4 @@ function totpOf(user: User): OTPAuth.TOTP {
 /** "127.0.0.1:5123" -> "127.0.0.1", "[::1]:5123" -> "[::1]": the throttle counts per address, not per connection. */
 function peerHost(peer: string): string {
   return peer.replace(/:\d+$/, "");
-}
-
-export function usernameField(value: string): string {
-  const username = String(value ?? "");
-  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(username) || username.length > limits.usernameLengthMax) {
-    throw invalid("username", `1-${limits.usernameLengthMax} lowercase letters, digits, '.', '_' or '-'`);
-  }
-  return username;
-}
-
-function passwordField(value: string, field: string): void {
-  if (value.length < limits.passwordLengthMin) throw invalid(field, `at least ${limits.passwordLengthMin} characters`);
-  if (value.length > limits.passwordLengthMax) throw invalid(field, `at most ${limits.passwordLengthMax} characters`);
-}
-
-function pinField(value: string): void {
-  if (!value) throw invalid("PIN", "the account's PIN is needed to register it (from your bank)");
-  if (!/^\d{4,12}$/.test(value)) throw invalid("PIN", "4 to 12 digits");
-}
-
-function accountField(value: string): string {
-  if (!/^[A-Za-z0-9-]{1,34}$/.test(value)) throw invalid("account", "1-34 letters, digits or -");
-  return value;
-}
-
-function bankField(value: string): string {
-  if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(value)) throw invalid("bank", "a bank name such as hdfc");
-  return value;
 }

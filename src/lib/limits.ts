@@ -9,9 +9,12 @@ export const limits = {
   noteLengthMax: 200,
   idempotencyKeyLengthMax: 255,
   requestIdLengthMax: 128,
+  /** A transaction id, which is also a payment's id (they are UUIDs: 36). */
+  transactionIdLengthMax: 64,
   otpLengthMax: 10,
   tokenLengthMax: 128,
   /** An account's PIN: 4 to 12 digits. */
+  pinLengthMin: 4,
   pinLengthMax: 12,
   pinHashLengthMax: 256,
   /** Wrong PINs in a row before a bank refuses every PIN for that account a while. */

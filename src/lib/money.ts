@@ -25,6 +25,12 @@ export function parseDecimalMinor(text: string, field: string): bigint {
   return whole * 100n + fraction;
 }
 
+/** A payment's or a refund's amount: more than zero, at most amountMinorMax (what layers behind validateAmountMinor assert). */
+export function isAmountMinor(amountMinor: bigint): boolean {
+  return amountMinor > 0n && amountMinor <= limits.amountMinorMax;
+}
+
+/** The one check of an amount as it comes in (typed or off the wire), saying which bound it missed. */
 export function validateAmountMinor(amountMinor: bigint, field = "amount_minor"): void {
   if (amountMinor <= 0n) throw invalid(field, "must be greater than zero");
   if (amountMinor > limits.amountMinorMax) {

@@ -1,0 +1,111 @@
+// Each field's rule in one place: what a username, an account number, a bank
+// name, a PIN, a password, an idempotency key, a transaction id and a note may
+// be. The edges check input with these (the CLI and the dashboard as a person
+// typed it, the gateway's and the bank's services off the wire, the bank's
+// accounts file); what an edge has checked, deeper layers assert with the
+// `is...` predicates instead of checking again. A refusal is INVALID_ARGUMENT
+// naming the field; `why` defaults to the rule in words, and a caller passes
+// its own only where its audience is told it differently (`--key` on the CLI).
+import { invalid } from "./errors";
+import { limits } from "./limits";
+
+/** Visible ASCII: no spaces, no control characters. */
+const printablePattern = /^[\x21-\x7e]+$/;
+/** A control character (escape sequences among them): never in text shown on another's terminal. */
+const controlPattern = /\p{Cc}/u;
+const usernamePattern = /^[a-z0-9][a-z0-9_.-]*$/;
+const bankNamePattern = /^[a-z0-9][a-z0-9_-]*$/;
+const accountNumberPattern = /^[A-Za-z0-9-]+$/;
+const transactionIdPattern = /^[\w-]+$/;
+const digitsPattern = /^\d+$/;
+
+function within(text: string, lengthMin: number, lengthMax: number): boolean {
+  return text.length >= lengthMin && text.length <= lengthMax;
+}
+
+function checked(text: string, ok: boolean, field: string, why: string): string {
+  if (!ok) throw invalid(field, why);
+  return text;
+}
+
+/** A user's name: 1-32 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit. */
+export function isUsername(text: string): boolean {
+  return within(text, 1, limits.usernameLengthMax) && usernamePattern.test(text);
+}
+
+export function usernameField(text: string, field = "username", why = `1-${limits.usernameLengthMax} lowercase letters, digits, '.', '_' or '-'`): string {
+  return checked(text, isUsername(text), field, why);
+}
+
+/** A bank's name (also the name in a bank's or a client's certificate): 1-32 lowercase letters, digits, '_' or '-'. */
+export function isBankName(text: string): boolean {
+  return within(text, 1, limits.bankNameLengthMax) && bankNamePattern.test(text);
+}
+
+export function bankNameField(text: string, field = "bank", why = "a bank name such as hdfc"): string {
+  return checked(text, isBankName(text), field, why);
+}
+
+/** An account number at a bank: 1-34 letters, digits or '-' (an IBAN fits). */
+export function isAccountNumber(text: string): boolean {
+  return within(text, 1, limits.accountLengthMax) && accountNumberPattern.test(text);
+}
+
+export function accountNumberField(text: string, field = "account", why = `1-${limits.accountLengthMax} letters, digits or -`): string {
+  return checked(text, isAccountNumber(text), field, why);
+}
+
+/** An account's PIN: 4 to 12 digits. */
+export function isPin(text: string): boolean {
+  return within(text, limits.pinLengthMin, limits.pinLengthMax) && digitsPattern.test(text);
+}
+
+export function pinField(text: string, field = "pin", why = `${limits.pinLengthMin} to ${limits.pinLengthMax} digits`): string {
+  return checked(text, isPin(text), field, why);
+}
+
+/** A new password: long enough to resist guessing, short enough to hash cheaply. */
+export function passwordField(text: string, field = "password"): string {
+  if (text.length < limits.passwordLengthMin) throw invalid(field, `at least ${limits.passwordLengthMin} characters`);
+  if (text.length > limits.passwordLengthMax) throw invalid(field, `at most ${limits.passwordLengthMax} characters`);
+  return text;
+}
+
+/** An idempotency key: 1-255 printable ASCII characters, no spaces. */
+export function isIdempotencyKey(text: string): boolean {
+  return within(text, 1, limits.idempotencyKeyLengthMax) && printablePattern.test(text);
+}
+
+export function idempotencyKeyField(text: string, field = "idempotency_key", why = `1-${limits.idempotencyKeyLengthMax} printable characters`): string {
+  return checked(text, isIdempotencyKey(text), field, why);
+}
+
+/** `--key` as a person typed it: absent is fine (a new key is made for them). */
+export function typedKeyField(text: string | undefined, field = "--key"): string | undefined {
+  if (text === undefined) return undefined;
+  return idempotencyKeyField(text, field, `1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
+}
+
+/** A transaction id: 1-64 letters, digits, '_' or '-'. A payment's id is its transaction id at the banks. */
+export function isTransactionId(text: string): boolean {
+  return within(text, 1, limits.transactionIdLengthMax) && transactionIdPattern.test(text);
+}
+
+export function transactionIdField(text: string, field = "txid", why = `1-${limits.transactionIdLengthMax} letters, digits, _ or -`): string {
+  return checked(text, isTransactionId(text), field, why);
+}
+
+/** A payment's note or a refund's reason: at most 200 characters... */
+export function isNoteLength(text: string): boolean {
+  return text.length <= limits.noteLengthMax;
+}
+
+export function noteLengthField(text: string, field: string): string {
+  return checked(text, isNoteLength(text), field, `at most ${limits.noteLengthMax} characters`);
+}
+
+/** ...and, being printed on the other party's terminal, no control characters (escape sequences). */
+export function noteField(text: string, field: string): string {
+  noteLengthField(text, field);
+  return checked(text, !controlPattern.test(text), field, "no control characters");
+}
