@@ -3,12 +3,13 @@
 // neither a restart nor a second gateway resets the count. Each attempt is
 // counted before the hash is checked (parallel guesses cannot slip past the
 // block) and forgiven when the PIN is right.
-import { AppError, Code, invalid } from "../lib/errors";
+import { AppError, Code } from "../lib/errors";
+import { pinField } from "../lib/fields";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { hashSecret, verifySecret } from "../lib/secret-hash";
 import type { BankStore } from "../store/bank-store";
-import { isPin, type AccountSeed } from "./accounts-file";
+import type { AccountSeed } from "./accounts-file";
 
 export interface PinCheckDeps {
   bankName: string;
@@ -19,7 +20,7 @@ export interface PinCheckDeps {
 
 /** Resolves when `pin` is the account's PIN; otherwise PERMISSION_DENIED, FAILED_PRECONDITION or RESOURCE_EXHAUSTED. */
 export async function checkAccountPin(deps: PinCheckDeps, account: string, pin: string): Promise<void> {
-  if (!isPin(pin)) throw invalid("pin", "4 to 12 digits");
+  pinField(pin);
   const pinHash = admitAttempt(deps, account);
   if (await verifySecret(pinHash, pin)) {
     deps.store.transaction(() => deps.store.setPinFailures(account, 0, 0));

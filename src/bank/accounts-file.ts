@@ -1,6 +1,7 @@
 // The shared accounts file (YAML or JSON): each bank reads only its section.
 import { readFileSync } from "node:fs";
 import { AppError, Code, invalid } from "../lib/errors";
+import { accountNumberField, isPin } from "../lib/fields";
 import { limits } from "../lib/limits";
 import { parseDecimalMinor } from "../lib/money";
 
@@ -55,7 +56,7 @@ export function parseBankSection(text: string, bank: string, source = "accounts 
 function parseSeed(row: unknown, where: string): AccountSeed {
   const r = row as Record<string, unknown>;
   const number = String(r?.number ?? "");
-  if (!/^[A-Za-z0-9-]{1,34}$/.test(number)) throw invalid(`${where}.number`, `"${number}" is not an account number`);
+  accountNumberField(number, `${where}.number`, `"${number}" is not an account number`);
   const holder = String(r?.holder ?? "").slice(0, 100);
   const balanceMinor = parseDecimalMinor(String(r?.balance ?? "0"), `${where}.balance`);
   if (balanceMinor > limits.balanceMinorMax) throw invalid(`${where}.balance`, "too large");
@@ -75,8 +76,4 @@ function pinOf(r: Record<string, unknown>, where: string): { pin?: string; pinHa
     return { pinHash };
   }
   return {};
-}
-
-export function isPin(text: string): boolean {
-  return /^\d{4,12}$/.test(text);
 }

@@ -1,6 +1,7 @@
 // The Bank gRPC service: wire messages in, participant calls, wire messages out.
 import type * as grpc from "@grpc/grpc-js";
 import { AppError, Code, invalid } from "../lib/errors";
+import { accountNumberField, transactionIdField } from "../lib/fields";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
@@ -122,14 +123,11 @@ function txRefFromWire(ref: any): TxRef {
 function txidField(value: unknown, emptyAllowed = false): string {
   const txid = String(value ?? "");
   if (emptyAllowed && txid === "") return txid;
-  if (!/^[\w-]{1,64}$/.test(txid)) throw invalid("txid", "1-64 letters, digits, _ or -");
-  return txid;
+  return transactionIdField(txid);
 }
 
 function accountField(value: unknown): string {
-  const account = String(value ?? "");
-  if (!/^[A-Za-z0-9-]{1,34}$/.test(account)) throw invalid("account", "1-34 letters, digits or -");
-  return account;
+  return accountNumberField(String(value ?? ""));
 }
 
 function deltaField(value: unknown): bigint {

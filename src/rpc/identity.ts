@@ -1,5 +1,5 @@
 // Who a peer is: the role and name its certificate carries (OU and CN).
-import { limits } from "../lib/limits";
+import { isBankName } from "../lib/fields";
 
 export type Role = "client" | "gateway" | "bank" | "admin";
 export const roles: readonly Role[] = ["client", "gateway", "bank", "admin"];
@@ -21,10 +21,9 @@ export function folderOf(identity: Identity): string {
   return identity.role;
 }
 
-const namePattern = /^[a-z0-9][a-z0-9_-]*$/;
-
+/** A name in a certificate (a bank's, a client's): a bank name's rule. */
 export function isValidName(name: string): boolean {
-  return name.length <= limits.bankNameLengthMax && namePattern.test(name);
+  return isBankName(name);
 }
 
 /** The identity in a peer certificate's subject, or undefined when it carries none we accept. */
