@@ -5,8 +5,8 @@
 // one amount; without --amount that needs the gateway once, to learn what remains.
 import type { WirePayment } from "../client/outbox";
 import { isUnreachable } from "../client/gateway-client";
-import { AppError, invalid } from "../lib/errors";
-import { limits } from "../lib/limits";
+import { AppError } from "../lib/errors";
+import { noteField, transactionIdField, typedKeyField } from "../lib/fields";
 import { minorFromWire, parseAmountMinor } from "../lib/money";
 import { clientCommand, clientFlags, flushQueue, requireSession, type ClientContext } from "./support/client-context";
 import { UsageError } from "./support/exit";
@@ -52,15 +52,10 @@ interface RefundInput {
 
 /** Checks a refund's fields as typed. */
 export function refundInput(paymentId: string, amountText: string | undefined, key: string | undefined, reason: string | undefined): RefundInput {
-  if (!/^[\w-]{1,64}$/.test(paymentId)) throw invalid("PAYMENT_ID", `"${paymentId.slice(0, 64)}" is not a payment id (see "ministripe payments")`);
+  transactionIdField(paymentId, "PAYMENT_ID", `"${paymentId.slice(0, 64)}" is not a payment id (see "ministripe payments")`);
   const amountMinor = amountText === undefined ? undefined : parseAmountMinor(amountText, "--amount");
-  if (key !== undefined && (key.length < 1 || key.length > limits.idempotencyKeyLengthMax || !/^[\x21-\x7e]+$/.test(key))) {
-    throw invalid("--key", `1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
-  }
-  const text = reason ?? "";
-  if (text.length > limits.noteLengthMax) throw invalid("--reason", `at most ${limits.noteLengthMax} characters`);
-  if (/[\p{Cc}]/u.test(text)) throw invalid("--reason", "no control characters");
-  return { paymentId, amountMinor, key, reason: text };
+  typedKeyField(key);
+  return { paymentId, amountMinor, key, reason: noteField(reason ?? "", "--reason") };
 }
 
 /**

@@ -7,8 +7,9 @@ import type { ClientHome, SavedSession } from "../client/home";
 import type { Outbox, SendOutcome, WirePayment } from "../client/outbox";
 import { payInput } from "../client/pay-input";
 import { Resender } from "../client/resender";
-import { AppError, Code, invalid, toAppError } from "../lib/errors";
-import { dashboardLimits, limits } from "../lib/limits";
+import { AppError, Code, toAppError } from "../lib/errors";
+import { isIdempotencyKey, noteField, transactionIdField } from "../lib/fields";
+import { dashboardLimits } from "../lib/limits";
 import { minorFromWire, parseAmountMinor } from "../lib/money";
 import type { Logger } from "../lib/log";
 import type { ClientStore } from "../store/client-store";
@@ -114,12 +115,10 @@ export class UserView {
    */
   async refund(form: Record<string, unknown>): Promise<Answer> {
     const paymentId = field(form, "payment_id");
-    if (!/^[\w-]{1,64}$/.test(paymentId)) throw invalid("PAYMENT_ID", `"${paymentId.slice(0, 64)}" is not a payment id`);
+    transactionIdField(paymentId, "PAYMENT_ID", `"${paymentId.slice(0, 64)}" is not a payment id`);
     const key = field(form, "key");
-    if (key.length < 1 || key.length > limits.idempotencyKeyLengthMax || !/^[\x21-\x7e]+$/.test(key)) throw new AppError(Code.InvalidArgument, "the form carries no idempotency key; reload the page");
-    const reason = field(form, "reason");
-    if (reason.length > limits.noteLengthMax) throw invalid("--reason", `at most ${limits.noteLengthMax} characters`);
-    if (/[\p{Cc}]/u.test(reason)) throw invalid("--reason", "no control characters");
+    if (!isIdempotencyKey(key)) throw new AppError(Code.InvalidArgument, "the form carries no idempotency key; reload the page");
+    const reason = noteField(field(form, "reason"), "--reason");
     const amountText = field(form, "amount").trim();
     const fixed = amountText ? { amountMinor: parseAmountMinor(amountText, "--amount") } : await this.allThatRemains(paymentId, key);
     const outcome = await this.parts.outbox.refund({ username: this.username, paymentId, reason, key, ...fixed });
