@@ -1,0 +1,59 @@
+// Proves each field rule of src/lib/fields.ts accepts exactly up to its bound in src/lib/limits.ts and refuses one past it, and that the edges which check as a person typed (refund's and pay's input, the accounts file, certificate names) refuse by that rule with their own words, INVALID_ARGUMENT naming the field.
+import { expect, test } from "bun:test";
+import { parseBankSection } from "../src/bank/accounts-file";
+import { refundInput } from "../src/cli/refund";
+import { payInput } from "../src/client/pay-input";
+import { AppError } from "../src/lib/errors";
+import * as fields from "../src/lib/fields";
+import { limits } from "../src/lib/limits";
+import { isValidName } from "../src/rpc/identity";
+
+function refusal(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("INVALID_ARGUMENT");
+    return (error as AppError).message;
+  }
+  throw new Error("not refused");
+}
+
+test("each rule accepts up to its bound and refuses one past it", () => {
+  const bounded: [string, (text: string) => boolean, string, number][] = [
+    ["username", fields.isUsername, "a", limits.usernameLengthMax],
+    ["bank name", fields.isBankName, "b", limits.bankNameLengthMax],
+    ["account number", fields.isAccountNumber, "1", limits.accountLengthMax],
+    ["PIN", fields.isPin, "7", limits.pinLengthMax],
+    ["idempotency key", fields.isIdempotencyKey, "k", limits.idempotencyKeyLengthMax],
+    ["transaction id", fields.isTransactionId, "t", limits.transactionIdLengthMax],
+    ["note", fields.isNoteLength, "n", limits.noteLengthMax],
+  ];
+  for (const [name, rule, char, lengthMax] of bounded) {
+    expect({ name, at: rule(char.repeat(lengthMax)), past: rule(char.repeat(lengthMax + 1)) }).toEqual({ name, at: true, past: false });
+  }
+  expect(fields.isPin("7".repeat(limits.pinLengthMin - 1))).toBe(false);
+  for (const [rule, bad] of [[fields.isUsername, ["", "Bob", "-bob", "bo b"]], [fields.isBankName, ["", "HDFC", "a.b"]], [fields.isAccountNumber, ["", "10 01", "10_01"]], [fields.isPin, ["12ab", "１２３４"]], [fields.isIdempotencyKey, ["", "a b", "k\u001b"]], [fields.isTransactionId, ["", "a b", "a.b"]]] as const) {
+    for (const text of bad) expect({ text, ok: rule(text) }).toEqual({ text, ok: false });
+  }
+  expect(refusal(() => fields.noteField("\u001b[31mred", "note"))).toBe("note: no control characters");
+});
+
+test("the CLI's refund and pay input refuse by the same rules, in the words they always used", () => {
+  const key = "k".repeat(limits.idempotencyKeyLengthMax + 1);
+  expect(refusal(() => refundInput("not an id!", undefined, undefined, undefined))).toBe('PAYMENT_ID: "not an id!" is not a payment id (see "ministripe payments")');
+  expect(refusal(() => refundInput("p1", undefined, key, undefined))).toBe(`--key: 1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
+  expect(refusal(() => payInput("bob", "1.00", key, undefined))).toBe(`--key: 1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
+  expect(refusal(() => refundInput("p1", undefined, undefined, "r".repeat(limits.noteLengthMax + 1)))).toBe(`--reason: at most ${limits.noteLengthMax} characters`);
+  expect(refusal(() => payInput("bob", "1.00", undefined, "n".repeat(limits.noteLengthMax + 1)))).toBe(`--note: at most ${limits.noteLengthMax} characters`);
+  expect(refundInput("p".repeat(limits.transactionIdLengthMax), undefined, "k".repeat(limits.idempotencyKeyLengthMax), "r".repeat(limits.noteLengthMax)).reason).toHaveLength(limits.noteLengthMax);
+});
+
+test("the accounts file and certificate names follow the account number's and the bank name's rules", () => {
+  const section = (seed: Record<string, unknown>) => () => parseBankSection(JSON.stringify({ banks: { hdfc: { accounts: [seed] } } }), "hdfc");
+  const longest = "1".repeat(limits.accountLengthMax);
+  expect(section({ number: longest, pin: "7".repeat(limits.pinLengthMax) })().accounts[0]!.number).toBe(longest);
+  expect(refusal(section({ number: `${longest}1` }))).toBe(`accounts file: banks.hdfc.accounts[0].number: "${longest}1" is not an account number`);
+  expect(refusal(section({ number: "1001", pin: "7".repeat(limits.pinLengthMax + 1) }))).toBe("accounts file: banks.hdfc.accounts[0].pin: 4 to 12 digits, quoted");
+  expect([isValidName("b".repeat(limits.bankNameLengthMax)), isValidName("b".repeat(limits.bankNameLengthMax + 1)), isValidName("HDFC")]).toEqual([true, false, false]);
+});
