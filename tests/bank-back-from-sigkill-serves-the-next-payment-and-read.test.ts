@@ -24,7 +24,7 @@ function pay(client: GatewayClient, to: string, amountMinor: bigint) {
 
 /** Keeps calling while the bank is down, so the channel backs off between failed connection attempts. */
 async function whileDown(alice: GatewayClient, bob: GatewayClient): Promise<void> {
-  for (const untilMs = Date.now() + downMs; Date.now() < untilMs; ) {
+  for (const untilAtMs = Date.now() + downMs; Date.now() < untilAtMs; ) {
     const reply = await pay(alice, "bob", 1n);
     expect(reply.payment.status).toBe("FAILED");
     await bob.call("GetBalance", {}, { retry: false }).catch(() => undefined); // UNAVAILABLE while down

@@ -28,11 +28,11 @@ afterAll(async () => {
   await system.stop();
 });
 
-/** Pays until a payment succeeds: the milliseconds from `sinceMs` until then, or Infinity once `untilMs` passed. */
-async function msUntilPaymentSucceeds(sinceMs: number, untilMs: number): Promise<number> {
-  while (Date.now() < untilMs) {
+/** Pays until a payment succeeds: the milliseconds from `sinceAtMs` until then, or Infinity once `untilAtMs` passed. */
+async function msUntilPaymentSucceeds(sinceAtMs: number, untilAtMs: number): Promise<number> {
+  while (Date.now() < untilAtMs) {
     const reply = await pay(alice, "bob", 1n).catch(() => undefined);
-    if (reply?.payment.status === "SUCCEEDED") return Date.now() - sinceMs;
+    if (reply?.payment.status === "SUCCEEDED") return Date.now() - sinceAtMs;
     await Bun.sleep(100);
   }
   return Infinity;
@@ -49,7 +49,7 @@ for (const fault of Object.keys(faults) as (keyof typeof faults)[]) {
     expect((await pay(alice, "bob", 100n)).payment.status).toBe("SUCCEEDED");
     proxy[fault]();
     // Payments meanwhile cannot succeed; they keep the gateway trying to reach the bank.
-    for (const untilMs = Date.now() + faults[fault].lastsMs; Date.now() < untilMs; ) {
+    for (const untilAtMs = Date.now() + faults[fault].lastsMs; Date.now() < untilAtMs; ) {
       expect((await pay(alice, "bob", 100n)).payment.status).toBe("FAILED");
     }
     proxy.heal();

@@ -19,9 +19,9 @@ function freshEnv(): Record<string, string> {
 }
 
 async function readUntil(text: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadlineAtMs = Date.now() + 60_000;
   while (!printed.includes(text)) {
-    if (Date.now() > deadline || dev.exitCode !== null) throw new Error(`dev never printed "${text}"; it printed:\n${printed}`);
+    if (Date.now() > deadlineAtMs || dev.exitCode !== null) throw new Error(`dev never printed "${text}"; it printed:\n${printed}`);
     await Bun.sleep(50);
   }
 }
@@ -102,9 +102,9 @@ test("restarts are bounded: a process that keeps dying is left down after 5 rest
     const already = printed.split("bank-sbi is running again\n").length - 1;
     killSbi();
     await readUntil(`bank-sbi died (killed by SIGKILL); restarting it (${restart} of 5)\n`);
-    const deadline = Date.now() + 60_000;
+    const deadlineAtMs = Date.now() + 60_000;
     while (printed.split("bank-sbi is running again\n").length - 1 === already) {
-      if (Date.now() > deadline) throw new Error(`bank-sbi was not restarted:\n${printed}`);
+      if (Date.now() > deadlineAtMs) throw new Error(`bank-sbi was not restarted:\n${printed}`);
       await Bun.sleep(50);
     }
   }

@@ -41,8 +41,8 @@ test("paying again with a finished key after the gateway pruned it shows the fir
 });
 
 test("an entry queued longer than keys are kept is looked up; unknown to the gateway, it is reported, not sent", async () => {
-  const longAgoMs = Date.now() - offlineLimits.resendBlindMsMax - 60_000;
-  store.add({ idempotencyKey: "k-ancient", username: "alice", toUsername: "bob", amountMinor: 2_000n, note: "" }, "nobody-1", longAgoMs, 0);
+  const longAgoAtMs = Date.now() - offlineLimits.resendBlindMsMax - 60_000;
+  store.add({ idempotencyKey: "k-ancient", username: "alice", toUsername: "bob", amountMinor: 2_000n, note: "" }, "nobody-1", longAgoAtMs, 0);
   const outbox = new Outbox(store, alice);
   const before = await balanceMinor(alice);
   const [outcome] = await outbox.sync("alice", 2_000, true);

@@ -80,10 +80,10 @@ function watch(client: GatewayClient) {
   return {
     cancel: () => stream.cancel(),
     async next(): Promise<Watched> {
-      const deadlineMs = Date.now() + eventWaitMsMax;
+      const deadlineAtMs = Date.now() + eventWaitMsMax;
       while (read >= received.length) {
         if (ended) throw ended;
-        const leftMs = deadlineMs - Date.now();
+        const leftMs = deadlineAtMs - Date.now();
         if (leftMs <= 0) throw new Error(`no event within ${eventWaitMsMax} ms`);
         await new Promise<void>((wake) => {
           const timer = setTimeout(wake, leftMs);

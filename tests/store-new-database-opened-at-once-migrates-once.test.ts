@@ -16,7 +16,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { ClientStore } from ${JSON.stringify(join(import.meta.dir, "..", "src", "store", "client-store"))};
 const [path, go, key] = process.argv.slice(2);
 writeFileSync(path + "." + key + ".ready", "");
-for (const deadline = Date.now() + 20_000; !existsSync(go) && Date.now() < deadline; ) Bun.sleepSync(1);
+for (const deadlineAtMs = Date.now() + 20_000; !existsSync(go) && Date.now() < deadlineAtMs; ) Bun.sleepSync(1);
 const store = new ClientStore(path);
 store.add({ idempotencyKey: key, username: "alice", toUsername: "bob", amountMinor: 1n, note: "" }, "test", Date.now(), 1);
 store.close();
@@ -39,7 +39,7 @@ async function openTogether(dir: string): Promise<void> {
     const go = join(dir, `go-${round}`);
     const children = Array.from({ length: openersCount }, (_, i) => Bun.spawn(["bun", script, path, go, `key-${i}`], { stdout: "pipe", stderr: "pipe" }));
     // Released together once every child has started (a slow machine does not make them run one after another).
-    for (const deadlineMs = Date.now() + 20_000; Date.now() < deadlineMs; await Bun.sleep(5)) {
+    for (const deadlineAtMs = Date.now() + 20_000; Date.now() < deadlineAtMs; await Bun.sleep(5)) {
       if (Array.from({ length: openersCount }, (_, i) => existsSync(`${path}.key-${i}.ready`)).every(Boolean)) break;
     }
     writeFileSync(go, "");

@@ -166,11 +166,11 @@ export class ShellProcess {
 
   /** Waits for a line matching `pattern` at or after line `fromLine`; returns its index and text. */
   async waitFor(pattern: RegExp, fromLine = 0): Promise<{ index: number; line: string }> {
-    const deadline = Date.now() + waitMsMax;
+    const deadlineAtMs = Date.now() + waitMsMax;
     for (;;) {
       const index = this.lines.findIndex((line, i) => i >= fromLine && pattern.test(line));
       if (index >= 0) return { index, line: this.lines[index]! };
-      const leftMs = deadline - Date.now();
+      const leftMs = deadlineAtMs - Date.now();
       if (leftMs <= 0) throw new Error(`shell printed no line matching ${pattern}; output so far:\n${this.lines.join("\n")}\nstderr: ${await this.stderrSoFar()}`);
       await new Promise<void>((resolve) => {
         const wake = () => {
@@ -220,11 +220,11 @@ export async function cliPay(user: CliUser, to: string, amount: string): Promise
 
 /** Polls `check` every few milliseconds until it returns a value; fails after waitMsMax. */
 export async function until<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>): Promise<T> {
-  const deadline = Date.now() + waitMsMax;
+  const deadlineAtMs = Date.now() + waitMsMax;
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    if (Date.now() > deadlineAtMs) throw new Error(`gave up waiting for ${what}`);
     await Bun.sleep(10);
   }
 }

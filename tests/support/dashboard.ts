@@ -21,9 +21,9 @@ export async function startDashboardProcess(args: string[], env: Record<string, 
   const child = Bun.spawn(["bun", mainPath, "dashboard", "--port", "0", ...args], { env: { ...(process.env as Record<string, string>), ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const reader = child.stdout.getReader();
   let seen = "";
-  const deadline = Date.now() + waitMsMax;
-  while (!/\?token=\w+/.test(seen) && Date.now() < deadline) {
-    const { value, done } = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => ({ value: undefined, done: true }))]);
+  const deadlineAtMs = Date.now() + waitMsMax;
+  while (!/\?token=\w+/.test(seen) && Date.now() < deadlineAtMs) {
+    const { value, done } = await Promise.race([reader.read(), Bun.sleep(deadlineAtMs - Date.now()).then(() => ({ value: undefined, done: true }))]);
     if (done) break;
     seen += new TextDecoder().decode(value);
   }

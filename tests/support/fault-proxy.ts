@@ -126,9 +126,9 @@ export class FaultProxy {
         this.bytesLost += chunk.length;
         return;
       }
-      const dueMs = Date.now() + this.delayMs + (towardServer ? this.towardServerDelayMs : 0);
+      const dueAtMs = Date.now() + this.delayMs + (towardServer ? this.towardServerDelayMs : 0);
       queue = queue.then(async () => {
-        if (dueMs > Date.now()) await Bun.sleep(dueMs - Date.now());
+        if (dueAtMs > Date.now()) await Bun.sleep(dueAtMs - Date.now());
         while (this.mode === "hold") await this.healed.promise;
         if (!to.destroyed) to.write(chunk);
       });

@@ -115,9 +115,9 @@ export async function signUpProcess(system: ProcessSystem, username: string, ban
 /** Polls the admin audit until every invariant holds, or returns the last report at the deadline. */
 export async function auditUntilClean(system: ProcessSystem, deadlineMs = 20_000, gatewayAddress = system.cluster.gatewayAddress): Promise<AuditReport> {
   const admin = system.clientAt(gatewayAddress, "admin");
-  const until = Date.now() + deadlineMs;
+  const untilAtMs = Date.now() + deadlineMs;
   let report: AuditReport | undefined;
-  for (let attempt = 0; Date.now() < until && attempt < 400; attempt++) {
+  for (let attempt = 0; Date.now() < untilAtMs && attempt < 400; attempt++) {
     try {
       report = await admin.callAdmin<AuditReport>("Audit", {}, { retry: false, deadlineMs: 5_000 });
       if (report.ok && report.phase_two_unfinished === 0 && report.payments_pending === 0 && report.banks.every((b) => b.open_holds === 0)) return report;

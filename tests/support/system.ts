@@ -294,7 +294,7 @@ export function tamperGateway(system: TestSystem, sql: string, ...params: (strin
 
 /** Polls `condition` until it holds or `deadlineMs` passes; says which (a hang fails, it is not a speed check). */
 export async function eventually(condition: () => boolean | Promise<boolean>, deadlineMs = 10_000): Promise<boolean> {
-  for (const start = Date.now(); Date.now() - start < deadlineMs; ) {
+  for (const startedAtMs = Date.now(); Date.now() - startedAtMs < deadlineMs; ) {
     if (await condition()) return true;
     await Bun.sleep(25);
   }
