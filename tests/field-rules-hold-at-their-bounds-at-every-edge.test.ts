@@ -1,4 +1,4 @@
-// Proves each field rule of src/lib/fields.ts accepts exactly up to its bound in src/lib/limits.ts and refuses one past it, and that the edges which check as a person typed (refund's and pay's input, the accounts file, certificate names) refuse by that rule with their own words, INVALID_ARGUMENT naming the field.
+// Proves each field rule of src/lib/fields.ts accepts exactly up to its bound in src/lib/limits.ts and refuses one past it, and that the edges which check as a person typed (refund's and pay's input, the accounts file, certificate names, HOST:PORT flags) refuse by that rule with their own words, INVALID_ARGUMENT naming the field.
 import { expect, test } from "bun:test";
 import { parseBankSection } from "../src/bank/accounts-file";
 import { refundInput } from "../src/cli/refund";
@@ -6,7 +6,9 @@ import { payInput } from "../src/client/pay-input";
 import { AppError } from "../src/lib/errors";
 import * as fields from "../src/lib/fields";
 import { limits } from "../src/lib/limits";
+import { parseAddress } from "../src/rpc/channel";
 import { isValidName } from "../src/rpc/identity";
+import { metricsAddress } from "../src/rpc/metrics";
 
 function refusal(run: () => unknown): string {
   try {
@@ -56,4 +58,11 @@ test("the accounts file and certificate names follow the account number's and th
   expect(refusal(section({ number: `${longest}1` }))).toBe(`accounts file: banks.hdfc.accounts[0].number: "${longest}1" is not an account number`);
   expect(refusal(section({ number: "1001", pin: "7".repeat(limits.pinLengthMax + 1) }))).toBe("accounts file: banks.hdfc.accounts[0].pin: 4 to 12 digits, quoted");
   expect([isValidName("b".repeat(limits.bankNameLengthMax)), isValidName("b".repeat(limits.bankNameLengthMax + 1)), isValidName("HDFC")]).toEqual([true, false, false]);
+});
+
+test("a dialled address and --metrics are HOST:PORT by one rule", () => {
+  expect(parseAddress(" [::1]:50051 ", "--gateway")).toBe("[::1]:50051");
+  expect(metricsAddress("[::1]:9464")).toEqual({ host: "::1", port: 9464 });
+  expect(refusal(() => parseAddress("host:65536", "--gateway"))).toBe('--gateway: "host:65536" is not HOST:PORT');
+  expect(refusal(() => metricsAddress("a b:1"))).toBe('--metrics: "a b:1" is not HOST:PORT');
 });

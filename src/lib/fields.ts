@@ -1,11 +1,12 @@
 // Each field's rule in one place: what a username, an account number, a bank
-// name, a PIN, a password, an idempotency key, a transaction id and a note may
-// be. The edges check input with these (the CLI and the dashboard as a person
-// typed it, the gateway's and the bank's services off the wire, the bank's
-// accounts file); what an edge has checked, deeper layers assert with the
-// `is...` predicates instead of checking again. A refusal is INVALID_ARGUMENT
-// naming the field; `why` defaults to the rule in words, and a caller passes
-// its own only where its audience is told it differently (`--key` on the CLI).
+// name, a PIN, a password, an idempotency key, a transaction id, a note and a
+// HOST:PORT address may be (an amount's rule is money's: lib/money.ts). The
+// edges check input with these (the CLI and the dashboard as a person typed
+// it, the gateway's and the bank's services off the wire, the bank's accounts
+// file); what an edge has checked, deeper layers assert with the `is...`
+// predicates instead of checking again. A refusal is INVALID_ARGUMENT naming
+// the field; `why` defaults to the rule in words, and a caller passes its own
+// only where its audience has always been told it differently.
 import { invalid } from "./errors";
 import { limits } from "./limits";
 
@@ -108,4 +109,14 @@ export function noteLengthField(text: string, field: string): string {
 export function noteField(text: string, field: string): string {
   noteLengthField(text, field);
   return checked(text, !controlPattern.test(text), field, "no control characters");
+}
+
+/** An address to dial or listen on: a host name, an IPv4 address or a [bracketed] IPv6 one, then a port. */
+const hostPortPattern = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/;
+
+/** "HOST:PORT" (surrounding spaces ignored), split; the host keeps no brackets. */
+export function hostPortField(text: string, field: string): { host: string; port: number } {
+  const match = hostPortPattern.exec(text.trim());
+  if (!match || Number(match[2]) > 65535) throw invalid(field, `"${text}" is not HOST:PORT`);
+  return { host: match[1]!.replace(/^\[|\]$/g, ""), port: Number(match[2]) };
 }

@@ -4,6 +4,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
+import { hostPortField } from "../lib/fields";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { channelCredentials, type CertFolder } from "./credentials";
@@ -24,8 +25,7 @@ export interface ConnectOptions {
 }
 
 export function parseAddress(text: string, field: string): string {
-  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/.exec(text.trim());
-  if (!match || Number(match[2]) > 65535) throw new AppError(Code.InvalidArgument, `${field}: "${text}" is not HOST:PORT`);
+  hostPortField(text, field);
   return text.trim();
 }
 

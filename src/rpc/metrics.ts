@@ -6,6 +6,7 @@
 // fixed sets (method names, status codes, failure codes, bank names).
 import * as prom from "prom-client";
 import { AppError, Code } from "../lib/errors";
+import { hostPortField } from "../lib/fields";
 
 export interface CounterLike {
   inc(labels?: Record<string, string>, value?: number): void;
@@ -83,9 +84,7 @@ export function serveMetrics(metrics: Metrics, host: string, port: number): Metr
 
 /** "HOST:PORT" of --metrics, split. */
 export function metricsAddress(text: string): { host: string; port: number } {
-  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/.exec(text.trim());
-  if (!match || Number(match[2]) > 65535) throw new AppError(Code.InvalidArgument, `--metrics: "${text}" is not HOST:PORT`);
-  return { host: match[1]!.replace(/^\[|\]$/g, ""), port: Number(match[2]) };
+  return hostPortField(text, "--metrics");
 }
 
 /** Bucket bounds for batch sizes (items per batch). */
