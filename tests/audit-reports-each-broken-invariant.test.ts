@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { BankLinks } from "../src/gateway/bank-links";
 import { audit } from "../src/gateway/audit";
+import { systemClock } from "../src/lib/clock";
 import { silentLogger } from "../src/lib/log";
 import { unaryCall } from "../src/rpc/channel";
 import { loadCertFolder } from "../src/rpc/credentials";
@@ -23,7 +24,7 @@ const ledgerPageSize = 2;
 
 beforeAll(async () => {
   system = await startSystem({ banks: ["hdfc", "icici"], inDoubtAfterMs: 60_000, proxied: ["icici"] });
-  links = new BankLinks(system.bankAddresses, loadCertFolder(join(system.certsDir, "gateway")), silentLogger, 2_000);
+  links = new BankLinks(system.bankAddresses, loadCertFolder(join(system.certsDir, "gateway")), silentLogger, 2_000, systemClock);
   alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
   bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
   await signUp(system, { username: "dev", bank: "hdfc", account: "1002", certFolder: "client-carol" });
@@ -35,7 +36,7 @@ afterAll(async () => {
   await system.stop();
 });
 
-const auditNow = (inDoubtAfterMs = 60_000) => audit(system.gateway.store, links, inDoubtAfterMs, ledgerPageSize);
+const auditNow = (inDoubtAfterMs = 60_000) => audit(system.gateway.store, links, inDoubtAfterMs, { nowMs: () => systemClock.nowMs(), ledgerPageSize });
 
 /** Calls a bank as the gateway does, outside the coordinator. */
 function exchangeAt(bank: string, request: unknown) {
@@ -108,9 +109,9 @@ test("a prepared transaction older than the in-doubt interval is reported", asyn
 });
 
 test("a bank that cannot be reached cannot be audited, and says so", async () => {
-  const withGhost = new BankLinks(new Map([...system.bankAddresses, ["ghost", `127.0.0.1:${await freePort()}`]]), loadCertFolder(join(system.certsDir, "gateway")), silentLogger, 2_000);
+  const withGhost = new BankLinks(new Map([...system.bankAddresses, ["ghost", `127.0.0.1:${await freePort()}`]]), loadCertFolder(join(system.certsDir, "gateway")), silentLogger, 2_000, systemClock);
   try {
-    const report = await audit(system.gateway.store, withGhost, 60_000, ledgerPageSize);
+    const report = await audit(system.gateway.store, withGhost, 60_000, { nowMs: () => systemClock.nowMs(), ledgerPageSize });
     expect(report.violations).toContain("ghost: unreachable, cannot be audited");
     expect(report.banks.find((bank) => bank.bank === "ghost")?.reachable).toBe(false);
   } finally {

@@ -66,17 +66,25 @@ interface Snapshot {
   decidedMeanwhile: number;
 }
 
-export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterMs: number, ledgerPageSize = ledgerPageSizeDefault): Promise<AuditReport> {
+export interface AuditOptions {
+  /** The coordinator's clock: the audit's start is compared with the times it wrote (decided, phase two done). */
+  nowMs: () => number;
+  /** Ids per ledger page the walk reads (tests use small pages to cross page boundaries). */
+  ledgerPageSize?: number;
+}
+
+export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterMs: number, options: AuditOptions): Promise<AuditReport> {
+  const { nowMs, ledgerPageSize = ledgerPageSizeDefault } = options;
   assert(Number.isInteger(ledgerPageSize) && ledgerPageSize >= 1 && ledgerPageSize <= limits.ledgerPageSizeMax, "ledger page size within bounds");
   const violations: string[] = [];
   const mismatches = new Mismatches();
   const rows: AuditReport["banks"] = [];
   let currency = "";
-  const startedAtMs = Date.now();
-  let snapshot = await snapshotBanks(store, banks, inDoubtAfterMs);
+  const startedAtMs = nowMs();
+  let snapshot = await snapshotBanks(store, banks, inDoubtAfterMs, nowMs);
   for (let attempt = 1; attempt < snapshotAttemptsMax && snapshot.totalMinor !== snapshot.loadedMinor && snapshot.decidedMeanwhile > 0; attempt++) {
     await sleepMs(snapshotRetryMs);
-    snapshot = await snapshotBanks(store, banks, inDoubtAfterMs);
+    snapshot = await snapshotBanks(store, banks, inDoubtAfterMs, nowMs);
   }
   for (const [name, wire] of snapshot.wires) {
     if (wire instanceof Error) {
@@ -147,8 +155,8 @@ function bankCall<R>(banks: BankLinks, name: string, method: string, request: un
  * after the snapshot whose payment was prepared at one bank after that bank
  * was read would be counted wrong: `decidedMeanwhile` says whether any could be.
  */
-async function snapshotBanks(store: GatewayStore, banks: BankLinks, inDoubtAfterMs: number): Promise<Snapshot> {
-  const startedAtMs = Date.now();
+async function snapshotBanks(store: GatewayStore, banks: BankLinks, inDoubtAfterMs: number, nowMs: () => number): Promise<Snapshot> {
+  const startedAtMs = nowMs();
   const names = banks.names();
   const answers = await Promise.all(
     names.map((name) =>

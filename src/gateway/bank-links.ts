@@ -13,6 +13,7 @@
 // Reads and the audit stay on grpc-js.
 import type * as grpc from "@grpc/grpc-js";
 import { Batcher } from "../lib/batcher";
+import type { Clock } from "../lib/clock";
 import { AppError, Code, Reason } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
@@ -66,6 +67,8 @@ export class BankLink {
     certs: CertFolder,
     private readonly log: Logger,
     prepareTimeoutMs: number,
+    /** The coordinator's clock: prepare deadlines are points in its time. */
+    private readonly clock: Clock,
   ) {
     this.channel = new ReplaceableClient(() => connect("Bank", address, { certs, expect: { role: "bank", name }, log, ownConnection: true }), limits.connectingMsMax, log);
     this.exchangeClient = new Http2UnaryClient(address, certs, { role: "bank", name }, "Bank", {
@@ -105,7 +108,7 @@ export class BankLink {
    * hold placed now would only block the payer's funds until the Abort arrives.
    */
   private async exchange(entries: Entry[], prepareTimeoutMs: number): Promise<(Vote | Ack)[]> {
-    const nowMs = Date.now();
+    const nowMs = this.clock.nowMs();
     const prepares = entries.filter((entry) => entry.kind === "prepare" && entry.deadlineAtMs > nowMs) as Extract<Entry, { kind: "prepare" }>[];
     const commits = refsOf(entries, "commit");
     const aborts = refsOf(entries, "abort");
@@ -159,6 +162,7 @@ export class BankLink {
   /** A read: an unreachable bank is UNAVAILABLE with a message that names the bank, not the network details. */
   private async read<R>(method: string, request: unknown, requestId: string): Promise<R> {
     try {
+      // A network deadline, counted by grpc-js on the wall clock (not the injected one).
       const deadlineAtMs = Date.now() + limits.readDeadlineMs;
       return await this.channel.callRetryingOnReplacement(deadlineAtMs, (client, deadlineMs) => unaryCall<unknown, R>(client, method, request, { deadlineMs, requestId, waitForReady: true }));
     } catch (error) {
@@ -212,8 +216,8 @@ function expired(entry: Entry): Vote {
 export class BankLinks {
   private readonly links = new Map<string, BankLink>();
 
-  constructor(banks: Map<string, string>, certs: CertFolder, log: Logger, prepareTimeoutMs: number) {
-    for (const [name, address] of banks) this.links.set(name, new BankLink(name, address, certs, log, prepareTimeoutMs));
+  constructor(banks: Map<string, string>, certs: CertFolder, log: Logger, prepareTimeoutMs: number, clock: Clock) {
+    for (const [name, address] of banks) this.links.set(name, new BankLink(name, address, certs, log, prepareTimeoutMs, clock));
   }
 
   has(name: string): boolean {

@@ -67,19 +67,20 @@ export class Coordinator {
     const deadlineMs = this.options.prepareTimeoutMs;
     return Promise.all(
       participantsOf(payment).map(async ([bank, item]) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
+        let cancelTimeout: (() => void) | undefined;
+        // On the injected clock: a test (or a simulation) moves time past the timeout without waiting for it.
         const timeout = new Promise<VoteResult>((resolve) => {
-          timer = setTimeout(() => resolve({ kind: "timeout" }), deadlineMs);
+          cancelTimeout = this.options.clock.after(deadlineMs, () => resolve({ kind: "timeout" }));
         });
         // Promise.resolve().then: a bank no longer configured is an error vote, not a throw.
         const vote = Promise.resolve()
-          .then(() => this.options.banks.get(bank).prepare(item, Date.now() + deadlineMs))
+          .then(() => this.options.banks.get(bank).prepare(item, this.options.clock.nowMs() + deadlineMs))
           .then(
             (v: Vote): VoteResult => (v.yes ? { kind: "yes" } : { kind: "no", reason: v.reason }),
             (error: AppError): VoteResult => (error.code === Code.DeadlineExceeded ? { kind: "timeout" } : { kind: "error", error }),
           );
         const result = await Promise.race([vote, timeout]);
-        clearTimeout(timer);
+        cancelTimeout?.();
         return result.kind === "timeout" ? this.timeoutOrUnreachable(bank) : result;
       }),
     );
@@ -107,12 +108,12 @@ export class Coordinator {
 
   /** Sends the decision to every participant and waits at most `waitMs` for their acknowledgements. */
   private async phaseTwoWithin(payment: PaymentRow, waitMs: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancelWait: (() => void) | undefined;
     const gaveUp = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, waitMs);
+      cancelWait = this.options.clock.after(waitMs, resolve);
     });
     await Promise.race([this.phaseTwo(payment), gaveUp]);
-    clearTimeout(timer);
+    cancelWait?.();
   }
 
   /** True once every participant acknowledged; otherwise the driver tries again later. */

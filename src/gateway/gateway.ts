@@ -66,7 +66,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = options.log;
   warnIfOpenToOthers(options.dataDir, log);
   const { store, several } = await openStore(options);
-  const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs);
+  const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs, clock);
   const bankHealth = new BankHealth(banks, log);
   const others = several && options.database ? { undecidedElsewhere: (ids: string[]) => several.store.undecidedElsewhere(ids, options.database!.takeoverAfterMs) } : undefined;
   const coordinator = new Coordinator({ store, banks, clock, log, prepareTimeoutMs: options.prepareTimeoutMs, others });

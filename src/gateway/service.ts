@@ -114,7 +114,7 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
 
 export function adminService(deps: GatewayServiceDeps): grpc.UntypedServiceImplementation {
   return {
-    Audit: unary(deps.log, () => audit(deps.store, deps.banks, deps.inDoubtAfterMs)),
+    Audit: unary(deps.log, () => audit(deps.store, deps.banks, deps.inDoubtAfterMs, { nowMs: deps.nowMs })),
     ListAllPayments: unary(deps.log, async (req: any) => ({
       payments: await listToWire(deps.store, await deps.payments.list(undefined, text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
     })),

@@ -3,9 +3,17 @@
 
 export interface Clock {
   nowMs(): number;
+  /** Calls `fn` once `durationMs` have passed on this clock; returns what cancels it. */
+  after(durationMs: number, fn: () => void): () => void;
 }
 
-export const systemClock: Clock = { nowMs: () => Date.now() };
+export const systemClock: Clock = {
+  nowMs: () => Date.now(),
+  after(durationMs, fn) {
+    const timer = setTimeout(fn, durationMs);
+    return () => clearTimeout(timer);
+  },
+};
 
 export interface IdSource {
   /** A unique, roughly time-ordered id (UUIDv7): sorts by creation. */

@@ -10,6 +10,7 @@ import { parseBankSection } from "../../src/bank/accounts-file";
 import { startGateway, type RunningGateway } from "../../src/gateway/gateway";
 import { GatewayClient } from "../../src/client/gateway-client";
 import * as grpc from "@grpc/grpc-js";
+import type { Clock } from "../../src/lib/clock";
 import { createLogger, silentLogger, type Logger } from "../../src/lib/log";
 import { initCertificates } from "../../src/rpc/certificates";
 import { connect } from "../../src/rpc/channel";
@@ -37,6 +38,8 @@ export interface SystemOptions {
   fillPins?: boolean;
   /** Prometheus metrics on every server, served on port 0 (system.metricsUrls). */
   metrics?: boolean;
+  /** The gateway's clock (tests/support/fake-clock.ts); the wall clock by default. Banks keep the wall clock. */
+  clock?: Clock;
 }
 
 export interface TestSystem {
@@ -110,6 +113,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       currency: "INR",
       log,
       metrics: metricsFor("gateway"),
+      clock: options.clock,
     });
 
   for (const name of bankNames) await startOneBank(name, 0);
