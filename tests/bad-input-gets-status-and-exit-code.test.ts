@@ -2,27 +2,18 @@
 // exit code with a one-line message, and changes nothing: zero, negative and
 // over-precise amounts, an unknown payee, an unknown bank or account at
 // registration, a taken username, a wrong password, a missing token.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, cliUser, type CliUser } from "./support/cli";
-import { accountPinOf, failsWith, loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { cli, type CliUser } from "./support/cli";
+import { accountPinOf, failsWith, loadedTotalMinor, sampleAccounts } from "./support/system";
+import { systemWithCliUsers } from "./support/sample-users";
 
 // Here, not only in the preload: bun applies a preload's default timeout to the first test file of a run only.
 setDefaultTimeout(30_000);
 
-let system: TestSystem;
-let alice: CliUser;
+const setup = systemWithCliUsers(["alice", "bob"]);
 const total = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
-
-beforeAll(async () => {
-  system = await startSystem();
-  alice = await cliUser(system, { username: "alice", bank: "hdfc", account: "1001" });
-  await cliUser(system, { username: "bob", bank: "icici", account: "2001" });
-});
-afterAll(async () => {
-  await system.stop();
-});
 
 function expectOneLine(stderr: string, pattern: RegExp): void {
   expect(stderr.trim().split("\n")).toHaveLength(1);
@@ -30,6 +21,7 @@ function expectOneLine(stderr: string, pattern: RegExp): void {
 }
 
 test("amounts that are zero, negative, over-precise or not numbers: exit 2, nothing moves", async () => {
+  const { system, alice } = setup;
   for (const amount of ["0", "0.00", "-5", "100.555", "ten", "1e3", "99999999999.00"]) {
     const result = await cli(alice, "pay", "--to", "bob", `--amount=${amount}`);
     expect(result.exitCode).toBe(2);
@@ -41,6 +33,7 @@ test("amounts that are zero, negative, over-precise or not numbers: exit 2, noth
 });
 
 test("an unknown payee: NOT_FOUND, exit 2, nothing stored", async () => {
+  const { system, alice } = setup;
   const result = await cli(alice, "pay", "--to", "nobody", "--amount", "1.00");
   expect(result.exitCode).toBe(2);
   expectOneLine(result.stderr, /no user "nobody"/);
@@ -53,6 +46,7 @@ test("an unknown payee: NOT_FOUND, exit 2, nothing stored", async () => {
 });
 
 test("registration with an unknown bank, an unknown account, a taken username or a taken account: exit 2", async () => {
+  const { system, alice } = setup;
   const carol: CliUser = { ...alice, username: "carol", password: "carol-password", home: join(system.dir, "home-carol-bad") };
   const cases: [string[], RegExp, string][] = [
     [["--username", "carol", "--bank", "nosuchbank", "--account", "3001"], /unknown bank/, "NOT_FOUND"],
@@ -72,12 +66,14 @@ test("registration with an unknown bank, an unknown account, a taken username or
 });
 
 test("a wrong password: UNAUTHENTICATED, exit 3", async () => {
+  const { alice } = setup;
   const result = await cli({ ...alice, password: "not-her-password" }, "login", "--username", "alice");
   expect(result.exitCode).toBe(3);
   expectOneLine(result.stderr, /wrong username or password/);
 });
 
 test("a missing or bad token: UNAUTHENTICATED, exit 3", async () => {
+  const { system, alice } = setup;
   const nobody: CliUser = { ...alice, home: join(system.dir, "home-nobody") };
   const missing = await cli(nobody, "balance");
   expect(missing.exitCode).toBe(3);

@@ -1,28 +1,17 @@
 // Proves the client commands say what went wrong in the user's words with SPEC's exit codes: a gateway that is down is "cannot reach the gateway at HOST:PORT (connection refused)" in balance, in pay's queued message and in queue's last error, and a wrong peer or another deployment's CA says which; a busy port is one plain line; a wire field name is shown as its flag; counts are in the right number; and every time is one readable form with its zone.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
-import { cli, cliUser, cliWithEnv, deadAddress, runMain, type CliUser } from "./support/cli";
+import { cli, cliWithEnv, deadAddress, runMain } from "./support/cli";
 import { initCertificates } from "../src/rpc/certificates";
-import { startSystem, type TestSystem } from "./support/system";
+import { systemWithCliUsers } from "./support/sample-users";
 
 // Each command is a process of its own: on a loaded machine a few take seconds.
 setDefaultTimeout(60_000);
 
-let system: TestSystem;
-let alice: CliUser;
-let carol: CliUser;
-
-beforeAll(async () => {
-  system = await startSystem();
-  alice = await cliUser(system, { username: "alice", bank: "hdfc", account: "1001" });
-  await cliUser(system, { username: "bob", bank: "icici", account: "2001" });
-  carol = await cliUser(system, { username: "carol", bank: "sbi", account: "3001" });
-});
-afterAll(async () => {
-  await system.stop();
-});
+const setup = systemWithCliUsers(["alice", "bob", "carol"]);
 
 test("a gateway that is down: one plain line in balance, pay (queued, exit 75) and the queue's last error", async () => {
+  const { alice } = setup;
   const dead = await deadAddress();
   const offline = { ...alice, gateway: dead };
   const balance = await cli(offline, "balance");
@@ -41,6 +30,7 @@ test("a gateway that is down: one plain line in balance, pay (queued, exit 75) a
 });
 
 test("a server that is not the gateway, or certificates of another deployment: said plainly, exit 4", async () => {
+  const { system, alice } = setup;
   const bankAddress = system.bankAddresses.get("hdfc")!;
   const wrongPeer = await cli({ ...alice, gateway: bankAddress }, "balance");
   expect(wrongPeer.exitCode).toBe(4);
@@ -53,6 +43,7 @@ test("a server that is not the gateway, or certificates of another deployment: s
 });
 
 test("a busy port: the server says so in one line and logs nothing to the terminal", async () => {
+  const { system } = setup;
   const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   try {
     const gateway = await runMain(["gateway", "--port", String(holder.port), "--bank", `hdfc=${system.bankAddresses.get("hdfc")}`, "--data", join(system.dir, "busy-gateway"), "--certs", join(system.certsDir, "gateway")]);
@@ -68,12 +59,14 @@ test("a busy port: the server says so in one line and logs nothing to the termin
 });
 
 test("the gateway's wire field names are shown as the flags the user typed", async () => {
+  const { alice } = setup;
   const self = await cli(alice, "pay", "--to", "alice", "--amount", "1.00");
   expect(self.exitCode).toBe(2);
   expect(self.stderr).toBe("ministripe pay: --to: you cannot pay yourself\n");
 });
 
 test("counts in the right number: one session ended", async () => {
+  const { carol } = setup;
   const changed = await cliWithEnv(carol, { MINISTRIPE_NEW_PASSWORD: "carol-password-2" }, "passwd");
   expect(changed.stderr).toBe("");
   expect(changed.exitCode).toBe(0);
@@ -88,6 +81,7 @@ test("counts in the right number: a bench of one bank on one connection", async 
 });
 
 test("login's expiry, payments and payment show one time form with its zone", async () => {
+  const { alice } = setup;
   const zone = { TZ: "Asia/Kolkata" };
   const stamp = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+05:30`;
   const login = await cliWithEnv(alice, zone, "login", "--username", "alice");

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { GatewayStore, NewPaymentRow, User } from "../src/store/gateway-store";
+import type { GatewayStore, User } from "../src/store/gateway-store";
 import { SqliteGatewayStore } from "../src/store/gateway-sqlite";
 import { PostgresGatewayStore } from "../src/store/gateway-postgres";
+import { paymentRows, userRow } from "./support/gateway-rows";
 import { sharedPostgres } from "./support/postgres";
 
 setDefaultTimeout(60_000);
@@ -29,25 +30,8 @@ const engines: { name: string; open: () => Promise<{ store: GatewayStore; close:
   },
 ];
 
-const user = (username: string, account: string): User => ({ username, bank: "hdfc", account, passwordHash: `hash-${username}`, totpSecret: null, totpLastStep: null, createdAtMs: 1_000, passwordChangedAtMs: 1_000 });
-let ids = 0;
-const payment = (over: Partial<NewPaymentRow> = {}): NewPaymentRow => ({
-  id: `p${String(++ids).padStart(6, "0")}`,
-  payer: "alice",
-  idempotencyKey: crypto.randomUUID(),
-  fingerprint: "f",
-  payee: "bob",
-  payerBank: "hdfc",
-  payerAccount: "1001",
-  payeeBank: "icici",
-  payeeAccount: "2001",
-  amountMinor: 10_000n,
-  currency: "INR",
-  note: "",
-  requestId: "r",
-  createdAtMs: 2_000 + ids,
-  ...over,
-});
+const user = (username: string, account: string): User => userRow(username, "hdfc", account);
+const payment = paymentRows((n) => `p${String(n).padStart(6, "0")}`);
 
 for (const engine of engines) {
   describe(engine.name, () => {

@@ -3,25 +3,15 @@
 // failure even after the payer is topped up; a request refused by validation
 // is not stored, so the same key works once corrected; keys are scoped to the
 // user; and keys past their retention are forgotten while payments stay.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { balanceMinor, failsWith, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
-import type { GatewayClient } from "../src/client/gateway-client";
+import { expect, test } from "bun:test";
+import { balanceMinor, failsWith, loadedTotalMinor, pay, sampleAccounts } from "./support/system";
+import { systemWithSignedUpUsers } from "./support/sample-users";
 
-let system: TestSystem;
-let alice: GatewayClient;
-let bob: GatewayClient;
+const setup = systemWithSignedUpUsers(["alice", "bob"]);
 const total = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
 
-beforeAll(async () => {
-  system = await startSystem();
-  alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
-  bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
-});
-afterAll(async () => {
-  await system.stop();
-});
-
 test("same key with another amount: FAILED_PRECONDITION and nothing changes", async () => {
+  const { system, alice } = setup;
   const key = crypto.randomUUID();
   const first = await pay(alice, "bob", 1_000n, key);
   expect(first.payment.status).toBe("SUCCEEDED");
@@ -40,6 +30,7 @@ test("same key with another amount: FAILED_PRECONDITION and nothing changes", as
 });
 
 test("a payment that failed for insufficient funds replays its failure after a top-up", async () => {
+  const { system, alice, bob } = setup;
   const key = crypto.randomUUID();
   const bobMinor = await balanceMinor(bob);
   const first = await pay(bob, "alice", bobMinor + 1n, key);
@@ -52,6 +43,7 @@ test("a payment that failed for insufficient funds replays its failure after a t
 });
 
 test("a request refused by validation is not stored: the same key works once corrected", async () => {
+  const { system, alice } = setup;
   const key = crypto.randomUUID();
   await failsWith(pay(alice, "nobody", 500n, key), "NOT_FOUND");
   await failsWith(pay(alice, "bob", 0n, key), "INVALID_ARGUMENT");
@@ -62,6 +54,7 @@ test("a request refused by validation is not stored: the same key works once cor
 });
 
 test("keys are scoped to the user: another user's identical key is a separate payment", async () => {
+  const { system, alice, bob } = setup;
   const key = crypto.randomUUID();
   const fromAlice = await pay(alice, "bob", 300n, key);
   const fromBob = await pay(bob, "alice", 300n, key);
@@ -75,6 +68,7 @@ test("keys are scoped to the user: another user's identical key is a separate pa
 });
 
 test("keys past their retention are forgotten; the payment itself stays", async () => {
+  const { system, alice } = setup;
   const key = crypto.randomUUID();
   const reply = await pay(alice, "bob", 100n, key);
   const store = system.gateway.store;

@@ -1,24 +1,15 @@
 // Proves that a queued payment the banks decline (insufficient funds) leaves the queue with its failure reported by `sync` (exit 1), is never sent again, and moves no money.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cli, cliBalanceMinor, cliUser, memoryLogger, payCallsFor, queueEntries, type CliUser } from "./support/cli";
-import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { cli, cliBalanceMinor, memoryLogger, payCallsFor, queueEntries } from "./support/cli";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(30_000);
-let system: TestSystem;
-let carol: CliUser;
-let bob: CliUser;
 const memory = memoryLogger();
-const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
-
-beforeAll(async () => {
-  system = await startSystem({ log: memory.log });
-  [carol, bob] = await Promise.all([cliUser(system, { username: "carol", bank: "sbi", account: "3001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
-});
-afterAll(async () => {
-  await system.stop();
-});
+const setup = systemWithCliUsers(["carol", "bob"], { log: memory.log });
+const { totalMinor } = setup;
 
 test("a queued payment that is declined is removed from the queue and its failure reported", async () => {
+  const { system, carol, bob } = setup;
   await system.stopGateway();
   const paid = await cli(carol, "pay", "--to", "bob", "--amount", "3000.01");
   expect(paid.exitCode).toBe(75);

@@ -1,26 +1,17 @@
 // Proves that an expired session never loses a queued payment: `sync` and `pay` keep the entries and ask to log in again (exit 3), and after `login` the next `sync` sends each once.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, cliBalanceMinor, cliUser, deadAddress, login, queueEntries, type CliUser } from "./support/cli";
-import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { cli, cliBalanceMinor, deadAddress, login, queueEntries } from "./support/cli";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(30_000);
-let system: TestSystem;
-let alice: CliUser;
-let bob: CliUser;
-const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
-
-beforeAll(async () => {
-  // 10 s: long enough for login, sync and balance after the new login on a loaded machine (3 s was not).
-  system = await startSystem({ sessionTtlMs: 10_000 });
-  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
-});
-afterAll(async () => {
-  await system.stop();
-});
+// 10 s: long enough for login, sync and balance after the new login on a loaded machine (3 s was not).
+const setup = systemWithCliUsers(["alice", "bob"], { sessionTtlMs: 10_000 });
+const { totalMinor } = setup;
 
 test("an expired session keeps queued payments and asks to log in again", async () => {
+  const { system, alice, bob } = setup;
   const offline = await cli({ ...alice, gateway: await deadAddress() }, "pay", "--to", "bob", "--amount", "5.00");
   expect(offline.exitCode).toBe(75);
 

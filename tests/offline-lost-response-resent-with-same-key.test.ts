@@ -1,34 +1,30 @@
 // Proves that a payment whose response is lost as the gateway goes down (the gateway decided, the client never heard) stays queued, is re-sent by `sync` with the same idempotency key, and the payer is charged exactly once.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cli, cliBalanceMinor, cliUser, memoryLogger, payCallsFor, queueEntries, spawnCli, until, type CliUser } from "./support/cli";
+import { cli, cliBalanceMinor, memoryLogger, payCallsFor, queueEntries, spawnCli, until } from "./support/cli";
 import { FaultProxy } from "./support/fault-proxy";
-import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(30_000);
-let system: TestSystem;
-let alice: CliUser;
-let bob: CliUser;
-let clientLink: FaultProxy;
 const memory = memoryLogger();
-const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
+const setup = systemWithCliUsers(["alice", "bob"], {
+  log: memory.log,
+  prepareTimeoutMs: 5_000,
+  // The payer's bank is reached through a proxy that can slow it down.
+  proxied: ["hdfc"],
+});
+const { totalMinor } = setup;
+let clientLink: FaultProxy;
 
 beforeAll(async () => {
-  system = await startSystem({
-    log: memory.log,
-    prepareTimeoutMs: 5_000,
-    // The payer's bank is reached through a proxy that can slow it down.
-    proxied: ["hdfc"],
-  });
-  clientLink = await FaultProxy.start(system.gatewayAddress);
-  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
-  alice.gateway = clientLink.address;
+  clientLink = await FaultProxy.start(setup.system.gatewayAddress);
+  setup.alice.gateway = clientLink.address;
 });
 afterAll(async () => {
   await clientLink.stop();
-  await system.stop();
 });
 
 test("the response lost as the gateway goes down: the entry is re-sent with the same key and the payer is charged once", async () => {
+  const { system, alice, bob } = setup;
   const key = `lost-reply-${crypto.randomUUID()}`;
   system.proxies.get("hdfc")!.delayMs = 300;
   const paying = spawnCli(alice, ["pay", "--to", "bob", "--amount", "40.00", "--key", key]);

@@ -1,24 +1,15 @@
 // Proves the offline queue end to end: with the gateway down `pay` exits 75 and `queue` lists the entry; after the client exits and the gateway returns, `sync` sends it once, money moves once and the outcome is shown.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cli, cliBalanceMinor, cliUser, memoryLogger, payCallsFor, queueEntries, type CliUser } from "./support/cli";
-import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { cli, cliBalanceMinor, memoryLogger, payCallsFor, queueEntries } from "./support/cli";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(30_000);
-let system: TestSystem;
-let alice: CliUser;
-let bob: CliUser;
 const memory = memoryLogger();
-const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
-
-beforeAll(async () => {
-  system = await startSystem({ log: memory.log });
-  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
-});
-afterAll(async () => {
-  await system.stop();
-});
+const setup = systemWithCliUsers(["alice", "bob"], { log: memory.log });
+const { totalMinor } = setup;
 
 test("pay with the gateway down exits 75 and queues; sync after the gateway returns sends it once", async () => {
+  const { system, alice, bob } = setup;
   await system.stopGateway();
   const paid = await cli(alice, "pay", "--to", "bob", "--amount", "25.50", "--note", "rent");
   expect(paid.exitCode).toBe(75);

@@ -2,30 +2,26 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { ClientStore } from "../src/store/client-store";
-import { cli, cliBalanceMinor, cliUser, memoryLogger, payCallsFor, queueEntries, spawnCli, until, type CliUser } from "./support/cli";
+import { cli, cliBalanceMinor, memoryLogger, payCallsFor, queueEntries, spawnCli, until } from "./support/cli";
 import { FaultProxy } from "./support/fault-proxy";
-import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(30_000);
-let system: TestSystem;
-let alice: CliUser;
-let bob: CliUser;
-let clientLink: FaultProxy;
 const memory = memoryLogger();
-const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
+const setup = systemWithCliUsers(["alice", "bob"], { log: memory.log });
+const { totalMinor } = setup;
+let clientLink: FaultProxy;
 
 beforeAll(async () => {
-  system = await startSystem({ log: memory.log });
-  clientLink = await FaultProxy.start(system.gatewayAddress);
-  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
-  alice.gateway = clientLink.address;
+  clientLink = await FaultProxy.start(setup.system.gatewayAddress);
+  setup.alice.gateway = clientLink.address;
 });
 afterAll(async () => {
   await clientLink.stop();
-  await system.stop();
 });
 
 test("a pay process killed while sending leaves its entry queued, and the next sync sends it at once", async () => {
+  const { system, alice, bob } = setup;
   // Nothing comes back from the gateway: the pay process hangs in its first send.
   clientLink.dropReplies();
   const key = `killed-${crypto.randomUUID()}`;

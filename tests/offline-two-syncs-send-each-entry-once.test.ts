@@ -1,30 +1,21 @@
 // Proves that two `sync` processes started at once on one client home send each queued payment exactly once (one Pay call per key at the gateway, no replays), thanks to the outbox's atomic claims.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cli, cliBalanceMinor, cliUser, deadAddress, memoryLogger, payCallsFor, queueEntries, type CliUser } from "./support/cli";
-import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { cli, cliBalanceMinor, deadAddress, memoryLogger, payCallsFor, queueEntries } from "./support/cli";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(30_000);
-let system: TestSystem;
-let alice: CliUser;
-let bob: CliUser;
 const memory = memoryLogger();
-const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
+const setup = systemWithCliUsers(["alice", "bob"], {
+  log: memory.log,
+  prepareTimeoutMs: 5_000,
+  // The payer's bank is reached through a proxy that can slow it down.
+  proxied: ["hdfc"],
+});
+const { totalMinor } = setup;
 const entries = 4;
 
-beforeAll(async () => {
-  system = await startSystem({
-    log: memory.log,
-    prepareTimeoutMs: 5_000,
-    // The payer's bank is reached through a proxy that can slow it down.
-    proxied: ["hdfc"],
-  });
-  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
-});
-afterAll(async () => {
-  await system.stop();
-});
-
 test("two sync processes at once on one queue send each payment once", async () => {
+  const { system, alice, bob } = setup;
   const offline = { ...alice, gateway: await deadAddress() };
   const paid = await Promise.all(Array.from({ length: entries }, (_, i) => cli(offline, "pay", "--to", "bob", "--amount", `1.0${i}`)));
   expect(paid.map((r) => r.exitCode)).toEqual(Array(entries).fill(75));

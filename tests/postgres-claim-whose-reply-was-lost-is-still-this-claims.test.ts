@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { PostgresGatewayStore } from "../src/store/gateway-postgres";
-import type { NewPaymentRow, User } from "../src/store/gateway-store";
+import { paymentRows, userRow } from "./support/gateway-rows";
 import { sharedPostgres } from "./support/postgres";
 
 setDefaultTimeout(60_000);
@@ -66,31 +66,13 @@ let direct: PostgresGatewayStore;
 let viaProxy: PostgresGatewayStore;
 let proxy: ReplyLosingProxy;
 
-const user = (username: string, bank: string, account: string): User => ({ username, bank, account, passwordHash: `hash-${username}`, totpSecret: null, totpLastStep: null, createdAtMs: 1_000, passwordChangedAtMs: 1_000 });
-let ids = 0;
-const payment = (over: Partial<NewPaymentRow> = {}): NewPaymentRow => ({
-  id: `lost${String(++ids).padStart(4, "0")}`,
-  payer: "alice",
-  idempotencyKey: crypto.randomUUID(),
-  fingerprint: "f",
-  payee: "bob",
-  payerBank: "hdfc",
-  payerAccount: "1001",
-  payeeBank: "icici",
-  payeeAccount: "2001",
-  amountMinor: 10_000n,
-  currency: "INR",
-  note: "",
-  requestId: "r",
-  createdAtMs: 2_000 + ids,
-  ...over,
-});
+const payment = paymentRows((n) => `lost${String(n).padStart(4, "0")}`);
 
 beforeAll(async () => {
   const url = await (await sharedPostgres()).createDatabase();
   direct = await PostgresGatewayStore.open({ url }, "g2");
-  await direct.insertUser(user("alice", "hdfc", "1001"));
-  await direct.insertUser(user("bob", "icici", "2001"));
+  await direct.insertUser(userRow("alice", "hdfc", "1001"));
+  await direct.insertUser(userRow("bob", "icici", "2001"));
   const target = new URL(url);
   proxy = new ReplyLosingProxy(Number(target.port));
   await proxy.start();

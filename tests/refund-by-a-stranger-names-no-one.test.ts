@@ -1,23 +1,12 @@
 // Proves a refund asked by someone who is party to neither side of a payment is refused (PERMISSION_DENIED) without telling them who was paid or anything else of the payment, as GetPayment refuses them; the payer, who knows the payee, is still told who can refund it; nothing changes.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { GatewayClient } from "../src/client/gateway-client";
-import { failsWith, pay, refund, signUp, startSystem, type TestSystem } from "./support/system";
+import { expect, test } from "bun:test";
+import { failsWith, pay, refund } from "./support/system";
+import { systemWithSignedUpUsers } from "./support/sample-users";
 
-let system: TestSystem;
-let alice: GatewayClient;
-let bob: GatewayClient;
-let carol: GatewayClient;
-beforeAll(async () => {
-  system = await startSystem({ banks: ["hdfc", "icici", "sbi"] });
-  alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
-  bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
-  carol = await signUp(system, { username: "carol", bank: "sbi", account: "3001" });
-});
-afterAll(async () => {
-  await system.stop();
-});
+const setup = systemWithSignedUpUsers(["alice", "bob", "carol"], { banks: ["hdfc", "icici", "sbi"] });
 
 test("a stranger's refund is refused naming no one; the payer is told who the payee is", async () => {
+  const { system, alice, carol } = setup;
   const paid = await pay(alice, "bob", 4_321n);
   const totalBefore = system.totalMinor();
 

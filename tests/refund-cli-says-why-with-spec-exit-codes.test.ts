@@ -5,26 +5,17 @@
 // (2), more than remains (2), a fully refunded payment (2); a partial then a
 // default refund of all that remains (0); a refund the payee cannot fund is
 // declined (1).
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cli, cliBalanceMinor, cliPay, cliUser, type CliUser } from "./support/cli";
-import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { cli, cliBalanceMinor, cliPay, type CliUser } from "./support/cli";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(120_000);
-let system: TestSystem;
-let alice: CliUser;
-let bob: CliUser;
-const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
-
-beforeAll(async () => {
-  system = await startSystem();
-  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
-});
-afterAll(async () => {
-  await system.stop();
-});
+const setup = systemWithCliUsers(["alice", "bob"]);
+const { totalMinor } = setup;
 
 /** Every balance at every bank and every payment row with its reservation, read from the stores. */
 async function snapshot() {
+  const { system } = setup;
   return {
     balances: [...system.banks.values()].map((bank) => bank.store.listAccounts().map((a: any) => String(a.balanceMinor))),
     payments: (await system.gateway.store.listAllPayments(undefined, 500)).map((p) => [p.id, p.decision, String(p.refundReservedMinor)]),
@@ -41,6 +32,7 @@ async function refusedWith(user: CliUser, exitCode: number, pattern: RegExp, ...
 }
 
 test("refusals: one line, SPEC's exit code, nothing moves; then partial and full refunds", async () => {
+  const { system, alice, bob } = setup;
   const paymentId = await cliPay(alice, "bob", "50.00");
   const failed = await cli(alice, "pay", "--to", "bob", "--amount", "99999.00", "--json");
   expect(failed.exitCode).toBe(1);
@@ -67,6 +59,7 @@ test("refusals: one line, SPEC's exit code, nothing moves; then partial and full
 });
 
 test("a refund the payee's balance cannot cover is declined: exit 1, nothing moves", async () => {
+  const { system, alice, bob } = setup;
   const paymentId = await cliPay(alice, "bob", "1000.00");
   await cliPay(bob, "alice", "2000.00"); // bob keeps 200.00
   const declined = await cli(bob, "refund", paymentId);

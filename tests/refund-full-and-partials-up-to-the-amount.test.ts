@@ -2,27 +2,18 @@
 // refund moves it all back; three partial refunds use up another payment to
 // the minor unit and one more cent is refused (FAILED_PRECONDITION saying
 // nothing remains); balances and the system's total match to the minor unit.
-import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
-import type { GatewayClient } from "../src/client/gateway-client";
-import { balanceMinor, failsWith, loadedTotalMinor, pay, refund, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+import { expect, test, setDefaultTimeout } from "bun:test";
+import { balanceMinor, failsWith, loadedTotalMinor, pay, refund, sampleAccounts } from "./support/system";
+import { systemWithSignedUpUsers } from "./support/sample-users";
 
 // A bound against hangs (the preload's default reaches only the first file of a run), not a speed check.
 setDefaultTimeout(30_000);
-let system: TestSystem;
-let alice: GatewayClient;
-let bob: GatewayClient;
-beforeAll(async () => {
-  system = await startSystem();
-  alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
-  bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
-});
-afterAll(async () => {
-  await system.stop();
-});
+const setup = systemWithSignedUpUsers(["alice", "bob"]);
 
 const total = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
 
 test("a full refund moves the whole payment back, payee to payer", async () => {
+  const { system, alice, bob } = setup;
   const paid = await pay(alice, "bob", 10_000n);
   expect(paid.payment.status).toBe("SUCCEEDED");
   const reply = await refund(bob, paid.payment.id, "all", undefined, "returned");
@@ -36,6 +27,7 @@ test("a full refund moves the whole payment back, payee to payer", async () => {
 });
 
 test("three partial refunds reach exactly the amount; one more cent is refused and changes nothing", async () => {
+  const { system, alice, bob } = setup;
   const paid = await pay(alice, "bob", 9_000n);
   for (const part of [3_000n, 2_999n, 3_001n]) expect((await refund(bob, paid.payment.id, part)).refund.status).toBe("SUCCEEDED");
   const before = { alice: await balanceMinor(alice), bob: await balanceMinor(bob) };
@@ -52,6 +44,7 @@ test("three partial refunds reach exactly the amount; one more cent is refused a
 });
 
 test("a partial refund leaves the rest refundable, and says how much remains when asked for more", async () => {
+  const { system, alice, bob } = setup;
   const paid = await pay(alice, "bob", 5_000n);
   await refund(bob, paid.payment.id, 1_250n);
   const error = await failsWith(refund(bob, paid.payment.id, 4_000n), "FAILED_PRECONDITION");

@@ -4,26 +4,17 @@
 // while a new refund without --amount is not queued (exit 4: what remains is
 // the gateway's to say); after the gateway returns, `sync` sends it once,
 // money moves back once, and `payment` and `payments` show the refund.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cli, cliBalanceMinor, cliPay, cliUser, memoryLogger, queueEntries, refundCallsFor, type CliUser } from "./support/cli";
-import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { cli, cliBalanceMinor, cliPay, memoryLogger, queueEntries, refundCallsFor } from "./support/cli";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(60_000);
-let system: TestSystem;
-let alice: CliUser;
-let bob: CliUser;
 const memory = memoryLogger();
-const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
-
-beforeAll(async () => {
-  system = await startSystem({ log: memory.log });
-  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
-});
-afterAll(async () => {
-  await system.stop();
-});
+const setup = systemWithCliUsers(["alice", "bob"], { log: memory.log });
+const { totalMinor } = setup;
 
 test("refund with the gateway down exits 75 and queues; sync after the gateway returns sends it once", async () => {
+  const { system, alice, bob } = setup;
   const paymentId = await cliPay(alice, "bob", "50.00");
   await system.stopGateway();
   const key = "refund-broken-lamp";

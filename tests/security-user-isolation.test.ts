@@ -1,26 +1,15 @@
 // Proves the second authorization layer: user A cannot read user B's payment, list it, watch it, or pay from B's account (the payer is always the session's user: the request has no field that could name another, and extra bytes on the wire are ignored). WatchPayments shows a user only the payments they are party to: while carol watches, alice paying bob reaches bob's stream and never carol's.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import protobuf from "protobufjs";
 import { services } from "../src/rpc/protos";
-import { balanceMinor, bearer, failsWith, pay, rawUnary, signUp, startSystem, type TestSystem } from "./support/system";
+import { balanceMinor, bearer, failsWith, pay, rawUnary } from "./support/system";
+import { systemWithSignedUpUsers } from "./support/sample-users";
 import type { GatewayClient } from "../src/client/gateway-client";
 
-let system: TestSystem;
-let alice: GatewayClient;
-let bob: GatewayClient;
-let carol: GatewayClient;
-
-beforeAll(async () => {
-  system = await startSystem({ banks: ["hdfc", "icici", "sbi"] });
-  alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
-  bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
-  carol = await signUp(system, { username: "carol", bank: "sbi", account: "3001" });
-});
-afterAll(async () => {
-  await system.stop();
-});
+const setup = systemWithSignedUpUsers(["alice", "bob", "carol"], { banks: ["hdfc", "icici", "sbi"] });
 
 test("user A cannot read user B's payment by id, by B's key, or in a list", async () => {
+  const { alice, bob, carol } = setup;
   const key = crypto.randomUUID();
   const paid = await pay(bob, "carol", 2_500n, key);
   expect(paid.payment.status).toBe("SUCCEEDED");
@@ -33,6 +22,7 @@ test("user A cannot read user B's payment by id, by B's key, or in a list", asyn
 });
 
 test("paying from another user's account is impossible by construction", async () => {
+  const { system, alice, bob, carol } = setup;
   // 1. The wire has no field for the payer or the source account.
   const payRequest = protobuf.parse(`syntax = "proto3"; message Extra { string idempotency_key = 1; string to_username = 2; int64 amount_minor = 3; string note = 4; string payer = 15; string from_account = 16; }`, { keepCase: true }).root.lookupType("Extra");
   const requestFields = ((services.Gateway.service.Pay as any).requestType.type.field as { name: string }[]).map((f) => f.name).sort();
@@ -99,6 +89,7 @@ function watch(client: GatewayClient) {
 }
 
 test("a payment between alice and bob reaches bob's watch and not carol's", async () => {
+  const { alice, bob, carol } = setup;
   const bobWatch = watch(bob);
   const carolWatch = watch(carol);
   try {

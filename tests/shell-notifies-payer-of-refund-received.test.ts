@@ -2,24 +2,16 @@
 // and the payer's shell, watching payments (WatchPayments carries refunds),
 // is told "refund received" with the payment it refunds; `payment` there
 // shows the refunded total and what remains refundable.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cliUser, ShellProcess, type CliUser } from "./support/cli";
-import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { ShellProcess } from "./support/cli";
+import { loadedTotalMinor, sampleAccounts } from "./support/system";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(60_000);
-let system: TestSystem;
-let alice: CliUser;
-let bob: CliUser;
-
-beforeAll(async () => {
-  system = await startSystem();
-  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
-});
-afterAll(async () => {
-  await system.stop();
-});
+const setup = systemWithCliUsers(["alice", "bob"]);
 
 test("the payee refunds in the shell; the payer's shell is notified of the refund received", async () => {
+  const { system, alice, bob } = setup;
   const aliceShell = new ShellProcess(alice);
   const bobShell = new ShellProcess(bob);
   await aliceShell.waitFor(/^logged in as alice/);

@@ -1,27 +1,18 @@
 // Proves `ministripe shell` driven through stdin/stdout: with the gateway stopped under it `balance` says it cannot reach the gateway in the CLI's words and a payment is queued, and when the gateway starts again the shell re-sends it by itself, prints the outcome, and the payee's shell (re-subscribed to WatchPayments) is notified; money moves once.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
-import { cli, cliBalanceMinor, cliUser, memoryLogger, payCallsFor, ShellProcess, type CliUser } from "./support/cli";
+import { cli, cliBalanceMinor, memoryLogger, payCallsFor, ShellProcess, type CliUser } from "./support/cli";
 import { FaultProxy } from "./support/fault-proxy";
-import { loadedTotalMinor, sampleAccounts, startSystem, type TestSystem } from "./support/system";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(30_000);
-let system: TestSystem;
-let alice: CliUser;
-let bob: CliUser;
 const memory = memoryLogger();
-const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
-
-beforeAll(async () => {
-  system = await startSystem({ log: memory.log });
-  [alice, bob] = await Promise.all([cliUser(system, { username: "alice", bank: "hdfc", account: "1001" }), cliUser(system, { username: "bob", bank: "icici", account: "2001" })]);
-});
-afterAll(async () => {
-  await system.stop();
-});
+const setup = systemWithCliUsers(["alice", "bob"], { log: memory.log });
+const { totalMinor } = setup;
 
 test("the shell queues while the gateway is down, re-sends when it is back and prints each notification", async () => {
+  const { system, alice, bob } = setup;
   const aliceShell = new ShellProcess(alice);
   const bobShell = new ShellProcess(bob);
   await aliceShell.waitFor(/^logged in as alice/);
@@ -70,6 +61,7 @@ test("the shell queues while the gateway is down, re-sends when it is back and p
 });
 
 test("a shell that could not reach the gateway at start still announces a payment received meanwhile", async () => {
+  const { system, alice, bob } = setup;
   const link = await FaultProxy.start(system.gatewayAddress);
   link.cut();
   const bobShell = new ShellProcess({ ...bob, gateway: link.address });
@@ -84,6 +76,7 @@ test("a shell that could not reach the gateway at start still announces a paymen
 });
 
 test("the shell without a saved session says to log in first", async () => {
+  const { system } = setup;
   const home = mkdtempSync(join(system.dir, "home-nobody-"));
   const nobody: CliUser = { username: "carol", password: "x", home, certs: join(system.certsDir, "client-carol"), gateway: system.gatewayAddress };
   const result = await cli(nobody, "shell");

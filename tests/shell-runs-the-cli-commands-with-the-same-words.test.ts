@@ -1,22 +1,15 @@
 // Proves `shell` runs each client command as the CLI does: `payments --limit 3`, `payment ID`, `balance --json` print exactly the CLI's output, and a refusal, a typo'd flag, a repeated flag or a negative amount print the CLI's own error line (no "error:" or "refused:" of the shell's own); a command that needs a password points to another terminal.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cli, cliUser, ShellProcess, until, type CliUser } from "./support/cli";
-import { startSystem, type TestSystem } from "./support/system";
+import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { cli, ShellProcess, until } from "./support/cli";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(60_000);
-let system: TestSystem;
-let alice: CliUser;
+const setup = systemWithCliUsers(["alice", "bob"]);
 
 beforeAll(async () => {
-  system = await startSystem();
-  alice = await cliUser(system, { username: "alice", bank: "hdfc", account: "1001" });
-  await cliUser(system, { username: "bob", bank: "icici", account: "2001" });
   for (const [i, amount] of ["1.00", "2.00", "3.00", "4.00"].entries()) {
-    expect((await cli(alice, "pay", "--to", "bob", "--amount", amount, "--key", `shell-same-${i}`)).exitCode).toBe(0);
+    expect((await cli(setup.alice, "pay", "--to", "bob", "--amount", amount, "--key", `shell-same-${i}`)).exitCode).toBe(0);
   }
-});
-afterAll(async () => {
-  await system.stop();
 });
 
 /** Sends one line and returns the lines the command printed (background notices left out) once `count` have come. */
@@ -34,6 +27,7 @@ function lines(text: string): string[] {
 }
 
 test("the shell's commands print exactly what the CLI prints, results and errors alike", async () => {
+  const { alice } = setup;
   const shell = new ShellProcess(alice);
   await shell.waitFor(/^logged in as alice/);
 
