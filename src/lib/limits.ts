@@ -66,6 +66,14 @@ export const limits = {
   databaseConnectTimeoutMs: 5_000,
   /** PostgreSQL: how long a write is tried again while the connection fails (the database restarting). */
   databaseRetryMs: 30_000,
+  /**
+   * PostgreSQL: claims (or decisions, phase-two marks, session reads) sent
+   * as one statement (src/store/postgres-groups.ts), and such statements of
+   * one kind in flight at once: one, so what arrives meanwhile forms the
+   * next, larger group (as the SQLite group commit and the bank links do).
+   */
+  databaseGroupItemsMax: 256,
+  databaseGroupsInFlightMax: 1,
   /** Several gateways: --takeover-after's default, and its bounds. */
   takeoverAfterMsDefault: 10_000,
   takeoverAfterMsMin: 500,

@@ -13,6 +13,7 @@ import { limits } from "../lib/limits";
 import { BoundedCache } from "../lib/bounded-cache";
 import type { Decision, DecisionWrite, GatewayStore, NewPaymentRow, UserAccount, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
 import { openPostgres, type PostgresTarget } from "./postgres";
+import { firstOfEach, StatementGroup } from "./postgres-groups";
 import init from "./migrations/gateway-postgres/0001_init.sql" with { type: "text" };
 
 export const postgresMigrations = [{ version: 1, sql: init }];
@@ -111,6 +112,27 @@ export class PostgresGatewayStore implements GatewayStore {
   /** This process among gateways of the same name: a later start takes the name over only from a silent one. */
   readonly instance = crypto.randomUUID();
   private readonly accounts = new BoundedCache<string, UserAccount>(limits.cachedRowsMax);
+  // The hot path's statements, grouped (postgres-groups.ts): one statement for the payments of one turn.
+  private readonly claims = new StatementGroup<NewPaymentRow, boolean>({
+    together: (rows) => this.retried(() => this.insertClaims(rows)),
+    alone: (row) => this.retried(() => this.insertClaims([row])).then(([inserted]) => inserted!),
+    sharedFailure: (error) => error instanceof AppError,
+  });
+  private readonly decisions = new StatementGroup<DecisionWrite, boolean>({
+    together: (writes) => this.retried(() => this.writeDecisions(writes)),
+    alone: (write) => this.retried(() => this.writeDecisions([write])).then(([written]) => written!),
+    sharedFailure: (error) => error instanceof AppError,
+  });
+  private readonly phaseTwoMarks = new StatementGroup<{ id: string; atMs: number }, void>({
+    together: (marks) => this.retried(() => this.writePhaseTwoMarks(marks)),
+    alone: (mark) => this.retried(() => this.writePhaseTwoMarks([mark])).then(() => undefined),
+    sharedFailure: (error) => error instanceof AppError,
+  });
+  private readonly sessionReads = new StatementGroup<string, Session | undefined>({
+    together: (tokenHashes) => this.read(() => this.readSessions(tokenHashes)),
+    alone: (tokenHash) => this.read(() => this.readSessions([tokenHash])).then(([session]) => session),
+    sharedFailure: (error) => error instanceof AppError,
+  });
 
   private constructor(
     readonly sql: SQL,
@@ -220,9 +242,15 @@ export class PostgresGatewayStore implements GatewayStore {
     );
   }
 
-  async getSession(tokenHash: string): Promise<Session | undefined> {
-    const rows = await this.read(() => this.sql`SELECT * FROM sessions WHERE token_hash = ${tokenHash}`);
-    return sessionOf(rows[0]);
+  /** Read on every call (never cached: a logout on any gateway holds at once), the reads of one turn in one statement. */
+  getSession(tokenHash: string): Promise<Session | undefined> {
+    return this.sessionReads.submit(tokenHash);
+  }
+
+  private async readSessions(tokenHashes: string[]): Promise<(Session | undefined)[]> {
+    const rows = (await this.sql`SELECT * FROM sessions WHERE token_hash = ANY(${tokenHashes}::text[])`) as Row[];
+    const byHash = new Map(rows.map((row) => [row.token_hash as string, row]));
+    return tokenHashes.map((tokenHash) => sessionOf(byHash.get(tokenHash)));
   }
 
   async revokeSession(tokenHash: string, atMs: number): Promise<void> {
@@ -248,15 +276,8 @@ export class PostgresGatewayStore implements GatewayStore {
 
   async claim(row: NewPaymentRow): Promise<{ claimed: boolean; row: PaymentRow }> {
     assert(row.idempotencyKey !== null, "a claim carries its key");
-    const inserted = await this.retried(
-      // Not waiting for the flush: a claim lost in a power cut had no decision after it (that one waits), so presumed abort applies.
-      () => this.lazy`INSERT INTO payments (id, payer, idempotency_key, fingerprint, payee, payer_bank, payer_account, payee_bank, payee_account, amount_minor, currency, note, request_id, created_at_ms, coordinator)
-        VALUES (${row.id}, ${row.payer}, ${row.idempotencyKey}, ${row.fingerprint}, ${row.payee}, ${row.payerBank}, ${row.payerAccount}, ${row.payeeBank}, ${row.payeeAccount},
-                ${row.amountMinor}, ${row.currency}, ${row.note}, ${row.requestId}, ${row.createdAtMs}, ${this.name})
-        ON CONFLICT DO NOTHING RETURNING id`,
-    );
     // The row is built from what was written, not read back (one round trip fewer per payment).
-    if (inserted.length > 0) return { claimed: true, row: undecidedRow(row, null) };
+    if (await this.claims.submit(row)) return { claimed: true, row: undecidedRow(row, null) };
     const holder = await this.paymentByKey(row.payer, row.idempotencyKey!);
     assert(holder, "a claimed key has a payment row");
     // A retry after a lost reply finds its own row: still this claim's, unless
@@ -266,11 +287,62 @@ export class PostgresGatewayStore implements GatewayStore {
   }
 
   /**
+   * Claims in one INSERT; which of `rows` it inserted. Not waiting for the
+   * flush: a claim lost in a power cut had no decision after it (that one
+   * waits), so presumed abort applies. A row whose key is taken (by an
+   * earlier payment, or by a row before it in this group) is not inserted.
+   * Safe to run again: a retry after a lost reply inserts nothing, and each
+   * caller finds its own row by its key.
+   */
+  private async insertClaims(rows: NewPaymentRow[]): Promise<boolean[]> {
+    const column = <K extends keyof NewPaymentRow>(key: K) => rows.map((row) => row[key]);
+    const inserted = (await this.lazy`INSERT INTO payments (id, payer, idempotency_key, fingerprint, payee, payer_bank, payer_account, payee_bank, payee_account, amount_minor, currency, note, request_id, created_at_ms, coordinator)
+        SELECT v.*, ${this.name} FROM unnest(${column("id")}::text[], ${column("payer")}::text[], ${column("idempotencyKey")}::text[], ${column("fingerprint")}::text[], ${column("payee")}::text[],
+          ${column("payerBank")}::text[], ${column("payerAccount")}::text[], ${column("payeeBank")}::text[], ${column("payeeAccount")}::text[], ${column("amountMinor")}::int8[],
+          ${column("currency")}::text[], ${column("note")}::text[], ${column("requestId")}::text[], ${column("createdAtMs")}::int8[])
+          AS v(id, payer, idempotency_key, fingerprint, payee, payer_bank, payer_account, payee_bank, payee_account, amount_minor, currency, note, request_id, created_at_ms)
+        ON CONFLICT DO NOTHING RETURNING id`) as Row[];
+    const ids = new Set(inserted.map((row) => row.id as string));
+    return rows.map((row) => ids.has(row.id));
+  }
+
+  /**
+   * Decisions in one UPDATE, durable (synchronous_commit on) when it
+   * returns; which of `writes` it recorded. Only where no decision stands,
+   * and not a refund's ABORT (that one gives back its reservation in the
+   * same transaction: decideAlone). A write not recorded here is recorded
+   * alone or read back by its caller.
+   */
+  private async writeDecisions(writes: DecisionWrite[]): Promise<boolean[]> {
+    const first = firstOfEach(writes.map((write) => write.id));
+    const sent = writes.filter((_, i) => first[i]);
+    const column = <K extends keyof DecisionWrite>(key: K) => sent.map((write) => write[key]);
+    const updated = (await this.sql`UPDATE payments AS p SET decision = v.decision, failure_code = v.failure_code, failure_message = v.failure_message, decided_at_ms = v.decided_at_ms
+        FROM unnest(${column("id")}::text[], ${column("decision")}::text[], ${column("failureCode")}::text[], ${column("failureMessage")}::text[], ${column("decidedAtMs")}::int8[])
+          AS v(id, decision, failure_code, failure_message, decided_at_ms)
+        WHERE p.id = v.id AND p.decision IS NULL AND (p.refund_of IS NULL OR v.decision <> 'ABORT')
+        RETURNING p.id`) as Row[];
+    const ids = new Set(updated.map((row) => row.id as string));
+    return writes.map((write, i) => first[i]! && ids.has(write.id));
+  }
+
+  /**
    * The first decision stands. A connection lost while the UPDATE was on its
    * way leaves its outcome unknown: it is run again (a no-op if it had
    * committed) and the row read back, never guessed.
    */
   async decide(write: DecisionWrite, undecided?: PaymentRow): Promise<PaymentRow> {
+    const recorded = await this.decisions.submit(write);
+    if (recorded && undecided) {
+      assert(undecided.id === write.id && undecided.decision === null, "the row given is this undecided payment");
+      return { ...undecided, decision: write.decision, failureCode: write.failureCode, failureMessage: write.failureMessage, decidedAtMs: write.decidedAtMs };
+    }
+    if (recorded) return this.decidedRow(write.id);
+    return this.decideAlone(write, undecided);
+  }
+
+  /** A decision the group did not record: a refund's ABORT, one decided already, or one a lost reply left unknown. */
+  private async decideAlone(write: DecisionWrite, undecided?: PaymentRow): Promise<PaymentRow> {
     // One transaction: the decision and the release of a refund's reservation together or not at all.
     const updated = await this.retried(() =>
       this.sql.begin(async (tx) => {
@@ -287,8 +359,13 @@ export class PostgresGatewayStore implements GatewayStore {
       assert(undecided.id === write.id && undecided.decision === null, "the row given is this undecided payment");
       return { ...undecided, decision: write.decision, failureCode: write.failureCode, failureMessage: write.failureMessage, decidedAtMs: write.decidedAtMs };
     }
-    const row = await this.retried(() => this.getPaymentOrThrow(write.id));
-    assert(row.decision, `payment ${write.id} has a decision after deciding`);
+    return this.decidedRow(write.id);
+  }
+
+  /** The decision that stands, read back. */
+  private async decidedRow(id: string): Promise<PaymentRow> {
+    const row = await this.retried(() => this.getPaymentOrThrow(id));
+    assert(row.decision, `payment ${id} has a decision after deciding`);
     return row;
   }
 
@@ -298,9 +375,16 @@ export class PostgresGatewayStore implements GatewayStore {
     return paymentOf(rows[0]);
   }
 
-  async markPhaseTwoDone(id: string, atMs: number): Promise<void> {
-    // Lost in a power cut, phase two is only sent again.
-    await this.retried(() => this.lazy`UPDATE payments SET phase_two_done_at_ms = ${atMs} WHERE id = ${id} AND phase_two_done_at_ms IS NULL`);
+  markPhaseTwoDone(id: string, atMs: number): Promise<void> {
+    return this.phaseTwoMarks.submit({ id, atMs });
+  }
+
+  /** Phase-two marks in one UPDATE, not waiting for the flush: lost in a power cut, phase two is only sent again. */
+  private async writePhaseTwoMarks(marks: { id: string; atMs: number }[]): Promise<void[]> {
+    await this.lazy`UPDATE payments AS p SET phase_two_done_at_ms = v.at_ms
+      FROM unnest(${marks.map((mark) => mark.id)}::text[], ${marks.map((mark) => mark.atMs)}::int8[]) AS v(id, at_ms)
+      WHERE p.id = v.id AND p.phase_two_done_at_ms IS NULL`;
+    return marks.map(() => undefined);
   }
 
   // --- refunds ------------------------------------------------------------
