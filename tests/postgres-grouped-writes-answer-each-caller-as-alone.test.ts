@@ -1,0 +1,94 @@
+// Proves the PostgreSQL engine's grouped statements (claims, decisions, phase-two marks, session reads of one turn sent as one) answer each caller as its own statement would: of two decisions of one payment in one group the first stands for both callers, a refund's ABORT in a group gives its reservation back, one claim that breaks a constraint fails alone while the others of its group are claimed, and each session read gets its own session.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { PostgresGatewayStore } from "../src/store/gateway-postgres";
+import type { NewPaymentRow, User } from "../src/store/gateway-store";
+import { sharedPostgres } from "./support/postgres";
+
+setDefaultTimeout(60_000);
+
+let store: PostgresGatewayStore;
+
+const user = (username: string, bank: string, account: string): User => ({ username, bank, account, passwordHash: `hash-${username}`, totpSecret: null, totpLastStep: null, createdAtMs: 1_000, passwordChangedAtMs: 1_000 });
+let ids = 0;
+const payment = (over: Partial<NewPaymentRow> = {}): NewPaymentRow => ({
+  id: `grp${String(++ids).padStart(4, "0")}`,
+  payer: "alice",
+  idempotencyKey: crypto.randomUUID(),
+  fingerprint: "f",
+  payee: "bob",
+  payerBank: "hdfc",
+  payerAccount: "1001",
+  payeeBank: "icici",
+  payeeAccount: "2001",
+  amountMinor: 10_000n,
+  currency: "INR",
+  note: "",
+  requestId: "r",
+  createdAtMs: 2_000 + ids,
+  ...over,
+});
+const refundOf = (amountMinor: bigint) => payment({ payer: "bob", payee: "alice", payerBank: "icici", payerAccount: "2001", payeeBank: "hdfc", payeeAccount: "1001", amountMinor });
+
+beforeAll(async () => {
+  store = await PostgresGatewayStore.open({ url: await (await sharedPostgres()).createDatabase() }, "g1");
+  await store.insertUser(user("alice", "hdfc", "1001"));
+  await store.insertUser(user("bob", "icici", "2001"));
+});
+afterAll(async () => {
+  await store?.close();
+});
+
+test("two decisions of one payment in one group: the first stands, and both callers are told it", async () => {
+  const [a, b] = (await Promise.all([store.claim(payment()), store.claim(payment())])).map((claim) => claim.row);
+  const [first, second, other] = await Promise.all([
+    store.decide({ id: a!.id, decision: "COMMIT", failureCode: null, failureMessage: null, decidedAtMs: 9_000 }, a),
+    store.decide({ id: a!.id, decision: "ABORT", failureCode: "prepare_timeout", failureMessage: "late", decidedAtMs: 9_001 }, a),
+    store.decide({ id: b!.id, decision: "ABORT", failureCode: "insufficient_funds", failureMessage: "low", decidedAtMs: 9_002 }, b),
+  ]);
+  expect(first).toMatchObject({ id: a!.id, decision: "COMMIT", decidedAtMs: 9_000, failureCode: null });
+  expect(second).toMatchObject({ id: a!.id, decision: "COMMIT", decidedAtMs: 9_000, failureCode: null });
+  expect(other).toMatchObject({ id: b!.id, decision: "ABORT", failureCode: "insufficient_funds" });
+  expect((await store.getPayment(a!.id))?.decision).toBe("COMMIT");
+});
+
+test("a refund's ABORT decided in a group with payments gives its reservation back; its COMMIT keeps it", async () => {
+  const original = (await store.claim(payment({ amountMinor: 1_000n }))).row;
+  await store.decide({ id: original.id, decision: "COMMIT", failureCode: null, failureMessage: null, decidedAtMs: 10_000 }, original);
+  const refunds = [];
+  for (const amountMinor of [300n, 200n]) {
+    const claim = await store.claimRefund({ row: refundOf(amountMinor), refundOf: original.id, allRemaining: false });
+    refunds.push(claim.kind === "claimed" ? claim.row : undefined);
+  }
+  const [aborted, committed] = refunds;
+  const plain = (await store.claim(payment())).row;
+  expect((await store.getPayment(original.id))?.refundReservedMinor).toBe(500n);
+  const decided = await Promise.all([
+    store.decide({ id: plain.id, decision: "COMMIT", failureCode: null, failureMessage: null, decidedAtMs: 10_100 }, plain),
+    store.decide({ id: aborted!.id, decision: "ABORT", failureCode: "insufficient_funds", failureMessage: "low", decidedAtMs: 10_101 }, aborted),
+    store.decide({ id: committed!.id, decision: "COMMIT", failureCode: null, failureMessage: null, decidedAtMs: 10_102 }, committed),
+  ]);
+  expect(decided.map((row) => row.decision)).toEqual(["COMMIT", "ABORT", "COMMIT"]);
+  expect((await store.getPayment(original.id))?.refundReservedMinor).toBe(200n);
+  expect(await store.refundViolations(10)).toEqual([]);
+});
+
+test("one claim that breaks a constraint fails alone: the others of its group are claimed, and marked done", async () => {
+  const outcomes = await Promise.allSettled([store.claim(payment()), store.claim(payment({ payee: "nobody" })), store.claim(payment())]);
+  expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+  const claimed = outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
+  for (const claim of claimed) {
+    expect(claim.claimed).toBe(true);
+    expect((await store.getPayment(claim.row.id))?.id).toBe(claim.row.id);
+  }
+  await Promise.all(claimed.map((claim) => store.decide({ id: claim.row.id, decision: "COMMIT", failureCode: null, failureMessage: null, decidedAtMs: 11_000 }, claim.row)));
+  await Promise.all(claimed.map((claim, i) => store.markPhaseTwoDone(claim.row.id, 11_100 + i)));
+  expect(await Promise.all(claimed.map(async (claim) => (await store.getPayment(claim.row.id))?.phaseTwoDoneAtMs))).toEqual([11_100, 11_101]);
+});
+
+test("session reads in one group: each gets its own session, an unknown token none", async () => {
+  const session = (tokenHash: string, username: string) => ({ tokenHash, username, createdAtMs: 1_000, expiresAtMs: 99_000, revokedAtMs: null, certSha256: `cert-${username}` });
+  await store.insertSession(session("t-alice", "alice"));
+  await store.insertSession(session("t-bob", "bob"));
+  const read = await Promise.all(["t-bob", "t-unknown", "t-alice", "t-bob"].map((tokenHash) => store.getSession(tokenHash)));
+  expect(read.map((found) => found?.username)).toEqual(["bob", undefined, "alice", "bob"]);
+});
