@@ -647,13 +647,19 @@ export class PostgresGatewayStore implements GatewayStore {
    * Makes this gateway the coordinator of every unfinished payment of a
    * gateway silent longer than `silentMs` (by the database's clock). One
    * statement: of several gateways adopting at once, each payment goes to one.
+   * Unfinished is undecided, or decided with phase two not done: asked as
+   * two parts, each what one partial index holds (payments_undecided,
+   * payments_phase_two), so a beat reads only the unfinished rows; as one
+   * `phase_two_done_at_ms IS NULL` it read the whole table every beat.
    */
   async adoptOrphans(silentMs: number, limit: number): Promise<Adopted[]> {
     const rows = await this.sql`UPDATE payments SET coordinator = ${this.name}
       WHERE id IN (
-        SELECT id FROM payments
-        WHERE phase_two_done_at_ms IS NULL AND coordinator <> ${this.name}
-          AND coordinator IN (SELECT name FROM gateways WHERE beat_at < now() - ${silentMs} * INTERVAL '1 millisecond')
+        SELECT p.id FROM gateways g JOIN payments p ON p.coordinator = g.name
+        WHERE g.name <> ${this.name} AND g.beat_at < now() - ${silentMs} * INTERVAL '1 millisecond' AND p.decision IS NULL
+        UNION ALL
+        SELECT p.id FROM gateways g JOIN payments p ON p.coordinator = g.name
+        WHERE g.name <> ${this.name} AND g.beat_at < now() - ${silentMs} * INTERVAL '1 millisecond' AND p.decision IS NOT NULL AND p.phase_two_done_at_ms IS NULL
         LIMIT ${limit})
       RETURNING id, decision`;
     return (rows as Row[]).map((row) => ({ id: row.id as string, decision: (row.decision as Decision | null) ?? null }));
