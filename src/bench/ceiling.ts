@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { toAppError } from "../lib/errors";
 import { loadCertFolder } from "../rpc/credentials";
 import { drive, ratePerS } from "./driver";
-import { cpuTimeMs } from "./report";
+import { cpuTimeMs } from "./process-usage";
 import { BenchConnections, type ClientStack } from "./setup";
 import { freePort, spawnListening } from "../local-cluster/cluster";
 

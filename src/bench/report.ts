@@ -1,10 +1,9 @@
 // What `bench` reports: one object, printed as text or as one JSON line.
-import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import type { AuditReport } from "../gateway/audit";
 import type { Ceiling } from "./ceiling";
 import { ratePerS, type DriveResult } from "./driver";
-import { plural } from "../cli/support/output";
+import { plural } from "../lib/plural";
 
 export type BenchMode = "pay" | "login";
 
@@ -136,33 +135,6 @@ function countsText(counts: Record<string, number>): string {
   const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
   return entries.length === 0 ? "none" : entries.map(([code, n]) => `${code} ${n}`).join(", ");
 }
-
-/** Peak resident set size of a process (VmHWM, Linux), in MiB; null when unreadable. */
-export function peakMemoryMiB(pid: number): number | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
-    return match ? round1(Number(match[1]) / 1024) : null;
-  } catch {
-    return null; // not Linux, or the process is gone: the report says n/a
-  }
-}
-
-/** User plus system CPU time a process has used so far, in ms (Linux); null when unreadable. */
-export function cpuTimeMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks * msPerClockTick : null;
-  } catch {
-    return null; // not Linux, or the process is gone
-  }
-}
-
-/** USER_HZ is 100 on every Linux we run on. */
-const msPerClockTick = 10;
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;

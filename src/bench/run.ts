@@ -14,11 +14,12 @@ import { auditSettled } from "../cli/support/audit-settled";
 import { ceilingTimes, measureCeiling, type Ceiling } from "./ceiling";
 import { drive, type Outcome } from "./driver";
 import { progressBar } from "./progress";
-import { benchReport, cpuTimeMs, peakMemoryMiB, type BenchMode, type BenchReport } from "./report";
+import { cpuTimeMs, peakMemoryMiB } from "./process-usage";
+import { benchReport, type BenchMode, type BenchReport } from "./report";
 import { BenchConnections, benchUsers, type ClientStack, login, loginAll, newRunId, registerAll, type BenchUser } from "./setup";
 import { startCluster, type Cluster } from "../local-cluster/cluster";
 import { generatedAccountsYaml } from "../local-cluster/sample-accounts";
-import { plural } from "../cli/support/output";
+import { plural } from "../lib/plural";
 
 export interface BenchOptions {
   mode: BenchMode;

@@ -2,7 +2,8 @@ import { initCertificates } from "../rpc/certificates";
 import { isValidName } from "../rpc/identity";
 import { UsageError } from "./support/exit";
 import { bool, list, str, type Command } from "./support/flags";
-import { plural, printJson, say } from "./support/output";
+import { plural } from "../lib/plural";
+import { printJson, say } from "./support/output";
 
 export const certsCommand: Command = {
   name: "certs",

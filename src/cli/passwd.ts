@@ -1,6 +1,7 @@
 import { clientFlags, withClient, requireSession } from "./support/client-context";
 import { bool, type Command } from "./support/flags";
-import { plural, printJson, say } from "./support/output";
+import { plural } from "../lib/plural";
+import { printJson, say } from "./support/output";
 import { readPassword } from "./support/password";
 
 export const passwdCommand: Command = {

@@ -64,11 +64,6 @@ export function paymentJson(p: WirePayment, extra: Record<string, unknown> = {})
   return { ...p, amount: formatMinor(minorFromWire(p.amount_minor)), ...extra };
 }
 
-/** "1 session", "2 sessions": a count with its noun in the right number. */
-export function plural(count: number | bigint, singular: string, pluralForm = `${singular}s`): string {
-  return `${count} ${BigInt(count) === 1n ? singular : pluralForm}`;
-}
-
 /**
  * The one way the CLI shows a moment: local time to the second with its zone,
  * "2026-11-29 18:17:32 +05:30" ("UTC" where the machine's zone is UTC).
