@@ -1,30 +1,20 @@
 // Proves that a payment whose response is lost as the gateway goes down (the gateway decided, the client never heard) stays queued, is re-sent by `sync` with the same idempotency key, and the payer is charged exactly once.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { cli, cliBalanceMinor, memoryLogger, payCallsFor, queueEntries, spawnCli, until } from "./support/cli";
-import { FaultProxy } from "./support/fault-proxy";
-import { systemWithCliUsers } from "./support/sample-users";
+import { systemWithCliUsers, withClientLink } from "./support/sample-users";
 
 setDefaultTimeout(30_000);
 const memory = memoryLogger();
-const setup = systemWithCliUsers(["alice", "bob"], {
+const setup = withClientLink(systemWithCliUsers(["alice", "bob"], {
   log: memory.log,
   prepareTimeoutMs: 5_000,
   // The payer's bank is reached through a proxy that can slow it down.
   proxied: ["hdfc"],
-});
+}), "alice");
 const { totalMinor } = setup;
-let clientLink: FaultProxy;
-
-beforeAll(async () => {
-  clientLink = await FaultProxy.start(setup.system.gatewayAddress);
-  setup.alice.gateway = clientLink.address;
-});
-afterAll(async () => {
-  await clientLink.stop();
-});
 
 test("the response lost as the gateway goes down: the entry is re-sent with the same key and the payer is charged once", async () => {
-  const { system, alice, bob } = setup;
+  const { system, alice, bob, clientLink } = setup;
   const key = `lost-reply-${crypto.randomUUID()}`;
   system.proxies.get("hdfc")!.delayMs = 300;
   const paying = spawnCli(alice, ["pay", "--to", "bob", "--amount", "40.00", "--key", key]);

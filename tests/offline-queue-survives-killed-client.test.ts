@@ -1,27 +1,17 @@
 // Proves that the queue survives the client being killed (SIGKILL) in the middle of sending: the entry is on disk before the first send, and the next `sync` takes over the dead process's claim at once and sends it, charging the payer once.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { ClientStore } from "../src/store/client-store";
 import { cli, cliBalanceMinor, memoryLogger, payCallsFor, queueEntries, spawnCli, until } from "./support/cli";
-import { FaultProxy } from "./support/fault-proxy";
-import { systemWithCliUsers } from "./support/sample-users";
+import { systemWithCliUsers, withClientLink } from "./support/sample-users";
 
 setDefaultTimeout(30_000);
 const memory = memoryLogger();
-const setup = systemWithCliUsers(["alice", "bob"], { log: memory.log });
+const setup = withClientLink(systemWithCliUsers(["alice", "bob"], { log: memory.log }), "alice");
 const { totalMinor } = setup;
-let clientLink: FaultProxy;
-
-beforeAll(async () => {
-  clientLink = await FaultProxy.start(setup.system.gatewayAddress);
-  setup.alice.gateway = clientLink.address;
-});
-afterAll(async () => {
-  await clientLink.stop();
-});
 
 test("a pay process killed while sending leaves its entry queued, and the next sync sends it at once", async () => {
-  const { system, alice, bob } = setup;
+  const { system, alice, bob, clientLink } = setup;
   // Nothing comes back from the gateway: the pay process hangs in its first send.
   clientLink.dropReplies();
   const key = `killed-${crypto.randomUUID()}`;

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll } from "bun:test";
 import type { GatewayClient } from "../../src/client/gateway-client";
 import { cliUser, type CliUser } from "./cli";
+import { FaultProxy } from "./fault-proxy";
 import { loadedTotalMinor, sampleAccounts, signUp, startSystem, type SystemOptions, type TestSystem } from "./system";
 
 /** Users of accounts in the sample accounts file, each at a bank of their own. */
@@ -24,6 +25,19 @@ export type UsersSetup<N extends SampleUserName, U> = {
 /** A system for this file's tests (stopped after them) with these sample users registered and logged in through the CLI. */
 export function systemWithCliUsers<N extends SampleUserName>(names: readonly N[], options: SystemOptions = {}): UsersSetup<N, CliUser> {
   return systemWithUsers(names, options, cliUser);
+}
+
+/** Puts a FaultProxy between one CLI user and the gateway for this file's tests: that user's commands dial `setup.clientLink`. */
+export function withClientLink<K extends SampleUserName, S extends { system: TestSystem } & Record<K, CliUser>>(setup: S, name: K): S & { clientLink: FaultProxy } {
+  const linked = setup as S & { clientLink: FaultProxy };
+  beforeAll(async () => {
+    linked.clientLink = await FaultProxy.start(setup.system.gatewayAddress);
+    setup[name].gateway = linked.clientLink.address;
+  });
+  afterAll(async () => {
+    await linked.clientLink.stop();
+  });
+  return linked;
 }
 
 /** A system for this file's tests (stopped after them) with these sample users registered and logged in as GatewayClients. */
