@@ -2,14 +2,14 @@
 // form one batch, within its size bound; under load (a large last batch) the
 // next batch waits out the spacing and so gathers more; a light load never waits.
 import { expect, test } from "bun:test";
-import { Batcher } from "../src/lib/batcher";
+import { Batcher, type BatcherOptions } from "../src/lib/batcher";
 
-function recording(options: ConstructorParameters<typeof Batcher<number, number>>[1]) {
+function recording(options: Omit<BatcherOptions, "queuedMax" | "whenFull">) {
   const batches: { items: number[]; atMs: number }[] = [];
   const batcher = new Batcher<number, number>((items) => {
     batches.push({ items, atMs: performance.now() });
     return items.map((item) => item * 10);
-  }, options);
+  }, { queuedMax: 1_000, whenFull: () => new Error("full"), ...options });
   return { batcher, batches };
 }
 

@@ -40,7 +40,7 @@ export class InDoubtResolver {
 
   private schedule(): void {
     if (this.stopped) return;
-    const intervalMs = Math.max(25, Math.floor(this.options.inDoubtAfterMs / 2));
+    const intervalMs = Math.max(limits.inDoubtPollMsMin, Math.floor(this.options.inDoubtAfterMs / 2));
     this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), intervalMs);
   }
 

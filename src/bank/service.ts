@@ -27,7 +27,12 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
   const { store, participant, log } = deps;
   // The batches of the RPCs that arrive in one turn of the event loop (a
   // Prepare and a Commit from the gateway, often) share one transaction and one fsync.
-  const work = new Batcher<Work, WorkResult>((grouped) => timedPhase("group.transaction", () => participant.apply(grouped)), { itemsMax: limits.groupedBatchesMax, inFlightMax: 1 });
+  const work = new Batcher<Work, WorkResult>((grouped) => timedPhase("group.transaction", () => participant.apply(grouped)), {
+    itemsMax: limits.groupedBatchesMax,
+    inFlightMax: 1,
+    queuedMax: limits.bankBatchesQueuedMax,
+    whenFull: () => new AppError(Code.ResourceExhausted, `bank ${deps.bankName} is busy; try again shortly`),
+  });
   work.onBatch = deps.onBatch;
   return {
     VerifyAccount: unary(log, async (req: { account: string; pin: string }) => {

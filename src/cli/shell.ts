@@ -23,8 +23,6 @@ import { refundCommand } from "./refund";
 import { syncCommand } from "./sync";
 
 const prompt = "ministripe> ";
-/** How long `exit` waits for a background send in progress before leaving (the entry stays queued anyway). */
-const exitWaitMs = 3_000;
 
 /** The client commands the shell runs: the CLI's own. */
 const shellCommands: Record<string, ClientCommand> = Object.fromEntries(
@@ -83,7 +81,7 @@ async function runShell(ctx: ClientContext, username: string): Promise<number> {
     }
   } finally {
     lines.close();
-    await resender.stop(exitWaitMs);
+    await resender.stop(offlineLimits.shellExitWaitMs);
   }
   say("bye");
   return Exit.ok;

@@ -5,7 +5,7 @@
 import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
 import { sleepMs } from "../lib/clock";
-import { limits } from "../lib/limits";
+import { limits, auditLimits } from "../lib/limits";
 import { formatMinor, minorFromWire } from "../lib/money";
 import { unaryCall } from "../rpc/channel";
 import type { GatewayStore } from "../store/gateway-store";
@@ -50,13 +50,6 @@ export interface AuditReport {
   currency: string;
 }
 
-const mismatchesListedMax = 20;
-
-/** Committed transaction ids read per page from a bank and from the gateway's store. */
-const ledgerPageSizeDefault = 5_000;
-/** Snapshots of every bank taken again while their total differs (payments decided meanwhile). */
-const snapshotAttemptsMax = 5;
-const snapshotRetryMs = 20;
 
 interface Snapshot {
   wires: Map<string, BankAuditWire | Error>;
@@ -74,7 +67,7 @@ export interface AuditOptions {
 }
 
 export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterMs: number, options: AuditOptions): Promise<AuditReport> {
-  const { nowMs, ledgerPageSize = ledgerPageSizeDefault } = options;
+  const { nowMs, ledgerPageSize = auditLimits.ledgerPageSizeDefault } = options;
   assert(Number.isInteger(ledgerPageSize) && ledgerPageSize >= 1 && ledgerPageSize <= limits.ledgerPageSizeMax, "ledger page size within bounds");
   const violations: string[] = [];
   const mismatches = new Mismatches();
@@ -82,8 +75,8 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
   let currency = "";
   const startedAtMs = nowMs();
   let snapshot = await snapshotBanks(store, banks, inDoubtAfterMs, nowMs);
-  for (let attempt = 1; attempt < snapshotAttemptsMax && snapshot.totalMinor !== snapshot.loadedMinor && snapshot.decidedMeanwhile > 0; attempt++) {
-    await sleepMs(snapshotRetryMs);
+  for (let attempt = 1; attempt < auditLimits.snapshotAttemptsMax && snapshot.totalMinor !== snapshot.loadedMinor && snapshot.decidedMeanwhile > 0; attempt++) {
+    await sleepMs(auditLimits.snapshotRetryMs);
     snapshot = await snapshotBanks(store, banks, inDoubtAfterMs, nowMs);
   }
   for (const [name, wire] of snapshot.wires) {
@@ -116,7 +109,7 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
   }
   const { totalMinor, loadedMinor } = snapshot;
   if (totalMinor !== loadedMinor) {
-    const meanwhile = snapshot.decidedMeanwhile > 0 ? ` (${snapshot.decidedMeanwhile} payments were decided while the banks were read, in each of ${snapshotAttemptsMax} attempts: audit again when the system is quieter)` : "";
+    const meanwhile = snapshot.decidedMeanwhile > 0 ? ` (${snapshot.decidedMeanwhile} payments were decided while the banks were read, in each of ${auditLimits.snapshotAttemptsMax} attempts: audit again when the system is quieter)` : "";
     violations.push(`total ${totalMinor} differs from the total first loaded ${loadedMinor}${meanwhile}`);
   }
   if (mismatches.count > 0) violations.push(`${mismatches.count} ledger mismatches between the gateway and the banks`);
@@ -195,11 +188,11 @@ async function inTransitMinor(store: GatewayStore, open: BankAuditWire["open_pen
  */
 async function refundViolations(store: GatewayStore): Promise<string[]> {
   const violations: string[] = [];
-  for (const v of await store.refundViolations(mismatchesListedMax)) {
+  for (const v of await store.refundViolations(auditLimits.listedMax)) {
     if (v.refundedMinor > v.amountMinor) violations.push(`payment ${v.paymentId}: refunds of ${formatMinor(v.refundedMinor)} succeeded, more than its amount ${formatMinor(v.amountMinor)}`);
     if (v.reservedMinor !== v.notAbortedMinor) violations.push(`payment ${v.paymentId}: ${formatMinor(v.reservedMinor)} reserved for refunds, but its refunds not aborted total ${formatMinor(v.notAbortedMinor)}`);
   }
-  for (const id of await store.misdirectedRefunds(mismatchesListedMax)) violations.push(`refund ${id} does not go back from its succeeded payment's payee to its payer`);
+  for (const id of await store.misdirectedRefunds(auditLimits.listedMax)) violations.push(`refund ${id} does not go back from its succeeded payment's payee to its payer`);
   return violations;
 }
 
@@ -210,7 +203,7 @@ class Mismatches {
 
   add(mismatch: string): void {
     this.count += 1;
-    if (this.listed.length < mismatchesListedMax) this.listed.push(mismatch);
+    if (this.listed.length < auditLimits.listedMax) this.listed.push(mismatch);
   }
 }
 
@@ -255,16 +248,13 @@ async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string
   await checkUnlisted();
 }
 
-/** Pages one ledger walk reads at the most: past it the ledger is too long to compare, and the audit says so. */
-const ledgerPagesMax = 10_000;
-
 /**
  * The ids one `readPage(afterId)` after another returns, one page in memory.
  * Each must sort after the one before (the merge walk depends on it).
  */
 async function* pagedIds(readPage: (afterId: string) => Promise<string[]>, pageSize: number): AsyncGenerator<string, undefined> {
   let afterId = "";
-  for (let page = 0; page < ledgerPagesMax; page++) {
+  for (let page = 0; page < auditLimits.ledgerPagesMax; page++) {
     const ids = await readPage(afterId);
     for (const id of ids) {
       // A bank's answer is input, not an invariant of this process: handled, not asserted.
@@ -274,5 +264,5 @@ async function* pagedIds(readPage: (afterId: string) => Promise<string[]>, pageS
     }
     if (ids.length < pageSize) return;
   }
-  throw new AppError(Code.ResourceExhausted, `ledger longer than ${ledgerPagesMax} pages of ${pageSize}`);
+  throw new AppError(Code.ResourceExhausted, `ledger longer than ${auditLimits.ledgerPagesMax} pages of ${pageSize}`);
 }

@@ -69,6 +69,7 @@ export class BankLink {
     prepareTimeoutMs: number,
     /** The coordinator's clock: prepare deadlines are points in its time. */
     private readonly clock: Clock,
+    entriesQueuedMax: number,
   ) {
     this.channel = new ReplaceableClient(() => connect("Bank", address, { certs, expect: { role: "bank", name }, log, ownConnection: true }), limits.connectingMsMax, log);
     this.exchangeClient = new Http2UnaryClient(address, certs, { role: "bank", name }, "Bank", {
@@ -76,7 +77,13 @@ export class BankLink {
       reconnectBackoff: { msMin: limits.reconnectBackoffMsMin, msMax: limits.reconnectBackoffMsMax },
       connectingMsMax: limits.connectingMsMax,
     });
-    this.exchanges = new Batcher((entries) => this.exchange(entries, prepareTimeoutMs), { itemsMax: limits.batchItemsMax, inFlightMax: limits.batchInFlightMax });
+    this.exchanges = new Batcher((entries) => this.exchange(entries, prepareTimeoutMs), {
+      itemsMax: limits.batchItemsMax,
+      inFlightMax: limits.batchInFlightMax,
+      queuedMax: entriesQueuedMax,
+      // UNAVAILABLE: a prepare refused so is the vote of a bank that could not be reached (bank_unavailable).
+      whenFull: () => new AppError(Code.Unavailable, `bank ${name} is not keeping up: ${entriesQueuedMax} calls already wait for it`),
+    });
   }
 
   /** The grpc-js client for calls to this bank now (a new one after a connection attempt hung). */
@@ -216,8 +223,8 @@ function expired(entry: Entry): Vote {
 export class BankLinks {
   private readonly links = new Map<string, BankLink>();
 
-  constructor(banks: Map<string, string>, certs: CertFolder, log: Logger, prepareTimeoutMs: number, clock: Clock) {
-    for (const [name, address] of banks) this.links.set(name, new BankLink(name, address, certs, log, prepareTimeoutMs, clock));
+  constructor(banks: Map<string, string>, certs: CertFolder, log: Logger, prepareTimeoutMs: number, clock: Clock, entriesQueuedMax: number = limits.exchangeEntriesQueuedMax) {
+    for (const [name, address] of banks) this.links.set(name, new BankLink(name, address, certs, log, prepareTimeoutMs, clock, entriesQueuedMax));
   }
 
   has(name: string): boolean {

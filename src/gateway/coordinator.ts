@@ -166,7 +166,7 @@ export class Coordinator {
    */
   private async abortUndecided(createdBeforeAtMs: number, why: string): Promise<number> {
     let aborted = 0;
-    for (let page = 0; page < 10_000; page++) {
+    for (let page = 0; page < limits.recoveryPagesMax; page++) {
       const undecided = (await this.options.store.listUndecided(createdBeforeAtMs, limits.recoveryScanRowsMax)).filter((row) => !this.executingSinceAtMs.has(row.id));
       if (undecided.length === 0) break;
       for (const row of undecided) await this.decide(row.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: why }, row);
@@ -254,7 +254,7 @@ export class Coordinator {
       this.resendCursor = page.length < limits.recoveryScanRowsMax || !last ? undefined : { decidedAtMs: last.decidedAtMs!, id: last.id };
       const unfinished = page.filter((row) => !this.inPhaseTwo.has(row.id));
       const results = await Promise.all(unfinished.map((row) => this.phaseTwo(row)));
-      this.driverAttempt = results.every(Boolean) ? (unfinished.length === 0 ? idleAttempt : 0) : this.driverAttempt + 1;
+      this.driverAttempt = results.every(Boolean) ? (unfinished.length === 0 ? limits.phaseTwoDriverIdleAttempt : 0) : this.driverAttempt + 1;
       if (unfinished.length > 0) this.onResent?.(unfinished.length);
       if (unfinished.length > 0) this.options.log.info({ event: "phase_two.resent", payments: unfinished.length, acknowledged: results.filter(Boolean).length }, "phase two resent");
     } catch (error) {
@@ -266,9 +266,6 @@ export class Coordinator {
     }
   }
 }
-
-/** Backoff attempt that puts an idle driver at its longest interval. */
-const idleAttempt = 20;
 
 /** Each participating bank with its legs: one bank when both accounts are there. */
 function participantsOf(payment: PaymentRow): [string, PrepareItem][] {

@@ -45,6 +45,8 @@ export interface GatewayOptions {
   clock?: Clock;
   ids?: IdSource;
   argonMemoryKiB?: number;
+  /** Calls waiting for each bank at most (limits.exchangeEntriesQueuedMax); tests lower it to fill the queue. */
+  exchangeEntriesQueuedMax?: number;
   /** Prometheus metrics (--metrics); none are kept without it. */
   metrics?: Metrics;
   /** PostgreSQL shared with other gateways, instead of a SQLite file of its own. */
@@ -66,7 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = options.log;
   warnIfOpenToOthers(options.dataDir, log);
   const { store, several } = await openStore(options);
-  const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs, clock);
+  const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs, clock, options.exchangeEntriesQueuedMax);
   const bankHealth = new BankHealth(banks, log);
   const others = several && options.database ? { undecidedElsewhere: (ids: string[]) => several.store.undecidedElsewhere(ids, options.database!.takeoverAfterMs) } : undefined;
   const coordinator = new Coordinator({ store, banks, clock, log, prepareTimeoutMs: options.prepareTimeoutMs, others });

@@ -1,11 +1,18 @@
 // Groups concurrent requests into batches: one SQLite transaction (one fsync)
 // or one RPC for many payments. Items submitted while a batch is in flight
 // wait for the next one, so batches grow with load and stay at one item when idle.
+// The queue is bounded: past `queuedMax` waiting items a submit is refused at
+// once with the owner's error, before anything of it is done, so a part that
+// stops answering cannot make the queue grow without end.
 import { assert } from "./assert";
 
 export interface BatcherOptions {
   itemsMax: number;
   inFlightMax: number;
+  /** Items waiting for a batch at most (those in a batch under way not counted). */
+  queuedMax: number;
+  /** The error a submit is refused with when `queuedMax` items wait: the owner's words and code. */
+  whenFull: () => Error;
   /**
    * Under load (the last batch held at least `afterItems`), the least time
    * between the starts of two batches: a batch then gathers a few turns of
@@ -36,9 +43,11 @@ export class Batcher<T, R> {
   ) {
     assert(options.itemsMax >= 1, "batch itemsMax >= 1");
     assert(options.inFlightMax >= 1, "batch inFlightMax >= 1");
+    assert(options.queuedMax >= 1, "batch queuedMax >= 1");
   }
 
   submit(item: T): Promise<R> {
+    if (this.queue.length >= this.options.queuedMax) return Promise.reject(this.options.whenFull());
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.schedule();

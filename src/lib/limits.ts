@@ -37,6 +37,30 @@ export const limits = {
   /** Batch RPCs a bank runs in one SQLite transaction when they arrive together. */
   groupedBatchesMax: 16,
   /**
+   * Batch RPCs waiting at a bank for its next transaction (one gateway has
+   * batchInFlightMax per bank, so a few gateways never come near): more are
+   * refused RESOURCE_EXHAUSTED before anything is written, and the gateway
+   * treats that like any failed call (a prepare votes as an error, so the
+   * payment aborts; phase two is sent again).
+   */
+  bankBatchesQueuedMax: 1_024,
+  /** Writes of the gateway in one transaction (one fsync). */
+  writesPerTransactionMax: 1_024,
+  /**
+   * Writes waiting for the gateway's next transaction: a few per payment in
+   * flight, so far above any load it carries. More are refused
+   * RESOURCE_EXHAUSTED: a claim refused moves nothing; a decision refused
+   * leaves the payment undecided, which presumed abort settles.
+   */
+  writesQueuedMax: 100_000,
+  /**
+   * Prepares, Commits and Aborts waiting for the next Exchange call to one
+   * bank (a bank that stops answering makes them pile up). More are refused
+   * as UNAVAILABLE: a prepare refused is an error vote (the payment aborts,
+   * bank_unavailable); a decision refused is sent again by the driver.
+   */
+  exchangeEntriesQueuedMax: 100_000,
+  /**
    * Least time between two of the gateway's write transactions under load:
    * each then gathers the claims and decisions of a few milliseconds (one
    * fsync for all) instead of one turn of the event loop. Measured at c64:
@@ -126,6 +150,18 @@ export const limits = {
   /** Servers accept a client's pings this often, even on a connection without calls (well under keepalivePingIntervalMs). */
   keepalivePingIntervalMsAccepted: 1_000,
   recoveryScanRowsMax: 1_000,
+  /** Pages of recoveryScanRowsMax undecided payments one presumed-abort pass goes through at most. */
+  recoveryPagesMax: 10_000,
+  /** The phase-two driver's backoff attempt when idle: its longest interval (backoff between phaseTwoRetryMsMin and phaseTwoRetryMsMax). */
+  phaseTwoDriverIdleAttempt: 20,
+  /** A bank asks about its in-doubt transactions every inDoubtAfterMs / 2, never more often than this. */
+  inDoubtPollMsMin: 25,
+  /** Attempts of one call across channel replacements (each replacement takes connectingMsMax, so the deadline ends them first). */
+  replacedCallAttemptsMax: 3,
+  /** Connection attempts of one waitForReady call of the lean HTTP/2 client (its deadline ends them first). */
+  connectAttemptsMax: 1_000,
+  /** Layers of grpc-js's intercepting calls walked to find a call's HTTP/2 stream. */
+  callLayersMax: 16,
   /** Users and sessions the gateway keeps in memory (each read on every call). */
   cachedRowsMax: 100_000,
   /** Pending holds (debits and credits) a bank lists to the auditor: about 1 MB on the wire at most. */
@@ -151,6 +187,28 @@ export const limits = {
   queueRetryMsMin: 1_000,
   queueRetryMsMax: 30_000,
   syncBlockMsMax: 3_000,
+} as const;
+
+/** Bounds of the audit: the ledger walk, the snapshots of the banks, and how long `audit` looks again. */
+export const auditLimits = {
+  /** Mismatches and violations of one kind listed in a report (all are counted). */
+  listedMax: 20,
+  /** Committed transaction ids read per page from a bank and from the gateway's store. */
+  ledgerPageSizeDefault: 5_000,
+  /** Pages one ledger walk reads at the most: past it the ledger is too long to compare, and the audit says so. */
+  ledgerPagesMax: 10_000,
+  /** Snapshots of every bank taken again while their total differs (payments decided meanwhile)... */
+  snapshotAttemptsMax: 5,
+  /** ...this long apart. */
+  snapshotRetryMs: 20,
+  /**
+   * How long `audit` (and demo, bench) keeps looking while payments finish or
+   * a bank reconnects: a bank back from a crash gets its missed phase two
+   * within the driver's longest backoff plus one phase-two deadline.
+   */
+  settleWithinMs: 15_000,
+  settleRetryMsMax: 2_000,
+  settleAttemptsMax: 20,
 } as const;
 
 /** Bounds of `ministripe bench`. */
@@ -189,6 +247,8 @@ export const offlineLimits = {
   notifiedIdsMax: 10_000,
   /** Characters of one shell input line. */
   shellLineLengthMax: 1_000,
+  /** How long the shell's `exit` waits for a background send in progress before leaving (the entry stays queued anyway). */
+  shellExitWaitMs: 3_000,
   /**
    * A queued entry older than this is never sent blind: the gateway keeps keys
    * 24 h at least, so an older resend could claim afresh and pay twice. It is
@@ -221,6 +281,10 @@ export const devLimits = {
   restartsPerProcessMax: 5,
   /** A restart waits this long first, so a process that dies at once does not spin. */
   restartDelayMs: 500,
+  /** How long a started server process has to say it is listening. */
+  processStartMsMax: 15_000,
+  /** Random ports tried for one server of a local cluster before asking the kernel for any. */
+  portChoicesMax: 50,
 } as const;
 
 /** Bounds of the dashboard's web server. */

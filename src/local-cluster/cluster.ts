@@ -11,6 +11,7 @@ import { makePrivateFolder, privateFileMode } from "../lib/private-files";
 import { initCertificates } from "../rpc/certificates";
 import { selfCommand } from "./self";
 import { serverRuntimeEnv } from "./server-runtime";
+import { devLimits } from "../lib/limits";
 
 export interface ClusterOptions {
   dir: string;
@@ -69,8 +70,6 @@ interface ProcessSpec {
   /** Environment every start of the process gets (a restart's own comes on top). */
   env?: Record<string, string>;
 }
-
-const startMsMax = 15_000;
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   makePrivateFolder(options.dir);
@@ -183,7 +182,7 @@ export async function spawnListening(args: string[], stderrPath: string, env?: R
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let seen = "";
-  const deadlineAtMs = Date.now() + startMsMax;
+  const deadlineAtMs = Date.now() + devLimits.processStartMsMax;
   while (Date.now() < deadlineAtMs) {
     const chunk = await Promise.race([reader.read(), Bun.sleep(deadlineAtMs - Date.now()).then(() => undefined)]);
     if (!chunk || chunk.done) break;
@@ -216,7 +215,7 @@ async function stopAll(processes: Map<string, Subprocess>): Promise<void> {
  */
 export async function freePort(): Promise<number> {
   const high = ephemeralPortLow() - 1;
-  for (let attempt = 0; attempt < choicesMax && high > chosenPortLow; attempt++) {
+  for (let attempt = 0; attempt < devLimits.portChoicesMax && high > chosenPortLow; attempt++) {
     const port = chosenPortLow + Math.floor(Math.random() * (high - chosenPortLow + 1));
     // Not one this process handed out already: its server may not be listening yet.
     if (handedOut.has(port)) continue;
@@ -231,7 +230,6 @@ export async function freePort(): Promise<number> {
 }
 
 const chosenPortLow = 10_000;
-const choicesMax = 50;
 const handedOut = new Set<number>();
 
 function ephemeralPortLow(): number {

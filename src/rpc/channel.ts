@@ -93,7 +93,7 @@ export class ReplaceableClient {
         return await call(client, Math.max(1, deadlineAtMs - Date.now()));
       } catch (error) {
         const replacedMeanwhile = client !== this.current;
-        if (!replacedMeanwhile || Date.now() >= deadlineAtMs || attempt >= replacedCallAttemptsMax) throw error;
+        if (!replacedMeanwhile || Date.now() >= deadlineAtMs || attempt >= limits.replacedCallAttemptsMax) throw error;
       }
     }
   }
@@ -123,9 +123,6 @@ export class ReplaceableClient {
     this.current.close();
   }
 }
-
-/** Attempts of one call across channel replacements (each replacement takes connectingMsMax, so the deadline ends them first). */
-const replacedCallAttemptsMax = 3;
 
 export interface CallOptions {
   deadlineMs: number;

@@ -11,6 +11,7 @@
 import * as http2 from "node:http2";
 import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
+import { limits } from "../lib/limits";
 import type { CertFolder } from "./credentials";
 import { serverNameOf, type Identity } from "./identity";
 import { wire } from "./metadata";
@@ -84,7 +85,7 @@ export class Http2UnaryClient {
   private async whenConnected(method: string, deadlineAtMs: number): Promise<void> {
     const backoff = this.options.reconnectBackoff ?? { msMin: 100, msMax: 1_000 };
     let waitMs = backoff.msMin;
-    for (let attempt = 0; attempt < connectAttemptsMax; attempt++) {
+    for (let attempt = 0; attempt < limits.connectAttemptsMax; attempt++) {
       if (this.closed) throw new AppError(Code.Unavailable, `${method}: the client was closed`);
       const session = this.connected();
       if (await connectedWithin(session, deadlineAtMs - Date.now())) return;
@@ -190,9 +191,6 @@ export class Http2UnaryClient {
     return session;
   }
 }
-
-/** Bounds the connection attempts of one waitForReady call (its deadline ends them first). */
-const connectAttemptsMax = 1_000;
 
 /**
  * Sessions whose "connect" event came (TCP, TLS and HTTP/2 settings done).

@@ -4,15 +4,15 @@
 // changes, so the identity is kept per socket (weakly: it goes with the socket).
 import type * as grpc from "@grpc/grpc-js";
 import { identityFromSubject, type Identity } from "./identity";
+import { limits } from "../lib/limits";
 
 const identityBySocket = new WeakMap<object, Identity | null>();
 const thumbprintBySocket = new WeakMap<object, string>();
-const callLayersMax = 16;
 
 /** grpc-js keeps the HTTP/2 stream on the innermost call; interceptors wrap it as `nextCall`. */
 function socketOf(call: grpc.ServerInterceptingCallInterface): object | undefined {
   let layer: any = call;
-  for (let depth = 0; depth < callLayersMax && layer; depth++) {
+  for (let depth = 0; depth < limits.callLayersMax && layer; depth++) {
     const socket = layer.stream?.session?.socket;
     if (socket && typeof socket === "object") return socket;
     layer = layer.nextCall;

@@ -3,6 +3,7 @@
 // it must be durable before its caller goes on (a decision); the rest ride
 // along, and a later fsync covers them too.
 import { Batcher } from "../lib/batcher";
+import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { timedPhase } from "../lib/phase-timing";
 import type { Store } from "./store";
@@ -12,15 +13,19 @@ interface Write {
   durable: boolean;
 }
 
-const writesPerBatchMax = 1024;
-
 export class GroupCommit {
   private readonly batcher: Batcher<Write, unknown>;
 
   constructor(store: Store) {
     this.batcher = new Batcher(
       (batch) => store.transaction(() => batch.map((write) => write.run()), batch.some((write) => write.durable) ? "full" : "normal"),
-      { itemsMax: writesPerBatchMax, inFlightMax: 1, spacing: { ms: limits.writeBatchSpacingMs, afterItems: limits.writeBatchSpacingAfterItems } },
+      {
+        itemsMax: limits.writesPerTransactionMax,
+        inFlightMax: 1,
+        queuedMax: limits.writesQueuedMax,
+        whenFull: () => new AppError(Code.ResourceExhausted, "the gateway is busy; try again shortly"),
+        spacing: { ms: limits.writeBatchSpacingMs, afterItems: limits.writeBatchSpacingAfterItems },
+      },
     );
   }
 

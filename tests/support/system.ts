@@ -40,6 +40,8 @@ export interface SystemOptions {
   metrics?: boolean;
   /** The gateway's clock (tests/support/fake-clock.ts); the wall clock by default. Banks keep the wall clock. */
   clock?: Clock;
+  /** Calls waiting for each bank at the gateway at most (limits.exchangeEntriesQueuedMax by default). */
+  exchangeEntriesQueuedMax?: number;
 }
 
 export interface TestSystem {
@@ -114,6 +116,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       log,
       metrics: metricsFor("gateway"),
       clock: options.clock,
+      exchangeEntriesQueuedMax: options.exchangeEntriesQueuedMax,
     });
 
   for (const name of bankNames) await startOneBank(name, 0);

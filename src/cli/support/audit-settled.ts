@@ -2,18 +2,14 @@
 // for a while when it may be clean a moment later.
 import type { AuditReport } from "../../gateway/audit";
 import { sleepMs } from "../../lib/clock";
-
-/** How long audit keeps looking while payments finish or a bank reconnects: a bank back from a crash gets its missed phase two within the driver's longest backoff plus one phase-two deadline. */
-const settleWithinMs = 15_000;
-const settleRetryMsMax = 2_000;
-const attemptsMax = 20;
+import { auditLimits } from "../../lib/limits";
 
 /** Audits; while payments are still finishing or a bank is unreachable, looks again for a while before reporting a violation. */
 export async function auditSettled(callAdmin: <T>(method: string, request: unknown, settings: { retry: boolean }) => Promise<T>): Promise<AuditReport> {
-  const giveUpAtMs = Date.now() + settleWithinMs;
+  const giveUpAtMs = Date.now() + auditLimits.settleWithinMs;
   let report = await callAdmin<AuditReport>("Audit", {}, { retry: true });
-  for (let attempt = 1; attempt < attemptsMax && Date.now() < giveUpAtMs && !report.ok && stillSettling(report); attempt++) {
-    await sleepMs(Math.min(500 * attempt, settleRetryMsMax));
+  for (let attempt = 1; attempt < auditLimits.settleAttemptsMax && Date.now() < giveUpAtMs && !report.ok && stillSettling(report); attempt++) {
+    await sleepMs(Math.min(500 * attempt, auditLimits.settleRetryMsMax));
     report = await callAdmin<AuditReport>("Audit", {}, { retry: true });
   }
   return report;
