@@ -98,6 +98,13 @@ export const limits = {
    */
   databaseGroupItemsMax: 256,
   databaseGroupsInFlightMax: 1,
+  /**
+   * Items of one kind waiting for their group's statement: as writesQueuedMax,
+   * far above any load; more are refused RESOURCE_EXHAUSTED (a claim refused
+   * moves nothing, a decision refused is settled by presumed abort, a phase-two
+   * mark refused by the resend).
+   */
+  databaseGroupQueuedMax: 100_000,
   /** Several gateways: --takeover-after's default, and its bounds. */
   takeoverAfterMsDefault: 10_000,
   takeoverAfterMsMin: 500,

@@ -9,6 +9,7 @@
 // (docs/performance.md). As SQLite's group commit (group-commit.ts) does,
 // a group answers each caller only with what its own row got.
 import { Batcher } from "../lib/batcher";
+import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 
 /** One caller's answer from a group: its result, or the error of its own statement. */
@@ -31,7 +32,12 @@ export class StatementGroup<T, R> {
   private readonly batcher: Batcher<T, Settled<R>>;
 
   constructor(private readonly options: GroupOptions<T, R>) {
-    this.batcher = new Batcher((items) => this.run(items), { itemsMax: limits.databaseGroupItemsMax, inFlightMax: limits.databaseGroupsInFlightMax });
+    this.batcher = new Batcher((items) => this.run(items), {
+      itemsMax: limits.databaseGroupItemsMax,
+      inFlightMax: limits.databaseGroupsInFlightMax,
+      queuedMax: limits.databaseGroupQueuedMax,
+      whenFull: () => new AppError(Code.ResourceExhausted, "the gateway is busy; try again shortly"),
+    });
   }
 
   async submit(item: T): Promise<R> {
