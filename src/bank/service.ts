@@ -5,7 +5,7 @@ import { accountNumberField, transactionIdField } from "../lib/fields";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
-import { minorFromWire } from "../lib/money";
+import { minorFieldFromWire } from "../lib/money";
 import { unary } from "../rpc/server";
 import type { BankStore } from "../store/bank-store";
 import { Batcher } from "../lib/batcher";
@@ -117,7 +117,7 @@ function prepareItemFromWire(item: any): PrepareItem {
   return {
     txid: txidField(item.txid),
     requestId: String(item.request_id ?? "").slice(0, limits.requestIdLengthMax),
-    legs: legs.map((leg) => ({ account: accountField(leg.account), deltaMinor: deltaField(leg.delta_minor) })),
+    legs: legs.map((leg) => ({ account: accountField(leg.account), deltaMinor: minorFieldFromWire(leg.delta_minor, "delta_minor") })),
   };
 }
 
@@ -133,12 +133,4 @@ function txidField(value: unknown, emptyAllowed = false): string {
 
 function accountField(value: unknown): string {
   return accountNumberField(String(value ?? ""));
-}
-
-function deltaField(value: unknown): bigint {
-  try {
-    return minorFromWire(value as string);
-  } catch {
-    throw invalid("delta_minor", "not an integer");
-  }
 }

@@ -6,7 +6,7 @@ import { idempotencyKeyField, isTransactionId, noteField, transactionIdField, us
 import { limits, securityLimits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
-import { minorFromWire, validateAmountMinor } from "../lib/money";
+import { minorFieldFromWire, validateAmountMinor } from "../lib/money";
 import { serverStream, unary, type CallContext } from "../rpc/server";
 import type { PaymentRow } from "../store/gateway-store";
 import { audit } from "./audit";
@@ -182,18 +182,10 @@ function refundInput(req: any): RefundInput {
   const paymentId = transactionIdField(text(req.payment_id, "payment_id", securityLimits.beforeIdLengthMax), "payment_id", "a payment id");
   const reason = noteField(stringOf(req.reason), "reason");
   if (req.all_remaining === true) {
-    if (minorFromWireOrZero(req.amount_minor) !== 0n) throw invalid("amount_minor", "must be 0 when all_remaining is set");
+    if (minorFieldFromWire(req.amount_minor, "amount_minor") !== 0n) throw invalid("amount_minor", "must be 0 when all_remaining is set");
     return { idempotencyKey, paymentId, amountMinor: "all", reason };
   }
   return { idempotencyKey, paymentId, amountMinor: amountField(req.amount_minor), reason };
-}
-
-function minorFromWireOrZero(value: unknown): bigint {
-  try {
-    return minorFromWire(value as string);
-  } catch {
-    throw invalid("amount_minor", "not an integer");
-  }
 }
 
 /** Every field of a Pay checked at the edge, each violation naming its field. */
@@ -217,12 +209,7 @@ function idOrKeyField(value: unknown): string {
 }
 
 function amountField(value: unknown): bigint {
-  let amountMinor: bigint;
-  try {
-    amountMinor = minorFromWire(value as string);
-  } catch {
-    throw invalid("amount_minor", "not an integer");
-  }
+  const amountMinor = minorFieldFromWire(value, "amount_minor");
   validateAmountMinor(amountMinor, "amount_minor");
   return amountMinor;
 }

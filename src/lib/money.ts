@@ -64,6 +64,15 @@ export function minorFromWire(value: string | number | bigint | null | undefined
   return BigInt(value);
 }
 
+/** An int64 amount in a request: what is not an integer is refused as INVALID_ARGUMENT naming `field`. */
+export function minorFieldFromWire(value: unknown, field: string): bigint {
+  try {
+    return minorFromWire(value as string);
+  } catch {
+    throw invalid(field, "not an integer");
+  }
+}
+
 function truncate(text: string): string {
   return text.length > 20 ? `${text.slice(0, 20)}…` : text;
 }
