@@ -3,6 +3,10 @@
 // injected with `define`.
 import pkg from "./package.json";
 
+// The wire types first (git-ignored, generated from proto/): the sources import them.
+const generated = Bun.spawnSync([process.execPath, "run", "src/rpc/wire/generate.ts"], { cwd: import.meta.dir, stdout: "inherit", stderr: "inherit" });
+if (generated.exitCode !== 0) process.exit(1);
+
 const outfile = process.argv[2] ?? "dist/ministripe";
 const result = await Bun.build({
   entrypoints: ["src/main.ts"],

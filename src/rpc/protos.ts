@@ -7,19 +7,13 @@ import gatewayProto from "../../proto/ministripe/v1/gateway.proto" with { type: 
 import bankProto from "../../proto/ministripe/v1/bank.proto" with { type: "text" };
 import coordinatorProto from "../../proto/ministripe/v1/coordinator.proto" with { type: "text" };
 import healthProto from "../../proto/grpc/health/v1/health.proto" with { type: "text" };
+import { loaderOptions } from "./wire/loader-options";
+import type { ServiceName } from "./wire/services";
 
 // grpc-js writes its own "E ..." lines to stderr (a failed bind, say); every
 // failure reaches us as an error we report in our words, so it stays quiet
 // unless asked (GRPC_VERBOSITY=DEBUG for a library-level trace).
 if (!process.env.GRPC_VERBOSITY) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
-
-const loaderOptions: protoLoader.Options = {
-  keepCase: true,
-  longs: String, // int64 stays exact; src/lib/money.ts converts to bigint
-  enums: String,
-  defaults: true,
-  oneofs: true,
-};
 
 function buildPackageDefinition(): protoLoader.PackageDefinition {
   const root = new protobuf.Root();
@@ -33,14 +27,14 @@ function buildPackageDefinition(): protoLoader.PackageDefinition {
 export const packageDefinition = buildPackageDefinition();
 const loaded = grpc.loadPackageDefinition(packageDefinition) as any;
 
-export const services = {
+export const services: Record<ServiceName, grpc.ServiceClientConstructor> = {
   Gateway: loaded.ministripe.v1.Gateway as grpc.ServiceClientConstructor,
   Admin: loaded.ministripe.v1.Admin as grpc.ServiceClientConstructor,
   Bank: loaded.ministripe.v1.Bank as grpc.ServiceClientConstructor,
   Coordinator: loaded.ministripe.v1.Coordinator as grpc.ServiceClientConstructor,
   Health: loaded.grpc.health.v1.Health as grpc.ServiceClientConstructor,
 };
-export type ServiceName = keyof typeof services;
+export type { ServiceName };
 
 /** "/ministripe.v1.Gateway/Pay" -> { service: "Gateway", method: "Pay" } */
 export function splitPath(path: string): { service: string; method: string } {
