@@ -11,7 +11,7 @@ import { BankLinks } from "../src/gateway/bank-links";
 import { audit } from "../src/gateway/audit";
 import { systemClock } from "../src/lib/clock";
 import { silentLogger } from "../src/lib/log";
-import { unaryCall } from "../src/rpc/channel";
+import { unaryCall } from "./support/loose-call";
 import { loadCertFolder } from "../src/rpc/credentials";
 import { freePort } from "../src/local-cluster/cluster";
 import { afterVoting, bankAsGateway, pay, signUp, startSystem, tamperBank, type TestSystem } from "./support/system";

@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 async function audit(): Promise<AuditReport> {
-  return system.client("admin").callAdmin<AuditReport>("Audit", {}, { retry: false });
+  return system.client("admin").callAdmin("Audit", {}, { retry: false });
 }
 
 test("the audit reports a refund total exceeding its payment, and a refund going the wrong way", async () => {

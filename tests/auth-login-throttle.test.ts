@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 function login(username: string, password: string) {
-  return system.client("client-mallory").call<{ token: string }>("Login", { username, password }, { retry: false });
+  return system.client("client-mallory").call("Login", { username, password }, { retry: false });
 }
 
 test("the throttle delays after a few failures, doubles the delay, then locks that username out from that address until the lockout ends", async () => {

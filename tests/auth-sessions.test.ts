@@ -32,7 +32,7 @@ test("no token: every method but Register and Login is refused, and a Pay moves 
   await signUp(system, { username: "bob", bank: "icici", account: "2001" });
   const anonymous = system.client("client-alice");
   const before = system.totalMinor();
-  for (const method of ["GetBalance", "Logout", "ListPayments", "GetPayment", "ChangePassword", "EnableMfa"]) {
+  for (const method of ["GetBalance", "Logout", "ListPayments", "GetPayment", "ChangePassword", "EnableMfa"] as const) {
     await failsWith(anonymous.call(method, { id_or_key: "x" }, { retry: false }), "UNAUTHENTICATED");
   }
   await failsWith(pay(anonymous, "bob", 100n), "UNAUTHENTICATED");
@@ -81,7 +81,7 @@ test("tokens are stored only as SHA-256 hashes", async () => {
 test("logout revokes that session only", async () => {
   const one = system.client("client-bob");
   const two = system.client("client-bob");
-  for (const client of [one, two]) client.token = (await client.call<{ token: string }>("Login", { username: "bob", password: "bob-password" }, { retry: false })).token;
+  for (const client of [one, two]) client.token = (await client.call("Login", { username: "bob", password: "bob-password" }, { retry: false })).token;
   await one.call("Logout", {}, { retry: false });
   await failsWith(one.call("GetBalance", {}, { retry: false }), "UNAUTHENTICATED");
   expect(await balanceMinor(two)).toBe(120_000n);
@@ -90,15 +90,15 @@ test("logout revokes that session only", async () => {
 test("passwd revokes every session of the user; the old password stops working", async () => {
   const one = system.client("client-alice");
   const two = system.client("client-alice");
-  for (const client of [one, two]) client.token = (await client.call<{ token: string }>("Login", { username: "alice", password: "alice-password" }, { retry: false })).token;
+  for (const client of [one, two]) client.token = (await client.call("Login", { username: "alice", password: "alice-password" }, { retry: false })).token;
   await failsWith(one.call("ChangePassword", { old_password: "wrong-password", new_password: "alice-new-password" }, { retry: false }), "UNAUTHENTICATED");
   expect(await balanceMinor(two)).toBe(500_000n); // a wrong old password revoked nothing
-  const reply = await one.call<{ sessions_revoked: number }>("ChangePassword", { old_password: "alice-password", new_password: "alice-new-password" }, { retry: false });
+  const reply = await one.call("ChangePassword", { old_password: "alice-password", new_password: "alice-new-password" }, { retry: false });
   expect(reply.sessions_revoked).toBeGreaterThanOrEqual(2);
   await failsWith(one.call("GetBalance", {}, { retry: false }), "UNAUTHENTICATED");
   await failsWith(two.call("GetBalance", {}, { retry: false }), "UNAUTHENTICATED");
   await failsWith(one.call("Login", { username: "alice", password: "alice-password" }, { retry: false }), "UNAUTHENTICATED");
-  one.token = (await one.call<{ token: string }>("Login", { username: "alice", password: "alice-new-password" }, { retry: false })).token;
+  one.token = (await one.call("Login", { username: "alice", password: "alice-new-password" }, { retry: false })).token;
   expect(await balanceMinor(one)).toBe(500_000n);
 });
 

@@ -38,7 +38,7 @@ test("an unknown payee: NOT_FOUND, exit 2, nothing stored", async () => {
   expect(result.exitCode).toBe(2);
   expectOneLine(result.stderr, /no user "nobody"/);
   const client = system.client();
-  client.token = (await client.call<{ token: string }>("Login", { username: "alice", password: "alice-password" }, { retry: false })).token;
+  client.token = (await client.call("Login", { username: "alice", password: "alice-password" }, { retry: false })).token;
   await failsWith(client.call("Pay", { idempotency_key: "k1", to_username: "nobody", amount_minor: "100" }, { retry: false }), "NOT_FOUND");
   await failsWith(client.call("Pay", { idempotency_key: "k1", to_username: "bob", amount_minor: "0" }, { retry: false }), "INVALID_ARGUMENT");
   await failsWith(client.call("Pay", { idempotency_key: "k1", to_username: "bob", amount_minor: "-100" }, { retry: false }), "INVALID_ARGUMENT");

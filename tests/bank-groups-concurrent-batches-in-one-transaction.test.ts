@@ -2,7 +2,7 @@
 // share one SQLite transaction (one fsync), and each RPC still gets exactly
 // its own votes and acknowledgements, with the money right to the minor unit.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { unaryCall } from "../src/rpc/channel";
+import { unaryCall } from "./support/loose-call";
 import type { BankStore } from "../src/store/bank-store";
 import { bankAsGateway, failsWith, startSystem, type TestSystem } from "./support/system";
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Participant } from "../src/bank/participant";
 import { systemClock } from "../src/lib/clock";
 import { silentLogger } from "../src/lib/log";
-import { unaryCall } from "../src/rpc/channel";
+import { unaryCall } from "./support/loose-call";
 import { BankStore } from "../src/store/bank-store";
 import { bankAsGateway, failsWith, startSystem, type TestSystem } from "./support/system";
 

@@ -49,7 +49,7 @@ test("a bank told ABORT for a payment undecided past its prepare timeout: the la
     expect(reply.payment.failure_code).toBe("prepare_timeout");
     const row = (await system.gateway.store.getPayment(txid))!;
     expect(row.decision).toBe("ABORT");
-    const shown = await alice.call<{ status: string }>("GetPayment", { id_or_key: txid }, { retry: false });
+    const shown = await alice.call("GetPayment", { id_or_key: txid }, { retry: false });
     expect(shown.status).toBe("FAILED");
     // No bank posted it; both void what they held or had pending; phase two is done.
     expect(await eventually(() => icici.store.getTransaction(txid)?.state === "aborted")).toBe(true);
@@ -107,7 +107,7 @@ test("a bank refusing a Commit (ok false) leaves phase two unfinished; it is res
     expect(commitsSeen).toBeGreaterThanOrEqual(1);
     expect(icici.store.getTransaction(txid!)?.state).toBe("aborted");
     // The refusal is not an acknowledgement: phase two is not done.
-    const during = await admin.callAdmin<{ phase_two_unfinished: number; payments_succeeded: number }>("Audit", {}, { retry: false });
+    const during = await admin.callAdmin("Audit", {}, { retry: false });
     expect(during.phase_two_unfinished).toBe(1);
     expect(during.payments_succeeded).toBe(1);
     expect((await system.gateway.store.getPayment(txid!))?.phaseTwoDoneAtMs).toBeNull();
@@ -121,7 +121,7 @@ test("a bank refusing a Commit (ok false) leaves phase two unfinished; it is res
     expect(await balanceMinor(bob)).toBe(120_000n + 12_345n);
     expect(await balanceMinor(alice)).toBe(500_000n - 12_345n);
     expect(system.totalMinor()).toBe(loadedTotalMinor(sampleAccounts, banks));
-    const after = await admin.callAdmin<{ phase_two_unfinished: number; ok: boolean }>("Audit", {}, { retry: false });
+    const after = await admin.callAdmin("Audit", {}, { retry: false });
     expect(after.phase_two_unfinished).toBe(0);
     expect(after.ok).toBe(true);
   } finally {

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { sleepMs } from "../src/lib/clock";
-import { connect, unaryCall } from "../src/rpc/channel";
+import { connect } from "../src/rpc/channel";
+import { unaryCall } from "./support/loose-call";
 import { loadCertFolder } from "../src/rpc/credentials";
 import { failsWith, signUp, startSystem, type TestSystem } from "./support/system";
 

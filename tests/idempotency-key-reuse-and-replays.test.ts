@@ -60,8 +60,8 @@ test("keys are scoped to the user: another user's identical key is a separate pa
   const fromBob = await pay(bob, "alice", 300n, key);
   expect(fromBob.replayed).toBe(false);
   expect(fromBob.payment.id).not.toBe(fromAlice.payment.id);
-  const asBob = await bob.call<{ id: string }>("GetPayment", { id_or_key: key }, { retry: false });
-  const asAlice = await alice.call<{ id: string }>("GetPayment", { id_or_key: key }, { retry: false });
+  const asBob = await bob.call("GetPayment", { id_or_key: key }, { retry: false });
+  const asAlice = await alice.call("GetPayment", { id_or_key: key }, { retry: false });
   expect(asBob.id).toBe(fromBob.payment.id);
   expect(asAlice.id).toBe(fromAlice.payment.id);
   expect(system.totalMinor()).toBe(total);

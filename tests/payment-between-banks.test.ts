@@ -50,9 +50,9 @@ test("a payment above the available balance is declined, not an error, and moves
 
 test("history lists a user's payments newest first, sent and received", async () => {
   const alice = system.client("client-alice");
-  const login = await alice.call<{ token: string }>("Login", { username: "alice", password: "alice-password" }, { retry: false });
+  const login = await alice.call("Login", { username: "alice", password: "alice-password" }, { retry: false });
   alice.token = login.token;
-  const { payments } = await alice.call<{ payments: { payer: string; payee: string; status: string }[] }>("ListPayments", { limit: 10 }, { retry: false });
+  const { payments } = await alice.call("ListPayments", { limit: 10 }, { retry: false });
   expect(payments.length).toBe(2);
   expect(payments[0]).toMatchObject({ payer: "dev", payee: "alice", status: "SUCCEEDED" });
   expect(payments[1]).toMatchObject({ payer: "alice", payee: "bob", status: "SUCCEEDED" });

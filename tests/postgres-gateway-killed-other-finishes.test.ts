@@ -20,8 +20,8 @@ type Outcome = { id: string; status: string };
 async function outcomeOf(client: GatewayClient, key: string, deadlineAtMs: number): Promise<Outcome> {
   for (;;) {
     try {
-      const reply = await client.call<{ payment: Outcome }>("Pay", { idempotency_key: key, to_username: "bob", amount_minor: "1000", note: "" }, { retry: false, deadlineMs: 3_000 });
-      if (reply.payment.status !== "PENDING") return reply.payment;
+      const reply = await client.call("Pay", { idempotency_key: key, to_username: "bob", amount_minor: "1000", note: "" }, { retry: false, deadlineMs: 3_000 });
+      if (reply.payment!.status !== "PENDING") return reply.payment!;
     } catch (error) {
       if (!["ABORTED", "UNAVAILABLE", "DEADLINE_EXCEEDED"].includes((error as { code?: string }).code ?? "")) throw error;
     }
@@ -48,8 +48,8 @@ for (const point of ["gateway.claim.recorded", "gateway.votes.collected", "gatew
     await onSurvivor.call("Register", { username: "alice", password, bank: "hdfc", account: "1001", account_pin: processAccountPin(system, "hdfc", "1001") }, { retry: true });
     const bob = system.clientAt(g2, "client-bob");
     await bob.call("Register", { username: "bob", password: "bob-password", bank: "icici", account: "2001", account_pin: processAccountPin(system, "icici", "2001") }, { retry: true });
-    onDoomed.token = onSurvivor.token = (await onSurvivor.call<{ token: string }>("Login", { username: "alice", password }, { retry: true })).token;
-    bob.token = (await bob.call<{ token: string }>("Login", { username: "bob", password: "bob-password" }, { retry: true })).token;
+    onDoomed.token = onSurvivor.token = (await onSurvivor.call("Login", { username: "alice", password }, { retry: true })).token;
+    bob.token = (await bob.call("Login", { username: "bob", password: "bob-password" }, { retry: true })).token;
 
     // Payments in flight on the gateway that dies at the failpoint (the first to reach it kills it).
     const keys = Array.from({ length: 8 }, () => crypto.randomUUID());

@@ -21,8 +21,8 @@ test("PostgreSQL stopped and started under load: every payment one outcome, mone
   const bob = system.clientAt(g2, "client-bob");
   await alice.call("Register", { username: "alice", password: "alice-password", bank: "hdfc", account: "1001", account_pin: processAccountPin(system, "hdfc", "1001") }, { retry: true });
   await bob.call("Register", { username: "bob", password: "bob-password", bank: "icici", account: "2001", account_pin: processAccountPin(system, "icici", "2001") }, { retry: true });
-  alice.token = aliceToo.token = (await alice.call<{ token: string }>("Login", { username: "alice", password: "alice-password" }, { retry: true })).token;
-  bob.token = (await bob.call<{ token: string }>("Login", { username: "bob", password: "bob-password" }, { retry: true })).token;
+  alice.token = aliceToo.token = (await alice.call("Login", { username: "alice", password: "alice-password" }, { retry: true })).token;
+  bob.token = (await bob.call("Login", { username: "bob", password: "bob-password" }, { retry: true })).token;
 
   // Load: payments with keys, each retried (on either gateway) until it has an outcome.
   const outcomes = new Map<string, string>();
@@ -32,8 +32,8 @@ test("PostgreSQL stopped and started under load: every payment one outcome, mone
     for (let attempt = 0; attempt < 2_000; attempt++) {
       const client = (i + attempt) % 2 === 0 ? alice : aliceToo;
       try {
-        const reply = await client.call<{ payment: { status: string } }>("Pay", { idempotency_key: key, to_username: "bob", amount_minor: "100", note: "" }, { retry: false, deadlineMs: 5_000 });
-        if (reply.payment.status !== "PENDING") return outcomes.set(key, reply.payment.status);
+        const reply = await client.call("Pay", { idempotency_key: key, to_username: "bob", amount_minor: "100", note: "" }, { retry: false, deadlineMs: 5_000 });
+        if (reply.payment!.status !== "PENDING") return outcomes.set(key, reply.payment!.status);
       } catch (error) {
         codesSeen.add((error as { code?: string }).code ?? "?");
       }

@@ -27,7 +27,7 @@ async function signUp(username: string, bank: string, account: string): Promise<
   const password = `${username}-password`;
   await one.call("Register", { username, password, bank, account, account_pin: processAccountPin(system, bank, account) }, { retry: true });
   // Logged in on the other gateway: the user exists for both.
-  const session = await two.call<{ token: string }>("Login", { username, password }, { retry: true });
+  const session = await two.call("Login", { username, password }, { retry: true });
   one.token = two.token = session.token;
   return [one, two];
 }
@@ -43,8 +43,8 @@ test("one key sent to both gateways at once moves the money once", async () => {
     // ABORTED: the key's first request is still running (on the other gateway); asked again until it has an outcome.
     for (let attempt = 0; attempt < 100; attempt++) {
       try {
-        const reply = await client.call<{ payment: { id: string; status: string } }>("Pay", { idempotency_key: key, to_username: "bob", amount_minor: "1000", note: "" }, { retry: false });
-        if (reply.payment.status !== "PENDING") return reply.payment;
+        const reply = await client.call("Pay", { idempotency_key: key, to_username: "bob", amount_minor: "1000", note: "" }, { retry: false });
+        if (reply.payment!.status !== "PENDING") return reply.payment!;
       } catch (error) {
         if ((error as { code?: string }).code !== "ABORTED") throw error;
       }
@@ -93,8 +93,8 @@ test("a client given both gateways spreads its calls and fails over: with one ga
   const key = crypto.randomUUID();
   const paid = [];
   // Several calls: whichever gateway each starts at, the dead one is passed over for the live one.
-  for (let i = 0; i < 4; i++) paid.push(await both.call<{ payment: { id: string; status: string } }>("Pay", { idempotency_key: key, to_username: "bob", amount_minor: "500", note: "" }, { retry: true }));
-  expect(new Set(paid.map((reply) => reply.payment.id)).size).toBe(1);
-  const moved = paid[0]!.payment.status === "SUCCEEDED" ? 500n : 0n;
+  for (let i = 0; i < 4; i++) paid.push(await both.call("Pay", { idempotency_key: key, to_username: "bob", amount_minor: "500", note: "" }, { retry: true }));
+  expect(new Set(paid.map((reply) => reply.payment!.id)).size).toBe(1);
+  const moved = paid[0]!.payment!.status === "SUCCEEDED" ? 500n : 0n;
   expect(await balanceOf(both)).toBe(before - moved);
 });

@@ -28,18 +28,18 @@ async function refundThroughCrash(at: FailpointName): Promise<Crashed> {
   system = await startProcessSystem();
   const alice = await signUpProcess(system, "alice", "hdfc", "1001");
   const bob = await signUpProcess(system, "bob", "icici", "2001");
-  const paid = await alice.call<{ payment: { id: string; status: string } }>("Pay", { idempotency_key: crypto.randomUUID(), to_username: "bob", amount_minor: "25000", note: "" }, { retry: false });
-  expect(paid.payment.status).toBe("SUCCEEDED");
+  const paid = await alice.call("Pay", { idempotency_key: crypto.randomUUID(), to_username: "bob", amount_minor: "25000", note: "" }, { retry: false });
+  expect(paid.payment!.status).toBe("SUCCEEDED");
   // Armed only now, so the payment itself went through.
   await system.cluster.kill("gateway", "SIGTERM");
   await system.cluster.restart("gateway", { MINISTRIPE_FAILPOINTS: at });
   const refundKey = crypto.randomUUID();
   const reply = await bob
-    .call("Refund", { idempotency_key: refundKey, payment_id: paid.payment.id, amount_minor: "10000", reason: "" }, { retry: true, deadlineMs: 8_000 })
+    .call("Refund", { idempotency_key: refundKey, payment_id: paid.payment!.id, amount_minor: "10000", reason: "" }, { retry: true, deadlineMs: 8_000 })
     .catch((error: Error) => error);
   await system.cluster.kill("gateway");
   await system.cluster.restart("gateway");
-  return { alice, bob, paymentId: paid.payment.id, refundKey, reply };
+  return { alice, bob, paymentId: paid.payment!.id, refundKey, reply };
 }
 
 test("killed after the refund's votes, before its decision: presumed abort voids the holds and releases the reservation", async () => {
@@ -50,12 +50,12 @@ test("killed after the refund's votes, before its decision: presumed abort voids
   const refund = await paymentByKey(crashed.bob, crashed.refundKey);
   expect(refund.status).toBe("FAILED");
   expect(refund.failure_code).toBe("prepare_timeout");
-  const original = await crashed.bob.call<{ refunded_minor: string; refundable_minor: string }>("GetPayment", { id_or_key: crashed.paymentId }, { retry: true });
+  const original = await crashed.bob.call("GetPayment", { id_or_key: crashed.paymentId }, { retry: true });
   expect(original).toMatchObject({ refunded_minor: "0", refundable_minor: "25000" });
   expect(await balanceOf(crashed.alice)).toBe(500_000n - 25_000n);
   expect(await balanceOf(crashed.bob)).toBe(120_000n + 25_000n);
   // The released amount is refundable: all of it, now.
-  const all = await crashed.bob.call<{ refund: { status: string; amount_minor: string } }>("Refund", { idempotency_key: crypto.randomUUID(), payment_id: crashed.paymentId, all_remaining: true }, { retry: true });
+  const all = await crashed.bob.call("Refund", { idempotency_key: crypto.randomUUID(), payment_id: crashed.paymentId, all_remaining: true }, { retry: true });
   expect(all.refund).toMatchObject({ status: "SUCCEEDED", amount_minor: "25000" });
   expect((await balanceOf(crashed.alice)) + (await balanceOf(crashed.bob))).toBe(twoBankTotalMinor);
 }, 90_000);
@@ -66,7 +66,7 @@ test("killed just after the refund's decision: it succeeds after restart and its
   expect(report.violations).toEqual([]);
   const refund = await paymentByKey(crashed.bob, crashed.refundKey);
   expect(refund.status).toBe("SUCCEEDED");
-  const original = await crashed.bob.call<{ refunded_minor: string; refundable_minor: string }>("GetPayment", { id_or_key: crashed.paymentId }, { retry: true });
+  const original = await crashed.bob.call("GetPayment", { id_or_key: crashed.paymentId }, { retry: true });
   expect(original).toMatchObject({ refunded_minor: "10000", refundable_minor: "15000" });
   expect(await balanceOf(crashed.alice)).toBe(500_000n - 25_000n + 10_000n);
   expect(await balanceOf(crashed.bob)).toBe(120_000n + 25_000n - 10_000n);

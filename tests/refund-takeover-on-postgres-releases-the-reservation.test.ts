@@ -47,36 +47,36 @@ test("a gateway killed between a refund's votes and its decision: another gatewa
 
   const alice = await signUpProcess(system, "alice", "hdfc", "1001");
   const bob = await signUpProcess(system, "bob", "icici", "2001");
-  const paid = await alice.call<{ payment: { id: string; status: string } }>("Pay", { idempotency_key: crypto.randomUUID(), to_username: "bob", amount_minor: "25000", note: "" }, { retry: false });
-  expect(paid.payment.status).toBe("SUCCEEDED");
+  const paid = await alice.call("Pay", { idempotency_key: crypto.randomUUID(), to_username: "bob", amount_minor: "25000", note: "" }, { retry: false });
+  expect(paid.payment!.status).toBe("SUCCEEDED");
   // g1 armed only now (the payment went through), then it dies in bob's refund.
   await cluster.kill("gateway", "SIGTERM");
   await cluster.restart("gateway", { MINISTRIPE_FAILPOINTS: "gateway.votes.collected" });
   const refundKey = crypto.randomUUID();
-  const reply = await bob.call("Refund", { idempotency_key: refundKey, payment_id: paid.payment.id, amount_minor: "10000", reason: "" }, { retry: false, deadlineMs: 8_000 }).catch((error: Error) => error);
+  const reply = await bob.call("Refund", { idempotency_key: refundKey, payment_id: paid.payment!.id, amount_minor: "10000", reason: "" }, { retry: false, deadlineMs: 8_000 }).catch((error: Error) => error);
   expect(reply).toBeInstanceOf(Error);
 
   // The same session works on g2 (sessions live in the database); g2 adopts g1's refund and aborts it.
   const bobOnSurvivor = onSurvivor("client-bob", bob.token);
-  let refund = await bobOnSurvivor.call<{ status: string; failure_code: string }>("GetPayment", { id_or_key: refundKey }, { retry: true });
+  let refund = await bobOnSurvivor.call("GetPayment", { id_or_key: refundKey }, { retry: true });
   for (let i = 0; i < 200 && refund.status === "PENDING"; i++) {
     await sleepMs(100);
     refund = await bobOnSurvivor.call("GetPayment", { id_or_key: refundKey }, { retry: true });
   }
   expect(refund.status).toBe("FAILED");
-  const original = await bobOnSurvivor.call<{ refunded_minor: string; refundable_minor: string }>("GetPayment", { id_or_key: paid.payment.id }, { retry: true });
+  const original = await bobOnSurvivor.call("GetPayment", { id_or_key: paid.payment!.id }, { retry: true });
   expect(original).toMatchObject({ refunded_minor: "0", refundable_minor: "25000" });
 
   const admin = onSurvivor("admin");
   let report: AuditReport | undefined;
   for (let i = 0; i < 100 && !(report?.ok && report.banks.every((b) => b.open_holds === 0)); i++) {
     await sleepMs(200);
-    report = await admin.callAdmin<AuditReport>("Audit", {}, { retry: true });
+    report = await admin.callAdmin("Audit", {}, { retry: true });
   }
   expect(report!.violations).toEqual([]);
   expect(report!.banks.every((b) => b.open_holds === 0)).toBe(true);
 
-  const all = await bobOnSurvivor.call<{ refund: { status: string; amount_minor: string } }>("Refund", { idempotency_key: crypto.randomUUID(), payment_id: paid.payment.id, all_remaining: true }, { retry: true });
+  const all = await bobOnSurvivor.call("Refund", { idempotency_key: crypto.randomUUID(), payment_id: paid.payment!.id, all_remaining: true }, { retry: true });
   expect(all.refund).toMatchObject({ status: "SUCCEEDED", amount_minor: "25000" });
   const aliceOnSurvivor = onSurvivor("client-alice", alice.token);
   expect((await balanceOf(aliceOnSurvivor)) + (await balanceOf(bobOnSurvivor))).toBe(twoBankTotalMinor);

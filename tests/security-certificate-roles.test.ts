@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gatewayAccess } from "../src/gateway/access";
 import { initCertificates } from "../src/rpc/certificates";
-import { connect, unaryCall } from "../src/rpc/channel";
+import { connect } from "../src/rpc/channel";
+import { unaryCall } from "./support/loose-call";
 import { loadCertFolder } from "../src/rpc/credentials";
 import type { Identity } from "../src/rpc/identity";
 import { peerRoleInterceptor } from "../src/rpc/interceptors/peer-role";
@@ -80,7 +81,7 @@ test("a customer calling Admin methods is refused even with a valid session; the
   await failsWith(alice.callAdmin("Audit", {}, { retry: false }), "PERMISSION_DENIED");
   await failsWith(alice.callAdmin("ListAllPayments", { limit: 10 }, { retry: false }), "PERMISSION_DENIED");
   const admin = system.client("admin");
-  const audit = await admin.callAdmin<{ ok: boolean }>("Audit", {}, { retry: false });
+  const audit = await admin.callAdmin("Audit", {}, { retry: false });
   expect(audit.ok).toBe(true);
   // Banks and the gateway's own certificate have no business on the user-facing service.
   await failsWith(unaryCall(dial("Gateway", system.gatewayAddress, "bank-hdfc", gateway), "Login", { username: "alice", password: "alice-password" }, quick), "PERMISSION_DENIED");

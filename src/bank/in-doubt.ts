@@ -3,11 +3,12 @@
 // The coordinator answers ABORT for anything it never decided (presumed abort).
 // With several gateways on one database any of them answers for all: one
 // that does not answer is skipped for the next.
-import type * as grpc from "@grpc/grpc-js";
 import { assert } from "../lib/assert";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { unaryCall } from "../rpc/channel";
+import type { GetDecisionResponseReceived } from "../rpc/wire/messages";
+import type { ServiceClient } from "../rpc/wire/services";
 import type { BankStore } from "../store/bank-store";
 import type { Participant } from "./participant";
 
@@ -15,7 +16,7 @@ export interface InDoubtOptions {
   store: BankStore;
   participant: Participant;
   /** Every gateway this bank may ask, in order of preference. */
-  coordinators: grpc.Client[];
+  coordinators: ServiceClient<"Coordinator">[];
   inDoubtAfterMs: number;
   nowMs: () => number;
   log: Logger;
@@ -66,14 +67,14 @@ export class InDoubtResolver {
   }
 
   /** GetDecision from the preferred gateway, else from each of the others in turn; the last error when none answers. */
-  private async askAny(txids: string[]): Promise<{ decisions: { txid: string; outcome: string }[] }> {
+  private async askAny(txids: string[]): Promise<GetDecisionResponseReceived> {
     const { coordinators } = this.options;
     assert(coordinators.length > 0, "a bank that resolves in-doubt transactions has a gateway to ask");
     let lastError: unknown;
     for (let i = 0; i < coordinators.length; i++) {
       const index = (this.preferred + i) % coordinators.length;
       try {
-        const response = await unaryCall<{ txids: string[] }, { decisions: { txid: string; outcome: string }[] }>(coordinators[index]!, "GetDecision", { txids }, { deadlineMs: limits.readDeadlineMs });
+        const response = await unaryCall(coordinators[index]!, "GetDecision", { txids }, { deadlineMs: limits.readDeadlineMs });
         this.preferred = index;
         return response;
       } catch (error) {

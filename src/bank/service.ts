@@ -1,5 +1,4 @@
 // The Bank gRPC service: wire messages in, participant calls, wire messages out.
-import type * as grpc from "@grpc/grpc-js";
 import { AppError, Code, invalid } from "../lib/errors";
 import { accountNumberField, transactionIdField } from "../lib/fields";
 import { limits } from "../lib/limits";
@@ -7,10 +6,12 @@ import type { Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
 import { minorFieldFromWire } from "../lib/money";
 import { unary } from "../rpc/server";
+import type { PrepareItemReceived, TxRefReceived } from "../rpc/wire/messages";
+import type { Handlers } from "../rpc/wire/services";
 import type { BankStore } from "../store/bank-store";
 import { Batcher } from "../lib/batcher";
 import { checkAccountPin } from "./account-pins";
-import type { Participant, PrepareItem, TxRef, Work, WorkResult } from "./participant";
+import type { Ack, Participant, PrepareItem, TxRef, Vote, Work, WorkResult } from "./participant";
 
 export interface BankServiceDeps {
   bankName: string;
@@ -23,7 +24,7 @@ export interface BankServiceDeps {
   onBatch?: (size: number) => void;
 }
 
-export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplementation {
+export function bankService(deps: BankServiceDeps): Handlers<"Bank"> {
   const { store, participant, log } = deps;
   // The batches of the RPCs that arrive in one turn of the event loop (a
   // Prepare and a Commit from the gateway, often) share one transaction and one fsync.
@@ -34,14 +35,17 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
     whenFull: () => new AppError(Code.ResourceExhausted, `bank ${deps.bankName} is busy; try again shortly`),
   });
   work.onBatch = deps.onBatch;
+  // Each kind of work answers its own kind: votes for prepares, acks for decisions.
+  const prepared = (items: PrepareItem[]) => work.submit({ kind: "prepare", items }) as Promise<Vote[]>;
+  const decided = (kind: "commit" | "abort", refs: TxRef[]) => work.submit({ kind, refs }) as Promise<Ack[]>;
   return {
-    VerifyAccount: unary(log, async (req: { account: string; pin: string }) => {
+    VerifyAccount: unary(log, async (req) => {
       const account = store.getAccount(accountField(req.account));
       if (!account) return { exists: false, holder: "", currency: deps.currency };
       await checkAccountPin({ bankName: deps.bankName, store, nowMs: deps.nowMs, log }, account.number, String(req.pin ?? ""));
       return { exists: true, holder: account.holder, currency: deps.currency };
     }),
-    GetBalance: unary(log, (req: { account: string }) => {
+    GetBalance: unary(log, (req) => {
       const number = accountField(req.account);
       const account = store.getAccount(number);
       if (!account) throw new AppError(Code.NotFound, `no account ${number} at bank ${deps.bankName}`);
@@ -52,10 +56,10 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
         currency: deps.currency,
       };
     }),
-    Prepare: unary(log, async (req: { items: any[] }) => ({ votes: await work.submit({ kind: "prepare", items: batch(req.items, "items").map(prepareItemFromWire) }) })),
-    Commit: unary(log, async (req: { txs: any[] }) => ({ acks: await work.submit({ kind: "commit", refs: batch(req.txs, "txs").map(txRefFromWire) }) })),
-    Abort: unary(log, async (req: { txs: any[] }) => ({ acks: await work.submit({ kind: "abort", refs: batch(req.txs, "txs").map(txRefFromWire) }) })),
-    Exchange: unary(log, async (req: { prepare?: any[]; commit?: any[]; abort?: any[] }) => {
+    Prepare: unary(log, async (req) => ({ votes: await prepared(batch(req.items, "items").map(prepareItemFromWire)) })),
+    Commit: unary(log, async (req) => ({ acks: await decided("commit", batch(req.txs, "txs").map(txRefFromWire)) })),
+    Abort: unary(log, async (req) => ({ acks: await decided("abort", batch(req.txs, "txs").map(txRefFromWire)) })),
+    Exchange: unary(log, async (req) => {
       const prepare = optionalBatch(req.prepare, "prepare").map(prepareItemFromWire);
       const commit = optionalBatch(req.commit, "commit").map(txRefFromWire);
       const abort = optionalBatch(req.abort, "abort").map(txRefFromWire);
@@ -64,13 +68,13 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
       // decisions first, so a prepare sees the funds an abort or a commit
       // frees, and a prepare of an aborted txid meets its tombstone.
       const [abortAcks, commitAcks, votes] = await Promise.all([
-        abort.length > 0 ? work.submit({ kind: "abort", refs: abort }) : [],
-        commit.length > 0 ? work.submit({ kind: "commit", refs: commit }) : [],
-        prepare.length > 0 ? work.submit({ kind: "prepare", items: prepare }) : [],
+        abort.length > 0 ? decided("abort", abort) : [],
+        commit.length > 0 ? decided("commit", commit) : [],
+        prepare.length > 0 ? prepared(prepare) : [],
       ]);
       return { votes, commit_acks: commitAcks, abort_acks: abortAcks };
     }),
-    Audit: unary(log, (req: { in_doubt_after_ms: string }) => {
+    Audit: unary(log, (req) => {
       const totals = store.totals();
       const inDoubtAfterMs = Math.max(0, Number(req.in_doubt_after_ms || 0));
       return {
@@ -87,12 +91,12 @@ export function bankService(deps: BankServiceDeps): grpc.UntypedServiceImplement
         open_pending: store.listPendingHolds(limits.pendingHoldsListedMax).map((row) => ({ txid: row.txid, delta_minor: row.deltaMinor.toString() })),
       };
     }),
-    GetHolds: unary(log, (req: { in_doubt_after_ms: string }) => {
+    GetHolds: unary(log, (req) => {
       const open = store.countOpenHolds();
       const inDoubtAfterMs = Math.max(0, Number(req.in_doubt_after_ms || 0));
       return { open_holds: open.holds, open_holds_minor: open.heldMinor.toString(), in_doubt: store.countInDoubt(deps.nowMs() - inDoubtAfterMs) };
     }),
-    ListCommitted: unary(log, (req: { after_txid: string; limit: number }) => {
+    ListCommitted: unary(log, (req) => {
       const limit = Math.min(Math.max(1, req.limit || limits.pageSizeMax), limits.ledgerPageSizeMax);
       return { txids: store.listCommitted(txidField(req.after_txid, true), limit) };
     }),
@@ -111,8 +115,8 @@ function optionalBatch<T>(items: T[] | undefined, field: string): T[] {
   return list;
 }
 
-function prepareItemFromWire(item: any): PrepareItem {
-  const legs = (item.legs ?? []) as any[];
+function prepareItemFromWire(item: PrepareItemReceived): PrepareItem {
+  const legs = item.legs ?? [];
   if (legs.length > 2) throw invalid("legs", "at most two legs");
   return {
     txid: txidField(item.txid),
@@ -121,7 +125,7 @@ function prepareItemFromWire(item: any): PrepareItem {
   };
 }
 
-function txRefFromWire(ref: any): TxRef {
+function txRefFromWire(ref: TxRefReceived): TxRef {
   return { txid: txidField(ref.txid), requestId: String(ref.request_id ?? "").slice(0, limits.requestIdLengthMax) };
 }
 

@@ -10,6 +10,8 @@ import { GatewayClient } from "../client/gateway-client";
 import { AppError, Code, toAppError } from "../lib/errors";
 import { silentLogger } from "../lib/log";
 import { loadCertFolder } from "../rpc/credentials";
+import type { PayRequest } from "../rpc/wire/messages";
+import { present } from "../rpc/wire/present";
 import { auditSettled } from "../cli/support/audit-settled";
 import { ceilingTimes, measureCeiling, type Ceiling } from "./ceiling";
 import { drive, type Outcome } from "./driver";
@@ -146,11 +148,11 @@ function payOperation(connections: BenchConnections, users: BenchUser[], amountM
   return async (slot) => {
     const payerIndex = randomIndex(users.length);
     const payeeIndex = (payerIndex + 1 + randomIndex(users.length - 1)) % users.length;
-    const request = { idempotency_key: crypto.randomUUID(), to_username: users[payeeIndex]!.username, amount_minor: 1 + randomIndex(amountMaxMinor), note: "" };
+    const request: PayRequest = { idempotency_key: crypto.randomUUID(), to_username: users[payeeIndex]!.username, amount_minor: 1 + randomIndex(amountMaxMinor), note: "" };
     try {
-      const reply = await connections.call<{ payment: { status: string; failure_code: string } }>(slot, "Pay", request, users[payerIndex]!.token);
-      if (reply.payment.status === "SUCCEEDED") return { kind: "ok" };
-      return { kind: "declined", code: reply.payment.status === "FAILED" ? reply.payment.failure_code : `status_${reply.payment.status}` };
+      const payment = present((await connections.call(slot, "Pay", request, users[payerIndex]!.token)).payment, "payment");
+      if (payment.status === "SUCCEEDED") return { kind: "ok" };
+      return { kind: "declined", code: payment.status === "FAILED" ? payment.failure_code : `status_${payment.status}` };
     } catch (error) {
       return { kind: "error", code: toAppError(error).code };
     }
@@ -226,7 +228,7 @@ function postgresCpuMs(postmasterPid: number): number | null {
 async function auditOf(system: System) {
   const admin = new GatewayClient(system.gatewayAddress, loadCertFolder(join(system.certsDir, "admin")), silentLogger);
   try {
-    return await auditSettled(admin.callAdmin.bind(admin));
+    return await auditSettled(() => admin.callAdmin("Audit", {}, { retry: true }));
   } finally {
     admin.close();
   }

@@ -1,13 +1,12 @@
 // What `bench` needs before it measures: a few client connections shared by
 // every virtual client, and one registered, logged-in user per account.
 import { parseBankSection } from "../bank/accounts-file";
-import { GatewayClient } from "../client/gateway-client";
 import { AppError, Code, toAppError } from "../lib/errors";
 import { benchLimits } from "../lib/limits";
-import { silentLogger } from "../lib/log";
 import { connect, unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { Http2UnaryClient } from "../rpc/http2-unary";
+import type { MethodName, Reply, Request } from "../rpc/wire/services";
 import { mapBounded } from "./driver";
 import { benchPin } from "../local-cluster/sample-accounts";
 
@@ -26,8 +25,11 @@ export interface BenchUser {
 export type ClientStack = "http2" | "grpc-js";
 export const clientStacks: readonly ClientStack[] = ["http2", "grpc-js"];
 
-interface Caller {
-  call<Res>(method: string, request: unknown, options: { deadlineMs: number; token?: string }): Promise<Res>;
+/** The services bench calls: Gateway, or Health for the ceiling (ceiling.ts), served under the gateway's certificate. */
+type BenchService = "Gateway" | "Health";
+
+interface Caller<S extends BenchService> {
+  call<M extends MethodName<S>>(method: M, request: Request<S, M>, options: { deadlineMs: number; token?: string }): Promise<Reply<S, M>>;
   close(): void;
 }
 
@@ -36,20 +38,19 @@ interface Caller {
  * virtual client would spend the bench's CPU on connections, and the bench
  * process shares the machine with the system it measures.
  */
-export class BenchConnections {
-  private readonly callers: Caller[];
+export class BenchConnections<S extends BenchService = "Gateway"> {
+  private readonly callers: Caller<S>[];
 
-  /** `service`: Gateway, or Health for the ceiling (ceiling.ts), served under the gateway's certificate. */
-  constructor(address: string, certs: CertFolder, count: number, stack: ClientStack = "http2", service: "Gateway" | "Health" = "Gateway") {
+  constructor(address: string, certs: CertFolder, count: number, stack: ClientStack = "http2", service: S = "Gateway" as S) {
     // Several gateways (a,b): the connections are dealt out over them.
     const addresses = address.split(",");
     this.callers = Array.from({ length: Math.max(count, addresses.length) }, (_, i) => callerOf(stack, addresses[i % addresses.length]!, certs, service));
   }
 
   /** One call with `token` as the session, on the connection of `slot`. */
-  call<Res>(slot: number, method: string, request: unknown, token?: string): Promise<Res> {
+  call<M extends MethodName<S>>(slot: number, method: M, request: Request<S, M>, token?: string): Promise<Reply<S, M>> {
     // No request id or attempt: the gateway makes one per call.
-    return this.callers[slot % this.callers.length]!.call<Res>(method, request, { deadlineMs: benchLimits.callDeadlineMs, token });
+    return this.callers[slot % this.callers.length]!.call(method, request, { deadlineMs: benchLimits.callDeadlineMs, token });
   }
 
   close(): void {
@@ -57,18 +58,12 @@ export class BenchConnections {
   }
 }
 
-function callerOf(stack: ClientStack, address: string, certs: CertFolder, service: "Gateway" | "Health"): Caller {
+function callerOf<S extends BenchService>(stack: ClientStack, address: string, certs: CertFolder, service: S): Caller<S> {
   if (stack === "http2") return new Http2UnaryClient(address, certs, gatewayIdentity, service);
-  if (service === "Health") {
-    const client = connect("Health", address, { certs, expect: gatewayIdentity });
-    return {
-      call: (method, request, options) => unaryCall(client, method, request, options),
-      close: () => client.close(),
-    };
-  }
-  const client = new GatewayClient(address, certs, silentLogger);
+  // grpc-js as a user's client connects (src/client/gateway-client.ts), without call logging.
+  const client = connect(service, address, { certs, expect: gatewayIdentity });
   return {
-    call: (method, request, options) => unaryCall(client.gateway, method, request, options),
+    call: (method, request, options) => unaryCall(client, method, request, options),
     close: () => client.close(),
   };
 }
@@ -114,7 +109,7 @@ export async function loginAll(connections: BenchConnections, users: BenchUser[]
 }
 
 export function login(connections: BenchConnections, slot: number, user: BenchUser): Promise<{ token: string }> {
-  return connections.call<{ token: string }>(slot, "Login", { username: user.username, password: user.password, otp: "" });
+  return connections.call(slot, "Login", { username: user.username, password: user.password, otp: "" });
 }
 
 /** A short id that keeps usernames of different runs apart. */

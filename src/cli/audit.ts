@@ -26,7 +26,7 @@ export const auditCommand: Command = {
     }
     const client = new GatewayClient(gatewayAddressOf(flags), loadCertFolder(certsDir), silentLogger);
     try {
-      const report = await auditSettled(client.callAdmin.bind(client));
+      const report = await auditSettled(() => client.callAdmin("Audit", {}, { retry: true }));
       if (bool(flags, "json")) printJson(report);
       else printReport(report);
       return report.ok ? Exit.ok : Exit.declined;

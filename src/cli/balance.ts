@@ -9,7 +9,7 @@ export const balanceCommand = clientCommand({
   async body(ctx) {
     requireSession(ctx);
     await flushQueue(ctx);
-    const b = await ctx.client.call<{ bank: string; account: string; balance_minor: string; available_minor: string; currency: string }>("GetBalance", {}, { retry: true });
+    const b = await ctx.client.call("GetBalance", {}, { retry: true });
     if (ctx.json) printJson({ ...b, balance: money(b.balance_minor), available: money(b.available_minor) });
     else say(`${b.bank} ${b.account}: balance ${money(b.balance_minor, b.currency)}, available ${money(b.available_minor, b.currency)}`);
     return 0;

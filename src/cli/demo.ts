@@ -10,6 +10,8 @@ import { AppError } from "../lib/errors";
 import { silentLogger } from "../lib/log";
 import { connect, unaryCall } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
+import type { PayRequest, PayResponseReceived } from "../rpc/wire/messages";
+import { present } from "../rpc/wire/present";
 import { ClientStore } from "../store/client-store";
 import { auditSettled } from "./support/audit-settled";
 import { startCluster, type Cluster } from "../local-cluster/cluster";
@@ -28,6 +30,10 @@ interface Tour {
 
 type PayReply = { payment: WirePayment; replayed: boolean };
 type RefundReply = { refund: WirePayment; replayed: boolean; original: WirePayment };
+
+function payReply(reply: PayResponseReceived): PayReply {
+  return { payment: present(reply.payment, "payment"), replayed: reply.replayed };
+}
 
 export const demoCommand: Command = {
   name: "demo",
@@ -89,7 +95,7 @@ async function registerUsers(tour: Tour): Promise<void> {
   for (const person of people) {
     const client = clientOf(tour, `client-${person.username}`);
     const accountPin = samplePin(person.bank, person.account);
-    const user = await client.call<{ holder: string }>("Register", { ...person, password: `${person.username}-demo-pw`, account_pin: accountPin }, { retry: true });
+    const user = await client.call("Register", { ...person, password: `${person.username}-demo-pw`, account_pin: accountPin }, { retry: true });
     say(`  ${person.username}: account ${person.account} at ${person.bank} (${user.holder}), with the account's PIN ${accountPin}`);
     tour.users.set(person.username, client);
   }
@@ -97,20 +103,20 @@ async function registerUsers(tour: Tour): Promise<void> {
 
 async function showBalances(tour: Tour): Promise<void> {
   for (const [username, client] of tour.users) {
-    client.token = (await client.call<{ token: string }>("Login", { username, password: `${username}-demo-pw` }, { retry: true })).token;
+    client.token = (await client.call("Login", { username, password: `${username}-demo-pw` }, { retry: true })).token;
   }
   await printBalances(tour);
 }
 
 async function printBalances(tour: Tour): Promise<void> {
   for (const [username, client] of tour.users) {
-    const b = await client.call<{ bank: string; balance_minor: string; available_minor: string; currency: string }>("GetBalance", {}, { retry: true });
+    const b = await client.call("GetBalance", {}, { retry: true });
     say(`  ${username.padEnd(6)} ${b.bank.padEnd(6)} balance ${money(b.balance_minor, b.currency)}`);
   }
 }
 
 function pay(tour: Tour, from: string, to: string, amountMinor: bigint, key: string = crypto.randomUUID()): Promise<PayReply> {
-  return tour.users.get(from)!.call<PayReply>("Pay", { idempotency_key: key, to_username: to, amount_minor: amountMinor.toString(), note: "demo" }, { retry: true });
+  return tour.users.get(from)!.call("Pay", { idempotency_key: key, to_username: to, amount_minor: amountMinor.toString(), note: "demo" }, { retry: true }).then(payReply);
 }
 
 function describe(reply: PayReply): string {
@@ -140,8 +146,9 @@ async function showDecline(tour: Tour): Promise<void> {
   say(`  ${describe(reply)}: ${reply.payment.failure_message}`);
 }
 
-function refund(tour: Tour, amount: { amount_minor: string } | { all_remaining: true }): Promise<RefundReply> {
-  return tour.users.get("bob")!.call<RefundReply>("Refund", { idempotency_key: crypto.randomUUID(), payment_id: tour.paymentId, reason: "demo", ...amount }, { retry: true });
+async function refund(tour: Tour, amount: { amount_minor: string } | { all_remaining: true }): Promise<RefundReply> {
+  const reply = await tour.users.get("bob")!.call("Refund", { idempotency_key: crypto.randomUUID(), payment_id: tour.paymentId, reason: "demo", ...amount }, { retry: true });
+  return { refund: present(reply.refund, "refund"), replayed: reply.replayed, original: present(reply.original, "original") };
 }
 
 async function showRefunds(tour: Tour): Promise<void> {
@@ -194,13 +201,13 @@ async function showTakeover(tour: Tour): Promise<void> {
   const onSecond = clientOf(tour, "client-alice", second);
   onFirst.token = onSecond.token = tour.users.get("alice")!.token;
   const key = crypto.randomUUID();
-  const request = { idempotency_key: key, to_username: "bob", amount_minor: "500", note: "demo takeover" };
+  const request: PayRequest = { idempotency_key: key, to_username: "bob", amount_minor: "500", note: "demo takeover" };
   try {
-    const lost = await onFirst.call<PayReply>("Pay", request, { retry: false }).catch((error: AppError) => error);
+    const lost = await onFirst.call("Pay", request, { retry: false }).then(payReply).catch((error: AppError) => error);
     say(`  alice pays bob 5.00 through gateway-1 (${first}): ${lost instanceof AppError ? `${lost.code}: gateway-1 died after writing its decision, before telling the banks` : describe(lost)}`);
     const startedAtMs = Date.now();
     for (let attempt = 0; attempt < 100; attempt++) {
-      const reply = await onSecond.call<PayReply>("Pay", request, { retry: true }).catch((error: AppError) => error);
+      const reply = await onSecond.call("Pay", request, { retry: true }).then(payReply).catch((error: AppError) => error);
       if (!(reply instanceof AppError) && reply.payment.status !== "PENDING") {
         say(`  the same key sent to gateway-2 (${second}) after ${((Date.now() - startedAtMs) / 1000).toFixed(1)} s: ${describe(reply)}: the first outcome, read from the shared database`);
         say(`  the banks still hold it prepared; gateway-2 adopts the payment and sends them COMMIT once gateway-1 has been silent for ${demoTakeoverAfterMs / 1000} s`);
@@ -241,7 +248,7 @@ async function showSecurity(tour: Tour): Promise<void> {
 async function showAudit(tour: Tour): Promise<void> {
   const admin = clientOf(tour, "admin");
   try {
-    const report: AuditReport = await auditSettled((method, request, settings) => admin.callAdmin(method, request, settings));
+    const report: AuditReport = await auditSettled(() => admin.callAdmin("Audit", {}, { retry: true }));
     for (const b of report.banks) say(`  ${b.bank.padEnd(6)} balances ${money(b.balance_sum_minor)}, open holds ${b.open_holds}, in doubt ${b.in_doubt}`);
     say(`  total ${money(report.total_minor, report.currency)} against ${money(report.loaded_total_minor, report.currency)} first loaded`);
     say(`  ${report.ok ? "audit clean: every invariant holds" : `VIOLATIONS: ${report.violations.join("; ")}`}`);

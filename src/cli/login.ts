@@ -17,7 +17,7 @@ export const loginCommand: Command = {
     const username = need(flags, "username");
     const password = await readPassword(bool(flags, "password-stdin"));
     return withClient(flags, async (ctx) => {
-      const session = await ctx.client.call<{ token: string; expires_at_ms: string; username: string }>(
+      const session = await ctx.client.call(
         "Login",
         { username, password, otp: str(flags, "otp") ?? "" },
         { retry: true },

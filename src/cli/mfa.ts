@@ -15,7 +15,7 @@ export const mfaCommand: Command = {
     const password = await readPassword(bool(flags, "password-stdin"));
     return withClient(flags, async (ctx) => {
       requireSession(ctx);
-      const mfa = await ctx.client.call<{ secret: string; otpauth_uri: string }>("EnableMfa", { password }, { retry: false });
+      const mfa = await ctx.client.call("EnableMfa", { password }, { retry: false });
       if (ctx.json) printJson(mfa);
       else {
         say(`second factor on. Add this to your authenticator app:`);

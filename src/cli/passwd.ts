@@ -14,7 +14,7 @@ export const passwdCommand: Command = {
     const newPassword = await readPassword(bool(flags, "password-stdin"), "new password: ", "MINISTRIPE_NEW_PASSWORD");
     return withClient(flags, async (ctx) => {
       requireSession(ctx);
-      const result = await ctx.client.call<{ sessions_revoked: number }>("ChangePassword", { old_password: oldPassword, new_password: newPassword }, { retry: false });
+      const result = await ctx.client.call("ChangePassword", { old_password: oldPassword, new_password: newPassword }, { retry: false });
       ctx.home.clearSession();
       if (ctx.json) printJson(result);
       else say(`password changed; ${plural(result.sessions_revoked, "session")} ended. Log in again.`);

@@ -17,7 +17,7 @@ export const paymentCommand = clientCommand({
     if (!idOrKey) throw new UsageError("usage: ministripe payment ID_OR_KEY");
     requireSession(ctx);
     await flushQueue(ctx);
-    const p = await ctx.client.call<WirePayment>("GetPayment", { id_or_key: idOrKey }, { retry: true });
+    const p = await ctx.client.call("GetPayment", { id_or_key: idOrKey }, { retry: true });
     if (ctx.json) printJson(paymentJson(p));
     else for (const line of [paymentLine(p), ...refundLines(p)]) say(line);
     return 0;

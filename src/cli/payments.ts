@@ -21,7 +21,7 @@ export const paymentsCommand = clientCommand({
     const limit = limitOf(flags);
     requireSession(ctx);
     await flushQueue(ctx);
-    const { payments } = await ctx.client.call<{ payments: WirePayment[] }>("ListPayments", { limit }, { retry: true });
+    const { payments } = await ctx.client.call("ListPayments", { limit }, { retry: true });
     if (ctx.json) printJson({ payments: payments.map((p) => paymentJson(p)) });
     else if (payments.length === 0) say("no payments yet");
     else for (const p of payments) say(paymentLine(p));

@@ -70,7 +70,7 @@ async function fixAmount(ctx: ClientContext, input: RefundInput): Promise<{ amou
   if (queued && queued.refundOf === input.paymentId) return { amountMinor: queued.amountMinor, toUsername: queued.toUsername || undefined };
   let payment: WirePayment;
   try {
-    payment = await ctx.client.call<WirePayment>("GetPayment", { id_or_key: input.paymentId }, { retry: true });
+    payment = await ctx.client.call("GetPayment", { id_or_key: input.paymentId }, { retry: true });
   } catch (error) {
     const appError = error as AppError;
     if (!isUnreachable(appError)) throw error;

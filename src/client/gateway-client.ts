@@ -15,6 +15,10 @@ import { connect, unaryCall, waitConnected } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { wire } from "../rpc/metadata";
 import { fromCallError } from "../rpc/status";
+import type { MethodName, Reply, Request, ServiceClient } from "../rpc/wire/services";
+
+/** The gateway's services a client calls: Gateway (users) and Admin (operators). */
+type GatewayService = "Gateway" | "Admin";
 
 export interface CallSettings {
   /** Retry UNAVAILABLE and DEADLINE_EXCEEDED; only for calls that are safe to repeat. */
@@ -41,8 +45,7 @@ function isBankUnreachable(error: AppError): boolean {
 
 interface Endpoint {
   address: string;
-  gateway: grpc.Client;
-  admin: grpc.Client;
+  clients: { [S in GatewayService]: ServiceClient<S> };
 }
 
 export class GatewayClient {
@@ -59,26 +62,26 @@ export class GatewayClient {
   ) {
     const options = { certs, expect: { role: "gateway" as const, name: "gateway" }, log, callLogLevel: "info" as const };
     const addresses = address.split(",").map((one) => one.trim()).filter(Boolean);
-    this.endpoints = addresses.map((one) => ({ address: one, gateway: connect("Gateway", one, options), admin: connect("Admin", one, options) }));
+    this.endpoints = addresses.map((one) => ({ address: one, clients: { Gateway: connect("Gateway", one, options), Admin: connect("Admin", one, options) } }));
     // Clients start at different gateways: the load spreads even when each client makes one call.
     this.next = Math.floor(Math.random() * this.endpoints.length);
   }
 
   /** The gateway streams and connectivity checks use: the one the next call goes to. */
-  get gateway(): grpc.Client {
-    return this.endpoints[this.next % this.endpoints.length]!.gateway;
+  get gateway(): ServiceClient<"Gateway"> {
+    return this.endpoints[this.next % this.endpoints.length]!.clients.Gateway;
   }
 
-  get admin(): grpc.Client {
-    return this.endpoints[this.next % this.endpoints.length]!.admin;
+  get admin(): ServiceClient<"Admin"> {
+    return this.endpoints[this.next % this.endpoints.length]!.clients.Admin;
   }
 
-  call<Res>(method: string, request: unknown, settings: CallSettings): Promise<Res> {
-    return this.callOn("gateway", method, request, settings);
+  call<M extends MethodName<"Gateway">>(method: M, request: Request<"Gateway", M>, settings: CallSettings): Promise<Reply<"Gateway", M>> {
+    return this.callOn("Gateway", method, request, settings);
   }
 
-  callAdmin<Res>(method: string, request: unknown, settings: CallSettings): Promise<Res> {
-    return this.callOn("admin", method, request, settings);
+  callAdmin<M extends MethodName<"Admin">>(method: M, request: Request<"Admin", M>, settings: CallSettings): Promise<Reply<"Admin", M>> {
+    return this.callOn("Admin", method, request, settings);
   }
 
   /** Is the gateway reachable within `deadlineMs`? */
@@ -95,11 +98,13 @@ export class GatewayClient {
    * Opens a server stream (WatchPayments). It ends with its deadline, so a
    * watcher re-opens it: every RPC carries a deadline, even a long-lived one.
    */
-  stream<Msg>(method: string, request: unknown, deadlineMs: number, handlers: StreamHandlers<Msg>): { cancel(): void } {
+  stream<M extends MethodName<"Gateway">>(method: M, request: Request<"Gateway", M>, deadlineMs: number, handlers: StreamHandlers<Reply<"Gateway", M>>): { cancel(): void } {
+    type Msg = Reply<"Gateway", M>;
     const metadata = new grpc.Metadata();
     metadata.set(wire.requestId, Bun.randomUUIDv7());
     if (this.token) metadata.set(wire.authorization, `Bearer ${this.token}`);
-    const fn = (this.gateway as any)[method];
+    // grpc-js makes each method of the service a member of the client.
+    const fn = (this.gateway as unknown as Record<string, unknown>)[method];
     assert(typeof fn === "function", `a method ${method} of the gateway client`);
     const call: grpc.ClientReadableStream<Msg> = fn.call(this.gateway, request, metadata, { deadline: Date.now() + deadlineMs });
     let ended = false;
@@ -129,7 +134,7 @@ export class GatewayClient {
     this.gateway.getChannel().watchConnectivityState(from, Date.now() + deadlineMs, () => onChange());
   }
 
-  private async callOn<Res>(service: "gateway" | "admin", method: string, request: unknown, settings: CallSettings): Promise<Res> {
+  private async callOn<S extends GatewayService, M extends MethodName<S>>(service: S, method: M, request: Request<S, M>, settings: CallSettings): Promise<Reply<S, M>> {
     const requestId = settings.requestId ?? Bun.randomUUIDv7();
     // With several gateways, each gets a try before the call gives up.
     const attemptsMax = settings.retry ? Math.max(settings.attemptsMax ?? limits.clientAttemptsMax, this.endpoints.length) : 1;
@@ -141,7 +146,7 @@ export class GatewayClient {
       const endpoint = this.endpoints[(start + attempt - 1) % this.endpoints.length]!;
       lastAddress = endpoint.address;
       try {
-        return await unaryCall<unknown, Res>(endpoint[service], method, request, { deadlineMs: settings.deadlineMs ?? limits.clientCallDeadlineMs, requestId, attempt, token: this.token });
+        return await unaryCall(endpoint.clients[service], method, request, { deadlineMs: settings.deadlineMs ?? limits.clientCallDeadlineMs, requestId, attempt, token: this.token });
       } catch (error) {
         lastError = error as AppError;
         if (!isUnreachable(lastError) || isBankUnreachable(lastError)) break;
@@ -163,8 +168,8 @@ export class GatewayClient {
 
   close(): void {
     for (const endpoint of this.endpoints) {
-      endpoint.gateway.close();
-      endpoint.admin.close();
+      endpoint.clients.Gateway.close();
+      endpoint.clients.Admin.close();
     }
   }
 }

@@ -7,29 +7,12 @@ import { backoffMs, systemClock, type Clock } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import { limits, offlineLimits } from "../lib/limits";
 import type { ClientStore, OutboxEntry } from "../store/client-store";
+import type { PaymentReceived } from "../rpc/wire/messages";
+import { present } from "../rpc/wire/present";
 import type { GatewayClient } from "./gateway-client";
 
-export interface WirePayment {
-  id: string;
-  idempotency_key: string;
-  payer: string;
-  payee: string;
-  amount_minor: string;
-  currency: string;
-  note: string;
-  status: "PENDING" | "SUCCEEDED" | "FAILED";
-  failure_code: string;
-  failure_message: string;
-  created_at_ms: string;
-  decided_at_ms: string;
-  /** Set on a refund: the payment it refunds. */
-  refund_of: string;
-  /** On a payment: its succeeded refunds' total, and what remains refundable. */
-  refunded_minor: string;
-  refundable_minor: string;
-  /** GetPayment only: the payment's refunds. */
-  refunds?: WirePayment[];
-}
+/** A payment as the gateway sends it (refunds and GetPayment's list of refunds included). */
+export type WirePayment = PaymentReceived;
 
 /** Every outcome names the entry's key and, for a refund, the payment it refunds. */
 export type SendOutcome = { key: string; refundOf?: string } & (
@@ -103,7 +86,7 @@ export class Outbox {
 
   /** A payment that already ran, as the gateway knows it now. */
   private async lookUp(entry: OutboxEntry, idOrKey: string): Promise<SendOutcome> {
-    const payment = await this.client.call<WirePayment>("GetPayment", { id_or_key: idOrKey }, { retry: true });
+    const payment = await this.client.call("GetPayment", { id_or_key: idOrKey }, { retry: true });
     if (payment.status !== "PENDING" && entry.state === "queued") this.finishWith(entry.idempotencyKey, payment);
     const refundOf = entry.refundOf ?? undefined;
     return payment.status === "PENDING" ? { kind: "queued", key: entry.idempotencyKey, refundOf, reason: "the gateway has not decided yet" } : { kind: "final", key: entry.idempotencyKey, refundOf, payment, replayed: true };
@@ -186,14 +169,15 @@ export class Outbox {
   private async call(entry: OutboxEntry, retry: boolean): Promise<{ payment: WirePayment; replayed: boolean; original?: WirePayment }> {
     const key = entry.idempotencyKey;
     if (entry.refundOf === null) {
-      return this.client.call<{ payment: WirePayment; replayed: boolean }>("Pay", { idempotency_key: key, to_username: entry.toUsername, amount_minor: entry.amountMinor.toString(), note: entry.note }, { retry });
+      const reply = await this.client.call("Pay", { idempotency_key: key, to_username: entry.toUsername, amount_minor: entry.amountMinor.toString(), note: entry.note }, { retry });
+      return { payment: present(reply.payment, "payment"), replayed: reply.replayed };
     }
-    const reply = await this.client.call<{ refund: WirePayment; replayed: boolean; original: WirePayment }>(
+    const reply = await this.client.call(
       "Refund",
       { idempotency_key: key, payment_id: entry.refundOf, amount_minor: entry.amountMinor.toString(), reason: entry.note },
       { retry },
     );
-    return { payment: reply.refund, replayed: reply.replayed, original: reply.original };
+    return { payment: present(reply.refund, "refund"), replayed: reply.replayed, original: present(reply.original, "original") };
   }
 
   private finishWith(key: string, payment: WirePayment): void {

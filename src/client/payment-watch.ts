@@ -41,7 +41,7 @@ export class PaymentWatch {
   /** Opens the stream, then catches up. Throws when the catch-up listing fails; the stream stays open. */
   async subscribe(): Promise<void> {
     if (this.stream) return;
-    this.stream = this.client.stream<WirePayment>("WatchPayments", {}, offlineLimits.watchStreamMsMax, {
+    this.stream = this.client.stream("WatchPayments", {}, offlineLimits.watchStreamMsMax, {
       onMessage: (payment) => this.consider(payment, false),
       onEnd: (error) => {
         this.stream = undefined;
@@ -57,7 +57,7 @@ export class PaymentWatch {
   }
 
   private async catchUp(): Promise<void> {
-    const reply = await this.client.call<{ payments: WirePayment[] }>(
+    const reply = await this.client.call(
       "ListPayments",
       { limit: offlineLimits.watchCatchUpPaymentsMax },
       { retry: false, deadlineMs: limits.readDeadlineMs },

@@ -1,21 +1,11 @@
 // The operator's view, through the gateway's Admin service and health
 // service with the admin certificate: banks and their health, live
 // payments/s and latency, open holds and in-doubt, the latest audit, search.
-import type * as grpc from "@grpc/grpc-js";
 import type { GatewayClient } from "../client/gateway-client";
-import type { WirePayment } from "../client/outbox";
 import { dashboardLimits } from "../lib/limits";
 import { unaryCall } from "../rpc/channel";
+import type { ServiceClient } from "../rpc/wire/services";
 import { moneyText, paymentView } from "./wire";
-
-interface StatsWire {
-  now_ms: string;
-  payments_succeeded: string;
-  payments_failed: string;
-  latency_ms_sum: string;
-  banks: { bank: string; reachable: boolean; open_holds: number; open_holds_minor: string; in_doubt: number; error: string }[];
-  currency: string;
-}
 
 export interface BankView {
   name: string;
@@ -44,7 +34,7 @@ export class AdminView {
 
   constructor(
     private readonly client: GatewayClient,
-    private readonly health: grpc.Client,
+    private readonly health: ServiceClient<"Health">,
   ) {}
 
   get gateway(): string {
@@ -58,7 +48,7 @@ export class AdminView {
 
   /** Each bank's health (the gateway's health service) and, read from the bank through the gateway, its holds. */
   async banks(): Promise<BankView[]> {
-    const stats = await this.client.callAdmin<StatsWire>("GetStats", { banks: true }, call);
+    const stats = await this.client.callAdmin("GetStats", { banks: true }, call);
     return Promise.all(
       stats.banks.map(async (bank) => ({
         name: bank.bank,
@@ -71,7 +61,7 @@ export class AdminView {
 
   private async bankHealth(bank: string): Promise<string> {
     try {
-      const reply = await unaryCall<unknown, { status: string }>(this.health, "Check", { service: `bank:${bank}` }, { deadlineMs: dashboardLimits.callDeadlineMs });
+      const reply = await unaryCall(this.health, "Check", { service: `bank:${bank}` }, { deadlineMs: dashboardLimits.callDeadlineMs });
       return reply.status;
     } catch {
       return "UNKNOWN";
@@ -80,21 +70,21 @@ export class AdminView {
 
   /** The gateway's counters now: the live figures are differences of two readings. */
   async counters(): Promise<{ atMs: number; decided: number; latencyMsSum: number }> {
-    const stats = await this.client.callAdmin<StatsWire>("GetStats", { banks: false }, call);
+    const stats = await this.client.callAdmin("GetStats", { banks: false }, call);
     return { atMs: Number(stats.now_ms), decided: Number(stats.payments_succeeded) + Number(stats.payments_failed), latencyMsSum: Number(stats.latency_ms_sum) };
   }
 
   /** The newest payments, or those whose id, key or user is `query`. */
   async search(query: string): Promise<Record<string, unknown>[]> {
     const reply = query
-      ? await this.client.callAdmin<{ payments: WirePayment[] }>("FindPayments", { query, limit: dashboardLimits.paymentsListed }, call)
-      : await this.client.callAdmin<{ payments: WirePayment[] }>("ListAllPayments", { limit: dashboardLimits.paymentsListed }, call);
+      ? await this.client.callAdmin("FindPayments", { query, limit: dashboardLimits.paymentsListed }, call)
+      : await this.client.callAdmin("ListAllPayments", { limit: dashboardLimits.paymentsListed }, call);
     return (reply.payments ?? []).map(paymentView);
   }
 
   async runAudit(nowMs: number): Promise<AuditView> {
     try {
-      const r = await this.client.callAdmin<any>("Audit", {}, { retry: false, deadlineMs: dashboardLimits.callDeadlineMs * 6 });
+      const r = await this.client.callAdmin("Audit", {}, { retry: false, deadlineMs: dashboardLimits.callDeadlineMs * 6 });
       this.latestAudit = {
         at_ms: nowMs,
         ok: r.ok,

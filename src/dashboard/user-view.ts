@@ -76,8 +76,8 @@ export class UserView {
     const base = { view: "user", username: this.username, gateway: this.parts.client.address, queue: this.queue(), notices: this.notices };
     try {
       const [balance, list] = await Promise.all([
-        this.parts.client.call<{ bank: string; account: string; balance_minor: string; available_minor: string; currency: string }>("GetBalance", {}, call),
-        this.parts.client.call<{ payments: WirePayment[] }>("ListPayments", { limit: dashboardLimits.paymentsListed }, call),
+        this.parts.client.call("GetBalance", {}, call),
+        this.parts.client.call("ListPayments", { limit: dashboardLimits.paymentsListed }, call),
       ]);
       return {
         ...base,
@@ -129,7 +129,7 @@ export class UserView {
   private async allThatRemains(paymentId: string, key: string): Promise<{ amountMinor: bigint; toUsername?: string }> {
     const queued = this.parts.store.get(key);
     if (queued && queued.refundOf === paymentId) return { amountMinor: queued.amountMinor, toUsername: queued.toUsername || undefined };
-    const payment = await this.parts.client.call<WirePayment>("GetPayment", { id_or_key: paymentId }, call);
+    const payment = await this.parts.client.call("GetPayment", { id_or_key: paymentId }, call);
     const remainingMinor = minorFromWire(payment.refundable_minor);
     // Nothing left: sent for the whole amount, so the gateway answers why.
     return { amountMinor: remainingMinor > 0n ? remainingMinor : minorFromWire(payment.amount_minor), toUsername: payment.payer };

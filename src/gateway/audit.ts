@@ -8,47 +8,15 @@ import { sleepMs } from "../lib/clock";
 import { limits, auditLimits } from "../lib/limits";
 import { formatMinor, minorFromWire } from "../lib/money";
 import { unaryCall } from "../rpc/channel";
+import type { AuditResponseReceived, BankAuditResponseReceived } from "../rpc/wire/messages";
+import type { MethodName, Reply, Request } from "../rpc/wire/services";
 import type { GatewayStore } from "../store/gateway-store";
 import type { BankLinks } from "./bank-links";
 
-interface BankAuditWire {
-  bank: string;
-  balance_sum_minor: string;
-  loaded_total_minor: string;
-  open_holds: number;
-  open_holds_minor: string;
-  in_doubt_txids: string[];
-  negative_balances: number;
-  negative_available: number;
-  committed: number;
-  currency: string;
-  open_pending: { txid: string; delta_minor: string }[];
-}
+type BankAuditWire = BankAuditResponseReceived;
 
-export interface AuditReport {
-  banks: {
-    bank: string;
-    reachable: boolean;
-    balance_sum_minor: string;
-    loaded_total_minor: string;
-    open_holds: number;
-    open_holds_minor: string;
-    in_doubt: number;
-    negative_balances: number;
-    committed: number;
-    error: string;
-  }[];
-  total_minor: string;
-  loaded_total_minor: string;
-  payments_succeeded: number;
-  payments_failed: number;
-  payments_pending: number;
-  phase_two_unfinished: number;
-  mismatches: string[];
-  violations: string[];
-  ok: boolean;
-  currency: string;
-}
+/** The audit as the Admin service answers it. */
+export type AuditReport = AuditResponseReceived;
 
 
 interface Snapshot {
@@ -136,9 +104,9 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
  * grpc-js channel of reads, which may still be reconnecting after the bank
  * restarted; while it is not, it fails at once (the bank is unreachable).
  */
-function bankCall<R>(banks: BankLinks, name: string, method: string, request: unknown, deadlineMs: number): Promise<R> {
+function bankCall<M extends MethodName<"Bank">>(banks: BankLinks, name: string, method: M, request: Request<"Bank", M>, deadlineMs: number): Promise<Reply<"Bank", M>> {
   const link = banks.get(name);
-  return unaryCall<unknown, R>(link.client, method, request, { deadlineMs, waitForReady: link.connected() });
+  return unaryCall(link.client, method, request, { deadlineMs, waitForReady: link.connected() });
 }
 
 /**
@@ -153,7 +121,7 @@ async function snapshotBanks(store: GatewayStore, banks: BankLinks, inDoubtAfter
   const names = banks.names();
   const answers = await Promise.all(
     names.map((name) =>
-      bankCall<BankAuditWire>(banks, name, "Audit", { in_doubt_after_ms: String(inDoubtAfterMs) }, limits.readDeadlineMs * 4).catch((error: Error) => error),
+      bankCall(banks, name, "Audit", { in_doubt_after_ms: String(inDoubtAfterMs) }, limits.readDeadlineMs * 4).catch((error: Error) => error),
     ),
   );
   const wires = new Map<string, BankAuditWire | Error>(names.map((name, i) => [name, answers[i]!]));
@@ -216,7 +184,7 @@ class Mismatches {
  * the bank is one too. Throws when a ledger is longer than the walk's bound.
  */
 async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string, startedAtMs: number, pageSize: number, mismatches: Mismatches): Promise<void> {
-  const atBank = pagedIds((afterId) => bankCall<{ txids: string[] }>(banks, bank, "ListCommitted", { after_txid: afterId, limit: pageSize }, limits.readDeadlineMs).then((r) => r.txids), pageSize);
+  const atBank = pagedIds((afterId) => bankCall(banks, bank, "ListCommitted", { after_txid: afterId, limit: pageSize }, limits.readDeadlineMs).then((r) => r.txids), pageSize);
   const atGateway = pagedIds((afterId) => store.listCommittedAt(bank, afterId, pageSize), pageSize);
   let bankId = await atBank.next();
   let gatewayId = await atGateway.next();

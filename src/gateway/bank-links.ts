@@ -11,7 +11,6 @@
 // keepalive pings as the grpc-js channel, without grpc-js's client stack,
 // which cost the gateway ~10% of its CPU at c64 (docs/performance.md).
 // Reads and the audit stay on grpc-js.
-import type * as grpc from "@grpc/grpc-js";
 import { Batcher } from "../lib/batcher";
 import type { Clock } from "../lib/clock";
 import { AppError, Code, Reason } from "../lib/errors";
@@ -22,30 +21,15 @@ import { minorFromWire } from "../lib/money";
 import { connect, isConnected, ReplaceableClient, unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { Http2UnaryClient } from "../rpc/http2-unary";
+import type * as wire from "../rpc/wire/messages";
+import type { MethodName, Reply, Request, ServiceClient } from "../rpc/wire/services";
 
-export interface WireLeg {
-  account: string;
-  delta_minor: number | string;
-}
-export interface PrepareItem {
-  txid: string;
-  legs: WireLeg[];
-  request_id: string;
-}
-export interface Vote {
-  txid: string;
-  yes: boolean;
-  reason: string;
-}
-export interface TxRef {
-  txid: string;
-  request_id: string;
-}
-export interface Ack {
-  txid: string;
-  ok: boolean;
-  error: string;
-}
+// The coordinator speaks to banks in the wire's own shapes: what it sends with
+// every field named (the txid keys each answer), and what comes back.
+export type PrepareItem = Required<wire.PrepareItem>;
+export type TxRef = Required<wire.TxRef>;
+export type Vote = wire.VoteReceived;
+export type Ack = wire.AckReceived;
 
 export interface BankBalance {
   balanceMinor: bigint;
@@ -57,8 +41,8 @@ type Entry = { kind: "prepare"; item: PrepareItem; deadlineAtMs: number } | { ki
 
 export class BankLink {
   /** For reads and the audit (grpc-js); replaced when its connection attempt hangs. */
-  private readonly channel: ReplaceableClient;
-  private readonly exchangeClient: Http2UnaryClient;
+  private readonly channel: ReplaceableClient<ServiceClient<"Bank">>;
+  private readonly exchangeClient: Http2UnaryClient<"Bank">;
   private readonly exchanges: Batcher<Entry, Vote | Ack>;
 
   constructor(
@@ -87,7 +71,7 @@ export class BankLink {
   }
 
   /** The grpc-js client for calls to this bank now (a new one after a connection attempt hung). */
-  get client(): grpc.Client {
+  get client(): ServiceClient<"Bank"> {
     return this.channel.client;
   }
 
@@ -125,7 +109,7 @@ export class BankLink {
     // coordinator's own timer decides their votes) and, with decisions, phase two's.
     const prepareDeadlineMs = Math.min(prepareTimeoutMs, Math.max(0, ...prepares.map((entry) => entry.deadlineAtMs - nowMs)));
     const deadlineMs = commits.length + aborts.length > 0 ? Math.max(limits.phaseTwoDeadlineMs, prepareDeadlineMs) : prepareDeadlineMs;
-    const request = { prepare: prepares.map((entry) => entry.item), commit: commits, abort: aborts };
+    const request: wire.ExchangeRequest = { prepare: prepares.map((entry) => entry.item), commit: commits, abort: aborts };
     const response = await this.calledExchange(request, deadlineMs, entries.length);
     const answers = { prepare: byTxid(response.votes), commit: byTxid(response.commit_acks), abort: byTxid(response.abort_acks) };
     const sent = new Set(prepares);
@@ -139,11 +123,11 @@ export class BankLink {
   }
 
   /** The Exchange call, with the debug line grpc-js's logging interceptor writes for the other calls. */
-  private async calledExchange(request: unknown, deadlineMs: number, batch: number): Promise<{ votes: Vote[]; commit_acks: Ack[]; abort_acks: Ack[] }> {
+  private async calledExchange(request: wire.ExchangeRequest, deadlineMs: number, batch: number): Promise<wire.ExchangeResponseReceived> {
     const startedAtMs = performance.now();
     const fields = () => ({ event: "rpc.called", service: "Bank", method: "Exchange", peer: this.address, cert: `bank:${this.name}`, batch, duration_ms: Math.round((performance.now() - startedAtMs) * 1000) / 1000 });
     try {
-      const response = await this.exchangeClient.call<{ votes: Vote[]; commit_acks: Ack[]; abort_acks: Ack[] }>("Exchange", request, { deadlineMs, waitForReady: true });
+      const response = await this.exchangeClient.call("Exchange", request, { deadlineMs, waitForReady: true });
       if (this.log.isLevelEnabled("debug")) this.log.debug({ ...fields(), code: "OK" }, "Bank.Exchange");
       return response;
     } catch (error) {
@@ -153,32 +137,32 @@ export class BankLink {
   }
 
   /** The bank checks `pin` and counts a wrong one; its refusals come back as they are. */
-  async verifyAccount(account: string, pin: string, requestId: string): Promise<{ exists: boolean; holder: string }> {
+  async verifyAccount(account: string, pin: string, requestId: string): Promise<wire.VerifyAccountResponseReceived> {
     return this.read("VerifyAccount", { account, pin }, requestId);
   }
 
   async balance(account: string, requestId: string): Promise<BankBalance> {
-    const response = await this.read<{ balance_minor: string; available_minor: string; currency: string }>("GetBalance", { account }, requestId);
+    const response = await this.read("GetBalance", { account }, requestId);
     return { balanceMinor: minorFromWire(response.balance_minor), availableMinor: minorFromWire(response.available_minor), currency: response.currency };
   }
 
-  async holds(inDoubtAfterMs: number, requestId: string): Promise<{ open_holds: number; open_holds_minor: string; in_doubt: number }> {
+  async holds(inDoubtAfterMs: number, requestId: string): Promise<wire.GetHoldsResponseReceived> {
     return this.read("GetHolds", { in_doubt_after_ms: String(inDoubtAfterMs) }, requestId);
   }
 
   /** A read: an unreachable bank is UNAVAILABLE with a message that names the bank, not the network details. */
-  private async read<R>(method: string, request: unknown, requestId: string): Promise<R> {
+  private async read<M extends MethodName<"Bank">>(method: M, request: Request<"Bank", M>, requestId: string): Promise<Reply<"Bank", M>> {
     try {
       // A network deadline, counted by grpc-js on the wall clock (not the injected one).
       const deadlineAtMs = Date.now() + limits.readDeadlineMs;
-      return await this.channel.callRetryingOnReplacement(deadlineAtMs, (client, deadlineMs) => unaryCall<unknown, R>(client, method, request, { deadlineMs, requestId, waitForReady: true }));
+      return await this.channel.callRetryingOnReplacement(deadlineAtMs, (client, deadlineMs) => unaryCall(client, method, request, { deadlineMs, requestId, waitForReady: true }));
     } catch (error) {
       const appError = error as AppError;
       if (appError.code !== Code.Unavailable && appError.code !== Code.DeadlineExceeded) throw appError;
       // The reads' channel may still be replacing a connection that lost its
       // bytes while the one payments use is back: asked once more over that one.
       if (this.exchangeClient.isConnected()) {
-        const again = await this.exchangeClient.call<R>(method, request, { deadlineMs: limits.readDeadlineMs, waitForReady: true }).catch(() => undefined);
+        const again = await this.exchangeClient.call(method, request, { deadlineMs: limits.readDeadlineMs, waitForReady: true }).catch(() => undefined);
         if (again !== undefined) return again;
       }
       throw new AppError(Code.Unavailable, `bank ${this.name} is unreachable; try again shortly`, appError, Reason.BankUnreachable);

@@ -1,6 +1,5 @@
 // The gateway's gRPC services: Gateway (users), Admin (operators) and
 // Coordinator (banks). Thin: parse the wire, call the domain, shape the reply.
-import type * as grpc from "@grpc/grpc-js";
 import { AppError, Code, invalid } from "../lib/errors";
 import { idempotencyKeyField, isTransactionId, noteField, transactionIdField, usernameField } from "../lib/fields";
 import { limits, securityLimits } from "../lib/limits";
@@ -8,6 +7,8 @@ import type { Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
 import { minorFieldFromWire, validateAmountMinor } from "../lib/money";
 import { serverStream, unary, type CallContext } from "../rpc/server";
+import type { BankStats, GetStatsResponse, PayRequestReceived, RefundRequestReceived, Whole } from "../rpc/wire/messages";
+import type { Handlers } from "../rpc/wire/services";
 import type { PaymentRow } from "../store/gateway-store";
 import { audit } from "./audit";
 import type { BankLinks } from "./bank-links";
@@ -49,17 +50,17 @@ function text(value: unknown, field: string, lengthMax: number): string {
   return s;
 }
 
-export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImplementation {
+export function gatewayService(deps: GatewayServiceDeps): Handlers<"Gateway"> {
   const { users, payments, log } = deps;
   return {
-    Register: unary(log, async (req: any, ctx) => {
+    Register: unary(log, async (req, ctx) => {
       const user = await users.register(
         { username: text(req.username, "username", limits.usernameLengthMax), password: text(req.password, "password", limits.passwordLengthMax), bank: text(req.bank, "bank", limits.bankNameLengthMax), account: text(req.account, "account", limits.accountLengthMax), accountPin: text(req.account_pin, "account_pin", limits.pinLengthMax) },
         ctx.requestId,
       );
       return { username: user.username, bank: user.bank, account: user.account, holder: user.holder };
     }),
-    Login: unary(log, async (req: any, ctx) => {
+    Login: unary(log, async (req, ctx) => {
       const session = await users.login(
         { username: text(req.username, "username", limits.usernameLengthMax), password: text(req.password, "password", limits.passwordLengthMax), otp: text(req.otp, "otp", limits.otpLengthMax) },
         ctx.peer,
@@ -67,37 +68,37 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
       );
       return { token: session.token, expires_at_ms: String(session.expiresAtMs), username: session.username };
     }),
-    Logout: unary(log, async (_req: unknown, ctx) => {
+    Logout: unary(log, async (_req, ctx) => {
       await users.logout(ctx.tokenHash!);
       return {};
     }),
-    ChangePassword: unary(log, async (req: any, ctx) => ({
+    ChangePassword: unary(log, async (req, ctx) => ({
       sessions_revoked: await users.changePassword(userOf(ctx), text(req.old_password, "old_password", limits.passwordLengthMax), text(req.new_password, "new_password", limits.passwordLengthMax), ctx.peer),
     })),
-    EnableMfa: unary(log, async (req: any, ctx) => {
+    EnableMfa: unary(log, async (req, ctx) => {
       const mfa = await users.enableMfa(userOf(ctx), text(req.password, "password", limits.passwordLengthMax), ctx.peer);
       return { secret: mfa.secret, otpauth_uri: mfa.uri };
     }),
-    GetBalance: unary(log, async (_req: unknown, ctx) => {
+    GetBalance: unary(log, async (_req, ctx) => {
       const user = await users.requireUser(userOf(ctx));
       const balance = await deps.banks.get(user.bank).balance(user.account, ctx.requestId);
       return { bank: user.bank, account: user.account, balance_minor: balance.balanceMinor.toString(), available_minor: balance.availableMinor.toString(), currency: balance.currency };
     }),
-    Pay: unary(log, async (req: any, ctx) => {
+    Pay: unary(log, async (req, ctx) => {
       // The payer is the session's user: the request has no field that could name another.
       const outcome = await timedPhase("pay.total", () => payments.pay(userOf(ctx), payInput(req), ctx.requestId));
       return { payment: paymentToWire(outcome.payment), replayed: outcome.replayed };
     }),
-    Refund: unary(log, async (req: any, ctx) => {
+    Refund: unary(log, async (req, ctx) => {
       // The refunder is the session's user; Refunds checks they are the payee.
       const outcome = await deps.refunds.refund(userOf(ctx), refundInput(req), ctx.requestId);
       return { refund: paymentToWire(outcome.refund), replayed: outcome.replayed, original: await withRefunds(deps.store, outcome.original) };
     }),
-    GetPayment: unary(log, async (req: any, ctx) => {
+    GetPayment: unary(log, async (req, ctx) => {
       const row = await payments.get(userOf(ctx), idOrKeyField(req.id_or_key));
       return paymentToWire(row, { ...(await refundedOf(deps.store, [row])).get(row.id), refunds: await deps.store.refundsOf(row.id, limits.refundsListedMax) });
     }),
-    ListPayments: unary(log, async (req: any, ctx) => ({
+    ListPayments: unary(log, async (req, ctx) => ({
       payments: await listToWire(deps.store, await payments.list(userOf(ctx), text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
     })),
     WatchPayments: serverStream(log, async (_req: unknown, ctx, write, ended) => {
@@ -112,29 +113,32 @@ export function gatewayService(deps: GatewayServiceDeps): grpc.UntypedServiceImp
   };
 }
 
-export function adminService(deps: GatewayServiceDeps): grpc.UntypedServiceImplementation {
+export function adminService(deps: GatewayServiceDeps): Handlers<"Admin"> {
   return {
     Audit: unary(deps.log, () => audit(deps.store, deps.banks, deps.inDoubtAfterMs, { nowMs: deps.nowMs })),
-    ListAllPayments: unary(deps.log, async (req: any) => ({
+    ListAllPayments: unary(deps.log, async (req) => ({
       payments: await listToWire(deps.store, await deps.payments.list(undefined, text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
     })),
-    FindPayments: unary(deps.log, async (req: any) => {
+    FindPayments: unary(deps.log, async (req) => {
       const query = text(req.query, "query", limits.idempotencyKeyLengthMax).trim();
       if (query === "") throw invalid("query", "a payment id, an idempotency key or a username");
       return { payments: await listToWire(deps.store, await deps.payments.find(query, req.limit ?? 0)) };
     }),
-    GetStats: unary(deps.log, async (req: any, ctx) => stats(deps, req.banks === true, ctx.requestId)),
+    GetStats: unary(deps.log, async (req, ctx) => stats(deps, req.banks === true, ctx.requestId)),
   };
 }
 
-async function stats(deps: GatewayServiceDeps, withBanks: boolean, requestId: string) {
+async function stats(deps: GatewayServiceDeps, withBanks: boolean, requestId: string): Promise<Whole<GetStatsResponse>> {
+  // Holds and in-doubt counts only when asked and answered; the rest as the wire's defaults.
+  const unread = { open_holds: 0, open_holds_minor: "0", in_doubt: 0, error: "" };
   const banks = await Promise.all(
-    deps.banks.names().map(async (bank) => {
-      if (!withBanks) return { bank, reachable: false };
+    deps.banks.names().map(async (bank): Promise<Whole<BankStats>> => {
+      if (!withBanks) return { bank, reachable: false, ...unread };
       try {
-        return { bank, reachable: true, ...(await deps.banks.get(bank).holds(deps.inDoubtAfterMs, requestId)) };
+        const holds = await deps.banks.get(bank).holds(deps.inDoubtAfterMs, requestId);
+        return { bank, reachable: true, open_holds: holds.open_holds, open_holds_minor: holds.open_holds_minor, in_doubt: holds.in_doubt, error: "" };
       } catch (error) {
-        return { bank, reachable: false, error: (error as Error).message };
+        return { bank, reachable: false, ...unread, error: (error as Error).message };
       }
     }),
   );
@@ -150,9 +154,9 @@ async function stats(deps: GatewayServiceDeps, withBanks: boolean, requestId: st
   };
 }
 
-export function coordinatorService(deps: GatewayServiceDeps): grpc.UntypedServiceImplementation {
+export function coordinatorService(deps: GatewayServiceDeps): Handlers<"Coordinator"> {
   return {
-    GetDecision: unary(deps.log, async (req: any) => {
+    GetDecision: unary(deps.log, async (req) => {
       const txids: string[] = Array.isArray(req.txids) ? req.txids : [];
       if (txids.length > limits.txidsPerDecisionQueryMax) throw invalid("txids", `at most ${limits.txidsPerDecisionQueryMax}`);
       if (txids.some((txid) => typeof txid !== "string" || !isTransactionId(txid))) throw invalid("txids", `transaction ids of 1-${limits.transactionIdLengthMax} letters, digits, _ or -`);
@@ -177,7 +181,7 @@ async function listToWire(store: GatewayStore, rows: PaymentRow[]) {
 }
 
 /** Every field of a Refund checked at the edge, each violation naming its field. */
-function refundInput(req: any): RefundInput {
+function refundInput(req: RefundRequestReceived): RefundInput {
   const idempotencyKey = keyField(req.idempotency_key);
   const paymentId = transactionIdField(text(req.payment_id, "payment_id", securityLimits.beforeIdLengthMax), "payment_id", "a payment id");
   const reason = noteField(stringOf(req.reason), "reason");
@@ -189,7 +193,7 @@ function refundInput(req: any): RefundInput {
 }
 
 /** Every field of a Pay checked at the edge, each violation naming its field. */
-function payInput(req: any): PayInput {
+function payInput(req: PayRequestReceived): PayInput {
   const idempotencyKey = keyField(req.idempotency_key);
   const toUsername = usernameField(text(req.to_username, "to_username", limits.usernameLengthMax), "to_username", "a username such as bob");
   const note = noteField(stringOf(req.note), "note");

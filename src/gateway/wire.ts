@@ -1,5 +1,6 @@
 // Payment rows as wire messages.
 import { minorToWire } from "../lib/money";
+import type { Payment, Whole } from "../rpc/wire/messages";
 import type { PaymentRow } from "../store/gateway-store";
 
 /** What a payment's wire form says about its refunds, when the caller read them. */
@@ -8,7 +9,7 @@ export interface RefundsSeen {
   refunds?: PaymentRow[];
 }
 
-export function paymentToWire(row: PaymentRow, seen: RefundsSeen = {}): Record<string, unknown> {
+export function paymentToWire(row: PaymentRow, seen: RefundsSeen = {}): Whole<Payment> {
   return {
     id: row.id,
     idempotency_key: row.idempotencyKey ?? "",

@@ -11,6 +11,7 @@ import { channelCredentials, type CertFolder } from "./credentials";
 import { serverNameOf, type Identity } from "./identity";
 import { wire } from "./metadata";
 import { services, splitPath, type ServiceName } from "./protos";
+import type { MethodName, Reply, Request, ServiceClient } from "./wire/services";
 import { codeName, fromCallError, networkReason } from "./status";
 
 export interface ConnectOptions {
@@ -29,9 +30,10 @@ export function parseAddress(text: string, field: string): string {
   return text.trim();
 }
 
-export function connect(service: ServiceName, address: string, options: ConnectOptions): grpc.Client {
+export function connect<S extends ServiceName>(service: S, address: string, options: ConnectOptions): ServiceClient<S> {
   const serverName = serverNameOf(options.expect);
   const Client = services[service];
+  // A client of this service: the type lets unaryCall check each call against the .proto.
   return new Client(address, channelCredentials(options.certs), {
     // Bun refuses an IP address as the TLS server name, and we want the
     // peer's identity checked anyway: the certificate must name this peer.
@@ -48,7 +50,7 @@ export function connect(service: ServiceName, address: string, options: ConnectO
     "grpc.max_reconnect_backoff_ms": limits.reconnectBackoffMsMax,
     "grpc.use_local_subchannel_pool": options.ownConnection ? 1 : 0,
     interceptors: callLogging(address, options),
-  });
+  }) as unknown as ServiceClient<S>;
 }
 
 /**
@@ -61,14 +63,14 @@ export function connect(service: ServiceName, address: string, options: ConnectO
  * UNAVAILABLE) and a new one, with a connection of its own, takes its place.
  * A peer that is simply down costs a new channel every connectingMsMax.
  */
-export class ReplaceableClient {
-  private current: grpc.Client;
+export class ReplaceableClient<C extends grpc.Client = grpc.Client> {
+  private current: C;
   private closed = false;
   /** Channels replaced so far because a connection attempt hung. */
   replaced = 0;
 
   constructor(
-    private readonly make: () => grpc.Client,
+    private readonly make: () => C,
     private readonly connectingMsMax: number,
     private readonly log?: Logger,
   ) {
@@ -76,7 +78,7 @@ export class ReplaceableClient {
     this.watch();
   }
 
-  get client(): grpc.Client {
+  get client(): C {
     return this.current;
   }
 
@@ -86,7 +88,7 @@ export class ReplaceableClient {
    * before it started), makes it again on the new one while the deadline
    * allows. For calls that are safe to repeat (reads).
    */
-  async callRetryingOnReplacement<R>(deadlineAtMs: number, call: (client: grpc.Client, deadlineMs: number) => Promise<R>): Promise<R> {
+  async callRetryingOnReplacement<R>(deadlineAtMs: number, call: (client: C, deadlineMs: number) => Promise<R>): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       const client = this.current;
       try {
@@ -137,15 +139,17 @@ export interface CallOptions {
   waitForReady?: boolean;
 }
 
-export function unaryCall<Req, Res>(client: grpc.Client, method: string, request: Req, options: CallOptions): Promise<Res> {
+/** One call of `method` on a client of its service: the request and the reply are the .proto's. */
+export function unaryCall<S extends ServiceName, M extends MethodName<S>>(client: ServiceClient<S>, method: M, request: Request<S, M>, options: CallOptions): Promise<Reply<S, M>> {
   const metadata = new grpc.Metadata({ waitForReady: options.waitForReady === true });
   if (options.requestId) metadata.set(wire.requestId, options.requestId);
   if (options.attempt) metadata.set(wire.attempt, String(options.attempt));
   if (options.token) metadata.set(wire.authorization, `Bearer ${options.token}`);
-  const fn = (client as any)[method];
+  // grpc-js makes each method of the service a member of the client.
+  const fn = (client as unknown as Record<string, unknown>)[method];
   assert(typeof fn === "function", `a method ${method} of this client`);
-  return new Promise<Res>((resolve, reject) => {
-    fn.call(client, request, metadata, { deadline: Date.now() + options.deadlineMs }, (error: grpc.ServiceError | null, response: Res) => {
+  return new Promise<Reply<S, M>>((resolve, reject) => {
+    fn.call(client, request, metadata, { deadline: Date.now() + options.deadlineMs }, (error: grpc.ServiceError | null, response: Reply<S, M>) => {
       if (error) reject(fromCallError(error, method));
       else resolve(response);
     });

@@ -16,6 +16,7 @@ import type { CertFolder } from "./credentials";
 import { serverNameOf, type Identity } from "./identity";
 import { wire } from "./metadata";
 import { services, type ServiceName } from "./protos";
+import type { MethodName, Reply, Request } from "./wire/services";
 import { fromCallError } from "./status";
 
 interface MethodCodec {
@@ -48,7 +49,8 @@ export interface Http2CallOptions {
   waitForReady?: boolean;
 }
 
-export class Http2UnaryClient {
+/** Calls service S: each method's request and reply are the .proto's. */
+export class Http2UnaryClient<S extends ServiceName> {
   private session: http2.ClientHttp2Session | undefined;
   private readonly methods: Record<string, MethodCodec>;
   private closed = false;
@@ -57,7 +59,7 @@ export class Http2UnaryClient {
     private readonly address: string,
     private readonly certs: CertFolder,
     private readonly expect: Identity,
-    service: ServiceName,
+    service: S,
     private readonly options: Http2UnaryOptions = {},
   ) {
     this.methods = services[service].service as unknown as Record<string, MethodCodec>;
@@ -69,7 +71,7 @@ export class Http2UnaryClient {
     return session !== undefined && established.has(session) && !session.closed && !session.destroyed;
   }
 
-  call<Res>(method: string, request: unknown, options: Http2CallOptions): Promise<Res> {
+  call<M extends MethodName<S>>(method: M, request: Request<S, M>, options: Http2CallOptions): Promise<Reply<S, M>> {
     // The common case stays synchronous: connected already, or not asked to wait.
     if (!options.waitForReady || this.isConnected()) return this.send(method, request, options);
     const deadlineAtMs = Date.now() + options.deadlineMs;

@@ -49,7 +49,10 @@ function contextOf(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWri
   };
 }
 
-export type UnaryFn<Req, Res> = (request: Req, context: CallContext) => Promise<Res> | Res;
+// The reply type is not inferred from `fn`: it comes from the service's
+// Handlers type (src/rpc/wire/services.ts), so every reply is checked against
+// the .proto's message, field by field.
+export type UnaryFn<Req, Res> = (request: Req, context: CallContext) => Promise<NoInfer<Res>> | NoInfer<Res>;
 
 export function unary<Req, Res>(log: Logger, fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> {
   return function handle(call, callback) {
@@ -69,7 +72,7 @@ export function unary<Req, Res>(log: Logger, fn: UnaryFn<Req, Res>): grpc.handle
   };
 }
 
-export type StreamFn<Req, Res> = (request: Req, context: CallContext, write: (message: Res) => void, ended: Promise<void>) => Promise<void>;
+export type StreamFn<Req, Res> = (request: Req, context: CallContext, write: (message: NoInfer<Res>) => void, ended: Promise<void>) => Promise<void>;
 
 export function serverStream<Req, Res>(log: Logger, fn: StreamFn<Req, Res>): grpc.handleServerStreamingCall<Req, Res> {
   return function handle(call) {
@@ -103,6 +106,7 @@ export type HealthStatus = "SERVING" | "NOT_SERVING";
 export interface ServerSetup {
   certs: CertFolder;
   interceptors: grpc.ServerInterceptor[];
+  /** Each service's handlers: src/ types them with Handlers<S> (src/rpc/wire/services.ts); tests may serve a part. */
   implementations: Partial<Record<ServiceName, grpc.UntypedServiceImplementation>>;
   health: (service: string) => HealthStatus | undefined;
 }

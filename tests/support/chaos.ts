@@ -88,7 +88,7 @@ async function observeChaos(system: ProcessSystem, gateways: number): Promise<Ch
   const report = await auditUntilClean(system, 30_000);
   const ledgers = new Map(banks.map((bank) => [bank, readLedger(system, bank)]));
   const { ledgerMismatches, expectedBalancesMinor } = compareWithLedgers(attempts, ledgers);
-  const balances = await Promise.all(clients.map((c) => c.call<{ balance_minor: string }>("GetBalance", {}, { retry: true, attemptsMax: 10 })));
+  const balances = await Promise.all(clients.map((c) => c.call("GetBalance", {}, { retry: true, attemptsMax: 10 })));
   const succeeded = attempts.filter((a) => a.final!.status === "SUCCEEDED").length;
   const faultsByKind = Object.fromEntries(faultKinds.map((kind) => [kind, schedule.filter((f) => f.kind === kind).length])) as Record<FaultKind, number>;
   const injected = faultKinds.map((kind) => `${kind} ${faultsByKind[kind]}`).join(", ");
@@ -258,8 +258,8 @@ async function payLoop(clients: GatewayClient[], random: SeededRandom, attempts:
 
 function send(client: GatewayClient, attempt: Attempt, attemptsMax: number): Promise<{ id: string; status: string }> {
   return client
-    .call<{ payment: { id: string; status: string } }>("Pay", { idempotency_key: attempt.key, to_username: users[attempt.payee]!.username, amount_minor: attempt.amountMinor.toString(), note: "" }, { retry: true, attemptsMax, deadlineMs: 5_000 })
-    .then((reply) => reply.payment);
+    .call("Pay", { idempotency_key: attempt.key, to_username: users[attempt.payee]!.username, amount_minor: attempt.amountMinor.toString(), note: "" }, { retry: true, attemptsMax, deadlineMs: 5_000 })
+    .then((reply) => reply.payment!);
 }
 
 /** The first outcome of a key, asked for by retrying the very same payment. */
@@ -281,7 +281,7 @@ async function signUp(system: ProcessSystem, user: { username: string; bank: str
   const client = system.clientAt(system.cluster.gatewayAddresses.join(","), "client-alice");
   const password = `${user.username}-password`;
   await client.call("Register", { username: user.username, password, bank: user.bank, account: user.account, account_pin: processAccountPin(system, user.bank, user.account) }, { retry: true });
-  client.token = (await client.call<{ token: string }>("Login", { username: user.username, password }, { retry: true })).token;
+  client.token = (await client.call("Login", { username: user.username, password }, { retry: true })).token;
   return client;
 }
 

@@ -8,7 +8,7 @@ import { auditUntilClean, balanceOf, paymentByKey, signUpProcess, startProcessSy
 export interface CrashOutcome {
   system: ProcessSystem;
   /** The reply the payer saw, or the error when the reply was lost. */
-  reply: { payment?: { status: string; failure_code: string } } | Error;
+  reply: { payment: { status: string; failure_code: string } | null } | Error;
   /** The payment's final state, asked for again after recovery with the same key. */
   payment: { id: string; status: string; failure_code: string };
   report: AuditReport;
@@ -26,7 +26,7 @@ export async function crashDuringPayment(victims: string[], failpoint: Failpoint
   const bob = await signUpProcess(system, "bob", "icici", "2001");
   const key = crypto.randomUUID();
   const reply = await alice
-    .call<{ payment: { status: string; failure_code: string } }>("Pay", { idempotency_key: key, to_username: "bob", amount_minor: amountMinor.toString(), note: "" }, { retry: false, deadlineMs: 8_000 })
+    .call("Pay", { idempotency_key: key, to_username: "bob", amount_minor: amountMinor.toString(), note: "" }, { retry: false, deadlineMs: 8_000 })
     .catch((error: Error) => error);
   // Every victim is down at once (dead from its failpoint, or killed now), then all come back.
   for (const victim of victims) await system.cluster.kill(victim);

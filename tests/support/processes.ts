@@ -107,7 +107,7 @@ export async function signUpProcess(system: ProcessSystem, username: string, ban
   const client = system.client(`client-${username}`);
   const password = `${username}-password`;
   await client.call("Register", { username, password, bank, account, account_pin: processAccountPin(system, bank, account) }, { retry: true });
-  const session = await client.call<{ token: string }>("Login", { username, password }, { retry: true });
+  const session = await client.call("Login", { username, password }, { retry: true });
   client.token = session.token;
   return client;
 }
@@ -119,7 +119,7 @@ export async function auditUntilClean(system: ProcessSystem, deadlineMs = 20_000
   let report: AuditReport | undefined;
   for (let attempt = 0; Date.now() < untilAtMs && attempt < 400; attempt++) {
     try {
-      report = await admin.callAdmin<AuditReport>("Audit", {}, { retry: false, deadlineMs: 5_000 });
+      report = await admin.callAdmin("Audit", {}, { retry: false, deadlineMs: 5_000 });
       if (report.ok && report.phase_two_unfinished === 0 && report.payments_pending === 0 && report.banks.every((b) => b.open_holds === 0)) return report;
     } catch {
       // the gateway may still be restarting; ask again
@@ -141,7 +141,7 @@ export function ledgerRows(system: ProcessSystem, bank: string, txid: string): {
 }
 
 export async function balanceOf(client: GatewayClient): Promise<bigint> {
-  const reply = await client.call<{ balance_minor: string }>("GetBalance", {}, { retry: true });
+  const reply = await client.call("GetBalance", {}, { retry: true });
   return BigInt(reply.balance_minor);
 }
 

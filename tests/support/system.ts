@@ -192,7 +192,7 @@ export async function signUp(system: TestSystem, user: { username: string; bank:
   const password = user.password ?? `${user.username}-password`;
   const accountPin = user.accountPin ?? accountPinOf(system, user.bank, user.account);
   await client.call("Register", { username: user.username, password, bank: user.bank, account: user.account, account_pin: accountPin }, { retry: false });
-  const session = await client.call<{ token: string }>("Login", { username: user.username, password }, { retry: false });
+  const session = await client.call("Login", { username: user.username, password }, { retry: false });
   client.token = session.token;
   return client;
 }
@@ -203,7 +203,7 @@ export interface PayReply {
 }
 
 export function pay(client: GatewayClient, to: string, amountMinor: bigint | number, key = crypto.randomUUID(), note = ""): Promise<PayReply> {
-  return client.call<PayReply>("Pay", { idempotency_key: key, to_username: to, amount_minor: String(amountMinor), note }, { retry: false });
+  return client.call("Pay", { idempotency_key: key, to_username: to, amount_minor: String(amountMinor), note }, { retry: false }) as Promise<PayReply>;
 }
 
 export interface RefundReply {
@@ -215,11 +215,11 @@ export interface RefundReply {
 /** Refunds `amountMinor` of a payment ("all": all that remains) through the Refund RPC. */
 export function refund(client: GatewayClient, paymentId: string, amountMinor: bigint | number | "all", key = crypto.randomUUID(), reason = ""): Promise<RefundReply> {
   const amount = amountMinor === "all" ? { all_remaining: true } : { amount_minor: String(amountMinor) };
-  return client.call<RefundReply>("Refund", { idempotency_key: key, payment_id: paymentId, reason, ...amount }, { retry: false });
+  return client.call("Refund", { idempotency_key: key, payment_id: paymentId, reason, ...amount }, { retry: false }) as Promise<RefundReply>;
 }
 
 export async function balanceMinor(client: GatewayClient): Promise<bigint> {
-  const reply = await client.call<{ balance_minor: string }>("GetBalance", {}, { retry: false });
+  const reply = await client.call("GetBalance", {}, { retry: false });
   return BigInt(reply.balance_minor);
 }
 

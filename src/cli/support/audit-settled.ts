@@ -5,12 +5,12 @@ import { sleepMs } from "../../lib/clock";
 import { auditLimits } from "../../lib/limits";
 
 /** Audits; while payments are still finishing or a bank is unreachable, looks again for a while before reporting a violation. */
-export async function auditSettled(callAdmin: <T>(method: string, request: unknown, settings: { retry: boolean }) => Promise<T>): Promise<AuditReport> {
+export async function auditSettled(readAudit: () => Promise<AuditReport>): Promise<AuditReport> {
   const giveUpAtMs = Date.now() + auditLimits.settleWithinMs;
-  let report = await callAdmin<AuditReport>("Audit", {}, { retry: true });
+  let report = await readAudit();
   for (let attempt = 1; attempt < auditLimits.settleAttemptsMax && Date.now() < giveUpAtMs && !report.ok && stillSettling(report); attempt++) {
     await sleepMs(Math.min(500 * attempt, auditLimits.settleRetryMsMax));
-    report = await callAdmin<AuditReport>("Audit", {}, { retry: true });
+    report = await readAudit();
   }
   return report;
 }
