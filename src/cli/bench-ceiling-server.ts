@@ -8,6 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import { loadCertFolder } from "../rpc/credentials";
 import { services } from "../rpc/protos";
 import { listen, stopServer } from "../rpc/server";
+import type { Handlers } from "../rpc/wire/services";
 import { intFlag, str, type Command } from "./support/flags";
 import { runUntilSignal } from "./support/serve";
 import { silentLogger } from "../lib/log";
@@ -25,8 +26,8 @@ export const benchCeilingServerCommand: Command = {
     const certs = loadCertFolder(str(flags, "certs")!);
     const server = new grpc.Server({ "grpc.enable_channelz": 0 });
     server.addService(services.Health.service, {
-      Check: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { status: "SERVING" }),
-    });
+      Check: (_call, callback) => callback(null, { status: "SERVING" }),
+    } satisfies Pick<Handlers<"Health">, "Check">);
     const host = str(flags, "host")!;
     const port = await listen(server, certs, host, intFlag(flags, "port", 0, 0, 65535));
     process.stdout.write(`bench-ceiling-server listening on ${host}:${port}\n`);

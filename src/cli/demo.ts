@@ -10,7 +10,7 @@ import { AppError } from "../lib/errors";
 import { silentLogger } from "../lib/log";
 import { connect, unaryCall } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
-import type { PayRequest, PayResponseReceived } from "../rpc/wire/messages";
+import type { PayRequest, PayResponseReceived, RefundRequest, RegisterRequest } from "../rpc/wire/messages";
 import { present } from "../rpc/wire/present";
 import { ClientStore } from "../store/client-store";
 import { auditSettled } from "./support/audit-settled";
@@ -95,7 +95,7 @@ async function registerUsers(tour: Tour): Promise<void> {
   for (const person of people) {
     const client = clientOf(tour, `client-${person.username}`);
     const accountPin = samplePin(person.bank, person.account);
-    const user = await client.call("Register", { ...person, password: `${person.username}-demo-pw`, account_pin: accountPin }, { retry: true });
+    const user = await client.call("Register", { username: person.username, password: `${person.username}-demo-pw`, bank: person.bank, account: person.account, account_pin: accountPin }, { retry: true });
     say(`  ${person.username}: account ${person.account} at ${person.bank} (${user.holder}), with the account's PIN ${accountPin}`);
     tour.users.set(person.username, client);
   }
@@ -146,7 +146,7 @@ async function showDecline(tour: Tour): Promise<void> {
   say(`  ${describe(reply)}: ${reply.payment.failure_message}`);
 }
 
-async function refund(tour: Tour, amount: { amount_minor: string } | { all_remaining: true }): Promise<RefundReply> {
+async function refund(tour: Tour, amount: Pick<RefundRequest, "amount_minor"> | Pick<RefundRequest, "all_remaining">): Promise<RefundReply> {
   const reply = await tour.users.get("bob")!.call("Refund", { idempotency_key: crypto.randomUUID(), payment_id: tour.paymentId, reason: "demo", ...amount }, { retry: true });
   return { refund: present(reply.refund, "refund"), replayed: reply.replayed, original: present(reply.original, "original") };
 }
@@ -240,7 +240,7 @@ async function showSecurity(tour: Tour): Promise<void> {
   bank.close();
   const wrong = await tour.users.get("bob")!.call("Login", { username: "bob", password: "not-his-password" }, { retry: false }).catch((error: AppError) => error);
   say(`  bob with a wrong password: ${wrong instanceof AppError ? `${wrong.code}: ${wrong.message}` : "allowed?!"}`);
-  const mallory = { username: "mallory", password: "mallory-demo-pw", bank: "hdfc", account: "1002", account_pin: "0000" };
+  const mallory: RegisterRequest = { username: "mallory", password: "mallory-demo-pw", bank: "hdfc", account: "1002", account_pin: "0000" };
   const guessed = await tour.users.get("carol")!.call("Register", mallory, { retry: false }).catch((error: AppError) => error);
   say(`  registering someone else's account 1002 with a guessed PIN: ${guessed instanceof AppError ? `${guessed.code}: ${guessed.message}` : "allowed?!"}`);
 }

@@ -19,7 +19,7 @@ export const registerCommand: Command = {
     const password = await readPassword(bool(flags, "password-stdin"));
     const accountPin = await readAccountPin(request.account);
     return withClient(flags, async (ctx) => {
-      const user = await ctx.client.call("Register", { ...request, password, account_pin: accountPin }, { retry: true });
+      const user = await ctx.client.call("Register", { username: request.username, password, bank: request.bank, account: request.account, account_pin: accountPin }, { retry: true });
       if (ctx.json) printJson(user);
       else say(`registered ${user.username}: account ${user.account} at ${user.bank} (${user.holder})`);
       return 0;

@@ -7,6 +7,7 @@ import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { services } from "../rpc/protos";
 import type { HealthStatus } from "../rpc/server";
+import type { Reply } from "../rpc/wire/services";
 import type { BankLinks } from "./bank-links";
 
 const check = services.Health.service.Check!;
@@ -57,7 +58,7 @@ export class BankHealth {
 /** grpc.health.v1.Health/Check for the whole server, on the channel of `client` (any service's client). */
 function askHealth(client: grpc.Client): Promise<HealthStatus> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest(check.path, check.requestSerialize, check.responseDeserialize, { service: "" }, new grpc.Metadata(), { deadline: Date.now() + limits.bankHealthProbeDeadlineMs }, (error, reply: any) => {
+    client.makeUnaryRequest(check.path, check.requestSerialize, check.responseDeserialize, { service: "" }, new grpc.Metadata(), { deadline: Date.now() + limits.bankHealthProbeDeadlineMs }, (error, reply?: Reply<"Health", "Check">) => {
       resolve(!error && reply?.status === "SERVING" ? "SERVING" : "NOT_SERVING");
     });
   });

@@ -12,6 +12,7 @@ import { malformedRequestInterceptor, tolerant } from "./interceptors/malformed"
 import { attemptOf, getText, internal, requestIdOf } from "./metadata";
 import { packageDefinition, services, type ServiceName } from "./protos";
 import { toServiceError } from "./status";
+import type { Handlers } from "./wire/services";
 
 export interface CallContext {
   requestId: string;
@@ -129,7 +130,7 @@ export function createServer(setup: ServerSetup): grpc.Server {
   for (const [name, implementation] of Object.entries(setup.implementations)) {
     server.addService(tolerantService(services[name as ServiceName].service), implementation!);
   }
-  const watches = new Map<grpc.ServerWritableStream<any, any>, () => void>();
+  const watches = new Map<HealthWatch, () => void>();
   watchesByServer.set(server, watches);
   server.addService(tolerantService(services.Health.service), healthImplementation(setup.health, watches));
   // Reflection lists what this server serves, not every service of the package.
@@ -138,8 +139,11 @@ export function createServer(setup: ServerSetup): grpc.Server {
   return server;
 }
 
+/** One open Health/Watch stream. */
+type HealthWatch = Parameters<Handlers<"Health">["Watch"]>[0];
+
 /** The open Health/Watch streams of each server, each with what ends it: stopServer ends them. */
-const watchesByServer = new WeakMap<grpc.Server, Map<grpc.ServerWritableStream<any, any>, () => void>>();
+const watchesByServer = new WeakMap<grpc.Server, Map<HealthWatch, () => void>>();
 
 /** The service with every request deserializer marking bad bytes instead of throwing. */
 function tolerantService(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
@@ -147,31 +151,31 @@ function tolerantService(definition: grpc.ServiceDefinition): grpc.ServiceDefini
   return Object.fromEntries(methods) as grpc.ServiceDefinition;
 }
 
-function healthImplementation(health: ServerSetup["health"], watches: Map<grpc.ServerWritableStream<any, any>, () => void>): grpc.UntypedServiceImplementation {
-  const check = (service: string): string => {
+function healthImplementation(health: ServerSetup["health"], watches: Map<HealthWatch, () => void>): Handlers<"Health"> {
+  const check = (service: string): HealthStatus => {
     const status = health(service);
     if (!status) throw new AppError(Code.NotFound, `unknown service ${quoted(service)}`);
     return status;
   };
   return {
-    Check: (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+    Check: (call, callback) => {
       try {
         callback(null, { status: check(call.request.service ?? "") });
       } catch (error) {
         callback(toServiceError(toAppError(error)) as grpc.ServiceError);
       }
     },
-    List: (_call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+    List: (_call, callback) => {
       callback(null, { statuses: { "": { status: check("") } } });
     },
     // As grpc.health.v1 says: the status now, then each change, until the caller ends the stream.
-    Watch: (call: grpc.ServerWritableStream<any, any>) => {
+    Watch: (call) => {
       if (watches.size >= limits.healthWatchesMax) {
         call.emit("error", toServiceError(new AppError(Code.ResourceExhausted, "too many health watches; try again later")));
         return;
       }
       const service = String(call.request?.service ?? "");
-      const statusNow = () => health(service) ?? "SERVICE_UNKNOWN";
+      const statusNow = (): HealthStatus | "SERVICE_UNKNOWN" => health(service) ?? "SERVICE_UNKNOWN";
       let sent = statusNow();
       call.write({ status: sent });
       const timer = setInterval(() => {
