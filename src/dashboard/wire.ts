@@ -10,10 +10,9 @@ export function moneyText(amountMinor: string | number | undefined, currency: st
 /** A payment for the page: the wire fields plus its amounts as text. */
 export function paymentView(p: WirePayment): Record<string, unknown> {
   const view: Record<string, unknown> = { ...p, amount: moneyText(p.amount_minor, p.currency) };
-  // Refund totals, when the gateway sends them.
-  const extra = p as unknown as { refunded_minor?: string; refundable_minor?: string };
-  if (extra.refunded_minor !== undefined) view.refunded = moneyText(extra.refunded_minor, p.currency);
-  if (extra.refundable_minor !== undefined) view.refundable = moneyText(extra.refundable_minor, p.currency);
+  // Refund totals: every payment from the gateway carries them (0 when none).
+  view.refunded = moneyText(p.refunded_minor, p.currency);
+  view.refundable = moneyText(p.refundable_minor, p.currency);
   delete view.refunds;
   return view;
 }

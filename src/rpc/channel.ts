@@ -8,6 +8,7 @@ import { hostPortField } from "../lib/fields";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { channelCredentials, type CertFolder } from "./credentials";
+import type { LoggedReply, LoggedRequest } from "./interceptors/logging";
 import { serverNameOf, type Identity } from "./identity";
 import { wire } from "./metadata";
 import { services, splitPath, type ServiceName } from "./protos";
@@ -192,7 +193,7 @@ function clientLoggingInterceptor(log: Logger, level: "info" | "debug", peer: { 
         fields.request_id = metadata.get(wire.requestId)[0];
         fields.attempt = Number(metadata.get(wire.attempt)[0] ?? 1);
         next(metadata, {
-          onReceiveMessage(message: any, nextMessage) {
+          onReceiveMessage(message: LoggedReply | undefined, nextMessage) {
             const payment = message?.payment ?? message;
             if (typeof payment?.id === "string" && payment.status) fields.txid = payment.id;
             nextMessage(message);
@@ -206,7 +207,7 @@ function clientLoggingInterceptor(log: Logger, level: "info" | "debug", peer: { 
           },
         });
       },
-      sendMessage(message: any, next) {
+      sendMessage(message: LoggedRequest | undefined, next) {
         if (message?.idempotency_key) fields.idempotency_key = message.idempotency_key;
         if (message?.amount_minor) fields.amount_minor = String(message.amount_minor);
         if (Array.isArray(message?.items)) fields.batch = message.items.length;

@@ -8,6 +8,10 @@ import bankProto from "../../proto/ministripe/v1/bank.proto" with { type: "text"
 import coordinatorProto from "../../proto/ministripe/v1/coordinator.proto" with { type: "text" };
 import healthProto from "../../proto/grpc/health/v1/health.proto" with { type: "text" };
 import { loaderOptions } from "./wire/loader-options";
+import type { ProtoGrpcType as BankProto } from "./wire/generated/bank";
+import type { ProtoGrpcType as CoordinatorProto } from "./wire/generated/coordinator";
+import type { ProtoGrpcType as GatewayProto } from "./wire/generated/gateway";
+import type { ProtoGrpcType as HealthProto } from "./wire/generated/health";
 import type { ServiceName } from "./wire/services";
 
 // grpc-js writes its own "E ..." lines to stderr (a failed bind, say); every
@@ -25,14 +29,21 @@ function buildPackageDefinition(): protoLoader.PackageDefinition {
 }
 
 export const packageDefinition = buildPackageDefinition();
-const loaded = grpc.loadPackageDefinition(packageDefinition) as any;
+// What loadPackageDefinition builds, as the generated types describe it: a service renamed in a .proto fails here.
+const loaded = grpc.loadPackageDefinition(packageDefinition) as unknown as BankProto & CoordinatorProto & GatewayProto & HealthProto;
 
-export const services: Record<ServiceName, grpc.ServiceClientConstructor> = {
-  Gateway: loaded.ministripe.v1.Gateway as grpc.ServiceClientConstructor,
-  Admin: loaded.ministripe.v1.Admin as grpc.ServiceClientConstructor,
-  Bank: loaded.ministripe.v1.Bank as grpc.ServiceClientConstructor,
-  Coordinator: loaded.ministripe.v1.Coordinator as grpc.ServiceClientConstructor,
-  Health: loaded.grpc.health.v1.Health as grpc.ServiceClientConstructor,
+/** A service's client class and its method definitions. */
+export interface ServiceConstructor {
+  new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions): grpc.Client;
+  service: grpc.ServiceDefinition;
+}
+
+export const services: Record<ServiceName, ServiceConstructor> = {
+  Gateway: loaded.ministripe.v1.Gateway,
+  Admin: loaded.ministripe.v1.Admin,
+  Bank: loaded.ministripe.v1.Bank,
+  Coordinator: loaded.ministripe.v1.Coordinator,
+  Health: loaded.grpc.health.v1.Health,
 };
 export type { ServiceName };
 

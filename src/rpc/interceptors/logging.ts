@@ -7,7 +7,19 @@ import { attemptOf, getText, internal, requestIdOf, stripInternal, wire } from "
 import { peerIdentity } from "../peer";
 import { splitPath } from "../protos";
 import { codeName } from "../status";
+import type * as messages from "../wire/messages";
 import type { GrpcServerMetrics } from "./metrics";
+
+/**
+ * Any request, as the fields a log line reads from it (each message has some
+ * of them): named by the generated types, so a field renamed in a .proto fails
+ * the type check here too.
+ */
+export type LoggedRequest = Partial<
+  messages.PayRequestReceived & messages.RefundRequestReceived & messages.LoginRequestReceived & messages.PrepareRequestReceived & messages.DecisionRequestReceived & messages.ExchangeRequestReceived & messages.GetDecisionRequestReceived
+>;
+/** Any reply, as the fields a log line reads: a payment, or a reply carrying one. */
+export type LoggedReply = Partial<messages.PayResponseReceived> & Partial<messages.PaymentReceived>;
 
 /** With `metrics` (--metrics), the same wrapper also records the grpc_server_* series. */
 export function serverLoggingInterceptor(log: Logger, metrics?: GrpcServerMetrics): grpc.ServerInterceptor {
@@ -72,16 +84,17 @@ function certificateOf(call: grpc.ServerInterceptingCallInterface): string | und
 }
 
 /** The fields of a request worth a log line; never the password or the token. */
-function requestFields(message: any): Record<string, unknown> {
-  if (!message || typeof message !== "object") return {};
+function requestFields(received: unknown): Record<string, unknown> {
+  if (!received || typeof received !== "object") return {};
+  const message = received as LoggedRequest;
   const out: Record<string, unknown> = {};
   if (message.idempotency_key) out.idempotency_key = message.idempotency_key;
   if (message.amount_minor && message.amount_minor !== "0") out.amount_minor = String(message.amount_minor);
   if (message.username) out.username = message.username;
   if (message.to_username) out.to = message.to_username;
   // Batches: Prepare items, Commit/Abort txs, or an Exchange carrying all three.
-  const prepares: any[] = Array.isArray(message.items) ? message.items : Array.isArray(message.prepare) ? message.prepare : [];
-  const decisions: any[] = [message.txs, message.commit, message.abort].filter(Array.isArray).flat();
+  const prepares: messages.PrepareItemReceived[] = Array.isArray(message.items) ? message.items : Array.isArray(message.prepare) ? message.prepare : [];
+  const decisions: messages.TxRefReceived[] = [message.txs, message.commit, message.abort].flatMap((list) => (Array.isArray(list) ? list : []));
   const batch = [...prepares, ...decisions];
   if (batch.length > 0) {
     out.batch = batch.length;
@@ -98,8 +111,9 @@ function requestFields(message: any): Record<string, unknown> {
   return out;
 }
 
-function responseFields(message: any): Record<string, unknown> {
-  if (!message || typeof message !== "object") return {};
+function responseFields(received: unknown): Record<string, unknown> {
+  if (!received || typeof received !== "object") return {};
+  const message = received as LoggedReply;
   const payment = message.payment ?? (message.status && message.id ? message : undefined);
   if (!payment) return {};
   return {
