@@ -29,7 +29,7 @@ test("a bank that never votes: the fake clock moved past a 10-minute prepare tim
   hdfc.hold();
   const paying = pay(alice, "bob", 70_000n);
   // Both banks' timers are set; icici votes and its timer is cancelled: hdfc's alone waits.
-  expect(await eventually(() => clock.pending === 1)).toBe(true);
+  expect(await eventually(() => clock.timersWaiting === 1)).toBe(true);
   const reply = await clock.runUntil(paying);
   expect(reply.payment.status).toBe("FAILED");
   expect(reply.payment.failure_code).toBe("prepare_timeout");

@@ -10,19 +10,19 @@ interface Timer {
 }
 
 export class FakeClock implements Clock {
-  private timeMs: number;
+  private currentAtMs: number;
   private timers: Timer[] = [];
 
-  constructor(startMs = Date.now()) {
-    this.timeMs = startMs;
+  constructor(startAtMs = Date.now()) {
+    this.currentAtMs = startAtMs;
   }
 
   nowMs(): number {
-    return this.timeMs;
+    return this.currentAtMs;
   }
 
   after(durationMs: number, fn: () => void): () => void {
-    const timer = { dueAtMs: this.timeMs + Math.max(0, durationMs), fn };
+    const timer = { dueAtMs: this.currentAtMs + Math.max(0, durationMs), fn };
     this.timers.push(timer);
     return () => {
       this.timers = this.timers.filter((t) => t !== timer);
@@ -30,21 +30,21 @@ export class FakeClock implements Clock {
   }
 
   /** Timers set and not yet fired nor cancelled. */
-  get pending(): number {
+  get timersWaiting(): number {
     return this.timers.length;
   }
 
   /** Moves time forward by `durationMs`, firing every timer due by then, earliest first. */
   advance(durationMs: number): void {
-    const untilMs = this.timeMs + durationMs;
+    const untilAtMs = this.currentAtMs + durationMs;
     for (let fired = 0; fired < 10_000; fired++) {
       const next = this.timers.reduce<Timer | undefined>((earliest, t) => (!earliest || t.dueAtMs < earliest.dueAtMs ? t : earliest), undefined);
-      if (!next || next.dueAtMs > untilMs) break;
+      if (!next || next.dueAtMs > untilAtMs) break;
       this.timers = this.timers.filter((t) => t !== next);
-      this.timeMs = next.dueAtMs;
+      this.currentAtMs = next.dueAtMs;
       next.fn();
     }
-    this.timeMs = untilMs;
+    this.currentAtMs = untilAtMs;
   }
 
   /**
@@ -59,7 +59,7 @@ export class FakeClock implements Clock {
     );
     for (let step = 0; step < stepsMax && !settled; step++) {
       const next = Math.min(...this.timers.map((t) => t.dueAtMs));
-      if (Number.isFinite(next)) this.advance(next - this.timeMs);
+      if (Number.isFinite(next)) this.advance(next - this.currentAtMs);
       await Bun.sleep(20);
     }
     return promise;
