@@ -1,11 +1,13 @@
 // Proves the participant's protocol rules: Prepare, Commit and Abort are
 // idempotent per transaction id; an Abort of an unknown transaction leaves a
 // tombstone so a late Prepare votes NO; a Commit of an aborted or unknown
-// transaction and an Abort of a committed one are refused; malformed batches
+// transaction and an Abort of a committed one are refused; a leg of zero or
+// beyond the largest payment is voted invalid; malformed batches
 // get INVALID_ARGUMENT over gRPC. None of these changes a balance.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Participant } from "../src/bank/participant";
 import { systemClock } from "../src/lib/clock";
+import { limits } from "../src/lib/limits";
 import { silentLogger } from "../src/lib/log";
 import { unaryCall } from "./support/loose-call";
 import { BankStore } from "../src/store/bank-store";
@@ -30,6 +32,16 @@ test("prepare, commit and abort are idempotent per transaction id", () => {
   expect(store.getAccount("A")).toMatchObject({ balanceMinor: 6_000n, heldMinor: 0n });
   expect(store.getAccount("B")!.balanceMinor).toBe(4_000n);
   expect(store.totals().balanceSumMinor).toBe(10_000n);
+});
+
+test("a leg of zero or beyond the largest payment, either way, is voted invalid and holds nothing; the largest itself is held", () => {
+  const { store, participant } = freshBank();
+  store.insertAccount({ number: "R", holder: "R", balanceMinor: limits.amountMinorMax });
+  const legs = (txid: string, deltaMinor: bigint) => ({ txid, requestId: "r", legs: [{ account: "R", deltaMinor }] });
+  expect(participant.prepare([legs("zero", 0n), legs("out", -(limits.amountMinorMax + 1n)), legs("in", limits.amountMinorMax + 1n)]).map((vote) => vote.reason)).toEqual(["invalid", "invalid", "invalid"]);
+  expect(store.getAccount("R")!.heldMinor).toBe(0n);
+  expect(participant.prepare([legs("largest", -limits.amountMinorMax)])[0]).toMatchObject({ yes: true });
+  expect(store.getAccount("R")!.heldMinor).toBe(limits.amountMinorMax);
 });
 
 test("an abort before the prepare leaves a tombstone: the late prepare votes no and holds nothing", () => {

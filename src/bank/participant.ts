@@ -7,6 +7,7 @@ import { failpoint } from "../lib/failpoint";
 import type { Clock } from "../lib/clock";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
+import { isAmountMinor } from "../lib/money";
 import type { BankStore } from "../store/bank-store";
 
 export interface Leg {
@@ -119,8 +120,8 @@ export class Participant {
     if (legs.length === 0 || legs.length > 2) return "invalid";
     if (new Set(legs.map((leg) => leg.account)).size !== legs.length) return "invalid";
     for (const leg of legs) {
-      if (leg.deltaMinor === 0n) return "invalid";
-      if (leg.deltaMinor < -limits.amountMinorMax || leg.deltaMinor > limits.amountMinorMax) return "invalid";
+      // A leg moves a payment's amount: the amount's rule, whichever way it goes.
+      if (!isAmountMinor(leg.deltaMinor < 0n ? -leg.deltaMinor : leg.deltaMinor)) return "invalid";
       const account = this.store.getAccount(leg.account);
       if (!account) return "account_not_found";
       if (leg.deltaMinor < 0n && account.balanceMinor - account.heldMinor < -leg.deltaMinor) return "insufficient_funds";
