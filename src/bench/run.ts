@@ -12,7 +12,7 @@ import { silentLogger } from "../lib/log";
 import { loadCertFolder } from "../rpc/credentials";
 import type { PayRequest } from "../rpc/wire/messages";
 import { present } from "../rpc/wire/present";
-import { auditSettled } from "../cli/support/audit-settled";
+import { auditSettled } from "../client/audit-settled";
 import { ceilingTimes, measureCeiling, type Ceiling } from "./ceiling";
 import { drive, type Outcome } from "./driver";
 import { progressBar } from "./progress";

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { GatewayClient } from "../client/gateway-client";
 import { silentLogger } from "../lib/log";
 import { loadCertFolder } from "../rpc/credentials";
-import { auditSettled } from "./support/audit-settled";
+import { auditSettled } from "../client/audit-settled";
 import { clientFlags, gatewayAddressOf } from "./support/client-context";
 import { Exit, UsageError } from "./support/exit";
 import { bool, str, type Command } from "./support/flags";

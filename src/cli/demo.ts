@@ -13,7 +13,7 @@ import { loadCertFolder } from "../rpc/credentials";
 import type { PayRequest, PayResponseReceived, RefundRequest, RegisterRequest } from "../rpc/wire/messages";
 import { present } from "../rpc/wire/present";
 import { ClientStore } from "../store/client-store";
-import { auditSettled } from "./support/audit-settled";
+import { auditSettled } from "../client/audit-settled";
 import { startCluster, type Cluster } from "../local-cluster/cluster";
 import { bool, str, type Command } from "./support/flags";
 import { parseDatabaseUrl } from "../store/postgres";

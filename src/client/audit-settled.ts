@@ -1,8 +1,8 @@
-// The audit as the audit command, demo and bench take it: looked at again
-// for a while when it may be clean a moment later.
-import type { AuditReport } from "../../gateway/audit";
-import { sleepMs } from "../../lib/clock";
-import { auditLimits } from "../../lib/limits";
+// The admin's audit as the audit command, demo and bench take it: looked at
+// again for a while when it may be clean a moment later.
+import { sleepMs } from "../lib/clock";
+import { auditLimits } from "../lib/limits";
+import type { AuditResponseReceived as AuditReport } from "../rpc/wire/messages";
 
 /** Audits; while payments are still finishing or a bank is unreachable, looks again for a while before reporting a violation. */
 export async function auditSettled(readAudit: () => Promise<AuditReport>): Promise<AuditReport> {
