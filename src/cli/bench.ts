@@ -11,7 +11,7 @@ import { Exit, UsageError } from "./support/exit";
 import { bool, intFlag, list, str, type Command, type Flags } from "./support/flags";
 import { printJson, say, warn } from "./support/output";
 import { reportLines } from "../bench/report";
-import { severalOf } from "./support/cluster-flags";
+import { gatewaysFlag, severalOf } from "./support/cluster-flags";
 import { runBench, type BenchOptions, type ExternalTarget } from "../bench/run";
 import { clientStacks, type ClientStack } from "../bench/setup";
 
@@ -32,7 +32,7 @@ export const benchCommand: Command = {
     login: { type: "boolean", help: "measure logins/s (Argon2id) instead of payments" },
     ceiling: { type: "boolean", help: "also measure an empty gRPC call's rate (same client stack and concurrency, its own server process) and report the ratio; on a shared machine compare ratios, not rates" },
     json: { type: "boolean", help: "print the report as one JSON object" },
-    gateways: { type: "string", value: "N", help: "gateways sharing --database (more than one needs it)", default: "1" },
+    gateways: gatewaysFlag,
     database: { type: "string", value: "URL", help: "run the gateways on this PostgreSQL (env MINISTRIPE_DATABASE_URL); its CPU is measured too when it runs here" },
     metrics: { type: "boolean", help: "start the gateway and banks with --metrics (to measure what it costs)" },
     "log-level": { type: "string", value: "LEVEL", help: "log level of the gateway and banks bench starts", default: "warn" },

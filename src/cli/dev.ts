@@ -15,7 +15,7 @@ import { checkCanListen } from "../rpc/server";
 import { startCluster, type ChildExit, type Cluster } from "../local-cluster/cluster";
 import { UsageError } from "./support/exit";
 import { intFlag, list, str, type Command, type Flags } from "./support/flags";
-import { severalOf } from "./support/cluster-flags";
+import { gatewaysFlag, severalOf } from "./support/cluster-flags";
 import { errorText, say } from "./support/output";
 import { sampleAccountsYaml, samplePin, samplePinLines } from "../local-cluster/sample-accounts";
 import { selfInvocation, shellWord } from "../local-cluster/self";
@@ -45,7 +45,7 @@ export const devCommand: Command = {
     dir: { type: "string", value: "DIR", help: "where certs, data and logs go", default: ".ministripe" },
     banks: { type: "string", value: "NAMES", help: "bank names", default: "hdfc,icici,sbi" },
     port: { type: "string", help: "the gateway's port; banks take the next ones", default: "50050" },
-    gateways: { type: "string", value: "N", help: "gateways sharing --database (more than one needs it)", default: "1" },
+    gateways: gatewaysFlag,
     database: { type: "string", value: "URL", help: "PostgreSQL shared by the gateways: postgres://USER[:PASSWORD]@HOST:PORT/DB (env MINISTRIPE_DATABASE_URL)" },
   },
   async run(flags) {

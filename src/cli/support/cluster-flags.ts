@@ -2,7 +2,10 @@
 import { limits } from "../../lib/limits";
 import { parseDatabaseUrl } from "../../store/postgres";
 import { UsageError } from "./exit";
-import { intFlag, str, type Flags } from "./flags";
+import { intFlag, str, type FlagSpec, type Flags } from "./flags";
+
+/** --gateways, as dev and bench declare it (each says what its --database is for). */
+export const gatewaysFlag: FlagSpec = { type: "string", value: "N", help: "gateways sharing --database (more than one needs it)", default: "1" };
 
 /** --gateways and --database: several gateways need one database to share (each SQLite file belongs to one gateway). */
 export function severalOf(flags: Flags): { gateways: number; database?: string } {
