@@ -5,6 +5,8 @@
 // Usage: bun run src/rpc/wire/generate.ts
 import { readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { assert } from "../../lib/assert";
+import { AppError, Code } from "../../lib/errors";
 import { loaderOptions } from "./loader-options";
 
 const root = join(import.meta.dir, "../../..");
@@ -16,7 +18,7 @@ function flagsOf(options: Record<string, unknown>): string[] {
   for (const [name, value] of Object.entries(options)) {
     if (value === true && ["keepCase", "defaults", "arrays", "objects", "oneofs", "json"].includes(name)) flags.push(`--${name}`);
     else if ((value === String || value === Number || value === Array) && ["longs", "enums", "bytes"].includes(name)) flags.push(`--${name}=${(value as { name: string }).name}`);
-    else if (value !== false) throw new Error(`loader option ${name} has no matching flag of proto-loader-gen-types`);
+    else assert(value === false, `loader option ${name} has a matching flag of proto-loader-gen-types`);
   }
   return flags;
 }
@@ -46,7 +48,7 @@ function generate(): void {
   if (run.exitCode !== 0) {
     rmSync(staging, { recursive: true, force: true });
     process.stderr.write(run.stderr);
-    throw new Error(`proto-loader-gen-types failed (exit ${run.exitCode})`);
+    throw new AppError(Code.Internal, `proto-loader-gen-types failed (exit ${run.exitCode})`);
   }
   writeIndex(staging);
   rmSync(outDir, { recursive: true, force: true });
