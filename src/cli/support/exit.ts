@@ -1,5 +1,6 @@
 // The one mapping from the error model to exit codes (SPEC "Exit codes").
 import { AppError, Code, toAppError } from "../../lib/errors";
+import { fatalExitCode } from "../../lib/fatal";
 
 export const Exit = {
   ok: 0,
@@ -8,6 +9,8 @@ export const Exit = {
   auth: 3,
   unreachable: 4,
   queued: 75,
+  /** A failed assertion stopped the process (a programmer error; src/lib/fatal.ts exits with it). */
+  assertion: fatalExitCode,
 } as const;
 
 const byCode: Record<Code, number> = {
