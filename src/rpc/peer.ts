@@ -11,13 +11,19 @@ const thumbprintBySocket = new WeakMap<object, string>();
 
 /** grpc-js keeps the HTTP/2 stream on the innermost call; interceptors wrap it as `nextCall`. */
 function socketOf(call: grpc.ServerInterceptingCallInterface): object | undefined {
-  let layer: any = call;
+  // grpc-js's internals, not in its types: each layer's `nextCall`, the innermost's `stream`.
+  let layer = call as unknown as CallLayer | undefined;
   for (let depth = 0; depth < limits.callLayersMax && layer; depth++) {
     const socket = layer.stream?.session?.socket;
     if (socket && typeof socket === "object") return socket;
     layer = layer.nextCall;
   }
   return undefined;
+}
+
+interface CallLayer {
+  stream?: { session?: { socket?: unknown } };
+  nextCall?: CallLayer;
 }
 
 export function peerIdentity(call: grpc.ServerInterceptingCallInterface): Identity | undefined {

@@ -31,7 +31,7 @@ export function grpcCodeLabel(code: number): string {
   return goCodeNames[code] ?? `Code(${code})`;
 }
 
-function grpcType(descriptor: grpc.ServerMethodDefinition<any, any>): string {
+function grpcType(descriptor: grpc.ServerMethodDefinition<unknown, unknown>): string {
   if (descriptor.requestStream) return descriptor.responseStream ? "bidi_stream" : "client_stream";
   return descriptor.responseStream ? "server_stream" : "unary";
 }
@@ -60,7 +60,7 @@ export class GrpcServerMetrics {
     this.seconds = metrics.histogram("grpc_server_handling_seconds", "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.", ["grpc_type", "grpc_service", "grpc_method"], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   }
 
-  begin(descriptor: grpc.ServerMethodDefinition<any, any>): CallObserver {
+  begin(descriptor: grpc.ServerMethodDefinition<unknown, unknown>): CallObserver {
     const children = this.childrenOf(descriptor);
     const startedAtMs = performance.now();
     children.started.inc();
@@ -77,7 +77,7 @@ export class GrpcServerMetrics {
     };
   }
 
-  private childrenOf(descriptor: grpc.ServerMethodDefinition<any, any>) {
+  private childrenOf(descriptor: grpc.ServerMethodDefinition<unknown, unknown>) {
     let children = this.perMethod.get(descriptor.path);
     if (!children) {
       // Only paths of the services this server registered reach an interceptor.
