@@ -1,6 +1,6 @@
 // What `bench` reports: one object, printed as text or as one JSON line.
 import { cpus, loadavg } from "node:os";
-import type { AuditReport } from "../gateway/audit";
+import type { AuditResponseReceived as AuditReport } from "../rpc/wire/messages";
 import type { Ceiling } from "./ceiling";
 import { ratePerS, type DriveResult } from "./driver";
 import { plural } from "../lib/plural";

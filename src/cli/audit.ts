@@ -1,4 +1,4 @@
-import type { AuditReport } from "../gateway/audit";
+import type { AuditResponseReceived as AuditReport } from "../rpc/wire/messages";
 import { existsSync } from "node:fs";
 import { GatewayClient } from "../client/gateway-client";
 import { silentLogger } from "../lib/log";

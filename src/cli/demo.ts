@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GatewayClient } from "../client/gateway-client";
 import { Outbox, type WirePayment } from "../client/outbox";
-import type { AuditReport } from "../gateway/audit";
+import type { AuditResponseReceived as AuditReport } from "../rpc/wire/messages";
 import { AppError } from "../lib/errors";
 import { silentLogger } from "../lib/log";
 import { connect, unaryCall } from "../rpc/channel";
