@@ -1,0 +1,34 @@
+// What a refund is for, fixed before it is queued (`refund` and the
+// dashboard's refund button): a key must always mean one amount, so without
+// an amount given it is what this key's entry fixed when first queued, else
+// all that remains, asked of the gateway now.
+import type { CallSettings, GatewayClient } from "./gateway-client";
+import type { WirePayment } from "./outbox";
+import { formatMoney, minorFromWire } from "../lib/money";
+import type { ClientStore } from "../store/client-store";
+
+export interface RefundAmount {
+  amountMinor: bigint;
+  toUsername?: string;
+}
+
+/**
+ * All that remains of payment `paymentId` for a refund under `key`. A payment
+ * with nothing refundable is sent for its whole amount, so the gateway
+ * answers why (refused before anything is written).
+ */
+export async function allThatRemains(store: ClientStore, client: GatewayClient, paymentId: string, key: string | undefined, settings: CallSettings): Promise<RefundAmount> {
+  const queued = key === undefined ? undefined : store.get(key);
+  if (queued && queued.refundOf === paymentId) return { amountMinor: queued.amountMinor, toUsername: queued.toUsername || undefined };
+  const payment = await client.call("GetPayment", { id_or_key: paymentId }, settings);
+  const remainingMinor = minorFromWire(payment.refundable_minor);
+  return { amountMinor: remainingMinor > 0n ? remainingMinor : minorFromWire(payment.amount_minor), toUsername: payment.payer };
+}
+
+/** A refund's final outcome in the words `refund` prints and the dashboard shows. */
+export function refundLine(r: WirePayment, replayed: boolean, original: WirePayment | undefined): string {
+  if (r.status !== "SUCCEEDED") return `refund declined: ${r.failure_code}: ${r.failure_message} (refund ${r.id} of payment ${r.refund_of}; nothing moved)`;
+  const again = replayed ? " (already done earlier with this key)" : "";
+  const remains = original ? `; ${formatMoney(original.refundable_minor, original.currency)} of it remains refundable` : "";
+  return `refunded ${formatMoney(r.amount_minor, r.currency)} of payment ${r.refund_of} to ${r.payee}${again}: refund ${r.id}${remains}`;
+}
