@@ -31,7 +31,8 @@ export function readBankSection(path: string, bank: string): BankSection {
 }
 
 export function parseBankSection(text: string, bank: string, source = "accounts file"): BankSection {
-  let doc: any;
+  /** The file as written: checked field by field below, so nothing of it is trusted. */
+  let doc: { currency?: unknown; banks?: Record<string, { accounts?: unknown } | undefined> } | null | undefined;
   try {
     doc = text.trimStart().startsWith("{") ? JSON.parse(text) : Bun.YAML.parse(text);
   } catch (error) {
@@ -41,7 +42,7 @@ export function parseBankSection(text: string, bank: string, source = "accounts 
   if (!/^[A-Z]{3}$/.test(currency)) throw invalid(`${source}: currency`, `"${currency}" is not a three-letter code`);
   const section = doc?.banks?.[bank];
   if (!section) throw new AppError(Code.NotFound, `${source}: no section for bank "${bank}"`);
-  const rows: unknown[] = Array.isArray(section.accounts) ? section.accounts : [];
+  const rows: unknown[] = Array.isArray(section.accounts) ? (section.accounts as unknown[]) : [];
   if (rows.length > limits.accountsPerBankMax) throw invalid(`${source}: banks.${bank}.accounts`, `at most ${limits.accountsPerBankMax}`);
   const seen = new Set<string>();
   const accounts = rows.map((row, i) => {

@@ -3,15 +3,15 @@
 // with its key: offline it is queued (exit 75) and sent later by `sync` or
 // the shell. Its amount is fixed before it is queued, so a key always means
 // one amount; without --amount that needs the gateway once, to learn what remains.
-import type { WirePayment } from "../client/outbox";
 import { isUnreachable } from "../client/gateway-client";
+import { allThatRemains, refundLine, type RefundAmount } from "../client/refund-amount";
 import { AppError } from "../lib/errors";
 import { noteField, transactionIdField, typedKeyField } from "../lib/fields";
-import { minorFromWire, parseAmountMinor } from "../lib/money";
+import { parseAmountMinor } from "../lib/money";
 import { clientCommand, clientFlags, flushQueue, requireSession, type ClientContext } from "./support/client-context";
 import { UsageError } from "./support/exit";
 import { str, type Flags } from "./support/flags";
-import { money, reportSent, type SentWords } from "./support/output";
+import { reportSent, type SentWords } from "./support/output";
 
 export const refundCommand = clientCommand({
   name: "refund",
@@ -58,37 +58,21 @@ export function refundInput(paymentId: string, amountText: string | undefined, k
   return { paymentId, amountMinor, key, reason: noteField(reason ?? "", "--reason") };
 }
 
-/**
- * The amount to queue. --amount as given; else what this key's entry fixed
- * when it was first queued; else all that remains, asked of the gateway now.
- * A payment with nothing refundable is sent for its whole amount, so the
- * gateway answers why (refused before anything is written).
- */
-async function fixAmount(ctx: ClientContext, input: RefundInput): Promise<{ amountMinor: bigint; toUsername?: string }> {
+/** The amount to queue: --amount as given, else all that remains (src/client/refund-amount.ts). */
+async function fixAmount(ctx: ClientContext, input: RefundInput): Promise<RefundAmount> {
   if (input.amountMinor !== undefined) return { amountMinor: input.amountMinor };
-  const queued = input.key === undefined ? undefined : ctx.store.get(input.key);
-  if (queued && queued.refundOf === input.paymentId) return { amountMinor: queued.amountMinor, toUsername: queued.toUsername || undefined };
-  let payment: WirePayment;
   try {
-    payment = await ctx.client.call("GetPayment", { id_or_key: input.paymentId }, { retry: true });
+    return await allThatRemains(ctx.store, ctx.client, input.paymentId, input.key, { retry: true });
   } catch (error) {
     const appError = error as AppError;
     if (!isUnreachable(appError)) throw error;
     throw new AppError(appError.code, `${appError.message}; nothing was queued: without --amount the refund needs the gateway to learn what remains of payment ${input.paymentId}, so give --amount to queue it`);
   }
-  const remainingMinor = minorFromWire(payment.refundable_minor);
-  return { amountMinor: remainingMinor > 0n ? remainingMinor : minorFromWire(payment.amount_minor), toUsername: payment.payer };
 }
 
 /** `refund`'s words for one send. */
 const refundWords: SentWords = {
   noun: "refund",
-  final: ({ payment, replayed, original }) => ({ line: describeRefund(payment, replayed, original), json: { replayed, original } }),
+  final: ({ payment, replayed, original }) => ({ line: refundLine(payment, replayed, original), json: { replayed, original } }),
 };
 
-function describeRefund(r: WirePayment, replayed: boolean, original: WirePayment | undefined): string {
-  if (r.status !== "SUCCEEDED") return `refund declined: ${r.failure_code}: ${r.failure_message} (refund ${r.id} of payment ${r.refund_of}; nothing moved)`;
-  const again = replayed ? " (already done earlier with this key)" : "";
-  const remains = original ? `; ${money(original.refundable_minor, original.currency)} of it remains refundable` : "";
-  return `refunded ${money(r.amount_minor, r.currency)} of payment ${r.refund_of} to ${r.payee}${again}: refund ${r.id}${remains}`;
-}

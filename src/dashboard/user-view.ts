@@ -4,13 +4,14 @@
 // stored before the first send; offline, the payment is queued).
 import { isUnreachable, type GatewayClient } from "../client/gateway-client";
 import type { ClientHome, SavedSession } from "../client/home";
-import type { Outbox, SendOutcome, WirePayment } from "../client/outbox";
+import type { Outbox, SendOutcome } from "../client/outbox";
 import { payInput } from "../client/pay-input";
+import { allThatRemains, refundLine } from "../client/refund-amount";
 import { Resender } from "../client/resender";
 import { AppError, Code, toAppError } from "../lib/errors";
 import { isIdempotencyKey, noteField, transactionIdField } from "../lib/fields";
 import { dashboardLimits } from "../lib/limits";
-import { minorFromWire, parseAmountMinor } from "../lib/money";
+import { parseAmountMinor } from "../lib/money";
 import type { Logger } from "../lib/log";
 import type { ClientStore } from "../store/client-store";
 import { moneyText, paymentView } from "./wire";
@@ -120,20 +121,12 @@ export class UserView {
     if (!isIdempotencyKey(key)) throw new AppError(Code.InvalidArgument, "the form carries no idempotency key; reload the page");
     const reason = noteField(field(form, "reason"), "--reason");
     const amountText = field(form, "amount").trim();
-    const fixed = amountText ? { amountMinor: parseAmountMinor(amountText, "--amount") } : await this.allThatRemains(paymentId, key);
+    const fixed = amountText ? { amountMinor: parseAmountMinor(amountText, "--amount") } : await allThatRemains(this.parts.store, this.parts.client, paymentId, key, call);
     const outcome = await this.parts.outbox.refund({ username: this.username, paymentId, reason, key, ...fixed });
     if (outcome.kind === "queued") this.resender.nudge();
     return refundAnswerOf(outcome);
   }
 
-  private async allThatRemains(paymentId: string, key: string): Promise<{ amountMinor: bigint; toUsername?: string }> {
-    const queued = this.parts.store.get(key);
-    if (queued && queued.refundOf === paymentId) return { amountMinor: queued.amountMinor, toUsername: queued.toUsername || undefined };
-    const payment = await this.parts.client.call("GetPayment", { id_or_key: paymentId }, call);
-    const remainingMinor = minorFromWire(payment.refundable_minor);
-    // Nothing left: sent for the whole amount, so the gateway answers why.
-    return { amountMinor: remainingMinor > 0n ? remainingMinor : minorFromWire(payment.amount_minor), toUsername: payment.payer };
-  }
 }
 
 /** A refund's outcome in the words `ministripe refund` prints. */
@@ -143,10 +136,8 @@ function refundAnswerOf(outcome: SendOutcome): Answer {
     return answerOf(outcome);
   }
   const r = outcome.payment;
-  if (r.status !== "SUCCEEDED") return { status: 200, body: { outcome: "declined", payment: paymentView(r), message: `refund declined: ${r.failure_code}: ${r.failure_message} (refund ${r.id} of payment ${r.refund_of}; nothing moved)` } };
-  const again = outcome.replayed ? " (already done earlier with this key)" : "";
-  const remains = outcome.original ? `; ${moneyText(outcome.original.refundable_minor, outcome.original.currency)} of it remains refundable` : "";
-  return { status: 200, body: { outcome: "succeeded", payment: paymentView(r), message: `refunded ${moneyText(r.amount_minor, r.currency)} of payment ${r.refund_of} to ${r.payee}${again}: refund ${r.id}${remains}` } };
+  const message = refundLine(r, outcome.replayed, outcome.original);
+  return { status: 200, body: { outcome: r.status === "SUCCEEDED" ? "succeeded" : "declined", payment: paymentView(r), message } };
 }
 
 function outcomeText(outcome: SendOutcome): string {

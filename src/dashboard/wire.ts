@@ -1,11 +1,8 @@
 // Gateway replies as the page shows them: amounts formatted once, here.
 import type { WirePayment } from "../client/outbox";
-import { formatMinor, minorFromWire } from "../lib/money";
+import { formatMoney } from "../lib/money";
 
-export function moneyText(amountMinor: string | number | undefined, currency: string): string {
-  const text = formatMinor(minorFromWire(String(amountMinor ?? "0")));
-  return currency ? `${currency} ${text}` : text;
-}
+export const moneyText: (amountMinor: string | number | undefined, currency: string) => string = formatMoney;
 
 /** A payment for the page: the wire fields plus its amounts as text. */
 export function paymentView(p: WirePayment): Record<string, unknown> {

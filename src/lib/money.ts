@@ -47,6 +47,12 @@ export function formatMinor(amountMinor: bigint): string {
   return `${negative ? "-" : ""}${whole}.${fraction}`;
 }
 
+/** An amount as people read it, with its currency when known: "INR 100.50". */
+export function formatMoney(amountMinor: string | number | bigint | null | undefined, currency = ""): string {
+  const text = formatMinor(typeof amountMinor === "bigint" ? amountMinor : minorFromWire(amountMinor));
+  return currency ? `${currency} ${text}` : text;
+}
+
 const maxSafeMinor = BigInt(Number.MAX_SAFE_INTEGER);
 const minSafeMinor = -maxSafeMinor;
 

@@ -1,7 +1,7 @@
 // What the CLI prints: one JSON object with --json, readable lines otherwise.
 // stdout is for results; messages about the process go to stderr.
 import { AppError, Code, toAppError } from "../../lib/errors";
-import { formatMinor, minorFromWire } from "../../lib/money";
+import { formatMinor, formatMoney, minorFromWire } from "../../lib/money";
 import { Exit } from "./exit";
 import type { SendOutcome, WirePayment } from "../../client/outbox";
 import type { OutboxEntry } from "../../store/client-store";
@@ -26,10 +26,7 @@ export function messagesToStdout(): void {
   writeMessage = (text) => void process.stdout.write(text);
 }
 
-export function money(amountMinor: string | bigint, currency = ""): string {
-  const text = formatMinor(typeof amountMinor === "bigint" ? amountMinor : minorFromWire(amountMinor));
-  return currency ? `${currency} ${text}` : text;
-}
+export const money: (amountMinor: string | bigint, currency?: string) => string = formatMoney;
 
 /** One line per payment; a refund says which payment it refunds, a refunded payment how much. */
 export function paymentLine(p: WirePayment): string {
