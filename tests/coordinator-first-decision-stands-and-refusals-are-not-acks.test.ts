@@ -7,7 +7,7 @@
 // the bank accepts it.
 import { expect, test } from "bun:test";
 import type { Work, WorkResult } from "../src/bank/participant";
-import { eventually, balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, tamperBank, type TestSystem } from "./support/system";
+import { eventually, balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, tamperBank } from "./support/system";
 
 const banks = ["hdfc", "icici"];
 

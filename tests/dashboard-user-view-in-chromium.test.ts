@@ -1,7 +1,6 @@
 // Proves the user view in a real browser (Chromium, headless): it shows the balance, pays through the form exactly once on a double click, shows a bad amount with the CLI's own message, while the gateway is down queues a payment, shows it in the queue and sends it once the gateway is back, and refunds a payment received through its button.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { join } from "node:path";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { cli, cliUser, type CliUser } from "./support/cli";
 import { openBrowser, screenshot, startDashboardProcess, type Browser, type DashboardProcess } from "./support/dashboard";

@@ -19,7 +19,6 @@ test("gateway killed after the claim, before the decision: the key has one final
   await system.cluster.kill("gateway");
   await system.cluster.restart("gateway");
 
-  type Reply = { payment: { id: string; status: string; failure_code: string }; replayed: boolean };
   const first = await alice.call("Pay", request, { retry: true, attemptsMax: 10 });
   const second = await alice.call("Pay", request, { retry: true, attemptsMax: 10 });
   expect(first).toMatchObject({ replayed: true, payment: { status: "FAILED", failure_code: "prepare_timeout" } });

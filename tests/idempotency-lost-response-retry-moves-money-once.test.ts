@@ -3,7 +3,7 @@
 // the original payment, marked as a replay, and the money moves once.
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { sleepMs } from "../src/lib/clock";
-import { balanceMinor, failsWith, loadedTotalMinor, sampleAccounts, signUp, startSystem, type PayReply, type TestSystem } from "./support/system";
+import { balanceMinor, failsWith, loadedTotalMinor, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
 // A bound against hangs (the preload's default reaches only the first file of a run), not a speed check.
 setDefaultTimeout(30_000);

@@ -1,6 +1,5 @@
 // Proves a gateway on PostgreSQL rides out the database restarting under load: while it is down calls fail UNAVAILABLE (or wait), the gateway recovers by itself, every payment ends with one outcome (decisions cut off mid-write are read back), nothing is lost or doubled, and the audit is clean.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import type { GatewayClient } from "../src/client/gateway-client";
 import { auditUntilClean, balanceOf, processAccountPin, startProcessSystem, twoBankTotalMinor, type ProcessSystem } from "./support/processes";
 import { startPostgres, type PgServer } from "./support/postgres";
 

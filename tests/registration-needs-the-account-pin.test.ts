@@ -82,7 +82,7 @@ test("wrong PINs count per account at the bank, on disk: then even the right PIN
   await failsWith(register("gita", "1003", "86420"), "RESOURCE_EXHAUSTED");
   tamperBank(system, "hdfc", "UPDATE accounts SET pin_blocked_until_ms = 1 WHERE number = '1003'");
   await signUp(system, { username: "gita", bank: "hdfc", account: "1003", accountPin: "86420" });
-  expect(hdfcPin("1003")).toMatchObject({ pinFailures: 0, pinBlockedUntilAtMs: 0 });
+  expect(hdfcPin("1003")).toMatchObject({ pinFailures: 0, pinUnblockedAtMs: 0 });
 });
 
 test("a bank whose database was loaded before PINs existed takes the file's PINs at its next start, never touching a balance", async () => {

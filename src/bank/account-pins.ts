@@ -37,14 +37,14 @@ function admitAttempt(deps: PinCheckDeps, account: string): string {
     if (!row) throw new AppError(Code.NotFound, `no account ${account} at bank ${deps.bankName}`);
     if (!row.pinHash) throw new AppError(Code.FailedPrecondition, "this account is not enabled for online payments; ask your bank for a PIN");
     const nowMs = deps.nowMs();
-    if (row.pinBlockedUntilAtMs > nowMs) {
-      const minutes = Math.ceil((row.pinBlockedUntilAtMs - nowMs) / 60_000);
+    if (row.pinUnblockedAtMs > nowMs) {
+      const minutes = Math.ceil((row.pinUnblockedAtMs - nowMs) / 60_000);
       throw new AppError(Code.ResourceExhausted, `too many wrong PINs for account ${account}; try again in ${minutes} minute${minutes === 1 ? "" : "s"}`);
     }
     const failures = row.pinFailures + 1;
     // From the limit on, every further wrong PIN blocks the account again: one guess per block.
-    const blockedUntilAtMs = failures >= limits.pinFailuresBeforeBlock ? nowMs + limits.pinBlockMs : 0;
-    deps.store.setPinFailures(account, failures, blockedUntilAtMs);
+    const bunlockedAtMs = failures >= limits.pinFailuresBeforeBlock ? nowMs + limits.pinBlockMs : 0;
+    deps.store.setPinFailures(account, failures, bunlockedAtMs);
     return row.pinHash;
   });
 }

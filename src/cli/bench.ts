@@ -8,7 +8,7 @@ import { parseAmountMinor, parseDecimalMinor } from "../lib/money";
 import { parseAddress } from "../rpc/channel";
 import { isValidName } from "../rpc/identity";
 import { Exit, UsageError } from "./support/exit";
-import { bool, intFlag, list, str, type Command, type Flags } from "./support/flags";
+import { bool, intFlag, str, type Command, type Flags } from "./support/flags";
 import { printJson, say, warn } from "./support/output";
 import { reportLines } from "../bench/report";
 import { gatewaysFlag, severalOf } from "./support/cluster-flags";

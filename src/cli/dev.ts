@@ -14,7 +14,7 @@ import { isValidName } from "../rpc/identity";
 import { checkCanListen } from "../rpc/server";
 import { startCluster, type ChildExit, type Cluster } from "../local-cluster/cluster";
 import { UsageError } from "./support/exit";
-import { intFlag, list, str, type Command, type Flags } from "./support/flags";
+import { intFlag, list, str, type Command } from "./support/flags";
 import { gatewaysFlag, severalOf } from "./support/cluster-flags";
 import { errorText, say } from "./support/output";
 import { sampleAccountsYaml, samplePin, samplePinLines } from "../local-cluster/sample-accounts";

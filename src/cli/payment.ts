@@ -1,4 +1,3 @@
-import type { WirePayment } from "../client/outbox";
 import { clientCommand, clientFlags, flushQueue, requireSession } from "./support/client-context";
 import { UsageError } from "./support/exit";
 import { paymentJson, paymentLine, printJson, refundLines, say } from "./support/output";

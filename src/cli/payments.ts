@@ -1,4 +1,3 @@
-import type { WirePayment } from "../client/outbox";
 import { limits } from "../lib/limits";
 import { clientCommand, clientFlags, flushQueue, requireSession } from "./support/client-context";
 import { intFlag, type Flags } from "./support/flags";

@@ -15,7 +15,7 @@ import type { BankLinks, PrepareItem, Vote } from "./bank-links";
 
 export type FailureCode = "insufficient_funds" | "account_not_found" | "bank_unavailable" | "prepare_timeout" | "rejected";
 
-type VoteResult = { kind: "yes" } | { kind: "no"; reason: string } | { kind: "timeout" } | { kind: "error"; error: AppError };
+export type VoteResult = { kind: "yes" } | { kind: "no"; reason: string } | { kind: "timeout" } | { kind: "error"; error: AppError };
 
 /** What the coordinator needs to know of other gateways on the same database (none with SQLite). */
 export interface OtherGateways {
@@ -285,7 +285,7 @@ function banksOf(payment: PaymentRow): string[] {
 }
 
 /** COMMIT only if every participant voted YES in time; otherwise ABORT with the most telling reason. */
-function decisionOf(votes: VoteResult[]): { decision: Decision; failureCode: FailureCode | null; failureMessage: string | null } {
+export function decisionOf(votes: VoteResult[]): { decision: Decision; failureCode: FailureCode | null; failureMessage: string | null } {
   if (votes.every((v) => v.kind === "yes")) return { decision: "COMMIT", failureCode: null, failureMessage: null };
   const no = votes.find((v) => v.kind === "no");
   if (no && no.kind === "no") {
@@ -295,8 +295,8 @@ function decisionOf(votes: VoteResult[]): { decision: Decision; failureCode: Fai
   if (votes.some((v) => v.kind === "timeout")) return { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: messages.prepare_timeout };
   const error = votes.find((v) => v.kind === "error");
   assert(error && error.kind === "error", "an ABORT without a NO or a timeout has an error");
-  // A bank we could not reach, versus one that answered something we cannot use.
-  const code: FailureCode = error.error.code === Code.Unavailable ? "bank_unavailable" : "rejected";
+  // A bank we could not reach or too busy to take it (its queue full), versus one that answered something we cannot use.
+  const code: FailureCode = error.error.code === Code.Unavailable || error.error.code === Code.ResourceExhausted ? "bank_unavailable" : "rejected";
   return { decision: "ABORT", failureCode: code, failureMessage: `${messages[code]}: ${error.error.message}` };
 }
 

@@ -53,7 +53,7 @@ export const peerPolicy: ThrottlePolicy = {
 
 export interface Failures {
   count: number;
-  lockedUntilAtMs: number;
+  unlockedAtMs: number;
   lastFailureAtMs: number;
 }
 
@@ -116,7 +116,7 @@ export class LoginThrottle {
     const delayMs = await this.table.update(names, (entries) => {
       const nowMs = this.nowMs();
       const current = keys.map(([, policy], i) => currentOf(entries[i], policy, nowMs));
-      if (current.some((entry) => entry.lockedUntilAtMs > nowMs)) {
+      if (current.some((entry) => entry.unlockedAtMs > nowMs)) {
         throw new AppError(Code.ResourceExhausted, "too many failed logins; try again later");
       }
       let longestDelayMs = 0;
@@ -125,7 +125,7 @@ export class LoginThrottle {
         longestDelayMs = Math.max(longestDelayMs, delayFor(entry.count, policy));
         entry.count += 1;
         entry.lastFailureAtMs = nowMs;
-        if (entry.count >= policy.failuresBeforeLockout) entry.lockedUntilAtMs = nowMs + policy.lockoutMs;
+        if (entry.count >= policy.failuresBeforeLockout) entry.unlockedAtMs = nowMs + policy.lockoutMs;
         entries[i] = entry;
       });
       return longestDelayMs;
@@ -139,7 +139,7 @@ export class LoginThrottle {
           const peer = entries[2];
           if (!peer) return;
           peer.count = Math.max(0, peer.count - 1);
-          if (peer.count < keys[2]![1].failuresBeforeLockout) peer.lockedUntilAtMs = 0;
+          if (peer.count < keys[2]![1].failuresBeforeLockout) peer.unlockedAtMs = 0;
           if (peer.count === 0) entries[2] = undefined;
         }),
     };
@@ -148,10 +148,10 @@ export class LoginThrottle {
 
 /** The entry for a key, with failures outside the window or after a lockout forgotten. */
 function currentOf(entry: Failures | undefined, policy: ThrottlePolicy, nowMs: number): Failures {
-  if (!entry) return { count: 0, lockedUntilAtMs: 0, lastFailureAtMs: nowMs };
-  const lockoutOver = entry.lockedUntilAtMs !== 0 && entry.lockedUntilAtMs <= nowMs;
-  const stale = entry.lockedUntilAtMs === 0 && nowMs - entry.lastFailureAtMs > policy.windowMs;
-  return lockoutOver || stale ? { count: 0, lockedUntilAtMs: 0, lastFailureAtMs: nowMs } : { ...entry };
+  if (!entry) return { count: 0, unlockedAtMs: 0, lastFailureAtMs: nowMs };
+  const lockoutOver = entry.unlockedAtMs !== 0 && entry.unlockedAtMs <= nowMs;
+  const stale = entry.unlockedAtMs === 0 && nowMs - entry.lastFailureAtMs > policy.windowMs;
+  return lockoutOver || stale ? { count: 0, unlockedAtMs: 0, lastFailureAtMs: nowMs } : { ...entry };
 }
 
 /** No delay for the first failures, then doubling up to the cap. */

@@ -54,11 +54,6 @@ export class Batcher<T, R> {
     });
   }
 
-  /** Items submitted and not yet answered: queued or in a batch under way. */
-  get unanswered(): number {
-    return this.queue.length + this.inFlight;
-  }
-
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;

@@ -39,9 +39,11 @@ export const limits = {
   /**
    * Batch RPCs waiting at a bank for its next transaction (one gateway has
    * batchInFlightMax per bank, so a few gateways never come near): more are
-   * refused RESOURCE_EXHAUSTED before anything is written, and the gateway
-   * treats that like any failed call (a prepare votes as an error, so the
-   * payment aborts; phase two is sent again).
+   * refused RESOURCE_EXHAUSTED before anything of that batch is written, and
+   * the gateway treats that like any failed call (a prepare votes as an error,
+   * so the payment aborts as bank_unavailable; phase two is sent again). An
+   * Exchange carries up to three batches: its decisions may be applied while
+   * its prepares are refused, which is safe, as phase two is idempotent.
    */
   bankBatchesQueuedMax: 1_024,
   /** Writes of the gateway in one transaction (one fsync). */

@@ -21,7 +21,7 @@ const accountPinColumns = sqliteTable("accounts", {
   number: text("number").primaryKey(),
   pinHash: text("pin_hash"),
   pinFailures: count("pin_failures").notNull(),
-  pinBlockedUntilAtMs: ms("pin_blocked_until_ms").notNull(),
+  pinUnblockedAtMs: ms("pin_blocked_until_ms").notNull(),
 });
 export type AccountPin = typeof accountPinColumns.$inferSelect;
 
@@ -162,8 +162,8 @@ export class BankStore extends Store {
     return this.opened.db.select({ number: accountPinColumns.number }).from(accountPinColumns).where(isNull(accountPinColumns.pinHash)).all().map((row) => row.number);
   }
 
-  setPinFailures(number: string, pinFailures: number, pinBlockedUntilAtMs: number): void {
-    this.opened.db.update(accountPinColumns).set({ pinFailures, pinBlockedUntilAtMs }).where(eq(accountPinColumns.number, number)).run();
+  setPinFailures(number: string, pinFailures: number, pinUnblockedAtMs: number): void {
+    this.opened.db.update(accountPinColumns).set({ pinFailures, pinUnblockedAtMs }).where(eq(accountPinColumns.number, number)).run();
   }
 
   getAccount(number: string): Account | undefined {

@@ -24,7 +24,7 @@ export const outbox = sqliteTable("outbox", {
   createdAtMs: ms("created_at_ms").notNull(),
   nextAttemptAtMs: ms("next_attempt_at_ms").notNull(),
   claimedBy: text("claimed_by"),
-  claimedUntilAtMs: ms("claimed_until_ms").notNull(),
+  claimExpiresAtMs: ms("claimed_until_ms").notNull(),
   finishedAtMs: ms("finished_at_ms"),
   reported: integer("reported").notNull(),
   /** Set on a refund: the payment it refunds (its note is the reason). */
@@ -54,7 +54,7 @@ export class ClientStore extends Store {
   add(entry: { idempotencyKey: string; username: string; toUsername: string; amountMinor: bigint; note: string; refundOf?: string | null }, owner: string, nowMs: number, claimMs: number): boolean {
     const result = this.opened.db
       .insert(outbox)
-      .values({ ...entry, state: "queued", attempts: 0, createdAtMs: nowMs, nextAttemptAtMs: nowMs, claimedBy: owner, claimedUntilAtMs: nowMs + claimMs, reported: 0 })
+      .values({ ...entry, state: "queued", attempts: 0, createdAtMs: nowMs, nextAttemptAtMs: nowMs, claimedBy: owner, claimExpiresAtMs: nowMs + claimMs, reported: 0 })
       .onConflictDoNothing()
       .run();
     return changesOf(result) > 0;
@@ -64,8 +64,8 @@ export class ClientStore extends Store {
   claim(key: string, owner: string, nowMs: number, claimMs: number): boolean {
     const result = this.opened.db
       .update(outbox)
-      .set({ claimedBy: owner, claimedUntilAtMs: nowMs + claimMs })
-      .where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"), or(lte(outbox.claimedUntilAtMs, nowMs), eq(outbox.claimedBy, owner))))
+      .set({ claimedBy: owner, claimExpiresAtMs: nowMs + claimMs })
+      .where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"), or(lte(outbox.claimExpiresAtMs, nowMs), eq(outbox.claimedBy, owner))))
       .run();
     return changesOf(result) > 0;
   }
@@ -88,17 +88,17 @@ export class ClientStore extends Store {
           .orderBy(asc(outbox.createdAtMs))
           .limit(limit * 4 + skipKeys.size)
           .all();
-        const free = candidates.filter((entry) => !skipKeys.has(entry.idempotencyKey)).filter((entry) => entry.claimedUntilAtMs <= nowMs || entry.claimedBy === null || !ownerAlive(entry.claimedBy));
+        const free = candidates.filter((entry) => !skipKeys.has(entry.idempotencyKey)).filter((entry) => entry.claimExpiresAtMs <= nowMs || entry.claimedBy === null || !ownerAlive(entry.claimedBy));
         const claimed = free.slice(0, limit);
         for (const entry of claimed) this.takeOver(entry.idempotencyKey, owner, nowMs, claimMs);
-        return claimed.map((entry) => ({ ...entry, claimedBy: owner, claimedUntilAtMs: nowMs + claimMs }));
+        return claimed.map((entry) => ({ ...entry, claimedBy: owner, claimExpiresAtMs: nowMs + claimMs }));
       })
       .immediate();
   }
 
   /** Only inside claimDue's transaction, after the entry was checked to be free. */
   private takeOver(key: string, owner: string, nowMs: number, claimMs: number): void {
-    this.opened.db.update(outbox).set({ claimedBy: owner, claimedUntilAtMs: nowMs + claimMs }).where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"))).run();
+    this.opened.db.update(outbox).set({ claimedBy: owner, claimExpiresAtMs: nowMs + claimMs }).where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"))).run();
   }
 
   /** Unfinished entries of one user (all users when undefined). */
@@ -113,7 +113,7 @@ export class ClientStore extends Store {
   retryLater(key: string, owner: string, error: string, nextAttemptAtMs: number): void {
     this.opened.db
       .update(outbox)
-      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error, nextAttemptAtMs, claimedBy: null, claimedUntilAtMs: 0 })
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error, nextAttemptAtMs, claimedBy: null, claimExpiresAtMs: 0 })
       .where(and(eq(outbox.idempotencyKey, key), eq(outbox.claimedBy, owner)))
       .run();
   }
@@ -129,7 +129,7 @@ export class ClientStore extends Store {
         attempts: sql`${outbox.attempts} + 1`,
         finishedAtMs: nowMs,
         claimedBy: null,
-        claimedUntilAtMs: 0,
+        claimExpiresAtMs: 0,
         reported: outcome.reported ? 1 : 0,
       })
       .where(eq(outbox.idempotencyKey, key))

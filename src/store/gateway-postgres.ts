@@ -29,7 +29,7 @@ type Row = Record<string, unknown>;
 /** One key's failed logins (src/gateway/login-throttle.ts keeps the policy). */
 export interface LoginFailures {
   count: number;
-  lockedUntilAtMs: number;
+  unlockedAtMs: number;
   lastFailureAtMs: number;
 }
 
@@ -87,8 +87,6 @@ function paymentOf(row: Row): PaymentRow {
     refundReservedMinor: BigInt((row.refund_reserved_minor as bigint | string | undefined) ?? 0),
   };
 }
-
-const paymentColumns = "id, payer, idempotency_key, fingerprint, payee, payer_bank, payer_account, payee_bank, payee_account, amount_minor, currency, note, request_id, decision, failure_code, failure_message, created_at_ms, decided_at_ms, phase_two_done_at_ms";
 
 /** A failure of the connection rather than of the statement: the statement may or may not have run. */
 export function isConnectionLost(error: unknown): boolean {
@@ -583,14 +581,14 @@ export class PostgresGatewayStore implements GatewayStore {
       const entries = keys.map((key): LoginFailures | undefined => {
         const row = byKey.get(key);
         if (!row || num(row.failures) === 0) return undefined;
-        return { count: num(row.failures), lockedUntilAtMs: num(row.locked_until_ms), lastFailureAtMs: num(row.last_ms) };
+        return { count: num(row.failures), unlockedAtMs: num(row.locked_until_ms), lastFailureAtMs: num(row.last_ms) };
       });
       const result = change(entries);
       for (const [i, key] of keys.entries()) {
         const entry = entries[i];
         if (entry === undefined) await tx`DELETE FROM login_failures WHERE key = ${key}`;
         // An upsert: a prune may have deleted the row between its insert above and the lock.
-        else await tx`INSERT INTO login_failures (key, failures, locked_until_ms, last_ms) VALUES (${key}, ${entry.count}, ${entry.lockedUntilAtMs}, ${entry.lastFailureAtMs})
+        else await tx`INSERT INTO login_failures (key, failures, locked_until_ms, last_ms) VALUES (${key}, ${entry.count}, ${entry.unlockedAtMs}, ${entry.lastFailureAtMs})
           ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until_ms = excluded.locked_until_ms, last_ms = excluded.last_ms`;
       }
       return result;

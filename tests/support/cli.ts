@@ -2,7 +2,6 @@
 // user with a temporary home, and drives `shell` through its stdin/stdout.
 // Also a logger that keeps the servers' JSON lines, to count calls by key.
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import type { Logger } from "../../src/lib/log";
