@@ -26,6 +26,8 @@ export interface GroupOptions<T, R> {
   alone: (item: T) => Promise<R>;
   /** The group's statement failed in a way every item shares (the database unreachable): no point in trying them one by one. */
   sharedFailure: (error: unknown) => boolean;
+  /** Items waiting for a group at most; limits.databaseGroupQueuedMax unless a test sets a small one. */
+  queuedMax?: number;
 }
 
 export class StatementGroup<T, R> {
@@ -35,7 +37,7 @@ export class StatementGroup<T, R> {
     this.batcher = new Batcher((items) => this.run(items), {
       itemsMax: limits.databaseGroupItemsMax,
       inFlightMax: limits.databaseGroupsInFlightMax,
-      queuedMax: limits.databaseGroupQueuedMax,
+      queuedMax: options.queuedMax ?? limits.databaseGroupQueuedMax,
       whenFull: () => new AppError(Code.ResourceExhausted, "the gateway is busy; try again shortly"),
     });
   }
