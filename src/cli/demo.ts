@@ -8,6 +8,7 @@ import { Outbox, type WirePayment } from "../client/outbox";
 import type { AuditResponseReceived as AuditReport } from "../rpc/wire/messages";
 import { AppError } from "../lib/errors";
 import { silentLogger } from "../lib/log";
+import { devLimits } from "../lib/limits";
 import { connect, unaryCall } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
 import type { PayRequest, PayResponseReceived, RefundRequest, RegisterRequest } from "../rpc/wire/messages";
@@ -206,14 +207,14 @@ async function showTakeover(tour: Tour): Promise<void> {
     const lost = await onFirst.call("Pay", request, { retry: false }).then(payReply).catch((error: AppError) => error);
     say(`  alice pays bob 5.00 through gateway-1 (${first}): ${lost instanceof AppError ? `${lost.code}: gateway-1 died after writing its decision, before telling the banks` : describe(lost)}`);
     const startedAtMs = Date.now();
-    for (let attempt = 0; attempt < 100; attempt++) {
+    for (let attempt = 0; attempt < devLimits.demoTakeoverPollsMax; attempt++) {
       const reply = await onSecond.call("Pay", request, { retry: true }).then(payReply).catch((error: AppError) => error);
       if (!(reply instanceof AppError) && reply.payment.status !== "PENDING") {
         say(`  the same key sent to gateway-2 (${second}) after ${((Date.now() - startedAtMs) / 1000).toFixed(1)} s: ${describe(reply)}: the first outcome, read from the shared database`);
         say(`  the banks still hold it prepared; gateway-2 adopts the payment and sends them COMMIT once gateway-1 has been silent for ${demoTakeoverAfterMs / 1000} s`);
         break;
       }
-      await Bun.sleep(250);
+      await Bun.sleep(devLimits.demoTakeoverPollMs);
     }
   } finally {
     onFirst.close();

@@ -189,6 +189,8 @@ export const limits = {
   clientCallDeadlineMs: 10_000,
   clientConnectDeadlineMs: 3_000,
   clientAttemptsMax: 4,
+  /** The highest x-attempt a server logs as given; a larger or odd one is logged as 1 (a log field, never trusted for anything else). */
+  attemptLoggedMax: 1_000,
   clientRetryMsMin: 100,
   clientRetryMsMax: 2_000,
   queueEntriesMax: 10_000,
@@ -294,6 +296,9 @@ export const devLimits = {
   processStartMsMax: 15_000,
   /** Random ports tried for one server of a local cluster before asking the kernel for any. */
   portChoicesMax: 50,
+  /** Times the demo's takeover step asks the second gateway for the payment (every demoTakeoverPollMs) before going on. */
+  demoTakeoverPollsMax: 100,
+  demoTakeoverPollMs: 250,
 } as const;
 
 /** Bounds of the dashboard's web server. */

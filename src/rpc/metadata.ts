@@ -42,5 +42,5 @@ export function requestIdOf(metadata: grpc.Metadata): string {
 
 export function attemptOf(metadata: grpc.Metadata): number {
   const attempt = Number(getText(metadata, wire.attempt) ?? "1");
-  return Number.isInteger(attempt) && attempt >= 1 && attempt <= 1000 ? attempt : 1;
+  return Number.isInteger(attempt) && attempt >= 1 && attempt <= limits.attemptLoggedMax ? attempt : 1;
 }
