@@ -4,8 +4,7 @@
 // retry with the key gets that one final outcome.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { sleepMs } from "../src/lib/clock";
-import { AppError, Code } from "../src/lib/errors";
-import { balanceMinor, failsWith, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+import { balanceMinor, failNextDecision, failsWith, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 beforeAll(async () => {
@@ -18,13 +17,7 @@ afterAll(async () => {
 test("a decision that could not be written: presumed abort by the running gateway, holds released", async () => {
   const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
   await signUp(system, { username: "bob", bank: "icici", account: "2001" });
-  const coordinator = system.gateway.coordinator;
-  const decide = coordinator.decide.bind(coordinator);
-  let failures = 0;
-  coordinator.decide = async (...args) => {
-    if (failures++ === 0) throw new AppError(Code.Internal, "disk I/O error (injected)");
-    return decide(...args);
-  };
+  failNextDecision(system);
   const key = crypto.randomUUID();
   await failsWith(pay(alice, "bob", 30_000n, key), "INTERNAL");
   const hdfc = system.banks.get("hdfc")!.store;

@@ -1,38 +1,20 @@
 // Proves the PostgreSQL engine's grouped statements (claims, decisions, phase-two marks, session reads of one turn sent as one) answer each caller as its own statement would: of two decisions of one payment in one group the first stands for both callers, a refund's ABORT in a group gives its reservation back, one claim that breaks a constraint fails alone while the others of its group are claimed, and each session read gets its own session.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { PostgresGatewayStore } from "../src/store/gateway-postgres";
-import type { NewPaymentRow, User } from "../src/store/gateway-store";
+import { paymentRows, userRow } from "./support/gateway-rows";
 import { sharedPostgres } from "./support/postgres";
 
 setDefaultTimeout(60_000);
 
 let store: PostgresGatewayStore;
 
-const user = (username: string, bank: string, account: string): User => ({ username, bank, account, passwordHash: `hash-${username}`, totpSecret: null, totpLastStep: null, createdAtMs: 1_000, passwordChangedAtMs: 1_000 });
-let ids = 0;
-const payment = (over: Partial<NewPaymentRow> = {}): NewPaymentRow => ({
-  id: `grp${String(++ids).padStart(4, "0")}`,
-  payer: "alice",
-  idempotencyKey: crypto.randomUUID(),
-  fingerprint: "f",
-  payee: "bob",
-  payerBank: "hdfc",
-  payerAccount: "1001",
-  payeeBank: "icici",
-  payeeAccount: "2001",
-  amountMinor: 10_000n,
-  currency: "INR",
-  note: "",
-  requestId: "r",
-  createdAtMs: 2_000 + ids,
-  ...over,
-});
+const payment = paymentRows((n) => `grp${String(n).padStart(4, "0")}`);
 const refundOf = (amountMinor: bigint) => payment({ payer: "bob", payee: "alice", payerBank: "icici", payerAccount: "2001", payeeBank: "hdfc", payeeAccount: "1001", amountMinor });
 
 beforeAll(async () => {
   store = await PostgresGatewayStore.open({ url: await (await sharedPostgres()).createDatabase() }, "g1");
-  await store.insertUser(user("alice", "hdfc", "1001"));
-  await store.insertUser(user("bob", "icici", "2001"));
+  await store.insertUser(userRow("alice", "hdfc", "1001"));
+  await store.insertUser(userRow("bob", "icici", "2001"));
 });
 afterAll(async () => {
   await store?.close();

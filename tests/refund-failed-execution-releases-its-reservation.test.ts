@@ -4,8 +4,7 @@
 // payment is refundable again, and a retry with its key gets that one outcome.
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { sleepMs } from "../src/lib/clock";
-import { AppError, Code } from "../src/lib/errors";
-import { balanceMinor, failsWith, loadedTotalMinor, pay, refund, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+import { balanceMinor, failNextDecision, failsWith, loadedTotalMinor, pay, refund, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
 // A bound against hangs (the preload's default reaches only the first file of a run), not a speed check.
 setDefaultTimeout(30_000);
@@ -21,13 +20,7 @@ test("a refund's decision that could not be written: presumed abort releases its
   const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
   const bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
   const paid = await pay(alice, "bob", 30_000n);
-  const coordinator = system.gateway.coordinator;
-  const decide = coordinator.decide.bind(coordinator);
-  let failures = 0;
-  coordinator.decide = async (...args) => {
-    if (failures++ === 0) throw new AppError(Code.Internal, "disk I/O error (injected)");
-    return decide(...args);
-  };
+  failNextDecision(system);
   const key = crypto.randomUUID();
   await failsWith(refund(bob, paid.payment.id, 10_000n, key), "INTERNAL");
   const store = system.gateway.store;

@@ -11,6 +11,7 @@ import { startGateway, type RunningGateway } from "../../src/gateway/gateway";
 import { GatewayClient } from "../../src/client/gateway-client";
 import * as grpc from "@grpc/grpc-js";
 import type { Clock } from "../../src/lib/clock";
+import { AppError, Code } from "../../src/lib/errors";
 import { createLogger, silentLogger, type Logger } from "../../src/lib/log";
 import { initCertificates } from "../../src/rpc/certificates";
 import { connect } from "../../src/rpc/channel";
@@ -224,6 +225,17 @@ export async function balanceMinor(client: GatewayClient): Promise<bigint> {
 }
 
 /** Expects a promise to fail with an AppError of `code`; returns the error. */
+/** The gateway's next decision write fails (as a disk error would), once: the execution fails before a decision and presumed abort must settle it. */
+export function failNextDecision(system: TestSystem): void {
+  const coordinator = system.gateway.coordinator;
+  const decide = coordinator.decide.bind(coordinator);
+  let failures = 0;
+  coordinator.decide = async (...args) => {
+    if (failures++ === 0) throw new AppError(Code.Internal, "disk I/O error (injected)");
+    return decide(...args);
+  };
+}
+
 export async function failsWith(promise: Promise<unknown>, code: string): Promise<Error & { code: string }> {
   try {
     await promise;
