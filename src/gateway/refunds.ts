@@ -8,7 +8,7 @@ import type { Clock, IdSource } from "../lib/clock";
 import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
 import { isIdempotencyKey, isNoteLength } from "../lib/fields";
-import { formatMinor, isAmountMinor } from "../lib/money";
+import { formatMoney, isAmountMinor } from "../lib/money";
 import type { GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { Payments } from "./payments";
 
@@ -102,7 +102,7 @@ export class Refunds {
 
 function exceeds(original: PaymentRow, remainingMinor: bigint): AppError {
   if (remainingMinor <= 0n) return new AppError(Code.FailedPrecondition, `payment ${original.id} is fully refunded (or its refunds are in progress); nothing remains refundable`);
-  return new AppError(Code.FailedPrecondition, `only ${original.currency} ${formatMinor(remainingMinor)} of payment ${original.id} remains refundable`);
+  return new AppError(Code.FailedPrecondition, `only ${formatMoney(remainingMinor, original.currency)} of payment ${original.id} remains refundable`);
 }
 
 /** The parameters a refund's key is bound to; never equal to a payment's (see Payments.replay). */

@@ -1,7 +1,7 @@
 // What the CLI prints: one JSON object with --json, readable lines otherwise.
 // stdout is for results; messages about the process go to stderr.
 import { AppError, Code, toAppError } from "../../lib/errors";
-import { formatMinor, formatMoney, minorFromWire } from "../../lib/money";
+import { formatMoney, minorFromWire } from "../../lib/money";
 import { Exit } from "./exit";
 import type { SendOutcome, WirePayment } from "../../client/outbox";
 import type { OutboxEntry } from "../../store/client-store";
@@ -58,7 +58,7 @@ export function queueLine(e: OutboxEntry): string {
 
 /** A payment as --json prints it: the wire fields plus a decimal amount. */
 export function paymentJson(p: WirePayment, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { ...p, amount: formatMinor(minorFromWire(p.amount_minor)), ...extra };
+  return { ...p, amount: formatMoney(p.amount_minor), ...extra };
 }
 
 /**
