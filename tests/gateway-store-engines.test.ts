@@ -1,4 +1,4 @@
-// Proves the gateway's store keeps one contract on both engines: the same cases run against SQLite and a real PostgreSQL (users, sessions, claims, first decision stands, refunds' reservations, listings, counts).
+// Proves the gateway's store keeps one contract on both engines: the same cases run against SQLite and a real PostgreSQL (users, sessions, claims, first decision stands, a write that fails fails alone in its group, refunds' reservations, listings, counts).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -83,6 +83,22 @@ for (const engine of engines) {
       const again = await store.decide({ id: winner.id, decision: "ABORT", failureCode: "prepare_timeout", failureMessage: "late", decidedAtMs: 6_000 });
       expect(again).toMatchObject({ decision: "COMMIT", decidedAtMs: 5_000, failureCode: null });
       expect(await store.decisionsOf([winner.id, "missing"])).toEqual(new Map([[winner.id, "COMMIT"]]));
+    });
+
+    test("a write that fails among the writes grouped with it fails alone: the others are claimed and decided", async () => {
+      // A payee the schema does not know breaks a foreign key: only a bug or
+      // a damaged database can write such a row, and only its caller may see it.
+      const outcomes = await Promise.allSettled([store.claim(payment()), store.claim(payment({ payee: "nobody" })), store.claim(payment())]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      const claimed = outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value.row] : []));
+      const decided = await Promise.allSettled([
+        ...claimed.map((row, i) => store.decide({ id: row.id, decision: "COMMIT", failureCode: null, failureMessage: null, decidedAtMs: 6_500 + i }, row)),
+        store.claim(payment({ payer: "nobody" })),
+      ]);
+      expect(decided.map((outcome) => outcome.status)).toEqual(["fulfilled", "fulfilled", "rejected"]);
+      for (const row of claimed) expect((await store.getPayment(row.id))?.decision).toBe("COMMIT");
+      await Promise.all(claimed.map((row, i) => store.markPhaseTwoDone(row.id, 6_600 + i)));
+      expect(await Promise.all(claimed.map(async (row) => (await store.getPayment(row.id))?.phaseTwoDoneAtMs))).toEqual([6_600, 6_601]);
     });
 
     test("undecided and phase-two-unfinished payments are listed for recovery; listings page newest first", async () => {

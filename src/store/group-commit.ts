@@ -6,6 +6,7 @@ import { Batcher } from "../lib/batcher";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { timedPhase } from "../lib/phase-timing";
+import type { Durability } from "./sqlite";
 import type { Store } from "./store";
 
 interface Write {
@@ -13,20 +14,20 @@ interface Write {
   durable: boolean;
 }
 
-export class GroupCommit {
-  private readonly batcher: Batcher<Write, unknown>;
+/** What one write came to: its caller alone gets its error. */
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-  constructor(store: Store) {
-    this.batcher = new Batcher(
-      (batch) => store.transaction(() => batch.map((write) => write.run()), batch.some((write) => write.durable) ? "full" : "normal"),
-      {
-        itemsMax: limits.writesPerTransactionMax,
-        inFlightMax: 1,
-        queuedMax: limits.writesQueuedMax,
-        whenFull: () => new AppError(Code.ResourceExhausted, "the gateway is busy; try again shortly"),
-        spacing: { ms: limits.writeBatchSpacingMs, afterItems: limits.writeBatchSpacingAfterItems },
-      },
-    );
+export class GroupCommit {
+  private readonly batcher: Batcher<Write, Outcome>;
+
+  constructor(private readonly store: Store) {
+    this.batcher = new Batcher((batch) => this.commit(batch), {
+      itemsMax: limits.writesPerTransactionMax,
+      inFlightMax: 1,
+      queuedMax: limits.writesQueuedMax,
+      whenFull: () => new AppError(Code.ResourceExhausted, "the gateway is busy; try again shortly"),
+      spacing: { ms: limits.writeBatchSpacingMs, afterItems: limits.writeBatchSpacingAfterItems },
+    });
   }
 
   /** Told the number of writes in each transaction (metrics). */
@@ -36,7 +37,7 @@ export class GroupCommit {
 
   /** On disk (fsynced) when the promise resolves. */
   durable<T>(run: () => T): Promise<T> {
-    return timedPhase("wait.write", () => this.batcher.submit({ run, durable: true }) as Promise<T>);
+    return timedPhase("wait.write", () => this.submit<T>({ run, durable: true }));
   }
 
   /**
@@ -45,6 +46,37 @@ export class GroupCommit {
    * lose in a power cut: a claim with no decision, a phase-two mark.
    */
   unsynced<T>(run: () => T): Promise<T> {
-    return timedPhase("wait.write", () => this.batcher.submit({ run, durable: false }) as Promise<T>);
+    return timedPhase("wait.write", () => this.submit<T>({ run, durable: false }));
   }
+
+  private async submit<T>(write: Write): Promise<T> {
+    const outcome = await this.batcher.submit(write);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value as T;
+  }
+
+  private commit(batch: Write[]): Outcome[] {
+    try {
+      const values = this.store.transaction(() => batch.map((write) => write.run()), durabilityOf(batch));
+      return values.map((value) => ({ ok: true, value }));
+    } catch (error) {
+      if (batch.length === 1) return [{ ok: false, error }];
+      // One write failed (a constraint a bug broke, a disk error) and took
+      // its group's transaction with it: each write runs again alone, so the
+      // others are written and only the failing write's caller sees its error.
+      return batch.map((write) => this.commitAlone(write));
+    }
+  }
+
+  private commitAlone(write: Write): Outcome {
+    try {
+      return { ok: true, value: this.store.transaction(write.run, durabilityOf([write])) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+}
+
+function durabilityOf(batch: Write[]): Durability {
+  return batch.some((write) => write.durable) ? "full" : "normal";
 }
