@@ -11,7 +11,7 @@ import { chain } from "../rpc/interceptors/chain";
 import { serverLoggingInterceptor } from "../rpc/interceptors/logging";
 import { GrpcServerMetrics } from "../rpc/interceptors/metrics";
 import type { Metrics } from "../rpc/metrics";
-import { batchSizeBuckets } from "../rpc/metrics";
+import { batchSizeBuckets } from "../lib/metric-buckets";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
 import { createServer, listen, stopServer } from "../rpc/server";
 import { BankStore } from "../store/bank-store";

@@ -3,7 +3,7 @@
 // write transactions), phase-two resends and, with several gateways,
 // takeovers. Labels come from fixed sets only.
 import type { Metrics } from "../rpc/metrics";
-import { batchSizeBuckets, latencySecondsBuckets } from "../rpc/metrics";
+import { batchSizeBuckets, latencySecondsBuckets } from "../lib/metric-buckets";
 import type { GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { BankLinks } from "./bank-links";
 import type { Coordinator } from "./coordinator";
