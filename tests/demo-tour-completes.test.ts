@@ -1,5 +1,6 @@
 // Proves `ministripe demo`, the README's first command, runs every step of
-// the tour against real processes and ends with a clean audit.
+// the tour against real processes, says the PIN it registers each account
+// with, and ends with a clean audit.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 
@@ -10,6 +11,9 @@ test("the demo tour completes with a clean audit", async () => {
   if (exitCode !== 0 || !stdout.includes("audit clean")) console.error(stdout);
   expect(exitCode).toBe(0);
   for (const step of ["Register users", "Pay across banks", "Idempotency", "Refunds", "Offline", "Crash", "Security", "Audit"]) expect(stdout).toContain(step);
+  expect(stdout).toContain("  alice: account 1001 at hdfc (Alice), with the account's PIN 1111\n");
+  expect(stdout).toContain("  bob: account 2001 at icici (Bob), with the account's PIN 2222\n");
+  expect(stdout).toContain("  carol: account 3001 at sbi (Carol), with the account's PIN 3333\n");
   expect(stdout).toContain("bob refunds all that remains: INR 75.00 SUCCEEDED; refunded 100.50 in all");
   expect(stdout).toMatch(/one cent more: FAILED_PRECONDITION: payment \S+ is fully refunded/);
   expect(stdout).toContain("a replay of the first request");

@@ -1,4 +1,4 @@
-// Proves `dev` as a person meets it: the commands it prints, pasted into a shell as they are, log in, pay the second user it registered and audit clean; a bank that dies is reported and restarted, and payments to it work again, at most 5 times; a second `dev` on the same ports or folder says so plainly, and the first one's logs are left as they were.
+// Proves `dev` as a person meets it: it names each sample account with the PIN registering it needs; the commands it prints, pasted into a shell as they are, log in, pay the second user it registered and audit clean; a bank that dies is reported and restarted, and payments to it work again, at most 5 times; a second `dev` on the same ports or folder says so plainly, and the first one's logs are left as they were.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,6 +77,20 @@ test("the printed commands work when pasted: log in, pay the other registered us
   const registered = await paste([tryThese[0]!, ...registerOther]);
   expect(registered.stderr).toBe("");
   expect(registered.stdout).toBe("registered carol: account 3001 at sbi (Carol)\n");
+});
+
+test("it names each sample account with the PIN registering it needs, the one its register command uses", () => {
+  expect(block("sample accounts (bank, number, holder, the PIN registering it needs):")).toEqual([
+    "hdfc 1001 Alice PIN 1111",
+    "hdfc 1002 Dev PIN 1212",
+    "icici 2001 Bob PIN 2222",
+    "icici 2002 Erin PIN 2323",
+    "sbi 3001 Carol PIN 3333",
+    "sbi 3002 Frank PIN 3434",
+  ]);
+  const [registerCarol] = block("to register someone else (carol, whose home holds carol's certificate):");
+  expect(registerCarol).toContain(" MINISTRIPE_ACCOUNT_PIN=3333 ");
+  expect(registerCarol).toEndWith(" register --username carol --bank sbi --account 3001");
 });
 
 test("a bank that dies is reported and restarted, and serves the next payment", async () => {
