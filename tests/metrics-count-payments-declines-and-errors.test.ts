@@ -1,8 +1,8 @@
-// Proves /metrics on the gateway and a bank (Prometheus text, parsed): the go-grpc-prometheus counters and histogram, payments by status and failure code, payment latency and batch sizes move with payments, declines and errors; process CPU and memory are there; no label carries a user, key, token or amount.
+// Proves /metrics on the gateway and a bank (Prometheus text, parsed): the go-grpc-prometheus counters and histogram, payments by status and failure code, payment latency and batch sizes move with payments, declines and errors; a bank's open holds and in-doubt gauges count a payment held at its vote and fall back to 0 once it is decided; process CPU and memory are there; no label carries a user, key, token or amount.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { scrape, valueOf, type Sample } from "./support/prometheus";
-import { failsWith, pay, signUp, startSystem, type TestSystem } from "./support/system";
+import { eventually, failsWith, pay, signUp, startSystem, type TestSystem } from "./support/system";
 
 setDefaultTimeout(30_000);
 let system: TestSystem;
@@ -78,4 +78,38 @@ test("a refused call is counted with its code, and only /metrics is served", asy
   expect(delta(before, after, "grpc_server_handled_total", { grpc_method: "GetBalance", grpc_code: "Unauthenticated" })).toBe(1);
   const other = await fetch(system.metricsUrls.get("gateway")!.replace("/metrics", "/"));
   expect(other.status).toBe(404);
+});
+
+test("a payment held at the payer bank's vote shows as an open hold, then in doubt, and as neither once decided", async () => {
+  // The payee bank's link is held: hdfc votes yes and waits; the gateway waits up to 20 s for icici's vote.
+  const held = await startSystem({ banks: ["hdfc", "icici"], proxied: ["icici"], prepareTimeoutMs: 20_000, inDoubtAfterMs: 500, metrics: true });
+  try {
+    const payer = await signUp(held, { username: "alice", bank: "hdfc", account: "1001" });
+    await signUp(held, { username: "bob", bank: "icici", account: "2001" });
+    const hdfc = held.metricsUrls.get("bank-hdfc")!;
+    const gauges = async () => {
+      const samples = await scrape(hdfc);
+      return { holds: valueOf(samples, "ministripe_bank_open_holds"), inDoubt: valueOf(samples, "ministripe_bank_in_doubt_transactions") };
+    };
+    expect(await gauges()).toEqual({ holds: 0, inDoubt: 0 });
+    const proxy = held.proxies.get("icici")!;
+    proxy.hold();
+    const paid = pay(payer, "bob", 4_321n);
+    // Its outcome is read below, after the heal; a failure meanwhile must not end the test before the cleanup.
+    paid.catch(() => undefined);
+    try {
+      // Within the Pay call's own 10 s deadline.
+      expect(await eventually(async () => (await gauges()).holds === 1, 4_000)).toBe(true);
+      // Older than hdfc's in-doubt interval, still undecided (the coordinator tells hdfc to wait for the vote).
+      expect(await eventually(async () => (await gauges()).inDoubt === 1, 4_000)).toBe(true);
+      expect((await gauges()).holds).toBe(1);
+    } finally {
+      proxy.heal();
+    }
+    expect((await paid).payment.status).toBe("SUCCEEDED");
+    expect(await eventually(async () => (await gauges()).holds === 0 && (await gauges()).inDoubt === 0)).toBe(true);
+    expect(held.banks.get("hdfc")!.store.getAccount("1001")!.balanceMinor).toBe(500_000n - 4_321n);
+  } finally {
+    await held.stop();
+  }
 });
