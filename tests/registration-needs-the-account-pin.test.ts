@@ -1,10 +1,24 @@
-// Proves registration needs the account's PIN: a wrong PIN is PERMISSION_DENIED (exit 3) and registers nothing; wrong PINs count per account at the bank, on disk, until even the right PIN is RESOURCE_EXHAUSTED; an account without a PIN is FAILED_PRECONDITION (exit 2); the bank keeps only an Argon2id hash; and a bank whose database was loaded before PINs existed takes the file's PINs at its next start without touching a balance.
+// Proves registration needs the account's PIN: a wrong PIN is PERMISSION_DENIED (exit 3) and registers nothing; wrong PINs count per account at the bank, on disk, until even the right PIN is RESOURCE_EXHAUSTED; an account without a PIN is FAILED_PRECONDITION (exit 2); the bank keeps only an Argon2id hash; the gateway keeps no PIN, right or wrong, in its SQLite database and WAL (nor any file the system wrote, nor any log line), nor in any column of any table on PostgreSQL; and a bank whose database was loaded before PINs existed takes the file's PINs at its next start without touching a balance.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { SQL } from "bun";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { GatewayClient } from "../src/client/gateway-client";
+import { startGateway } from "../src/gateway/gateway";
 import { limits } from "../src/lib/limits";
+import { silentLogger } from "../src/lib/log";
+import { hashSecret } from "../src/lib/secret-hash";
+import { loadCertFolder } from "../src/rpc/credentials";
 import { cli, type CliUser } from "./support/cli";
-import { failsWith, signUp, startSystem, tamperBank, type TestSystem } from "./support/system";
+import { sharedPostgres } from "./support/postgres";
+import { failsWith, memoryLog, signUp, startSystem, tamperBank, type TestSystem } from "./support/system";
+
+// PINs long and unusual enough that finding one in a file or a log can only
+// mean it was kept there. The accounts file gives only the right one's hash,
+// so neither is on disk unless something wrote it.
+const unusualPin = "73051986424";
+const unusualWrongPin = "58203917460";
+const unusualPinHash = await hashSecret(unusualPin);
 
 const accountsYaml = `currency: INR
 banks:
@@ -16,11 +30,13 @@ banks:
   icici:
     accounts:
       - { number: "2001", holder: "Bob", balance: "1200.00", pin: "2222" }
+      - { number: "2002", holder: "Hari", balance: "300.00", pin_hash: "${unusualPinHash}" }
 `;
 
+const serverLog = memoryLog("test", "servers");
 let system: TestSystem;
 beforeAll(async () => {
-  system = await startSystem({ banks: ["hdfc", "icici"], accountsYaml, fillPins: false });
+  system = await startSystem({ banks: ["hdfc", "icici"], accountsYaml, fillPins: false, log: serverLog.log });
 }, 30_000);
 afterAll(async () => {
   await system.stop();
@@ -42,6 +58,61 @@ test("the bank keeps only an Argon2id hash of each PIN", () => {
   expect(hdfcPin("1001").pinHash).not.toContain("4321");
   expect(hdfcPin("1002").pinHash).toBeNull();
 });
+
+/** hari registers icici's account 2002 through `gateway`: first with a wrong PIN (refused), then with the right one. */
+async function registerHari(gateway: string): Promise<void> {
+  const client = new GatewayClient(gateway, loadCertFolder(join(system.certsDir, "client-mallory")), silentLogger);
+  const hari = (accountPin: string) => client.call("Register", { username: "hari", password: "hari-password", bank: "icici", account: "2002", account_pin: accountPin }, { retry: false });
+  try {
+    await failsWith(hari(unusualWrongPin), "PERMISSION_DENIED");
+    expect((await hari(unusualPin)).holder).toBe("Hari");
+  } finally {
+    client.close();
+  }
+}
+
+/** Every file under `folder`, at any depth. */
+function filesUnder(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(join(folder, entry.name)) : [join(folder, entry.name)]));
+}
+
+test("the gateway keeps no PIN, right or wrong: not in its SQLite database or WAL, nor in any file the system wrote, nor in a log line", async () => {
+  await registerHari(system.gatewayAddress);
+  const gatewayFiles = ["gateway.db", "gateway.db-wal"].map((name) => join(system.dir, "data", name));
+  for (const path of gatewayFiles) expect(existsSync(path)).toBe(true);
+  // The registration is in the bytes read (so the search would see a PIN kept beside it)...
+  expect(gatewayFiles.some((path) => readFileSync(path).includes("hari"))).toBe(true);
+  expect(serverLog.text()).toContain('"user":"hari"');
+  // ...and neither PIN is, in the gateway's files or any other.
+  for (const path of filesUnder(system.dir)) {
+    const bytes = readFileSync(path);
+    for (const pin of [unusualPin, unusualWrongPin]) expect({ path, holdsPin: bytes.includes(pin) }).toEqual({ path, holdsPin: false });
+  }
+  for (const pin of [unusualPin, unusualWrongPin]) expect(serverLog.text()).not.toContain(pin);
+});
+
+test("on PostgreSQL the gateway keeps no PIN, right or wrong, in any column of any of its tables, nor logs one", async () => {
+  const url = await (await sharedPostgres()).createDatabase();
+  const log = memoryLog("gateway", "gateway-pg");
+  const gateway = await startGateway({ host: "127.0.0.1", port: 0, dataDir: join(system.dir, "data"), banks: system.bankAddresses, certs: loadCertFolder(join(system.certsDir, "gateway")), prepareTimeoutMs: 2_000, sessionTtlMs: 3_600_000, inDoubtAfterMs: 10_000, keyRetentionMs: 86_400_000, currency: "INR", log: log.log, database: { url, name: "gateway-pg", takeoverAfterMs: 60_000 } });
+  const sql = new SQL(url);
+  try {
+    await registerHari(`127.0.0.1:${gateway.port}`);
+    const tables = ((await sql`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`) as { table_name: string }[]).map((row) => row.table_name);
+    expect(tables).toContain("users");
+    /** Rows of `table` whose text (every column; bytea as hex) holds `text`. */
+    const rowsHolding = async (table: string, text: string) => {
+      const [row] = (await sql.unsafe(`SELECT count(*)::int AS n FROM "${table}" AS r WHERE strpos(r::text, $1) > 0 OR strpos(r::text, $2) > 0`, [text, Buffer.from(text).toString("hex")])) as { n: number }[];
+      return row!.n;
+    };
+    expect(await rowsHolding("users", "hari")).toBe(1); // the search sees what the registration wrote
+    for (const table of tables) for (const pin of [unusualPin, unusualWrongPin]) expect({ table, rows: await rowsHolding(table, pin) }).toEqual({ table, rows: 0 });
+    for (const pin of [unusualPin, unusualWrongPin]) expect(log.text()).not.toContain(pin);
+  } finally {
+    await sql.close();
+    await gateway.stop();
+  }
+}, 60_000);
 
 test("a wrong PIN is PERMISSION_DENIED, exit 3, and registers nothing; the right one registers", async () => {
   const refused = await cliRegister("mallory", "1001", "1234");
