@@ -1,5 +1,6 @@
 // Proves the auditor finds what it exists to find: a bank that committed what
-// the gateway never decided, a finished payment missing at a bank, money that
+// the gateway never decided, a finished payment missing at a bank, a payment
+// whose amount or direction the gateway and a bank record differently, money that
 // appeared outside any payment, a transaction left in doubt, and a bank it
 // cannot reach; and that money in transit (committed at one bank, not yet at
 // the other) is counted, while a hold no COMMIT stands behind is not. The
@@ -14,7 +15,8 @@ import { silentLogger } from "../src/lib/log";
 import { unaryCall } from "./support/loose-call";
 import { loadCertFolder } from "../src/rpc/credentials";
 import { freePort } from "../src/local-cluster/cluster";
-import { afterVoting, bankAsGateway, pay, signUp, startSystem, tamperBank, type TestSystem } from "./support/system";
+import { formatMinor } from "../src/lib/money";
+import { afterVoting, bankAsGateway, pay, signUp, startSystem, tamperBank, tamperGateway, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 let links: BankLinks;
@@ -70,7 +72,7 @@ test("payments running while the audit reads the banks are no false alarm", asyn
 
 test("a transaction committed at a bank that the gateway never decided is a ledger mismatch", async () => {
   // An id that sorts between two real ones: the walk meets it in the middle of the gateway's list.
-  const rogue = `${(await system.gateway.store.listCommittedAt("hdfc", "", 1))[0]!}-rogue`;
+  const rogue = `${(await system.gateway.store.listCommittedAt("hdfc", "", 1))[0]!.id}-rogue`;
   const move = { txid: rogue, request_id: "rogue", legs: [{ account: "1001", delta_minor: -5 }, { account: "1002", delta_minor: 5 }] };
   await exchangeAt("hdfc", { prepare: [move] });
   await exchangeAt("hdfc", { commit: [{ txid: rogue, request_id: "" }] });
@@ -83,11 +85,43 @@ test("a transaction committed at a bank that the gateway never decided is a ledg
 });
 
 test("a finished payment with no committed transaction at one of its banks is a ledger mismatch", async () => {
-  const [paymentId] = await system.gateway.store.listCommittedAt("icici", "", 1);
-  tamperBank(system, "icici", "UPDATE transactions SET state = 'aborted' WHERE txid = ?", paymentId!);
+  const paymentId = (await system.gateway.store.listCommittedAt("icici", "", 1))[0]!.id;
+  tamperBank(system, "icici", "UPDATE transactions SET state = 'aborted' WHERE txid = ?", paymentId);
   const report = await auditNow();
   expect(report.mismatches).toEqual([`payment ${paymentId} succeeded and finished, but icici has no committed transaction for it`]);
-  tamperBank(system, "icici", "UPDATE transactions SET state = 'committed' WHERE txid = ?", paymentId!);
+  tamperBank(system, "icici", "UPDATE transactions SET state = 'committed' WHERE txid = ?", paymentId);
+  expect((await auditNow()).ok).toBe(true);
+});
+
+test("a payment whose amount at the gateway differs from what its banks moved is a ledger mismatch at each bank", async () => {
+  const payment = (await system.gateway.store.listCommittedAt("icici", "", 1))[0]!;
+  const moved = formatMinor(payment.amountMinor);
+  const recorded = formatMinor(payment.amountMinor + 100n);
+  tamperGateway(system, "UPDATE payments SET amount_minor = amount_minor + 100 WHERE id = ?", payment.id);
+  try {
+    const report = await auditNow();
+    expect(report.mismatches).toEqual([
+      `payment ${payment.id}: hdfc moved ${moved} from account 1001, but the gateway recorded ${recorded} from account 1001`,
+      `payment ${payment.id}: icici moved ${moved} to account 2001, but the gateway recorded ${recorded} to account 2001`,
+    ]);
+    // The banks' balances are untouched: only the records disagree.
+    expect(report.violations).toEqual(["2 ledger mismatches between the gateway and the banks"]);
+  } finally {
+    tamperGateway(system, "UPDATE payments SET amount_minor = amount_minor - 100 WHERE id = ?", payment.id);
+  }
+  expect((await auditNow()).ok).toBe(true);
+});
+
+test("a bank ledger entry moving a payment's amount the wrong way is a ledger mismatch", async () => {
+  const payment = (await system.gateway.store.listCommittedAt("icici", "", 1))[0]!;
+  const amount = formatMinor(payment.amountMinor);
+  // The payee's credit recorded as a debit of the same amount.
+  tamperBank(system, "icici", "UPDATE ledger SET delta_minor = -delta_minor WHERE txid = ?", payment.id);
+  try {
+    expect((await auditNow()).mismatches).toEqual([`payment ${payment.id}: icici moved ${amount} from account 2001, but the gateway recorded ${amount} to account 2001`]);
+  } finally {
+    tamperBank(system, "icici", "UPDATE ledger SET delta_minor = -delta_minor WHERE txid = ?", payment.id);
+  }
   expect((await auditNow()).ok).toBe(true);
 });
 

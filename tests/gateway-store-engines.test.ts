@@ -142,8 +142,13 @@ for (const engine of engines) {
       expect(await store.misdirectedRefunds(10)).toEqual([]);
     });
 
-    test("the audit's reads: committed ids per bank, counts, keys pruned after their retention", async () => {
-      const committed = await store.listCommittedAt("icici", "", 1_000);
+    test("the audit's reads: committed payments per bank with what they moved, counts, keys pruned after their retention", async () => {
+      const rows = await store.listCommittedAt("icici", "", 1_000);
+      for (const row of rows) {
+        const { id, amountMinor, payerBank, payerAccount, payeeBank, payeeAccount, phaseTwoDoneAtMs } = (await store.getPayment(row.id))!;
+        expect(row).toEqual({ id, amountMinor, payerBank, payerAccount, payeeBank, payeeAccount, phaseTwoDoneAtMs });
+      }
+      const committed = rows.map((row) => row.id);
       expect(committed).toEqual([...committed].sort());
       expect(await store.committedAt("icici", committed)).toEqual(new Set(committed));
       expect(await store.committedAt("sbi", committed)).toEqual(new Set());

@@ -95,7 +95,7 @@ test("a caller accepts only the peer it meant to reach: bank icici's address is 
 });
 
 test("a method a server's access table does not name is refused, even to a role the table names elsewhere", async () => {
-  const answered = (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(null, { txids: [] });
+  const answered = (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(null, { transactions: [] });
   const server = createServer({
     certs: loadCertFolder(join(system.certsDir, "bank-hdfc")),
     interceptors: [peerRoleInterceptor({ "Bank/ListCommitted": ["gateway"] })],
@@ -105,7 +105,7 @@ test("a method a server's access table does not name is refused, even to a role 
   const port = await listen(server, loadCertFolder(join(system.certsDir, "bank-hdfc")), "127.0.0.1", 0);
   try {
     const bank = dial("Bank", `127.0.0.1:${port}`, "gateway", hdfc);
-    expect(await unaryCall(bank, "ListCommitted", { after_txid: "", limit: 1 }, quick)).toEqual({ txids: [] });
+    expect(await unaryCall(bank, "ListCommitted", { after_txid: "", limit: 1 }, quick)).toEqual({ transactions: [] });
     await failsWith(unaryCall(bank, "Audit", {}, quick), "PERMISSION_DENIED");
   } finally {
     await stopServer(server, 0);

@@ -10,7 +10,7 @@ import { formatMinor, minorFromWire } from "../lib/money";
 import { unaryCall } from "../rpc/channel";
 import type { AuditResponseReceived, BankAuditResponseReceived } from "../rpc/wire/messages";
 import type { MethodName, Reply, Request } from "../rpc/wire/services";
-import type { GatewayStore } from "../store/gateway-store";
+import type { CommittedPayment, GatewayStore } from "../store/gateway-store";
 import type { BankLinks } from "./bank-links";
 
 type BankAuditWire = BankAuditResponseReceived;
@@ -175,19 +175,33 @@ class Mismatches {
   }
 }
 
+/** What a committed transaction moved on one account at one bank: negative debits, positive credits. */
+interface Movement {
+  account: string;
+  deltaMinor: bigint;
+}
+
+/** A committed transaction in a bank's ledger. */
+interface LedgerEntry {
+  id: string;
+  movements: Movement[];
+}
+
 /**
  * Walks the gateway's committed payments at a bank and the bank's committed
  * transactions side by side, both sorted by id, a page of each at a time (so
  * memory stays one page, however long the history). A bank that committed
  * what the coordinator did not commit there is a violation; a committed
  * payment whose phase two finished before the audit began but is missing at
- * the bank is one too. Throws when a ledger is longer than the walk's bound.
+ * the bank is one too; so is one the bank committed with other amounts or
+ * accounts than the gateway recorded. Throws when a ledger is longer than
+ * the walk's bound.
  */
 async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string, startedAtMs: number, pageSize: number, mismatches: Mismatches): Promise<void> {
-  const atBank = pagedIds((afterId) => bankCall(banks, bank, "ListCommitted", { after_txid: afterId, limit: pageSize }, limits.readDeadlineMs).then((r) => r.txids), pageSize);
-  const atGateway = pagedIds((afterId) => store.listCommittedAt(bank, afterId, pageSize), pageSize);
-  let bankId = await atBank.next();
-  let gatewayId = await atGateway.next();
+  const atBank = pagedRows((afterId) => bankCall(banks, bank, "ListCommitted", { after_txid: afterId, limit: pageSize }, limits.readDeadlineMs).then(ledgerEntriesOf), pageSize);
+  const atGateway = pagedRows((afterId) => store.listCommittedAt(bank, afterId, pageSize), pageSize);
+  let bankEntry = await atBank.next();
+  let payment = await atGateway.next();
   // Bank ids the gateway's walk did not list: checked against its decisions in pages.
   let unlisted: string[] = [];
   const checkUnlisted = async () => {
@@ -195,42 +209,71 @@ async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string
     for (const txid of unlisted) if (!committedHere.has(txid)) mismatches.add(`${bank} committed ${txid}, which the gateway did not commit there`);
     unlisted = [];
   };
-  while (bankId.value !== undefined || gatewayId.value !== undefined) {
-    const b = bankId.value;
-    const g = gatewayId.value;
-    if (b !== undefined && (g === undefined || b < g)) {
+  while (bankEntry.value !== undefined || payment.value !== undefined) {
+    const b = bankEntry.value;
+    const g = payment.value;
+    if (b !== undefined && (g === undefined || b.id < g.id)) {
       // Possibly committed after the gateway's page was read: its decision, read now, is later than the bank's commit.
-      unlisted.push(b);
+      unlisted.push(b.id);
       if (unlisted.length >= pageSize) await checkUnlisted();
-      bankId = await atBank.next();
-    } else if (g !== undefined && (b === undefined || g < b)) {
-      const row = await store.getPayment(g);
+      bankEntry = await atBank.next();
+    } else if (g !== undefined && (b === undefined || g.id < b.id)) {
       // Only payments finished before the audit began: a later one may have been committed after the bank was listed.
-      if (row?.phaseTwoDoneAtMs != null && row.phaseTwoDoneAtMs < startedAtMs) mismatches.add(`payment ${g} succeeded and finished, but ${bank} has no committed transaction for it`);
-      gatewayId = await atGateway.next();
+      if (g.phaseTwoDoneAtMs != null && g.phaseTwoDoneAtMs < startedAtMs) mismatches.add(`payment ${g.id} succeeded and finished, but ${bank} has no committed transaction for it`);
+      payment = await atGateway.next();
     } else {
-      bankId = await atBank.next();
-      gatewayId = await atGateway.next();
+      compareMovements(bank, g!, b!, mismatches);
+      bankEntry = await atBank.next();
+      payment = await atGateway.next();
     }
   }
   await checkUnlisted();
 }
 
+/** A bank's ledger page as the walk reads it (a bank's answer is input: an amount that is not an integer throws). */
+function ledgerEntriesOf(reply: Reply<"Bank", "ListCommitted">): LedgerEntry[] {
+  return reply.transactions.map((tx) => ({ id: tx.txid, movements: tx.legs.map((leg) => ({ account: leg.account, deltaMinor: minorFromWire(leg.delta_minor) })) }));
+}
+
+/** A payment's movements at a bank: the debit at the payer's bank, the credit at the payee's (both when one bank holds both accounts). */
+function expectedMovements(payment: CommittedPayment, bank: string): Movement[] {
+  const movements: Movement[] = [];
+  if (payment.payerBank === bank) movements.push({ account: payment.payerAccount, deltaMinor: -payment.amountMinor });
+  if (payment.payeeBank === bank) movements.push({ account: payment.payeeAccount, deltaMinor: payment.amountMinor });
+  return movements;
+}
+
+/** A payment committed on both sides moved, at this bank, exactly what the gateway recorded: the same amount, on the same accounts, the same way. */
+function compareMovements(bank: string, payment: CommittedPayment, entry: LedgerEntry, mismatches: Mismatches): void {
+  const recorded = describeMovements(expectedMovements(payment, bank));
+  const moved = describeMovements(entry.movements);
+  if (moved !== recorded) mismatches.add(`payment ${payment.id}: ${bank} moved ${moved}, but the gateway recorded ${recorded}`);
+}
+
+/** Movements in words, in account order, so two lists that agree read the same. */
+function describeMovements(movements: Movement[]): string {
+  if (movements.length === 0) return "nothing";
+  return [...movements]
+    .sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0))
+    .map((m) => (m.deltaMinor < 0n ? `${formatMinor(-m.deltaMinor)} from account ${m.account}` : `${formatMinor(m.deltaMinor)} to account ${m.account}`))
+    .join(" and ");
+}
+
 /**
- * The ids one `readPage(afterId)` after another returns, one page in memory.
- * Each must sort after the one before (the merge walk depends on it).
+ * The rows one `readPage(afterId)` after another returns, one page in memory.
+ * Each id must sort after the one before (the merge walk depends on it).
  */
-async function* pagedIds(readPage: (afterId: string) => Promise<string[]>, pageSize: number): AsyncGenerator<string, undefined> {
+async function* pagedRows<Row extends { id: string }>(readPage: (afterId: string) => Promise<Row[]>, pageSize: number): AsyncGenerator<Row, undefined> {
   let afterId = "";
   for (let page = 0; page < auditLimits.ledgerPagesMax; page++) {
-    const ids = await readPage(afterId);
-    for (const id of ids) {
+    const rows = await readPage(afterId);
+    for (const row of rows) {
       // A bank's answer is input, not an invariant of this process: handled, not asserted.
-      if (!(id > afterId)) throw new AppError(Code.Internal, `ledger ids out of order (${id} after ${afterId})`);
-      afterId = id;
-      yield id;
+      if (!(row.id > afterId)) throw new AppError(Code.Internal, `ledger ids out of order (${row.id} after ${afterId})`);
+      afterId = row.id;
+      yield row;
     }
-    if (ids.length < pageSize) return;
+    if (rows.length < pageSize) return;
   }
   throw new AppError(Code.ResourceExhausted, `ledger longer than ${auditLimits.ledgerPagesMax} pages of ${pageSize}`);
 }

@@ -1,6 +1,6 @@
 // The bank's SQLite store: schema and every query the participant runs.
 // Money logic lives in src/bank; this file only reads and writes rows.
-import { and, asc, eq, gt, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
 import { sqliteTable, text, primaryKey, integer } from "drizzle-orm/sqlite-core";
 import { count, minor, ms } from "./columns";
 import { changesOf, type Durability } from "./sqlite";
@@ -61,6 +61,11 @@ export const ledger = sqliteTable("ledger", {
 export type Account = typeof accounts.$inferSelect;
 export type Transaction = typeof transactions.$inferSelect;
 export type Hold = typeof holds.$inferSelect;
+/** A committed transaction and what it moved on each account at this bank. */
+export interface CommittedTransaction {
+  txid: string;
+  legs: { account: string; deltaMinor: bigint }[];
+}
 
 export interface BankTotals {
   balanceSumMinor: bigint;
@@ -221,15 +226,26 @@ export class BankStore extends Store {
       .map((row) => row.txid);
   }
 
-  listCommitted(afterTxid: string, limit: number): string[] {
-    return this.opened.db
-      .select({ txid: transactions.txid })
-      .from(transactions)
-      .where(and(eq(transactions.state, "committed"), gt(transactions.txid, afterTxid)))
-      .orderBy(asc(transactions.txid))
-      .limit(limit)
-      .all()
-      .map((row) => row.txid);
+  /**
+   * Committed transactions after a cursor, in txid order, at most `limit`,
+   * each with its ledger entries (none if it has none): the auditor compares
+   * what each moved with the coordinator's record.
+   */
+  listCommitted(afterTxid: string, limit: number): CommittedTransaction[] {
+    const rows = this.opened.sqlite
+      .query<{ txid: string; account: string | null; delta_minor: bigint | null }, [string, number]>(
+        `SELECT t.txid, l.account, l.delta_minor
+         FROM (SELECT txid FROM transactions WHERE state = 'committed' AND txid > ? ORDER BY txid LIMIT ?) AS t
+         LEFT JOIN ledger AS l ON l.txid = t.txid
+         ORDER BY t.txid, l.account`,
+      )
+      .all(afterTxid, limit);
+    const committed: CommittedTransaction[] = [];
+    for (const row of rows) {
+      if (committed.at(-1)?.txid !== row.txid) committed.push({ txid: row.txid, legs: [] });
+      if (row.account !== null && row.delta_minor !== null) committed.at(-1)!.legs.push({ account: row.account, deltaMinor: row.delta_minor });
+    }
+    return committed;
   }
 
   /** Holds still pending (debits and credits), at most `limit`: money in transit for the auditor. */

@@ -11,7 +11,7 @@ import { sleepMs } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { BoundedCache } from "../lib/bounded-cache";
-import type { Decision, DecisionWrite, GatewayStore, NewPaymentRow, UserAccount, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
+import type { CommittedPayment, Decision, DecisionWrite, GatewayStore, NewPaymentRow, UserAccount, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
 import { openPostgres, type PostgresTarget } from "./postgres";
 import { firstOfEach, StatementGroup } from "./postgres-groups";
 import init from "./migrations/gateway-postgres/0001_init.sql" with { type: "text" };
@@ -517,11 +517,21 @@ export class PostgresGatewayStore implements GatewayStore {
     return rows.map(paymentOf);
   }
 
-  async listCommittedAt(bank: string, afterId: string, limit: number): Promise<string[]> {
+  async listCommittedAt(bank: string, afterId: string, limit: number): Promise<CommittedPayment[]> {
     const rows = await this.read(
-      () => this.sql`SELECT id FROM payments WHERE decision = 'COMMIT' AND (payer_bank = ${bank} OR payee_bank = ${bank}) AND id > ${afterId} ORDER BY id LIMIT ${limit}`,
+      () =>
+        this.sql`SELECT id, amount_minor, payer_bank, payer_account, payee_bank, payee_account, phase_two_done_at_ms FROM payments
+          WHERE decision = 'COMMIT' AND (payer_bank = ${bank} OR payee_bank = ${bank}) AND id > ${afterId} ORDER BY id LIMIT ${limit}`,
     );
-    return rows.map((row: Row) => row.id as string);
+    return rows.map((row: Row) => ({
+      id: row.id as string,
+      amountMinor: BigInt(row.amount_minor as bigint | string),
+      payerBank: row.payer_bank as string,
+      payerAccount: row.payer_account as string,
+      payeeBank: row.payee_bank as string,
+      payeeAccount: row.payee_account as string,
+      phaseTwoDoneAtMs: numOrNull(row.phase_two_done_at_ms),
+    }));
   }
 
   async decisionsOf(ids: string[]): Promise<Map<string, Decision | null>> {

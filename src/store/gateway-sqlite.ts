@@ -11,7 +11,7 @@ import { BoundedCache } from "../lib/bounded-cache";
 import { limits } from "../lib/limits";
 import { minor, ms } from "./columns";
 import { changesOf, type Durability } from "./sqlite";
-import type { Decision, DecisionWrite, GatewayStore, NewPaymentRow, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
+import type { CommittedPayment, Decision, DecisionWrite, GatewayStore, NewPaymentRow, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
 import { GroupCommit } from "./group-commit";
 import { Store } from "./store";
 import init from "./migrations/gateway/0001_init.sql" with { type: "text" };
@@ -435,16 +435,16 @@ export class SqliteGatewayRows extends Store {
       .all();
   }
 
-  /** Ids of committed payments touching a bank, in id order, after a cursor. */
-  listCommittedAt(bank: string, afterId: string, limit: number): string[] {
+  /** Committed payments touching a bank (what each moves, and where), in id order, after a cursor. */
+  listCommittedAt(bank: string, afterId: string, limit: number): CommittedPayment[] {
+    const { id, amountMinor, payerBank, payerAccount, payeeBank, payeeAccount, phaseTwoDoneAtMs } = payments;
     return this.opened.db
-      .select({ id: payments.id })
+      .select({ id, amountMinor, payerBank, payerAccount, payeeBank, payeeAccount, phaseTwoDoneAtMs })
       .from(payments)
       .where(and(eq(payments.decision, "COMMIT"), or(eq(payments.payerBank, bank), eq(payments.payeeBank, bank)), gt(payments.id, afterId)))
       .orderBy(asc(payments.id))
       .limit(limit)
-      .all()
-      .map((row) => row.id);
+      .all();
   }
 
   decisionsOf(ids: string[]): Map<string, Decision | null> {

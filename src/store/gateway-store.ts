@@ -65,6 +65,9 @@ export interface PaymentRow {
   refundReservedMinor: bigint;
 }
 
+/** What the audit compares with a bank's ledger: how much a committed payment moved, from which account to which, and when it finished. */
+export type CommittedPayment = Pick<PaymentRow, "id" | "amountMinor" | "payerBank" | "payerAccount" | "payeeBank" | "payeeAccount" | "phaseTwoDoneAtMs">;
+
 /** What a new payment row carries; the rest is filled in as it is decided or refunded. */
 export type NewPaymentRow = Omit<PaymentRow, "decision" | "failureCode" | "failureMessage" | "decidedAtMs" | "phaseTwoDoneAtMs" | "refundOf" | "refundReservedMinor">;
 
@@ -172,8 +175,8 @@ export interface GatewayStore {
   listAllPayments(beforeId: string | undefined, limit: number): Promise<PaymentRow[]>;
   /** Payments whose id or idempotency key (of any payer) is `query`, or whose payer or payee it names; newest first. */
   findPayments(query: string, limit: number): Promise<PaymentRow[]>;
-  /** Ids of committed payments touching a bank, in id order, after a cursor. */
-  listCommittedAt(bank: string, afterId: string, limit: number): Promise<string[]>;
+  /** Committed payments touching a bank (what each moves, and where), in id order, after a cursor. */
+  listCommittedAt(bank: string, afterId: string, limit: number): Promise<CommittedPayment[]>;
   /** The decision (or null, undecided) of each of `ids` that exists. */
   decisionsOf(ids: string[]): Promise<Map<string, Decision | null>>;
   /** Of `ids`, those the coordinator committed with `bank` as the payer's or the payee's bank. */
