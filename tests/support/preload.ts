@@ -18,6 +18,7 @@ import { afterAll, setDefaultTimeout } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { plural } from "../../src/lib/plural";
 import { armTestFatalHandler } from "./assertions";
 
 setDefaultTimeout(30_000);
@@ -29,5 +30,5 @@ process.env.TMPDIR = runTmpDir;
 afterAll(() => {
   const left = readdirSync(runTmpDir);
   rmSync(runTmpDir, { recursive: true, force: true });
-  if (left.length > 0) throw new Error(`tests left ${left.length} entries in the temporary folder: ${left.sort().join(", ")}`);
+  if (left.length > 0) throw new Error(`tests left ${plural(left.length, "entry", "entries")} in the temporary folder: ${left.sort().join(", ")}`);
 });
