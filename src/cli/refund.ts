@@ -16,7 +16,7 @@ import { reportSent, type SentWords } from "./support/output";
 export const refundCommand = clientCommand({
   name: "refund",
   usage: "refund PAYMENT_ID [--amount 20.00] [--key IDEMPOTENCY_KEY] [--reason TEXT]",
-  summary: "Refunds a payment you received, all that remains or --amount of it. Offline, queued (exit 75) like a payment.",
+  summary: "Refunds a payment you received, all that remains or --amount of it. Offline, queued (exit 75) like a payment when --amount is given.",
   positionals: 1,
   flags: {
     amount: { type: "string", value: "AMOUNT", help: "how much to give back, such as 20.00 (default: all that remains refundable)" },
