@@ -1,10 +1,11 @@
-// Proves `dev` as a person meets it: it names each sample account with the PIN registering it needs; the commands it prints, pasted into a shell as they are, log in, pay the second user it registered and audit clean; a bank that dies is reported and restarted, and payments to it work again, at most 5 times; a second `dev` on the same ports or folder says so plainly, and the first one's logs are left as they were.
+// Proves `dev` as a person meets it: it names each sample account with the PIN registering it needs; the commands it prints, pasted into a shell as they are, log in, pay the second user it registered and audit clean; its two dashboard commands, pasted with only the port changed, serve the user's page and the operator's with the token they print, and stop on SIGTERM; a bank that dies is reported and restarted, and payments to it work again, at most 5 times; a second `dev` on the same ports or folder says so plainly, and the first one's logs are left as they were.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../src/local-cluster/cluster";
 import { mainPath, runMain, waitMsMax } from "./support/cli";
+import { getWithToken, startPastedDashboard } from "./support/dashboard";
 
 setDefaultTimeout(180_000);
 const folder = mkdtempSync(join(tmpdir(), "ministripe-dev-"));
@@ -91,6 +92,33 @@ test("it names each sample account with the PIN registering it needs, the one it
   const [registerCarol] = block("to register someone else (carol, whose home holds carol's certificate):");
   expect(registerCarol).toContain(" MINISTRIPE_ACCOUNT_PIN=3333 ");
   expect(registerCarol).toEndWith(" register --username carol --bank sbi --account 3001");
+});
+
+test("the printed dashboard commands, pasted with only the port changed, serve the logged-in user's page and the operator's with the token they print", async () => {
+  const dashboards = block("the dashboard in a browser (each prints its URL with its token, and runs until Ctrl-C):");
+  expect(dashboards).toHaveLength(2);
+  const expected = [
+    { view: "user", says: 'dashboard (user view, client certificate "alice")', state: { view: "user", username: "alice", reachable: true } },
+    { view: "admin", says: 'dashboard (admin view, admin certificate "admin")', state: { view: "admin" } },
+  ];
+  for (const [i, line] of dashboards.entries()) {
+    const free = await freePort();
+    // As pasted in the terminal the try-block's commands ran in (after its cd).
+    const dashboard = await startPastedDashboard(line, free, { cwd: folder, env: freshEnv() });
+    try {
+      expect(dashboard.port).toBe(free);
+      expect(dashboard.printed).toStartWith(`${expected[i]!.says} at http://127.0.0.1:${free}/?token=`);
+      const state = await getWithToken(dashboard, "/api/state");
+      expect(state.status).toBe(200);
+      const body = (await state.json()) as { banks?: { name: string }[] };
+      expect(body).toMatchObject(expected[i]!.state);
+      if (expected[i]!.view === "admin") expect(body.banks!.map((b) => b.name).sort()).toEqual(["hdfc", "icici", "sbi"]);
+    } finally {
+      await dashboard.stop();
+    }
+    // SIGTERM stopped it: nothing listens on its port any more.
+    expect(await fetch(dashboard.origin).then(() => "answered", () => "refused")).toBe("refused");
+  }
 });
 
 test("a bank that dies is reported and restarted, and serves the next payment", async () => {

@@ -13,12 +13,41 @@ export interface DashboardProcess {
   url: string;
   port: number;
   origin: string;
+  /** What it printed up to its URL. */
+  printed: string;
   stop(): Promise<void>;
 }
 
 /** `ministripe dashboard --port 0 ARGS...`, waiting for its line with the URL. */
 export async function startDashboardProcess(args: string[], env: Record<string, string> = {}): Promise<DashboardProcess> {
   const child = Bun.spawn(["bun", mainPath, "dashboard", "--port", "0", ...args], { env: { ...(process.env as Record<string, string>), ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  return dashboardOf(child, { terminate: () => child.kill("SIGTERM"), kill: () => child.kill(9), alive: () => child.exitCode === null && child.signalCode === null });
+}
+
+/**
+ * A `dashboard` line as `dev` prints it, with only its `--port N` changed, run
+ * as pasted into a shell (sh -c, in a process group of its own, so that stop()
+ * reaches the shell and the dashboard it started).
+ */
+export async function startPastedDashboard(line: string, port: number, options: { cwd: string; env: Record<string, string> }): Promise<DashboardProcess> {
+  const ports = line.match(/ --port \d+ /g) ?? [];
+  if (ports.length !== 1) throw new Error(`not one --port in the printed line: ${line}`);
+  const pasted = line.replace(/ --port \d+ /, ` --port ${port} `);
+  const child = Bun.spawn(["sh", "-c", pasted], { cwd: options.cwd, env: options.env, stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: true });
+  /** Signals every process of the group; false once none is left. */
+  const group = (signal: NodeJS.Signals | 0) => {
+    try {
+      process.kill(-child.pid, signal);
+      return true;
+    } catch {
+      return false; // ESRCH: the group is gone, nothing left to stop.
+    }
+  };
+  return dashboardOf(child, { terminate: () => group("SIGTERM"), kill: () => group("SIGKILL"), alive: () => group(0) });
+}
+
+/** Waits for the dashboard's line with the URL and its token. */
+async function dashboardOf(child: Bun.Subprocess<"ignore", "pipe", "pipe">, signals: { terminate(): void; kill(): void; alive(): boolean }): Promise<DashboardProcess> {
   const reader = child.stdout.getReader();
   let seen = "";
   const deadlineAtMs = Date.now() + waitMsMax;
@@ -30,19 +59,28 @@ export async function startDashboardProcess(args: string[], env: Record<string, 
   reader.releaseLock();
   const match = /(http:\/\/[\d.]+:(\d+))\/\?token=(\w+)/.exec(seen);
   if (!match) {
-    child.kill(9);
+    signals.kill();
     throw new Error(`dashboard did not start: ${seen} ${await new Response(child.stderr).text()}`);
   }
   return {
     url: match[0],
     port: Number(match[2]),
     origin: match[1]!,
+    printed: seen,
     async stop() {
-      child.kill("SIGTERM");
-      await Promise.race([child.exited, Bun.sleep(5_000)]);
-      child.kill(9);
+      signals.terminate();
+      for (const stopAtMs = Date.now() + 5_000; signals.alive() && Date.now() < stopAtMs; ) await Bun.sleep(50);
+      signals.kill();
     },
   };
+}
+
+/** GET `path` as a browser that opened the printed URL: the token in the URL, then its cookie. */
+export async function getWithToken(dashboard: DashboardProcess, path: string): Promise<Response> {
+  const first = await fetch(dashboard.url, { redirect: "manual" });
+  if (first.status !== 303) throw new Error(`${dashboard.url}: HTTP ${first.status}, not the redirect that sets the cookie`);
+  const cookie = first.headers.get("set-cookie")!.split(";")[0]!;
+  return fetch(`${dashboard.origin}${path}`, { headers: { cookie } });
 }
 
 export interface Browser {
