@@ -1,4 +1,4 @@
-// Proves the user view in a real browser (Chromium, headless): it shows the balance, pays through the form exactly once on a double click, shows a bad amount with the CLI's own message, while the gateway is down queues a payment, shows it in the queue and sends it once the gateway is back, and refunds a payment received through its button.
+// Proves the user view in a real browser (Chromium, headless): it shows the balance, pays through the form exactly once on a double click, and once when the form is submitted twice past the page's own guard (the form keeps its idempotency key until an outcome), shows a bad amount with the CLI's own message, while the gateway is down queues a payment, shows it in the queue and sends it once the gateway is back, and refunds a payment received through its button.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { GatewayClient } from "../src/client/gateway-client";
@@ -27,6 +27,9 @@ afterAll(async () => {
   await dashboard?.stop();
   await system.stop();
 });
+
+// The page's guard against a second submit: a top-level binding of app.js (a classic script), which one test turns off.
+declare let paying: boolean;
 
 async function payThroughForm(to: string, amount: string, click: "click" | "dblclick" = "click"): Promise<string> {
   const { page } = browser;
@@ -113,4 +116,40 @@ test("a payment received is refunded through its button, in part, once; the refu
   expect(await page.locator(`#payments tr[data-id="${id}"]`).textContent()).toContain("refunded INR 5.00");
   expect(system.totalMinor()).toBe(totalMinor);
   await screenshot(page, "dashboard-user.png");
+});
+
+test("the pay form submitted twice past the page's guard sends its one kept key, and pays once to the minor unit", async () => {
+  const { page } = browser;
+  const hdfc = system.banks.get("hdfc")!.store;
+  const aliceBeforeMinor = hdfc.getAccount("1001")!.balanceMinor;
+  const bobBeforeMinor = await balanceMinor(bob);
+  await page.fill("#pay-to", "bob");
+  await page.fill("#pay-amount", "7.77");
+  // Both posts leave before either is answered: only the key the form kept can make them one payment.
+  const sent = await page.evaluate(async () => {
+    const posts: Promise<{ key: string; status: number }>[] = [];
+    const realFetch = window.fetch;
+    window.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+      const answer = realFetch(input, init);
+      if (input === "/api/pay") posts.push(answer.then((res) => ({ key: JSON.parse(String(init!.body)).key as string, status: res.status })));
+      return answer;
+    }) as typeof fetch;
+    try {
+      const form = document.getElementById("pay-form") as HTMLFormElement;
+      form.requestSubmit();
+      paying = false; // past the guard, as a script or a stuck button could be
+      form.requestSubmit();
+      return await Promise.all(posts);
+    } finally {
+      window.fetch = realFetch;
+    }
+  });
+  expect(sent).toHaveLength(2);
+  expect(sent[1]!.key).toBe(sent[0]!.key);
+  for (const post of sent) expect([200, 202]).toContain(post.status);
+  const listed = await bob.call("ListPayments", { limit: 50 }, { retry: false });
+  expect(listed.payments.filter((p) => String(p.amount_minor) === "777")).toHaveLength(1);
+  expect(await balanceMinor(bob)).toBe(bobBeforeMinor + 777n);
+  expect(hdfc.getAccount("1001")!.balanceMinor).toBe(aliceBeforeMinor - 777n);
+  expect(system.totalMinor()).toBe(totalMinor);
 });
