@@ -2,14 +2,17 @@
 // into an empty folder outside the repository (no node_modules, no sources),
 // prints its version and runs a whole `dev` system whose printed commands,
 // pasted into a shell, log in, pay and audit through the same binary (named
-// as it was started, ./ministripe), then stops cleanly on Ctrl-C.
+// as it was started, ./ministripe); its printed dashboard command, run with
+// only the port changed, serves the page's assets embedded in the binary;
+// then it stops cleanly on Ctrl-C.
 import { afterAll, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../src/local-cluster/cluster";
 import pkg from "../package.json";
+import { getWithToken, startPastedDashboard } from "./support/dashboard";
 
 const root = join(import.meta.dir, "..");
 const work = mkdtempSync(join(tmpdir(), "ministripe-binary-"));
@@ -34,7 +37,7 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-test("the compiled binary, alone in an empty folder, runs every role", async () => {
+test("the compiled binary, alone in an empty folder, runs every role and serves the dashboard's embedded page", async () => {
   const build = Bun.spawnSync(["bun", "run", "build.ts", built], { cwd: root, stdout: "pipe", stderr: "pipe" });
   expect(build.exitCode).toBe(0);
   Bun.spawnSync(["mkdir", "-p", folder]);
@@ -49,7 +52,7 @@ test("the compiled binary, alone in an empty folder, runs every role", async () 
   const dev = Bun.spawn([join(folder, "ministripe"), "dev", "--port", String(port)], { cwd: folder, env: { PATH: process.env.PATH ?? "", HOME: folder, TMPDIR: folder }, stdout: "pipe", stderr: "pipe" });
   const reader = dev.stdout.getReader();
   let banner = "";
-  for (let i = 0; i < 200 && !banner.includes("Ctrl-C"); i++) {
+  for (let i = 0; i < 200 && !banner.includes("Ctrl-C stops everything."); i++) {
     const chunk = await reader.read();
     if (chunk.done) break;
     banner += new TextDecoder().decode(chunk.value);
@@ -74,6 +77,20 @@ test("the compiled binary, alone in an empty folder, runs every role", async () 
   const client = { MINISTRIPE_HOME: join(folder, ".ministripe", "home", "alice"), MINISTRIPE_GATEWAY: `127.0.0.1:${port}` };
   const balance = await run(["balance", "--json"], client);
   expect(JSON.parse(balance.stdout)).toMatchObject({ balance_minor: "489950" });
+
+  // The operator's dashboard as dev printed it, on a free port: the page's script comes out of the binary itself.
+  const adminLine = lines.find((line) => line.startsWith("  ") && line.includes(" dashboard ") && line.includes("# the operator's page"));
+  expect(adminLine).toBeDefined();
+  const dashboard = await startPastedDashboard(adminLine!.slice(2), await freePort(), { cwd: folder, env: { PATH: process.env.PATH ?? "", HOME: folder, TMPDIR: folder } });
+  try {
+    const appJs = await getWithToken(dashboard, "/app.js");
+    expect(appJs.status).toBe(200);
+    const served = await appJs.text();
+    expect(served.length).toBeGreaterThan(0);
+    expect(served).toBe(readFileSync(join(root, "src", "dashboard", "assets", "app.js.txt"), "utf8"));
+  } finally {
+    await dashboard.stop();
+  }
 
   dev.kill("SIGINT");
   expect(await dev.exited).toBe(0);
