@@ -19,7 +19,14 @@ const work = mkdtempSync(join(tmpdir(), "ministripe-binary-"));
 const built = join(work, "build", "ministripe");
 const folder = join(work, "empty");
 
-afterAll(() => {
+let running: Bun.Subprocess | undefined;
+
+afterAll(async () => {
+  // A test that failed half-way leaves no dev system running.
+  if (running && running.exitCode === null) {
+    running.kill("SIGINT");
+    await Promise.race([running.exited, Bun.sleep(10_000)]);
+  }
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -50,6 +57,7 @@ test("the compiled binary, alone in an empty folder, runs every role and serves 
 
   const port = await freePort();
   const dev = Bun.spawn([join(folder, "ministripe"), "dev", "--port", String(port)], { cwd: folder, env: { PATH: process.env.PATH ?? "", HOME: folder, TMPDIR: folder }, stdout: "pipe", stderr: "pipe" });
+  running = dev;
   const reader = dev.stdout.getReader();
   let banner = "";
   for (let i = 0; i < 200 && !banner.includes("Ctrl-C stops everything."); i++) {
