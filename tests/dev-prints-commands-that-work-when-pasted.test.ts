@@ -105,6 +105,7 @@ test("the printed dashboard commands, pasted with only the port changed, serve t
     const free = await freePort();
     // As pasted in the terminal the try-block's commands ran in (after its cd).
     const dashboard = await startPastedDashboard(line, free, { cwd: folder, env: freshEnv() });
+    let stopped: { exitedOnSigterm: boolean } | undefined;
     try {
       expect(dashboard.port).toBe(free);
       expect(dashboard.printed).toStartWith(`${expected[i]!.says} at http://127.0.0.1:${free}/?token=`);
@@ -114,9 +115,10 @@ test("the printed dashboard commands, pasted with only the port changed, serve t
       expect(body).toMatchObject(expected[i]!.state);
       if (expected[i]!.view === "admin") expect(body.banks!.map((b) => b.name).sort()).toEqual(["hdfc", "icici", "sbi"]);
     } finally {
-      await dashboard.stop();
+      stopped = await dashboard.stop();
     }
-    // SIGTERM stopped it: nothing listens on its port any more.
+    // SIGTERM stopped it, before stop() fell back to SIGKILL: every process of the pasted line exited, and nothing listens on its port any more.
+    expect(stopped.exitedOnSigterm).toBe(true);
     expect(await fetch(dashboard.origin).then(() => "answered", () => "refused")).toBe("refused");
   }
 });

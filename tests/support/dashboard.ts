@@ -15,7 +15,12 @@ export interface DashboardProcess {
   origin: string;
   /** What it printed up to its URL. */
   printed: string;
-  stop(): Promise<void>;
+  /**
+   * SIGTERM, up to 5 s for every process to exit, then SIGKILL to whatever is
+   * left (cleanup). Says whether all had exited before that SIGKILL, so that a
+   * test can tell a dashboard that stops on SIGTERM from one that was killed.
+   */
+  stop(): Promise<{ exitedOnSigterm: boolean }>;
 }
 
 /** `ministripe dashboard --port 0 ARGS...`, waiting for its line with the URL. */
@@ -70,7 +75,9 @@ async function dashboardOf(child: Bun.Subprocess<"ignore", "pipe", "pipe">, sign
     async stop() {
       signals.terminate();
       for (const stopAtMs = Date.now() + 5_000; signals.alive() && Date.now() < stopAtMs; ) await Bun.sleep(50);
+      const exitedOnSigterm = !signals.alive();
       signals.kill();
+      return { exitedOnSigterm };
     },
   };
 }
