@@ -30,14 +30,16 @@ export async function startDashboardProcess(args: string[], env: Record<string, 
 }
 
 /**
- * A `dashboard` line as `dev` prints it, with only its `--port N` changed, run
- * as pasted into a shell (sh -c, in a process group of its own, so that stop()
- * reaches the shell and the dashboard it started).
+ * A `dashboard` line as `dev` prints it, with only its `--port N` changed to
+ * `--port 0` (the system picks a free port when the dashboard listens, so no
+ * port chosen earlier can be taken meanwhile; the real one is read from the
+ * printed URL), run as pasted into a shell (sh -c, in a process group of its
+ * own, so that stop() reaches the shell and the dashboard it started).
  */
-export async function startPastedDashboard(line: string, port: number, options: { cwd: string; env: Record<string, string> }): Promise<DashboardProcess> {
+export async function startPastedDashboard(line: string, options: { cwd: string; env: Record<string, string> }): Promise<DashboardProcess> {
   const ports = line.match(/ --port \d+ /g) ?? [];
   if (ports.length !== 1) throw new Error(`not one --port in the printed line: ${line}`);
-  const pasted = line.replace(/ --port \d+ /, ` --port ${port} `);
+  const pasted = line.replace(/ --port \d+ /, " --port 0 ");
   const child = Bun.spawn(["sh", "-c", pasted], { cwd: options.cwd, env: options.env, stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: true });
   /** Signals every process of the group; false once none is left. */
   const group = (signal: NodeJS.Signals | 0) => {
