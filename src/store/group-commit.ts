@@ -6,6 +6,7 @@ import { Batcher } from "../lib/batcher";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { timedPhase } from "../lib/phase-timing";
+import { settle, settleGroup, unwrap, type Settled } from "../lib/settle-group";
 import type { Durability } from "./sqlite";
 import type { Store } from "./store";
 
@@ -14,11 +15,8 @@ interface Write {
   durable: boolean;
 }
 
-/** What one write came to: its caller alone gets its error. */
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
 export class GroupCommit {
-  private readonly batcher: Batcher<Write, Outcome>;
+  private readonly batcher: Batcher<Write, Settled<unknown>>;
 
   constructor(private readonly store: Store) {
     this.batcher = new Batcher((batch) => this.commit(batch), {
@@ -50,33 +48,31 @@ export class GroupCommit {
   }
 
   private async submit<T>(write: Write): Promise<T> {
-    const outcome = await this.batcher.submit(write);
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value as T;
+    return unwrap(await this.batcher.submit(write)) as T;
   }
 
-  private commit(batch: Write[]): Outcome[] {
-    try {
-      const values = this.store.transaction(() => batch.map((write) => write.run()), durabilityOf(batch));
-      return values.map((value) => ({ ok: true, value }));
-    } catch (error) {
-      if (batch.length === 1) return [{ ok: false, error }];
-      // One write failed (a constraint a bug broke, a disk error) and took
-      // its group's transaction with it: each write runs again alone, so the
-      // others are written and only the failing write's caller sees its error.
-      return batch.map((write) => this.commitAlone(write));
-    }
-  }
-
-  private commitAlone(write: Write): Outcome {
-    try {
-      return { ok: true, value: this.store.transaction(write.run, durabilityOf([write])) };
-    } catch (error) {
-      return { ok: false, error };
-    }
+  /**
+   * One transaction for the batch. When a write fails (a constraint a bug
+   * broke), the batch runs once more in one transaction with each write in
+   * its own savepoint: the failing write is rolled back alone, its caller
+   * gets its error, and the others are written with a single fsync.
+   */
+  private commit(batch: Write[]): Promise<Settled<unknown>[]> {
+    const durability = durabilityOf(batch);
+    return settleGroup(batch, {
+      together: (writes) => this.store.transaction(() => writes.map((write) => write.run()), durability),
+      each: (writes) => this.store.transaction(() => writes.map((write) => settle(() => this.store.savepoint(write.run))), durability),
+      sharedFailure: isSharedFailure,
+    });
   }
 }
 
 function durabilityOf(batch: Write[]): Durability {
   return batch.some((write) => write.durable) ? "full" : "normal";
+}
+
+/** A failure of the database, not of one write: every write of the batch would meet it again. */
+function isSharedFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && /^SQLITE_(FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|BUSY|LOCKED|NOMEM)/.test(code);
 }

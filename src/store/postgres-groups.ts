@@ -11,9 +11,7 @@
 import { Batcher } from "../lib/batcher";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
-
-/** One caller's answer from a group: its result, or the error of its own statement. */
-type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
+import { settleAsync, settleGroup, unwrap, type Settled } from "../lib/settle-group";
 
 export interface GroupOptions<T, R> {
   /** The whole group in one statement; an answer per item, in order. */
@@ -43,26 +41,12 @@ export class StatementGroup<T, R> {
   }
 
   async submit(item: T): Promise<R> {
-    const settled = await this.batcher.submit(item);
-    if (!settled.ok) throw settled.error;
-    return settled.value;
+    return unwrap(await this.batcher.submit(item));
   }
 
-  private async run(items: T[]): Promise<Settled<R>[]> {
-    try {
-      const values = await this.options.together(items);
-      return values.map((value) => ({ ok: true, value }));
-    } catch (error) {
-      if (items.length === 1 || this.options.sharedFailure(error)) return items.map(() => ({ ok: false, error }));
-      return Promise.all(
-        items.map((item) =>
-          this.options.alone(item).then(
-            (value): Settled<R> => ({ ok: true, value }),
-            (failure: unknown): Settled<R> => ({ ok: false, error: failure }),
-          ),
-        ),
-      );
-    }
+  private run(items: T[]): Promise<Settled<R>[]> {
+    const { together, alone, sharedFailure } = this.options;
+    return settleGroup(items, { together, sharedFailure, each: (again) => Promise.all(again.map((item) => settleAsync(() => alone(item)))) });
   }
 }
 

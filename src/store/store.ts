@@ -34,6 +34,14 @@ export abstract class Store {
     });
   }
 
+  /**
+   * Inside a transaction: `fn` in a savepoint of its own, so its failure
+   * rolls back its own changes only and the transaction goes on.
+   */
+  savepoint<T>(fn: () => T): T {
+    return this.opened.sqlite.transaction(fn)();
+  }
+
   getMeta(key: string): string | undefined {
     return this.opened.db.select().from(meta).where(eq(meta.key, key)).get()?.value;
   }
