@@ -80,7 +80,7 @@ test("a transaction committed at a bank that the gateway never decided is a ledg
   expect(report.ok).toBe(false);
   expect(report.mismatches).toEqual([`hdfc committed ${rogue}, which the gateway did not commit there`]);
   // Moved inside one bank: the total still holds, only the ledgers disagree.
-  expect(report.violations).toEqual(["1 ledger mismatches between the gateway and the banks"]);
+  expect(report.violations).toEqual(["1 ledger mismatch between the gateway and the banks"]);
   tamperBank(system, "hdfc", "UPDATE transactions SET state = 'aborted' WHERE txid = ?", rogue);
 });
 

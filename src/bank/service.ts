@@ -100,7 +100,7 @@ export function bankService(deps: BankServiceDeps): Handlers<"Bank"> {
       const limit = Math.min(Math.max(1, req.limit || limits.pageSizeMax), limits.ledgerPageSizeMax);
       // A full page (ledgerPageSizeMax transactions of at most two legs) stays under half of grpcMessageBytesMax.
       const committed = store.listCommitted(txidField(req.after_txid, true), limit);
-      return { transactions: committed.map((tx) => ({ txid: tx.txid, legs: tx.legs.map((leg) => ({ account: leg.account, delta_minor: leg.deltaMinor.toString() })) })) };
+      return { txids: [], transactions: committed.map((tx) => ({ txid: tx.txid, legs: tx.legs.map((leg) => ({ account: leg.account, delta_minor: leg.deltaMinor.toString() })) })) };
     }),
   };
 }

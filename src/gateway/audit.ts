@@ -7,11 +7,13 @@ import { AppError, Code } from "../lib/errors";
 import { sleepMs } from "../lib/clock";
 import { limits, auditLimits } from "../lib/limits";
 import { formatMinor, minorFromWire } from "../lib/money";
+import { plural } from "../lib/plural";
 import { unaryCall } from "../rpc/channel";
 import type { AuditResponseReceived, BankAuditResponseReceived } from "../rpc/wire/messages";
 import type { MethodName, Reply, Request } from "../rpc/wire/services";
 import type { CommittedPayment, GatewayStore } from "../store/gateway-store";
 import type { BankLinks } from "./bank-links";
+import { legsAt, sameLegs, type Leg } from "./legs";
 
 type BankAuditWire = BankAuditResponseReceived;
 
@@ -80,7 +82,7 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
     const meanwhile = snapshot.decidedMeanwhile > 0 ? ` (${snapshot.decidedMeanwhile} payments were decided while the banks were read, in each of ${auditLimits.snapshotAttemptsMax} attempts: audit again when the system is quieter)` : "";
     violations.push(`total ${totalMinor} differs from the total first loaded ${loadedMinor}${meanwhile}`);
   }
-  if (mismatches.count > 0) violations.push(`${mismatches.count} ledger mismatches between the gateway and the banks`);
+  if (mismatches.count > 0) violations.push(`${plural(mismatches.count, "ledger mismatch", "ledger mismatches")} between the gateway and the banks`);
   violations.push(...(await refundViolations(store)));
   const counts = await store.counts();
   return {
@@ -175,16 +177,10 @@ class Mismatches {
   }
 }
 
-/** What a committed transaction moved on one account at one bank: negative debits, positive credits. */
-interface Movement {
-  account: string;
-  deltaMinor: bigint;
-}
-
-/** A committed transaction in a bank's ledger. */
-interface LedgerEntry {
+/** A committed transaction in a bank's ledger, with what it moved on each account there. */
+interface BankCommitted {
   id: string;
-  movements: Movement[];
+  legs: Leg[];
 }
 
 /**
@@ -198,9 +194,9 @@ interface LedgerEntry {
  * the walk's bound.
  */
 async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string, startedAtMs: number, pageSize: number, mismatches: Mismatches): Promise<void> {
-  const atBank = pagedRows((afterId) => bankCall(banks, bank, "ListCommitted", { after_txid: afterId, limit: pageSize }, limits.readDeadlineMs).then(ledgerEntriesOf), pageSize);
+  const atBank = pagedRows((afterId) => bankCall(banks, bank, "ListCommitted", { after_txid: afterId, limit: pageSize }, limits.readDeadlineMs).then((reply) => bankCommittedOf(bank, reply)), pageSize);
   const atGateway = pagedRows((afterId) => store.listCommittedAt(bank, afterId, pageSize), pageSize);
-  let bankEntry = await atBank.next();
+  let committed = await atBank.next();
   let payment = await atGateway.next();
   // Bank ids the gateway's walk did not list: checked against its decisions in pages.
   let unlisted: string[] = [];
@@ -209,21 +205,21 @@ async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string
     for (const txid of unlisted) if (!committedHere.has(txid)) mismatches.add(`${bank} committed ${txid}, which the gateway did not commit there`);
     unlisted = [];
   };
-  while (bankEntry.value !== undefined || payment.value !== undefined) {
-    const b = bankEntry.value;
+  while (committed.value !== undefined || payment.value !== undefined) {
+    const b = committed.value;
     const g = payment.value;
     if (b !== undefined && (g === undefined || b.id < g.id)) {
       // Possibly committed after the gateway's page was read: its decision, read now, is later than the bank's commit.
       unlisted.push(b.id);
       if (unlisted.length >= pageSize) await checkUnlisted();
-      bankEntry = await atBank.next();
+      committed = await atBank.next();
     } else if (g !== undefined && (b === undefined || g.id < b.id)) {
       // Only payments finished before the audit began: a later one may have been committed after the bank was listed.
       if (g.phaseTwoDoneAtMs != null && g.phaseTwoDoneAtMs < startedAtMs) mismatches.add(`payment ${g.id} succeeded and finished, but ${bank} has no committed transaction for it`);
       payment = await atGateway.next();
     } else {
-      compareMovements(bank, g!, b!, mismatches);
-      bankEntry = await atBank.next();
+      compareLegs(bank, g!, b!, mismatches);
+      committed = await atBank.next();
       payment = await atGateway.next();
     }
   }
@@ -231,31 +227,23 @@ async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string
 }
 
 /** A bank's ledger page as the walk reads it (a bank's answer is input: an amount that is not an integer throws). */
-function ledgerEntriesOf(reply: Reply<"Bank", "ListCommitted">): LedgerEntry[] {
-  return reply.transactions.map((tx) => ({ id: tx.txid, movements: tx.legs.map((leg) => ({ account: leg.account, deltaMinor: minorFromWire(leg.delta_minor) })) }));
-}
-
-/** A payment's movements at a bank: the debit at the payer's bank, the credit at the payee's (both when one bank holds both accounts). */
-function expectedMovements(payment: CommittedPayment, bank: string): Movement[] {
-  const movements: Movement[] = [];
-  if (payment.payerBank === bank) movements.push({ account: payment.payerAccount, deltaMinor: -payment.amountMinor });
-  if (payment.payeeBank === bank) movements.push({ account: payment.payeeAccount, deltaMinor: payment.amountMinor });
-  return movements;
+function bankCommittedOf(bank: string, reply: Reply<"Bank", "ListCommitted">): BankCommitted[] {
+  if (reply.transactions.length === 0 && reply.txids.length > 0) throw new AppError(Code.FailedPrecondition, `bank ${bank} answers its ledger with ids only (a ministripe from before the audit compared amounts): upgrade it to audit it`);
+  return reply.transactions.map((tx) => ({ id: tx.txid, legs: tx.legs.map((leg) => ({ account: leg.account, deltaMinor: minorFromWire(leg.delta_minor) })) }));
 }
 
 /** A payment committed on both sides moved, at this bank, exactly what the gateway recorded: the same amount, on the same accounts, the same way. */
-function compareMovements(bank: string, payment: CommittedPayment, entry: LedgerEntry, mismatches: Mismatches): void {
-  const recorded = describeMovements(expectedMovements(payment, bank));
-  const moved = describeMovements(entry.movements);
-  if (moved !== recorded) mismatches.add(`payment ${payment.id}: ${bank} moved ${moved}, but the gateway recorded ${recorded}`);
+function compareLegs(bank: string, payment: CommittedPayment, committed: BankCommitted, mismatches: Mismatches): void {
+  const recorded = legsAt(payment, bank);
+  if (!sameLegs(committed.legs, recorded)) mismatches.add(`payment ${payment.id}: ${bank} moved ${legsInWords(committed.legs)}, but the gateway recorded ${legsInWords(recorded)}`);
 }
 
-/** Movements in words, in account order, so two lists that agree read the same. */
-function describeMovements(movements: Movement[]): string {
-  if (movements.length === 0) return "nothing";
-  return [...movements]
+/** Legs in words, in account order (for a mismatch's line only). */
+function legsInWords(legs: Leg[]): string {
+  if (legs.length === 0) return "nothing";
+  return [...legs]
     .sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0))
-    .map((m) => (m.deltaMinor < 0n ? `${formatMinor(-m.deltaMinor)} from account ${m.account}` : `${formatMinor(m.deltaMinor)} to account ${m.account}`))
+    .map((leg) => (leg.deltaMinor < 0n ? `${formatMinor(-leg.deltaMinor)} from account ${leg.account}` : `${formatMinor(leg.deltaMinor)} to account ${leg.account}`))
     .join(" and ");
 }
 

@@ -12,6 +12,7 @@ import type { Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
 import type { Decision, GatewayStore, PaymentRow } from "../store/gateway-store";
 import type { BankLinks, PrepareItem, Vote } from "./bank-links";
+import { banksOf, legsAt, type Leg } from "./legs";
 
 export type FailureCode = "insufficient_funds" | "account_not_found" | "bank_unavailable" | "prepare_timeout" | "rejected";
 
@@ -269,19 +270,11 @@ export class Coordinator {
 
 /** Each participating bank with its legs: one bank when both accounts are there. */
 function participantsOf(payment: PaymentRow): [string, PrepareItem][] {
-  const amount = payment.amountMinor;
-  const debit = { account: payment.payerAccount, delta_minor: minorToWire(-amount) };
-  const credit = { account: payment.payeeAccount, delta_minor: minorToWire(amount) };
-  const item = (legs: PrepareItem["legs"]): PrepareItem => ({ txid: payment.id, legs, request_id: payment.requestId });
-  if (payment.payerBank === payment.payeeBank) return [[payment.payerBank, item([debit, credit])]];
-  return [
-    [payment.payerBank, item([debit])],
-    [payment.payeeBank, item([credit])],
-  ];
+  return banksOf(payment).map((bank) => [bank, { txid: payment.id, legs: legsAt(payment, bank).map(legToWire), request_id: payment.requestId }]);
 }
 
-function banksOf(payment: PaymentRow): string[] {
-  return payment.payerBank === payment.payeeBank ? [payment.payerBank] : [payment.payerBank, payment.payeeBank];
+function legToWire(leg: Leg): PrepareItem["legs"][number] {
+  return { account: leg.account, delta_minor: minorToWire(leg.deltaMinor) };
 }
 
 /** COMMIT only if every participant voted YES in time; otherwise ABORT with the most telling reason. */

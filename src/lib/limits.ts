@@ -81,7 +81,7 @@ export const limits = {
    */
   batchInFlightMax: 1,
   txidsPerDecisionQueryMax: 512,
-  /** Committed transaction ids a bank lists per ListCommitted page. */
+  /** Committed transactions (each with its legs) a bank lists per ListCommitted page. */
   ledgerPageSizeMax: 10_000,
   /** How long opening a database waits for the locks other processes hold. */
   sqliteBusyWaitMs: 5_000,
