@@ -122,6 +122,7 @@ export class Coordinator {
     assert(payment.decision !== null, "phase two needs a decision");
     if (this.inPhaseTwo.has(payment.id)) return false;
     this.inPhaseTwo.add(payment.id);
+    let marking = false;
     try {
       const ref = { txid: payment.id, request_id: payment.requestId };
       const acks = await Promise.all(
@@ -143,12 +144,18 @@ export class Coordinator {
         this.wakeDriver();
         return false;
       }
-      void this.options.store.markPhaseTwoDone(payment.id, this.options.clock.nowMs()).catch((error) => {
-        this.options.log.warn({ event: "phase_two.mark_failed", txid: payment.id, err: (error as Error).message }, "will resend");
-      });
+      // Still this pass's own until its mark lands: the driver lists payments
+      // whose mark is not written yet, and would send their decision again.
+      marking = true;
+      void this.options.store
+        .markPhaseTwoDone(payment.id, this.options.clock.nowMs())
+        .catch((error) => {
+          this.options.log.warn({ event: "phase_two.mark_failed", txid: payment.id, err: (error as Error).message }, "will resend");
+        })
+        .finally(() => this.inPhaseTwo.delete(payment.id));
       return true;
     } finally {
-      this.inPhaseTwo.delete(payment.id);
+      if (!marking) this.inPhaseTwo.delete(payment.id);
     }
   }
 
