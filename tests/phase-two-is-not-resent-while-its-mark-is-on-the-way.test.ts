@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { sleepMs } from "../src/lib/clock";
 import { limits } from "../src/lib/limits";
-import { balanceMinor, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+import { balanceMinor, countCommits, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
 beforeAll(async () => {
@@ -28,13 +28,7 @@ test("a payment whose phase-two mark is slow to land is not sent its Commit agai
   };
   let resent = 0;
   coordinator.onResent = (payments) => (resent += payments);
-  let commits = 0;
-  const icici = system.banks.get("icici")!;
-  const apply = icici.participant.apply.bind(icici.participant);
-  icici.participant.apply = (work) => {
-    commits += work.filter((w) => w.kind === "commit").length;
-    return apply(work);
-  };
+  const commits = countCommits(system, "icici");
 
   const reply = await pay(alice, "bob", 4_321n);
   expect(reply.payment.status).toBe("SUCCEEDED");
@@ -42,7 +36,7 @@ test("a payment whose phase-two mark is slow to land is not sent its Commit agai
 
   expect((await store.getPayment(reply.payment.id))?.phaseTwoDoneAtMs).not.toBeNull();
   expect(resent).toBe(0);
-  expect(commits).toBe(1);
+  expect(commits.count).toBe(1);
   expect(await balanceMinor(bob)).toBe(120_000n + 4_321n);
   expect(await balanceMinor(alice)).toBe(500_000n - 4_321n);
   expect(system.totalMinor()).toBe(loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]));

@@ -289,6 +289,18 @@ export function afterVoting(system: TestSystem, bank: string, then: () => void):
   };
 }
 
+/** Counts the Commits `bank` applies from now on (each one, even one it already applied). */
+export function countCommits(system: TestSystem, bank: string): { readonly count: number } {
+  const participant = system.banks.get(bank)!.participant;
+  const apply = participant.apply.bind(participant);
+  const counted = { count: 0 };
+  participant.apply = (work) => {
+    counted.count += work.filter((w) => w.kind === "commit").length;
+    return apply(work);
+  };
+  return counted;
+}
+
 /** Changes a bank's database through a second connection: what a bug or an operator could do behind the bank's back. */
 export function tamperBank(system: TestSystem, bank: string, sql: string, ...params: (string | number)[]): void {
   const db = new Database(join(system.dir, "data", `bank-${bank}.db`));
