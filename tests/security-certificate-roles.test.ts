@@ -105,7 +105,7 @@ test("a method a server's access table does not name is refused, even to a role 
   const port = await listen(server, loadCertFolder(join(system.certsDir, "bank-hdfc")), "127.0.0.1", 0);
   try {
     const bank = dial("Bank", `127.0.0.1:${port}`, "gateway", hdfc);
-    expect(await unaryCall(bank, "ListCommitted", { after_txid: "", limit: 1 }, quick)).toEqual({ transactions: [] });
+    expect(await unaryCall(bank, "ListCommitted", { after_txid: "", limit: 1 }, quick)).toEqual({ txids: [], transactions: [] });
     await failsWith(unaryCall(bank, "Audit", {}, quick), "PERMISSION_DENIED");
   } finally {
     await stopServer(server, 0);
