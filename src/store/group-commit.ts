@@ -6,8 +6,8 @@ import { Batcher } from "../lib/batcher";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { timedPhase } from "../lib/phase-timing";
-import { settle, settleGroup, unwrap, type Settled } from "../lib/settle-group";
-import type { Durability } from "./sqlite";
+import { settle, settleGroup, unwrap, type Settled } from "./settle-group";
+import { isDatabaseFailure, type Durability } from "./sqlite";
 import type { Store } from "./store";
 
 interface Write {
@@ -55,24 +55,28 @@ export class GroupCommit {
    * One transaction for the batch. When a write fails (a constraint a bug
    * broke), the batch runs once more in one transaction with each write in
    * its own savepoint: the failing write is rolled back alone, its caller
-   * gets its error, and the others are written with a single fsync.
+   * gets its error, and the others are written with a single fsync. A
+   * failure of the database itself fails the whole batch, in either pass:
+   * SQLite may have rolled the transaction back, and a write run after that
+   * would commit on its own while its caller is told it failed.
    */
   private commit(batch: Write[]): Promise<Settled<unknown>[]> {
     const durability = durabilityOf(batch);
     return settleGroup(batch, {
       together: (writes) => this.store.transaction(() => writes.map((write) => write.run()), durability),
-      each: (writes) => this.store.transaction(() => writes.map((write) => settle(() => this.store.savepoint(write.run))), durability),
-      sharedFailure: isSharedFailure,
+      each: (writes) => this.store.transaction(() => writes.map((write) => this.inItsOwnSavepoint(write)), durability),
+      sharedFailure: isDatabaseFailure,
     });
+  }
+
+  private inItsOwnSavepoint(write: Write): Settled<unknown> {
+    const settled = settle(() => this.store.savepoint(write.run));
+    // Gone with the transaction (SQLite rolled it all back), whatever the code it said it with.
+    if (!settled.ok && (isDatabaseFailure(settled.error) || !this.store.inTransaction)) throw settled.error;
+    return settled;
   }
 }
 
 function durabilityOf(batch: Write[]): Durability {
   return batch.some((write) => write.durable) ? "full" : "normal";
-}
-
-/** A failure of the database, not of one write: every write of the batch would meet it again. */
-function isSharedFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" && /^SQLITE_(FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|BUSY|LOCKED|NOMEM)/.test(code);
 }

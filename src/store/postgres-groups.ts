@@ -11,7 +11,7 @@
 import { Batcher } from "../lib/batcher";
 import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
-import { settleAsync, settleGroup, unwrap, type Settled } from "../lib/settle-group";
+import { settleAsync, settleGroup, unwrap, type Settled } from "./settle-group";
 
 export interface GroupOptions<T, R> {
   /** The whole group in one statement; an answer per item, in order. */

@@ -59,8 +59,23 @@ function useWal(sqlite: Database): void {
   }
 }
 
+/** SQLite's result code of a failure ("SQLITE_CONSTRAINT_FOREIGNKEY"), or "" for an error of another kind. */
+function sqliteCode(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_") ? code : "";
+}
+
 function isBusy(error: unknown): boolean {
-  return error instanceof Error && (error as { code?: string }).code?.startsWith("SQLITE_BUSY") === true;
+  return sqliteCode(error).startsWith("SQLITE_BUSY");
+}
+
+/**
+ * A failure of the database rather than of one statement (disk full, I/O
+ * error, no memory, busy): SQLite may have rolled back the whole transaction,
+ * and every other statement would meet it again.
+ */
+export function isDatabaseFailure(error: unknown): boolean {
+  return /^SQLITE_(FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|BUSY|LOCKED|NOMEM)/.test(sqliteCode(error));
 }
 
 function migrate(sqlite: Database, migrations: Migration[]): void {

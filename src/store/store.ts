@@ -2,6 +2,7 @@
 // meta key/value table, and closing.
 import { eq } from "drizzle-orm";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { assert } from "../lib/assert";
 import { timedPhase } from "../lib/phase-timing";
 import { openStore, type Durability, type Migration, type OpenedStore } from "./sqlite";
 
@@ -34,11 +35,18 @@ export abstract class Store {
     });
   }
 
+  /** A transaction is open on this connection (SQLite may end one on its own after a disk error). */
+  get inTransaction(): boolean {
+    return this.opened.sqlite.inTransaction;
+  }
+
   /**
    * Inside a transaction: `fn` in a savepoint of its own, so its failure
    * rolls back its own changes only and the transaction goes on.
    */
   savepoint<T>(fn: () => T): T {
+    // Outside a transaction bun:sqlite would BEGIN and COMMIT on its own: not a savepoint.
+    assert(this.opened.sqlite.inTransaction, "a savepoint is taken inside a transaction");
     return this.opened.sqlite.transaction(fn)();
   }
 

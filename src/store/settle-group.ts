@@ -25,6 +25,8 @@ export async function settleGroup<T, R>(items: T[], ways: GroupWays<T, R>): Prom
     try {
       return await ways.each(items);
     } catch (failure) {
+      // `each` keeps each item's own failure to itself; what escapes it failed
+      // the pass as a whole (the database, not one item), so it is everyone's.
       return items.map(() => ({ ok: false, error: failure }));
     }
   }
