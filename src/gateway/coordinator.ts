@@ -34,7 +34,11 @@ export interface CoordinatorOptions {
 }
 
 export class Coordinator {
-  private readonly inPhaseTwo = new Set<string>();
+  /** Payments whose phase two this process is running: null while it is sent, then when their done-mark began to be written. */
+  private readonly inPhaseTwo = new Map<string, number | null>();
+  /** Marks that landed while the driver's pass was reading unfinished payments: that read may still list them. */
+  private readonly markedWhileReading = new Set<string>();
+  private passReading = false;
   /** Payments between their claim and their decision in this process, with when their phase one began. */
   private readonly executingSinceAtMs = new Map<string, number>();
   private driverTimer: ReturnType<typeof setTimeout> | undefined;
@@ -120,8 +124,8 @@ export class Coordinator {
   /** True once every participant acknowledged; otherwise the driver tries again later. */
   async phaseTwo(payment: PaymentRow): Promise<boolean> {
     assert(payment.decision !== null, "phase two needs a decision");
-    if (this.inPhaseTwo.has(payment.id)) return false;
-    this.inPhaseTwo.add(payment.id);
+    if (this.busyInPhaseTwo(payment.id)) return false;
+    this.inPhaseTwo.set(payment.id, null);
     let marking = false;
     try {
       const ref = { txid: payment.id, request_id: payment.requestId };
@@ -147,16 +151,41 @@ export class Coordinator {
       // Still this pass's own until its mark lands: the driver lists payments
       // whose mark is not written yet, and would send their decision again.
       marking = true;
-      void this.options.store
-        .markPhaseTwoDone(payment.id, this.options.clock.nowMs())
-        .catch((error) => {
-          this.options.log.warn({ event: "phase_two.mark_failed", txid: payment.id, err: (error as Error).message }, "will resend");
-        })
-        .finally(() => this.inPhaseTwo.delete(payment.id));
+      this.markPhaseTwoDone(payment.id);
       return true;
     } finally {
       if (!marking) this.inPhaseTwo.delete(payment.id);
     }
+  }
+
+  /** Written without waiting; the payment stays this process's own until the mark lands (or its bound passes). */
+  private markPhaseTwoDone(id: string): void {
+    const markingSinceAtMs = this.options.clock.nowMs();
+    this.inPhaseTwo.set(id, markingSinceAtMs);
+    void this.options.store
+      .markPhaseTwoDone(id, markingSinceAtMs)
+      .then(
+        () => {
+          if (this.passReading) this.markedWhileReading.add(id);
+        },
+        (error: unknown) => {
+          this.options.log.warn({ event: "phase_two.mark_failed", txid: id, err: (error as Error).message }, "will resend");
+        },
+      )
+      .finally(() => {
+        if (this.inPhaseTwo.get(id) === markingSinceAtMs) this.inPhaseTwo.delete(id);
+      });
+  }
+
+  /**
+   * Phase two is under way here: being sent, or its done-mark being written.
+   * A mark that has not landed within its bound (a database that stopped
+   * answering) no longer holds the payment back from the driver.
+   */
+  private busyInPhaseTwo(id: string): boolean {
+    const markingSinceAtMs = this.inPhaseTwo.get(id);
+    if (markingSinceAtMs === undefined) return false;
+    return markingSinceAtMs === null || this.options.clock.nowMs() - markingSinceAtMs < limits.phaseTwoMarkWaitMsMax;
   }
 
   /** On start: abort every payment with no decision, then finish every phase two. */
@@ -252,15 +281,27 @@ export class Coordinator {
     }, delayMs);
   }
 
+  /** A page of unfinished payments, noting the marks that land meanwhile (the read may not see them). */
+  private async readPhaseTwoUnfinished(): Promise<PaymentRow[]> {
+    this.markedWhileReading.clear();
+    this.passReading = true;
+    try {
+      return await this.options.store.listPhaseTwoUnfinished(this.resendCursor, limits.recoveryScanRowsMax);
+    } finally {
+      this.passReading = false;
+    }
+  }
+
   /** One pass of the driver, which runs for the gateway's life: abandoned payments, then one page of phase two. */
   private async resendPass(): Promise<void> {
     try {
       const abandonedBeforeAtMs = this.options.clock.nowMs() - 2 * this.options.prepareTimeoutMs - limits.phaseTwoDeadlineMs;
       await this.abortUndecided(abandonedBeforeAtMs, "the payment's execution failed before a decision; nothing moved");
-      const page = await this.options.store.listPhaseTwoUnfinished(this.resendCursor, limits.recoveryScanRowsMax);
+      const page = await this.readPhaseTwoUnfinished();
       const last = page[page.length - 1];
       this.resendCursor = page.length < limits.recoveryScanRowsMax || !last ? undefined : { decidedAtMs: last.decidedAtMs!, id: last.id };
-      const unfinished = page.filter((row) => !this.inPhaseTwo.has(row.id));
+      const unfinished = page.filter((row) => !this.busyInPhaseTwo(row.id) && !this.markedWhileReading.has(row.id));
+      this.markedWhileReading.clear();
       const results = await Promise.all(unfinished.map((row) => this.phaseTwo(row)));
       this.driverAttempt = results.every(Boolean) ? (unfinished.length === 0 ? limits.phaseTwoDriverIdleAttempt : 0) : this.driverAttempt + 1;
       if (unfinished.length > 0) this.onResent?.(unfinished.length);

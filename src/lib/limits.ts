@@ -125,6 +125,8 @@ export const limits = {
   phaseTwoDeadlineMs: 5_000,
   phaseTwoRetryMsMin: 50,
   phaseTwoRetryMsMax: 5_000,
+  /** How long a payment's phase-two done-mark may take to land before the driver may send its phase two again. */
+  phaseTwoMarkWaitMsMax: 30_000,
   /** How long Pay waits for phase two to reach the banks before answering anyway. */
   phaseTwoWaitMs: 2_000,
   readDeadlineMs: 5_000,
