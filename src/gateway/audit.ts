@@ -227,7 +227,7 @@ async function compareLedger(store: GatewayStore, banks: BankLinks, bank: string
 }
 
 /** A bank's ledger page as the walk reads it (a bank's answer is input: an amount that is not an integer throws). */
-function bankCommittedOf(bank: string, reply: Reply<"Bank", "ListCommitted">): BankCommitted[] {
+export function bankCommittedOf(bank: string, reply: Reply<"Bank", "ListCommitted">): BankCommitted[] {
   if (reply.transactions.length === 0 && reply.txids.length > 0) throw new AppError(Code.FailedPrecondition, `bank ${bank} answers its ledger with ids only (a ministripe from before the audit compared amounts): upgrade it to audit it`);
   return reply.transactions.map((tx) => ({ id: tx.txid, legs: tx.legs.map((leg) => ({ account: leg.account, deltaMinor: minorFromWire(leg.delta_minor) })) }));
 }
