@@ -3,8 +3,7 @@
 import { join } from "node:path";
 import { systemClock, type Clock } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
-import type { Logger } from "../lib/log";
-import { warnIfOpenToOthers } from "../lib/private-files";
+import { warnIfOpenToOthers, type Logger } from "../lib/log";
 import { connect } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { chain } from "../rpc/interceptors/chain";

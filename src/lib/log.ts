@@ -5,7 +5,7 @@ import { dirname } from "node:path";
 import pino from "pino";
 import { invalid } from "./errors";
 import { securityLimits } from "./limits";
-import { makePrivateFolder, privateFileMode } from "./private-files";
+import { makePrivateFolder, openFolderWarning, privateFileMode } from "./private-files";
 
 export type Logger = pino.Logger;
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -108,4 +108,10 @@ export function parseLogLevel(text: string | undefined): LogLevel | undefined {
   if (text === undefined) return undefined;
   if (!levels.includes(text as LogLevel)) throw invalid("--log-level", `one of ${levels.join(", ")}`);
   return text as LogLevel;
+}
+
+/** At a server's start: one warning line when its data folder is open to others. */
+export function warnIfOpenToOthers(dataDir: string, log: Logger): void {
+  const warning = openFolderWarning(dataDir);
+  if (warning) log.warn({ event: "data.folder_open", path: dataDir }, warning);
 }

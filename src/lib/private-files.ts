@@ -4,7 +4,6 @@
 // bank's database its customers' money. An existing folder is left as its
 // owner set it, but a server says at start when others can read it.
 import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
-import type { Logger } from "./log";
 
 export const privateFolderMode = 0o700;
 export const privateFileMode = 0o600;
@@ -43,10 +42,4 @@ export function openFolderWarning(path: string, what = "data folder"): string | 
   const mode = openToOthers(path);
   if (mode === undefined) return undefined;
   return `${what} ${path} can be read by other users (mode ${mode.toString(8).padStart(4, "0")}); run: chmod 700 ${path}`;
-}
-
-/** At a server's start: one warning line when its data folder is open to others. */
-export function warnIfOpenToOthers(dataDir: string, log: Logger): void {
-  const warning = openFolderWarning(dataDir);
-  if (warning) log.warn({ event: "data.folder_open", path: dataDir }, warning);
 }
