@@ -8,12 +8,8 @@ import type { Clock } from "../lib/clock";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { isAmountMinor } from "../lib/money";
-import type { BankStore } from "../store/bank-store";
+import type { BankStore, Leg } from "../store/bank-store";
 
-export interface Leg {
-  account: string;
-  deltaMinor: bigint;
-}
 export interface PrepareItem {
   txid: string;
   legs: Leg[];

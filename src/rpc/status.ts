@@ -22,10 +22,6 @@ const toGrpc: Record<Code, grpc.status> = {
 
 const fromGrpc = new Map<number, Code>(Object.entries(toGrpc).map(([code, value]) => [value, code as Code]));
 
-export function grpcStatusOf(code: Code): grpc.status {
-  return toGrpc[code];
-}
-
 export function codeName(status: grpc.status | number): string {
   return grpc.status[status] ?? String(status);
 }

@@ -61,10 +61,16 @@ export const ledger = sqliteTable("ledger", {
 export type Account = typeof accounts.$inferSelect;
 export type Transaction = typeof transactions.$inferSelect;
 export type Hold = typeof holds.$inferSelect;
+/** What a transaction moves on one account here: negative debits, positive credits. */
+export interface Leg {
+  account: string;
+  deltaMinor: bigint;
+}
+
 /** A committed transaction and what it moved on each account at this bank. */
 export interface CommittedTransaction {
   txid: string;
-  legs: { account: string; deltaMinor: bigint }[];
+  legs: Leg[];
 }
 
 export interface BankTotals {
