@@ -4,28 +4,25 @@
 // lands while the driver is reading unfinished payments is not taken for
 // unfinished by that read. Its banks get its Commit once, and the resend
 // counter stays still.
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { afterEach, beforeAll, expect, test } from "bun:test";
 import { sleepMs } from "../src/lib/clock";
 import { limits } from "../src/lib/limits";
 import type { PaymentRow } from "../src/store/gateway-store";
-import { balanceMinor, countCommits, eventually, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+import { systemWithSignedUpUsers } from "./support/sample-users";
+import { balanceMinor, countCommits, eventually, pay } from "./support/system";
 
-let system: TestSystem;
+const setup = systemWithSignedUpUsers(["alice", "bob", "carol"]);
 let restore: () => void;
-beforeAll(async () => {
-  system = await startSystem();
-  const { store } = system.gateway;
+beforeAll(() => {
+  const { store } = setup.system.gateway;
   const { markPhaseTwoDone, listPhaseTwoUnfinished } = store;
   restore = () => Object.assign(store, { markPhaseTwoDone, listPhaseTwoUnfinished });
 });
 afterEach(() => restore());
-afterAll(async () => {
-  await system.stop();
-});
 
 /** Each mark lands `delayMs` late; returns the ids marked so far. */
 function slowMarks(delayMs: number): Set<string> {
-  const { store } = system.gateway;
+  const { store } = setup.system.gateway;
   const mark = store.markPhaseTwoDone.bind(store);
   const marked = new Set<string>();
   store.markPhaseTwoDone = async (id, atMs) => {
@@ -38,7 +35,7 @@ function slowMarks(delayMs: number): Set<string> {
 
 /** Each read of unfinished payments answers `holdMs` after it read; returns the ids every read listed. */
 function slowReads(holdMs: number): string[] {
-  const { store } = system.gateway;
+  const { store } = setup.system.gateway;
   const read = store.listPhaseTwoUnfinished.bind(store);
   const listed: string[] = [];
   store.listPhaseTwoUnfinished = async (after, limit): Promise<PaymentRow[]> => {
@@ -50,16 +47,29 @@ function slowReads(holdMs: number): string[] {
   return listed;
 }
 
+/** From now on: the payments the driver re-sends, and the Commits `payeeBank` applies. */
+function watchPhaseTwo(payeeBank: string): { readonly resent: number; readonly commits: number } {
+  const { coordinator } = setup.system.gateway;
+  let resent = 0;
+  coordinator.onResent = (payments) => (resent += payments);
+  const commits = countCommits(setup.system, payeeBank);
+  return {
+    get resent() {
+      return resent;
+    },
+    get commits() {
+      return commits.count;
+    },
+  };
+}
+
 test("a payment whose phase-two mark is slow to land is not sent its Commit again", async () => {
-  const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
-  const bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
-  const { store, coordinator } = system.gateway;
+  const { system, alice, bob, totalMinor } = setup;
   // Past the driver's longest idle interval: a pass runs while the mark is on its way.
   const marked = slowMarks(limits.phaseTwoRetryMsMax + 1_500);
   const listed = slowReads(0);
-  let resent = 0;
-  coordinator.onResent = (payments) => (resent += payments);
-  const commits = countCommits(system, "icici");
+  const watched = watchPhaseTwo("icici");
+  const [aliceBefore, bobBefore] = [await balanceMinor(alice), await balanceMinor(bob)];
 
   const reply = await pay(alice, "bob", 4_321n);
   expect(reply.payment.status).toBe("SUCCEEDED");
@@ -67,31 +77,29 @@ test("a payment whose phase-two mark is slow to land is not sent its Commit agai
 
   // A pass did see it unfinished (so the test would catch a resend), and sent nothing.
   expect(listed).toContain(reply.payment.id);
-  expect(resent).toBe(0);
-  expect(commits.count).toBe(1);
-  expect((await store.getPayment(reply.payment.id))?.phaseTwoDoneAtMs).not.toBeNull();
-  expect(await balanceMinor(bob)).toBe(120_000n + 4_321n);
-  expect(await balanceMinor(alice)).toBe(500_000n - 4_321n);
-  expect(system.totalMinor()).toBe(loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]));
+  expect(watched.resent).toBe(0);
+  expect(watched.commits).toBe(1);
+  expect((await system.gateway.store.getPayment(reply.payment.id))?.phaseTwoDoneAtMs).not.toBeNull();
+  expect(await balanceMinor(bob)).toBe(bobBefore + 4_321n);
+  expect(await balanceMinor(alice)).toBe(aliceBefore - 4_321n);
+  expect(system.totalMinor()).toBe(totalMinor);
 });
 
 test("a mark that lands while the driver reads is not taken for unfinished by that read", async () => {
-  const carol = await signUp(system, { username: "carol", bank: "sbi", account: "3001" });
-  const { coordinator } = system.gateway;
+  const { system, carol, totalMinor } = setup;
   const marked = slowMarks(300);
   // The read lists the payment before its mark lands, and answers after it has.
   const listed = slowReads(1_000);
-  let resent = 0;
-  coordinator.onResent = (payments) => (resent += payments);
-  const commits = countCommits(system, "sbi");
+  const watched = watchPhaseTwo("hdfc");
 
   const reply = await pay(carol, "alice", 1_234n);
   expect(reply.payment.status).toBe("SUCCEEDED");
   // Adopting nothing restarts the driver: its next pass starts at once, while the mark is on its way.
-  await coordinator.finishAdopted([]);
+  await system.gateway.coordinator.finishAdopted([]);
   expect(await eventually(() => marked.has(reply.payment.id) && listed.includes(reply.payment.id), 10_000)).toBe(true);
   await sleepMs(1_500);
 
-  expect(resent).toBe(0);
-  expect(commits.count).toBe(1);
+  expect(watched.resent).toBe(0);
+  expect(watched.commits).toBe(1);
+  expect(system.totalMinor()).toBe(totalMinor);
 });

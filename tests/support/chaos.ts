@@ -1,4 +1,5 @@
 // The chaos test, shared by its one-gateway and several-gateway files.
+import { expect } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { GatewayClient } from "../../src/client/gateway-client";
@@ -64,6 +65,18 @@ export async function runChaos(gateways: number): Promise<ChaosResult> {
 
 /** The chaos test's time bound: its run, then settling, auditing and stopping. */
 export const chaosTimeoutMs = durationMs + 120_000;
+
+/** What every chaos run must end with, whatever its setup: payments through every bank again soon after the last fault, a clean audit, nothing left held or unfinished, each payment in the ledgers as its client saw it, and every balance, and so the total, to the minor unit. */
+export function expectInvariantsHeld(run: ChaosResult): void {
+  expect(run.recoveryMs).toBeLessThan(run.recoveryMsMax);
+  expect(run.auditViolations).toEqual([]);
+  expect(run.banksNotSettled).toEqual([]);
+  expect(run.phaseTwoUnfinished).toBe(0);
+  expect(run.ledgerMismatches).toEqual([]);
+  expect(run.balancesMinor).toEqual(run.expectedBalancesMinor);
+  expect(run.balancesMinor.reduce((a, b) => a + b, 0n)).toBe(run.openingTotalMinor);
+  expect(run.succeeded).toBeGreaterThan(0);
+}
 
 async function startChaos(gateways: number): Promise<ProcessSystem> {
   const several = gateways > 1 ? { gateways, database: await (await sharedPostgres()).createDatabase(), gatewayArgs: ["--takeover-after", "2s"] } : {};
