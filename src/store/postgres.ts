@@ -140,42 +140,30 @@ export async function openPostgres(target: PostgresTarget, migrations: PostgresM
   }
 }
 
-function sqlStateOf(error: unknown): string {
-  return String((error as { errno?: string } | undefined)?.errno ?? "");
-}
+/** The advisory lock that migrating gateways take in turn: any fixed number, unique to ministripe's schema. */
+const migrationLockKey = 0x6d696e69; // "mini"
 
 /**
- * Each migration in a transaction that first inserts its version into
- * schema_migrations (the primary key): of gateways starting together, one
- * inserts it and runs the DDL; the others wait on that row and then fail on
- * the key, roll back and find it applied. No advisory lock is needed.
+ * All in one transaction that first takes an advisory lock: of gateways
+ * starting together, one creates the table and applies what is missing, and
+ * the others wait, then find it all applied. Without the lock, two sessions
+ * creating schema_migrations at once collide in the catalog in more ways than
+ * one (a duplicate type, relation or key), which a start must not fail on.
  */
 async function migrate(sql: SQL, migrations: PostgresMigration[]): Promise<void> {
   const newestKnown = Math.max(0, ...migrations.map((m) => m.version));
-  // Two sessions creating the table at once may collide in the catalog: the loser finds it made.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await sql`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`;
-      break;
-    } catch (error) {
-      if (attempt >= 5 || !["23505", "42P07", "40001"].includes(sqlStateOf(error))) throw error;
+  await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${migrationLockKey})`;
+    await tx`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`;
+    const applied = await tx`SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations`;
+    const version = Number(applied[0].version);
+    if (version > newestKnown) {
+      throw new AppError(Code.FailedPrecondition, `the database schema is version ${version}, newer than this ministripe's ${newestKnown}: run a newer ministripe`);
     }
-  }
-  const applied = await sql`SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations`;
-  const version = Number(applied[0].version);
-  if (version > newestKnown) {
-    throw new AppError(Code.FailedPrecondition, `the database schema is version ${version}, newer than this ministripe's ${newestKnown}: run a newer ministripe`);
-  }
-  for (const migration of migrations) {
-    if (migration.version <= version) continue;
-    try {
-      await sql.begin(async (tx) => {
-        await tx`INSERT INTO schema_migrations (version) VALUES (${migration.version})`;
-        await tx.unsafe(migration.sql);
-      });
-    } catch (error) {
-      // Another gateway applied it first.
-      if (sqlStateOf(error) !== "23505") throw error;
+    for (const migration of migrations) {
+      if (migration.version <= version) continue;
+      await tx`INSERT INTO schema_migrations (version) VALUES (${migration.version})`;
+      await tx.unsafe(migration.sql);
     }
-  }
+  });
 }
