@@ -3,7 +3,9 @@
 // payment stays the coordinator's own until the mark lands, and a mark that
 // lands while the driver is reading unfinished payments is not taken for
 // unfinished by that read. Its banks get its Commit once, and the resend
-// counter stays still.
+// counter stays still. A mark that never lands holds the payment back only
+// for its bound (a database that stopped answering): then phase two is sent
+// again and marked by the resend.
 import { afterEach, beforeAll, expect, test } from "bun:test";
 import { sleepMs } from "../src/lib/clock";
 import { limits } from "../src/lib/limits";
@@ -18,7 +20,13 @@ beforeAll(() => {
   const { markPhaseTwoDone, listPhaseTwoUnfinished } = store;
   restore = () => Object.assign(store, { markPhaseTwoDone, listPhaseTwoUnfinished });
 });
-afterEach(() => restore());
+// The bound is shortened for one test: the limits are constants to the code, so through a writable view.
+const writableLimits = limits as { phaseTwoMarkWaitMsMax: number };
+const markWaitMsMax = limits.phaseTwoMarkWaitMsMax;
+afterEach(() => {
+  restore();
+  writableLimits.phaseTwoMarkWaitMsMax = markWaitMsMax;
+});
 
 /** Each mark lands `delayMs` late; returns the ids marked so far. */
 function slowMarks(delayMs: number): Set<string> {
@@ -27,6 +35,23 @@ function slowMarks(delayMs: number): Set<string> {
   const marked = new Set<string>();
   store.markPhaseTwoDone = async (id, atMs) => {
     await sleepMs(delayMs);
+    await mark(id, atMs);
+    marked.add(id);
+  };
+  return marked;
+}
+
+/** The first mark never lands (its write hangs); later marks land as usual. Returns the ids marked. */
+function firstMarkHangs(): Set<string> {
+  const { store } = setup.system.gateway;
+  const mark = store.markPhaseTwoDone.bind(store);
+  const marked = new Set<string>();
+  let hung = false;
+  store.markPhaseTwoDone = async (id, atMs) => {
+    if (!hung) {
+      hung = true;
+      return new Promise<void>(() => undefined);
+    }
     await mark(id, atMs);
     marked.add(id);
   };
@@ -101,5 +126,26 @@ test("a mark that lands while the driver reads is not taken for unfinished by th
 
   expect(watched.resent).toBe(0);
   expect(watched.commits).toBe(1);
+  expect(system.totalMinor()).toBe(totalMinor);
+});
+
+test("a mark that never lands holds the payment back only for its bound; then phase two is sent again and marked", async () => {
+  const { system, bob, carol, totalMinor } = setup;
+  writableLimits.phaseTwoMarkWaitMsMax = 1_000;
+  const marked = firstMarkHangs();
+  const watched = watchPhaseTwo("sbi");
+  const [bobBefore, carolBefore] = [await balanceMinor(bob), await balanceMinor(carol)];
+
+  const reply = await pay(bob, "carol", 2_468n);
+  expect(reply.payment.status).toBe("SUCCEEDED");
+  // The driver's next pass after the bound re-sends the Commit, and the resend's mark lands.
+  expect(await eventually(() => marked.has(reply.payment.id), limits.phaseTwoRetryMsMax + 10_000)).toBe(true);
+
+  expect(watched.resent).toBeGreaterThanOrEqual(1);
+  expect((await system.gateway.store.getPayment(reply.payment.id))?.phaseTwoDoneAtMs).not.toBeNull();
+  // The payee's bank got the Commit again and took it as the same transaction: money moved once.
+  expect(watched.commits).toBeGreaterThanOrEqual(2);
+  expect(await balanceMinor(carol)).toBe(carolBefore + 2_468n);
+  expect(await balanceMinor(bob)).toBe(bobBefore - 2_468n);
   expect(system.totalMinor()).toBe(totalMinor);
 });
