@@ -1,4 +1,4 @@
-// Proves a gateway on PostgreSQL starts per SPEC: a malformed URL is exit 2, an unreachable database exit 4, refused credentials exit 3, a schema newer than the binary exit 2, each one line without the password; --database needs --name; a second live gateway with the same name is refused; many gateways starting at once migrate once.
+// Proves a gateway on PostgreSQL starts per SPEC: a malformed URL is exit 2, an unreachable database exit 4, refused credentials exit 3, a schema newer than the binary exit 2, no right to create the schema exit 3, each one line without the password; --database needs --name; a second live gateway with the same name is refused; many gateways starting at once migrate once.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -73,6 +73,19 @@ test("a schema newer than this binary is exit 2", async () => {
   const run = await gateway(["--name", "g1"], { MINISTRIPE_DATABASE_URL: url });
   expect(run.exitCode).toBe(2);
   expect(oneLineWithoutPassword(run.stderr)).toContain("newer than this ministripe");
+});
+
+test("a database user without the right to create the schema is exit 3, in the server's words", async () => {
+  const url = await pg.createDatabase();
+  const admin = new SQL({ url, max: 1 });
+  // Since PostgreSQL 15 only the database's owner may create in its public schema.
+  await admin.unsafe(`CREATE ROLE clerk LOGIN PASSWORD '${pgPassword}'`);
+  await admin.close();
+  const run = await gateway(["--name", "g1"], { MINISTRIPE_DATABASE_URL: url.replace(/\/\/[^:]+:/, "//clerk:") });
+  expect(run.exitCode).toBe(3);
+  const line = oneLineWithoutPassword(run.stderr);
+  expect(line).toContain("refused the schema's creation: permission denied");
+  expect(line).toContain("grant this user CREATE");
 });
 
 test("gateways starting at once migrate the schema once, and none fails on the others' work", async () => {

@@ -3,7 +3,7 @@
 // embedded migrations applied once however many gateways start together.
 // Start-up errors are one line in SPEC's exit codes, never with the password:
 // malformed URL 2, unreachable 4, credentials refused 3, schema newer than
-// this binary 2.
+// this binary 2, no right to create the schema 3.
 import { SQL } from "bun";
 import { readFileSync } from "node:fs";
 import { AppError, Code } from "../lib/errors";
@@ -104,6 +104,9 @@ export function startupError(error: unknown, shown: string): AppError {
   if (code.includes("TLS") || code.includes("SSL") || /certificate|tls|ssl/i.test((error as Error).message ?? "")) {
     return new AppError(Code.Unavailable, `cannot open a verified TLS connection to the database at ${shown}: ${oneLine((error as Error).message)}`, error);
   }
+  // The server answered, but refused a statement of the start (creating the schema): say what it said.
+  if (sqlState === "42501") return new AppError(Code.PermissionDenied, `the database at ${shown} refused the schema's creation: ${oneLine((error as Error).message)}; grant this user CREATE on the database's public schema`, error);
+  if (sqlState !== "") return new AppError(Code.Unavailable, `the database at ${shown} failed at start: ${oneLine((error as Error).message)} (SQLSTATE ${sqlState})`, error);
   return new AppError(Code.Unavailable, `cannot reach the database at ${shown}`, error);
 }
 
