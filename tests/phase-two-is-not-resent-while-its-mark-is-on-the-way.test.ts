@@ -6,13 +6,14 @@
 // counter stays still. A mark that never lands holds the payment back only
 // for its bound (a database that stopped answering): then phase two is sent
 // again and marked by the resend.
-import { afterEach, beforeAll, expect, test } from "bun:test";
+import { afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { sleepMs } from "../src/lib/clock";
 import { limits } from "../src/lib/limits";
 import type { PaymentRow } from "../src/store/gateway-store";
 import { systemWithSignedUpUsers } from "./support/sample-users";
 import { balanceMinor, countCommits, eventually, pay } from "./support/system";
 
+setDefaultTimeout(30_000);
 const setup = systemWithSignedUpUsers(["alice", "bob", "carol"]);
 let restore: () => void;
 beforeAll(() => {
@@ -41,21 +42,26 @@ function slowMarks(delayMs: number): Set<string> {
   return marked;
 }
 
-/** The first mark never lands (its write hangs); later marks land as usual. Returns the ids marked. */
-function firstMarkHangs(): Set<string> {
+/** The first mark never lands (its write hangs); later marks land as usual. Returns the ids marked, and when the hung one began. */
+function firstMarkHangs(): { marked: Set<string>; readonly hungAtMs: number | undefined } {
   const { store } = setup.system.gateway;
   const mark = store.markPhaseTwoDone.bind(store);
   const marked = new Set<string>();
-  let hung = false;
+  let hungAtMs: number | undefined;
   store.markPhaseTwoDone = async (id, atMs) => {
-    if (!hung) {
-      hung = true;
+    if (hungAtMs === undefined) {
+      hungAtMs = performance.now();
       return new Promise<void>(() => undefined);
     }
     await mark(id, atMs);
     marked.add(id);
   };
-  return marked;
+  return {
+    marked,
+    get hungAtMs() {
+      return hungAtMs;
+    },
+  };
 }
 
 /** Each read of unfinished payments answers `holdMs` after it read; returns the ids every read listed. */
@@ -72,15 +78,22 @@ function slowReads(holdMs: number): string[] {
   return listed;
 }
 
-/** From now on: the payments the driver re-sends, and the Commits `payeeBank` applies. */
-function watchPhaseTwo(payeeBank: string): { readonly resent: number; readonly commits: number } {
+/** From now on: the payments the driver re-sends (and when it first did), and the Commits `payeeBank` applies. */
+function watchPhaseTwo(payeeBank: string): { readonly resent: number; readonly firstResentAtMs: number | undefined; readonly commits: number } {
   const { coordinator } = setup.system.gateway;
   let resent = 0;
-  coordinator.onResent = (payments) => (resent += payments);
+  let firstResentAtMs: number | undefined;
+  coordinator.onResent = (payments) => {
+    resent += payments;
+    firstResentAtMs ??= performance.now();
+  };
   const commits = countCommits(setup.system, payeeBank);
   return {
     get resent() {
       return resent;
+    },
+    get firstResentAtMs() {
+      return firstResentAtMs;
     },
     get commits() {
       return commits.count;
@@ -132,16 +145,21 @@ test("a mark that lands while the driver reads is not taken for unfinished by th
 test("a mark that never lands holds the payment back only for its bound; then phase two is sent again and marked", async () => {
   const { system, bob, carol, totalMinor } = setup;
   writableLimits.phaseTwoMarkWaitMsMax = 1_000;
-  const marked = firstMarkHangs();
+  const hung = firstMarkHangs();
   const watched = watchPhaseTwo("sbi");
   const [bobBefore, carolBefore] = [await balanceMinor(bob), await balanceMinor(carol)];
 
   const reply = await pay(bob, "carol", 2_468n);
   expect(reply.payment.status).toBe("SUCCEEDED");
+  // A pass at once, within the bound: it must leave the payment alone.
+  await system.gateway.coordinator.finishAdopted([]);
   // The driver's next pass after the bound re-sends the Commit, and the resend's mark lands.
-  expect(await eventually(() => marked.has(reply.payment.id), limits.phaseTwoRetryMsMax + 10_000)).toBe(true);
+  expect(await eventually(() => hung.marked.has(reply.payment.id), limits.phaseTwoRetryMsMax + 10_000)).toBe(true);
 
   expect(watched.resent).toBeGreaterThanOrEqual(1);
+  // Not before the bound: until then the hung mark kept the payment this pass's own
+  // (less a tenth: the coordinator's clock counts whole milliseconds from a moment a little earlier).
+  expect(watched.firstResentAtMs! - hung.hungAtMs!).toBeGreaterThan(writableLimits.phaseTwoMarkWaitMsMax * 0.9);
   expect((await system.gateway.store.getPayment(reply.payment.id))?.phaseTwoDoneAtMs).not.toBeNull();
   // The payee's bank got the Commit again and took it as the same transaction: money moved once.
   expect(watched.commits).toBeGreaterThanOrEqual(2);

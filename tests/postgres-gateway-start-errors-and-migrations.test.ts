@@ -1,10 +1,12 @@
-// Proves a gateway on PostgreSQL starts per SPEC: a malformed URL is exit 2, an unreachable database exit 4, refused credentials exit 3, a schema newer than the binary exit 2, no right to create the schema exit 3, each one line without the password; --database needs --name; a second live gateway with the same name is refused; many gateways starting at once migrate once.
+// Proves a gateway on PostgreSQL starts per SPEC: a malformed URL is exit 2, an unreachable database exit 4, refused credentials exit 3, a schema newer than the binary exit 2, a user refused exit 3 saying what it needs, each one line without the password; a user without CREATE starts on a made schema; a start gives up on a migration stuck elsewhere; --database needs --name; a second live gateway with the same name is refused; many gateways starting at once migrate once, at every isolation level.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { freePort } from "../src/local-cluster/cluster";
+import { AppError, Code } from "../src/lib/errors";
+import { limits } from "../src/lib/limits";
 import { initCertificates } from "../src/rpc/certificates";
 import { PostgresGatewayStore } from "../src/store/gateway-postgres";
 import { mainPath } from "./support/cli";
@@ -12,6 +14,9 @@ import { pgPassword, sharedPostgres, type PgServer } from "./support/postgres";
 
 setDefaultTimeout(60_000);
 let pg: PgServer;
+// One test shortens the migration's wait: the limits are constants to the code, so through a writable view.
+const writableLimits = limits as { databaseMigrationWaitMs: number };
+const migrationWaitMs = limits.databaseMigrationWaitMs;
 let dir: string;
 
 beforeAll(async () => {
@@ -75,27 +80,75 @@ test("a schema newer than this binary is exit 2", async () => {
   expect(oneLineWithoutPassword(run.stderr)).toContain("newer than this ministripe");
 });
 
-test("a database user without the right to create the schema is exit 3, in the server's words", async () => {
-  const url = await pg.createDatabase();
+/** A login role of its own for `url`'s database (roles are the server's, not a database's), with the tests' password. */
+async function clerkOf(url: string): Promise<{ url: string; admin: SQL }> {
   const admin = new SQL({ url, max: 1 });
+  const role = `clerk_${new URL(url).pathname.slice(1)}`;
+  await admin.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD '${pgPassword}'`);
+  return { url: url.replace(/\/\/[^:]+:/, `//${role}:`), admin };
+}
+
+test("a database user without the right to create the schema is exit 3, in the server's words and what it needs", async () => {
   // Since PostgreSQL 15 only the database's owner may create in its public schema.
-  await admin.unsafe(`CREATE ROLE clerk LOGIN PASSWORD '${pgPassword}'`);
-  await admin.close();
-  const run = await gateway(["--name", "g1"], { MINISTRIPE_DATABASE_URL: url.replace(/\/\/[^:]+:/, "//clerk:") });
+  const clerk = await clerkOf(await pg.createDatabase());
+  await clerk.admin.close();
+  const run = await gateway(["--name", "g1"], { MINISTRIPE_DATABASE_URL: clerk.url });
   expect(run.exitCode).toBe(3);
   const line = oneLineWithoutPassword(run.stderr);
-  expect(line).toContain("refused the schema's creation: permission denied");
-  expect(line).toContain("grant this user CREATE");
+  expect(line).toContain("refused this user ministripe's tables: permission denied for schema public");
+  expect(line).toContain("must own the database, or have CREATE on its public schema");
 });
 
-test("gateways starting at once migrate the schema once, and none fails on the others' work", async () => {
+test("once the schema is made, a user with rights on its tables only (no CREATE) starts", async () => {
+  const url = await pg.createDatabase();
+  await (await PostgresGatewayStore.open({ url }, "g0")).close();
+  const clerk = await clerkOf(url);
+  await clerk.admin.unsafe(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${new URL(clerk.url).username}`);
+  await clerk.admin.close();
+  const store = await PostgresGatewayStore.open({ url: clerk.url }, "g1");
+  await store.close();
+});
+
+test("a start waiting on another gateway's unfinished migration gives up after its bound, saying so (exit 4)", async () => {
+  const url = await pg.createDatabase();
+  const other = new SQL({ url, max: 1 });
+  // Another gateway's migration, stopped half-way: its table is made, its transaction open.
+  let release!: () => void;
+  const held = other.begin(async (tx) => {
+    await tx`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`;
+    await new Promise<void>((resolve) => (release = resolve));
+    throw new Error("rolled back on purpose");
+  });
+  writableLimits.databaseMigrationWaitMs = 500;
+  try {
+    const opened = await PostgresGatewayStore.open({ url }, "g1").then(
+      () => "opened",
+      (error: AppError) => error,
+    );
+    expect(opened).toBeInstanceOf(AppError);
+    expect((opened as AppError).code).toBe(Code.Unavailable);
+    expect((opened as AppError).message).toContain("another gateway has held the schema");
+  } finally {
+    writableLimits.databaseMigrationWaitMs = migrationWaitMs;
+    release();
+    await held.catch(() => undefined);
+    await other.close();
+  }
+});
+
+test("gateways starting at once migrate the schema once, and none fails on the others' work, at every isolation level", async () => {
   // Rounds, because the collisions this guards against (two sessions creating
-  // the same table at once) come only with some interleavings.
-  for (let round = 0; round < 8; round++) {
+  // the same table at once) come only with some interleavings; and a database
+  // whose default isolation is stricter takes its snapshot before it waits.
+  const isolations = ["read committed", "repeatable read", "serializable"];
+  for (let round = 0; round < 9; round++) {
     const url = await pg.createDatabase();
+    const admin = new SQL({ url, max: 1 });
+    await admin.unsafe(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET default_transaction_isolation = '${isolations[round % 3]}'`);
+    await admin.close();
     const names = ["a", "b", "c", "d", "e", "f", "g", "h"];
     const opened = await Promise.allSettled(names.map((name) => PostgresGatewayStore.open({ url }, name)));
-    const failures = opened.flatMap((result) => (result.status === "rejected" ? [`${result.reason.message}: ${result.reason.cause?.message}`] : []));
+    const failures = opened.flatMap((result) => (result.status === "rejected" ? [`${isolations[round % 3]}: ${result.reason.message}: ${result.reason.cause?.message}`] : []));
     await Promise.all(opened.map((result) => (result.status === "fulfilled" ? result.value.close() : undefined)));
     expect(failures).toEqual([]);
     const sql = new SQL({ url, max: 1 });

@@ -92,6 +92,10 @@ export const limits = {
   databaseConnectTimeoutMs: 5_000,
   /** PostgreSQL: how long a write is tried again while the connection fails (the database restarting). */
   databaseRetryMs: 30_000,
+  /** PostgreSQL: how long a starting gateway waits for another one's migration before giving up (exit 4). */
+  databaseMigrationWaitMs: 30_000,
+  /** PostgreSQL: migrations tried again when another gateway did the same work at the same moment. */
+  databaseMigrationAttemptsMax: 5,
   /**
    * PostgreSQL: claims (or decisions, phase-two marks, session reads) sent
    * as one statement (src/store/postgres-groups.ts), and such statements of

@@ -3,7 +3,7 @@
 // embedded migrations applied once however many gateways start together.
 // Start-up errors are one line in SPEC's exit codes, never with the password:
 // malformed URL 2, unreachable 4, credentials refused 3, schema newer than
-// this binary 2, no right to create the schema 3.
+// this binary 2, a user refused 3.
 import { SQL } from "bun";
 import { readFileSync } from "node:fs";
 import { AppError, Code } from "../lib/errors";
@@ -98,20 +98,29 @@ export function parseDatabaseUrl(text: string): ParsedDatabaseUrl {
 export function startupError(error: unknown, shown: string): AppError {
   if (error instanceof AppError) return error;
   const code = (error as { code?: string }).code ?? "";
-  const sqlState = String((error as { errno?: string }).errno ?? "");
+  const sqlState = sqlStateOf(error);
   if (sqlState === "28P01" || sqlState === "28000") return new AppError(Code.Unauthenticated, `the database at ${shown} refused the credentials: check the user and password`, error);
   if (sqlState === "3D000") return new AppError(Code.NotFound, `the database at ${shown} does not exist: create it first`, error);
+  if (sqlState === "42501") return new AppError(Code.PermissionDenied, `the database at ${shown} refused this user: ${oneLine((error as Error).message)}`, error);
   if (code.includes("TLS") || code.includes("SSL") || /certificate|tls|ssl/i.test((error as Error).message ?? "")) {
     return new AppError(Code.Unavailable, `cannot open a verified TLS connection to the database at ${shown}: ${oneLine((error as Error).message)}`, error);
   }
-  // The server answered, but refused a statement of the start (creating the schema): say what it said.
-  if (sqlState === "42501") return new AppError(Code.PermissionDenied, `the database at ${shown} refused the schema's creation: ${oneLine((error as Error).message)}; grant this user CREATE on the database's public schema`, error);
+  // The server answered with an error of its own: say what it said.
   if (sqlState !== "") return new AppError(Code.Unavailable, `the database at ${shown} failed at start: ${oneLine((error as Error).message)} (SQLSTATE ${sqlState})`, error);
   return new AppError(Code.Unavailable, `cannot reach the database at ${shown}`, error);
 }
 
+/** The SQLSTATE of an error the server answered (Bun's SQL puts it in errno), or "" for any other failure. */
+function sqlStateOf(error: unknown): string {
+  const errno = String((error as { errno?: unknown } | undefined)?.errno ?? "");
+  return /^[0-9A-Z]{5}$/.test(errno) ? errno : "";
+}
+
+/** Text from the server or the network, made one printable line: no control, format or line-separator characters, at most 200 characters. */
 function oneLine(text: string): string {
-  return String(text ?? "").replace(/[\p{Cc}]+/gu, " ").slice(0, 200);
+  return Array.from(String(text ?? "").replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, " "))
+    .slice(0, 200)
+    .join("");
 }
 
 export interface PostgresPools {
@@ -134,7 +143,9 @@ export async function openPostgres(target: PostgresTarget, migrations: PostgresM
   const lazy = new SQL({ ...parsed.options, max: Math.max(2, Math.floor(poolMax / 2)), connection: { synchronous_commit: "off" } });
   try {
     await sql`SELECT 1`;
-    await migrate(sql, migrations);
+    await migrate(sql, migrations).catch((error: unknown) => {
+      throw migrationError(error, parsed.shown);
+    });
     return { sql, lazy };
   } catch (error) {
     await sql.close({ timeout: 1 }).catch(() => undefined);
@@ -143,30 +154,72 @@ export async function openPostgres(target: PostgresTarget, migrations: PostgresM
   }
 }
 
-/** The advisory lock that migrating gateways take in turn: any fixed number, unique to ministripe's schema. */
-const migrationLockKey = 0x6d696e69; // "mini"
+/**
+ * What a gateway's migration meets when another migrates at the same moment:
+ * the table, its row type or a version row made by the other, or (at
+ * serializable isolation) a conflict. The loser's transaction rolls back and
+ * the next attempt finds the work done.
+ */
+const migratedMeanwhile = new Set(["23505", "42P07", "42710", "40001"]);
 
 /**
- * All in one transaction that first takes an advisory lock: of gateways
- * starting together, one creates the table and applies what is missing, and
- * the others wait, then find it all applied. Without the lock, two sessions
- * creating schema_migrations at once collide in the catalog in more ways than
- * one (a duplicate type, relation or key), which a start must not fail on.
+ * Applies the embedded migrations that the database lacks, in one
+ * transaction with schema_migrations itself, tried again (a few times) when
+ * another gateway did the same work meanwhile. Portable SQL, no advisory lock,
+ * whatever the database's default isolation: the distributed databases of
+ * docs/scaling.md run it too. A database already at this version (every start
+ * but the first) is only read: nothing waits, and its user needs no right to
+ * create tables.
  */
 async function migrate(sql: SQL, migrations: PostgresMigration[]): Promise<void> {
   const newestKnown = Math.max(0, ...migrations.map((m) => m.version));
-  await sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(${migrationLockKey})`;
-    await tx`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`;
-    const applied = await tx`SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations`;
-    const version = Number(applied[0].version);
-    if (version > newestKnown) {
-      throw new AppError(Code.FailedPrecondition, `the database schema is version ${version}, newer than this ministripe's ${newestKnown}: run a newer ministripe`);
+  if (refuseNewer(await appliedVersion(sql), newestKnown) === newestKnown) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql.begin(async (tx) => {
+        // A gateway that stopped mid-migration holds its locks: wait for it only so long.
+        await tx.unsafe(`SET LOCAL lock_timeout = ${limits.databaseMigrationWaitMs}`);
+        await tx`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`;
+        const version = refuseNewer(await highestVersion(tx), newestKnown);
+        for (const migration of migrations) {
+          if (migration.version <= version) continue;
+          await tx`INSERT INTO schema_migrations (version) VALUES (${migration.version})`;
+          await tx.unsafe(migration.sql);
+        }
+      });
+      return;
+    } catch (error) {
+      if (attempt >= limits.databaseMigrationAttemptsMax || !migratedMeanwhile.has(sqlStateOf(error))) throw error;
     }
-    for (const migration of migrations) {
-      if (migration.version <= version) continue;
-      await tx`INSERT INTO schema_migrations (version) VALUES (${migration.version})`;
-      await tx.unsafe(migration.sql);
-    }
-  });
+  }
+}
+
+/** The schema's version: 0 before the first migration made schema_migrations. */
+async function appliedVersion(sql: SQL): Promise<number> {
+  const table = await sql`SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`;
+  return table.length === 0 ? 0 : highestVersion(sql);
+}
+
+async function highestVersion(sql: SQL): Promise<number> {
+  const rows = await sql`SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations`;
+  return Number(rows[0].version);
+}
+
+function refuseNewer(version: number, newestKnown: number): number {
+  if (version > newestKnown) {
+    throw new AppError(Code.FailedPrecondition, `the database schema is version ${version}, newer than this ministripe's ${newestKnown}: run a newer ministripe`);
+  }
+  return version;
+}
+
+/** A migration's own failures, in the operator's terms; any other goes on to startupError. */
+function migrationError(error: unknown, shown: string): unknown {
+  const sqlState = sqlStateOf(error);
+  if (sqlState === "42501") {
+    return new AppError(Code.PermissionDenied, `the database at ${shown} refused this user ministripe's tables: ${oneLine((error as Error).message)}: the user must own the database, or have CREATE on its public schema, to create them`, error);
+  }
+  if (sqlState === "55P03") {
+    return new AppError(Code.Unavailable, `another gateway has held the schema of the database at ${shown} for ${limits.databaseMigrationWaitMs / 1000} s while migrating it: try again, or stop that gateway`, error);
+  }
+  return error;
 }
