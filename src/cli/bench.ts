@@ -52,7 +52,7 @@ export const benchCommand: Command = {
   },
 };
 
-export function benchOptions(flags: Flags, json: boolean): BenchOptions {
+function benchOptions(flags: Flags, json: boolean): BenchOptions {
   const target = externalTarget(flags);
   return {
     mode: bool(flags, "login") ? "login" : "pay",

@@ -20,7 +20,7 @@ import { errorText, say } from "./support/output";
 import { sampleAccountsYaml, samplePin, samplePinLines } from "../local-cluster/sample-accounts";
 import { selfInvocation, shellWord } from "../local-cluster/self";
 
-export const devClients = ["alice", "bob", "carol"];
+const devClients = ["alice", "bob", "carol"];
 
 interface DevUser {
   username: string;

@@ -163,7 +163,7 @@ function describeWatchedRefund(p: WirePayment, username: string, amount: string)
 }
 
 /** Splits a line into words; double quotes keep spaces inside one word. */
-export function splitWords(line: string): string[] {
+function splitWords(line: string): string[] {
   if ((line.match(/"/g)?.length ?? 0) % 2 !== 0) throw new AppError(Code.InvalidArgument, "unbalanced double quotes");
   const words: string[] = [];
   for (const match of line.matchAll(/"([^"]*)"|(\S+)/g)) words.push(match[1] ?? match[2]!);

@@ -20,7 +20,7 @@ export const syncCommand = clientCommand({
 });
 
 /** 3 when the session was refused (entries kept), 75 while something stays queued, else 1 when a payment was declined or refused, else 0. */
-export function syncExitCode(outcomes: SendOutcome[]): number {
+function syncExitCode(outcomes: SendOutcome[]): number {
   if (outcomes.some((o) => o.kind === "needs_login")) return Exit.auth; // kept; the user must log in again
   if (outcomes.some((o) => o.kind === "queued")) return Exit.queued;
   if (outcomes.some((o) => o.kind === "refused" || (o.kind === "final" && o.payment.status !== "SUCCEEDED"))) return Exit.declined;

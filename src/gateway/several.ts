@@ -20,7 +20,7 @@ export interface SeveralOptions {
 }
 
 /** Signs of life this often: a live gateway beats several times within --takeover-after. */
-export function beatIntervalMs(takeoverAfterMs: number): number {
+function beatIntervalMs(takeoverAfterMs: number): number {
   return Math.max(50, Math.min(1_000, Math.floor(takeoverAfterMs / 5)));
 }
 

@@ -31,7 +31,7 @@ export function paymentToWire(row: PaymentRow, seen: RefundsSeen = {}): Whole<Pa
 }
 
 /** What remains refundable now: a succeeded payment's amount less its refunds not aborted. */
-export function refundableMinor(row: PaymentRow): bigint {
+function refundableMinor(row: PaymentRow): bigint {
   if (row.decision !== "COMMIT" || row.refundOf !== null) return 0n;
   return row.amountMinor - row.refundReservedMinor;
 }

@@ -25,7 +25,7 @@ function scrubText(text: string): string {
 }
 
 /** A copy of a log object with every secret replaced; errors become plain objects. */
-export function scrub(value: unknown, depth = 0): unknown {
+function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return scrubText(value);
   if (value === null || typeof value !== "object") return value;
   if (depth >= securityLimits.logScrubDepthMax) return "[too deep]";

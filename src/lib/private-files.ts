@@ -5,7 +5,7 @@
 // owner set it, but a server says at start when others can read it.
 import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
 
-export const privateFolderMode = 0o700;
+const privateFolderMode = 0o700;
 export const privateFileMode = 0o600;
 
 /** Creates the folder (and missing parents) readable by its owner only; an existing one is left as it is. */
@@ -27,7 +27,7 @@ export function makePrivateFile(path: string): void {
  * enter it (any group or other bit: PostgreSQL's rule for its data folder),
  * or undefined when it is private or missing.
  */
-export function openToOthers(path: string): number | undefined {
+function openToOthers(path: string): number | undefined {
   let mode: number;
   try {
     mode = statSync(path).mode & 0o777;

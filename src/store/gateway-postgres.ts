@@ -16,7 +16,7 @@ import { openPostgres, type PostgresTarget } from "./postgres";
 import { firstOfEach, StatementGroup } from "./postgres-groups";
 import init from "./migrations/gateway-postgres/0001_init.sql" with { type: "text" };
 
-export const postgresMigrations = [{ version: 1, sql: init }];
+const postgresMigrations = [{ version: 1, sql: init }];
 
 /** A payment whose coordinator fell silent, adopted by this gateway. */
 export interface Adopted {
@@ -89,7 +89,7 @@ function paymentOf(row: Row): PaymentRow {
 }
 
 /** A failure of the connection rather than of the statement: the statement may or may not have run. */
-export function isConnectionLost(error: unknown): boolean {
+function isConnectionLost(error: unknown): boolean {
   const code = (error as { code?: string } | undefined)?.code ?? "";
   const sqlState = (error as { errno?: string } | undefined)?.errno ?? "";
   return (

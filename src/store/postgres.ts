@@ -95,7 +95,7 @@ export function parseDatabaseUrl(text: string): ParsedDatabaseUrl {
 }
 
 /** A start-up failure in SPEC's terms: what failed, in one line, without the password. */
-export function startupError(error: unknown, shown: string): AppError {
+function startupError(error: unknown, shown: string): AppError {
   if (error instanceof AppError) return error;
   const code = (error as { code?: string }).code ?? "";
   const sqlState = sqlStateOf(error);

@@ -143,6 +143,6 @@ export function describeOutcome(outcome: SendOutcome): string {
   }
 }
 
-export function reportOutcome(outcome: SendOutcome, print: (line: string) => void = say): void {
+function reportOutcome(outcome: SendOutcome, print: (line: string) => void = say): void {
   print(describeOutcome(outcome));
 }

@@ -100,7 +100,7 @@ function unknownFlag(command: Command, flag: string): UsageError {
 }
 
 /** The command's flag closest to a mistyped one (a typo, a missing or extra letter), if any is close. */
-export function nearestFlag(command: Command, typed: string): string | undefined {
+function nearestFlag(command: Command, typed: string): string | undefined {
   return nearestName(typed.replace(/^-+/, "").split("=", 1)[0]!, [...Object.keys(command.flags), "help"]);
 }
 
@@ -120,7 +120,7 @@ export function nearestName(typed: string, names: string[]): string | undefined 
 }
 
 /** Levenshtein distance, with an adjacent swap counting as one edit; inputs are short flag names. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   if (a.length > 64 || b.length > 64) return Math.max(a.length, b.length);
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {

@@ -11,7 +11,7 @@ export const malformed: unique symbol = Symbol("malformed request");
 export type Malformed = { [malformed]: true };
 const malformedRequest: Malformed = Object.freeze({ [malformed]: true as const });
 
-export function isMalformed(message: unknown): boolean {
+function isMalformed(message: unknown): boolean {
   return message === malformedRequest;
 }
 

@@ -27,7 +27,7 @@ const goCodeNames: Record<number, string> = {
   16: "Unauthenticated",
 };
 
-export function grpcCodeLabel(code: number): string {
+function grpcCodeLabel(code: number): string {
   return goCodeNames[code] ?? `Code(${code})`;
 }
 
