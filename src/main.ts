@@ -7,7 +7,7 @@ import { helpText, nearestName, parseFlags, type Command } from "./cli/support/f
 import { restartAsServerIfNeeded } from "./local-cluster/server-runtime";
 import { version } from "./cli/support/version";
 import { assert } from "./lib/assert";
-import { toAppError } from "./lib/errors";
+import { printable, quoted, toAppError } from "./lib/errors";
 import { errorText } from "./cli/support/output";
 
 // Loaded on demand: a bank need not load what the client, the certificate
@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   const command = await loadCommand(name);
   if (!command) {
     const near = nearestName(name, Object.keys(commands));
-    process.stderr.write(`ministripe: unknown command "${name}"${near ? `; did you mean ${near}?` : ""} (see ministripe --help)\n`);
+    process.stderr.write(`ministripe: unknown command ${quoted(name, 40)}${near ? `; did you mean ${near}?` : ""} (see ministripe --help)\n`);
     return Exit.usage;
   }
   try {
@@ -80,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(parsed.flags, parsed.positionals);
   } catch (error) {
     const appError = toAppError(error);
-    process.stderr.write(`ministripe ${name}: ${errorText(appError)}\n`);
+    process.stderr.write(`ministripe ${name}: ${printable(errorText(appError))}\n`);
     if (process.env.MINISTRIPE_DEBUG && appError.cause) console.error(appError.cause);
     return exitCodeOf(appError);
   }

@@ -1,10 +1,10 @@
-// Proves what a caller sent is never echoed raw: GetPayment's NOT_FOUND (through the gateway and through `ministripe payment`) and Health's unknown service show control characters escaped, never as they came; and ListPayments with an unknown before_id, or one of another user's payments, is NOT_FOUND, not the newest page.
+// Proves what a caller sent is never echoed raw: GetPayment's NOT_FOUND (through the gateway and through `ministripe payment`), the CLI's own refusals of an amount, a command, a flag or an address (one line, exit 2) and Health's unknown service show control characters escaped, never as they came; and ListPayments with an unknown before_id, or one of another user's payments, is NOT_FOUND, not the newest page.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { connect, unaryCall } from "../src/rpc/channel";
 import { loadCertFolder } from "../src/rpc/credentials";
-import { cli, cliUser, type CliUser } from "./support/cli";
+import { cli, cliUser, runMain, type CliUser } from "./support/cli";
 import { failsWith, pay, signUp, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
@@ -39,6 +39,24 @@ test("`ministripe payment` with such an id prints one line without any control c
   expect(result.stderr).toContain("no payment");
   expect(result.stderr.trimEnd()).not.toMatch(controlOrBidi);
   expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
+});
+
+test("the CLI's own refusals of an amount, a command, a flag or an address print one line without any control character, exit 2", async () => {
+  const attempts = [
+    ["pay", "--to", "bob", "--amount", `1${hostile}`],
+    ["pay", "--to", "bob", "--amount", "1\n2"],
+    [`fr${hostile}`],
+    ["pay", `--t${hostile}`, "x"],
+    ["balance", "--gateway", `127.0.0.1:5${hostile}`],
+    ["refund", `x${hostile}`],
+  ];
+  for (const args of attempts) {
+    const result = await runMain(args);
+    expect({ args, exitCode: result.exitCode }).toEqual({ args, exitCode: 2 });
+    expect(result.stderr.trimEnd()).not.toMatch(controlOrBidi);
+    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(/\\u(001b|000a)/);
+  }
 });
 
 test("Health's unknown service is NOT_FOUND without echoing control characters", async () => {

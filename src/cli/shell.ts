@@ -8,7 +8,7 @@
 import { createInterface } from "node:readline";
 import type { WirePayment } from "../client/outbox";
 import { Resender } from "../client/resender";
-import { AppError, Code } from "../lib/errors";
+import { AppError, Code, quoted } from "../lib/errors";
 import { offlineLimits } from "../lib/limits";
 import { balanceCommand } from "./balance";
 import { type ClientCommand, type ClientContext, clientFlags, describeOutcome, withClient } from "./support/client-context";
@@ -112,7 +112,7 @@ async function runLine(shell: Shell, line: string): Promise<boolean> {
     if (outsideTheShell.has(name)) warn(`ministripe ${name}: run it in another terminal ("ministripe ${name} ..."); the shell keeps going and uses the new session`);
     else {
       const near = nearestName(name, [...Object.keys(shellCommands), "help", "exit"]);
-      warn(`unknown command "${name}"${near ? `; did you mean ${near}?` : ""} (type "help")`);
+      warn(`unknown command ${quoted(name, 40)}${near ? `; did you mean ${near}?` : ""} (type "help")`);
     }
     return true;
   }

@@ -58,6 +58,15 @@ export function toAppError(error: unknown): AppError {
  */
 export function quoted(text: string, lengthMax = 80): string {
   const cut = text.length > lengthMax ? `${text.slice(0, lengthMax)}...` : text;
-  const escaped = cut.replace(/["\\]/g, "\\$&").replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  return `"${escaped}"`;
+  return `"${printable(cut.replace(/["\\]/g, "\\$&"))}"`;
+}
+
+/**
+ * A message made safe to print as one line: control characters (a newline,
+ * an escape sequence), line separators and the bidi overrides that reorder a
+ * line escaped as \u001b. The CLI prints every message through it, so a
+ * caller's text echoed anywhere in a message can never drive the terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Zl}\p{Zp}\u202a-\u202e\u2066-\u2069]/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

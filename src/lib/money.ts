@@ -1,5 +1,5 @@
 // Money is bigint minor units in code. The CLI parses and prints decimals.
-import { invalid } from "./errors";
+import { invalid, quoted } from "./errors";
 import { limits } from "./limits";
 
 const decimalPattern = /^(\d{1,16})(?:\.(\d{1,2}))?$/;
@@ -18,7 +18,7 @@ export function parseDecimalMinor(text: string, field: string): bigint {
   const match = decimalPattern.exec(text);
   if (!match) {
     if (/^\d+\.\d{3,}$/.test(text)) throw invalid(field, `at most two decimals, got "${text}"`);
-    throw invalid(field, `"${truncate(text)}" is not a decimal amount such as 100.50`);
+    throw invalid(field, `${quoted(text, 20)} is not a decimal amount such as 100.50`);
   }
   const whole = BigInt(match[1]!);
   const fraction = BigInt((match[2] ?? "").padEnd(2, "0"));
@@ -79,6 +79,3 @@ export function minorFieldFromWire(value: unknown, field: string): bigint {
   }
 }
 
-function truncate(text: string): string {
-  return text.length > 20 ? `${text.slice(0, 20)}…` : text;
-}

@@ -1,6 +1,6 @@
 // What the CLI prints: one JSON object with --json, readable lines otherwise.
 // stdout is for results; messages about the process go to stderr.
-import { AppError, Code, toAppError } from "../../lib/errors";
+import { AppError, Code, printable, toAppError } from "../../lib/errors";
 import { formatMoney, minorFromWire } from "../../lib/money";
 import { Exit } from "./exit";
 import type { SendOutcome, WirePayment } from "../../client/outbox";
@@ -18,7 +18,7 @@ let writeMessage = (text: string) => void process.stderr.write(text);
 
 /** Messages about the process (warnings, errors): stderr, or stdout in the shell. */
 export function warn(line: string): void {
-  writeMessage(`${line}\n`);
+  writeMessage(`${printable(line)}\n`);
 }
 
 /** The shell is one conversation: its messages go to stdout, in order with its results. */
