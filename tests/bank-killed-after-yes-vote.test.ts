@@ -14,6 +14,8 @@ test("bank killed after voting yes: the hold survives the crash and is voided by
   outcome = await crashDuringPayment(["bank-hdfc"], "bank.prepare.after");
   expect(outcome.payment.status).toBe("FAILED");
   expect(outcome.payment.failure_code).toBe("bank_unavailable");
+  // In the payer's words: which bank, not the transport's (a reset stream, a keepalive, ECONNREFUSED).
+  expect(outcome.payment.failure_message).toMatch(/^a bank could not be reached: bank hdfc (did not answer|was not connected within the prepare timeout)$/);
   expect(outcome.aliceMinor).toBe(500_000n);
   expect(outcome.bobMinor).toBe(120_000n);
   expect(outcome.totalMinor).toBe(twoBankTotalMinor);

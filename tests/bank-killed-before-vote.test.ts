@@ -13,6 +13,8 @@ test("bank killed before its vote: payment fails, abort is delivered after resta
   outcome = await crashDuringPayment(["bank-hdfc"], "bank.prepare.before");
   expect(outcome.payment.status).toBe("FAILED");
   expect(outcome.payment.failure_code).toBe("bank_unavailable");
+  // In the payer's words: which bank, not the transport's (a reset stream, a keepalive, ECONNREFUSED).
+  expect(outcome.payment.failure_message).toMatch(/^a bank could not be reached: bank hdfc (did not answer|was not connected within the prepare timeout)$/);
   expect(outcome.aliceMinor).toBe(500_000n);
   expect(outcome.bobMinor).toBe(120_000n);
   expect(outcome.totalMinor).toBe(twoBankTotalMinor);

@@ -30,7 +30,7 @@ test("prepares beyond the queue's bound are refused: those payments fail as bank
   expect(payments.every((p) => p.status === "FAILED")).toBe(true);
   const refused = payments.filter((p) => p.failure_code === "bank_unavailable");
   expect(refused.length).toBeGreaterThan(0);
-  for (const p of refused) expect(p.failure_message).toContain("bank hdfc is not keeping up: 1 calls already wait for it");
+  for (const p of refused) expect(p.failure_message).toContain("bank hdfc is not keeping up: 1 call already waiting for it");
   expect(payments.every((p) => p.failure_code === "bank_unavailable" || p.failure_code === "prepare_timeout")).toBe(true);
 
   hdfc.heal();

@@ -18,6 +18,7 @@ import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
 import { minorFromWire } from "../lib/money";
+import { plural } from "../lib/plural";
 import { connect, isConnected, ReplaceableClient, unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { Http2UnaryClient } from "../rpc/http2-unary";
@@ -66,7 +67,7 @@ export class BankLink {
       inFlightMax: limits.batchInFlightMax,
       queuedMax: entriesQueuedMax,
       // UNAVAILABLE: a prepare refused so is the vote of a bank that could not be reached (bank_unavailable).
-      whenFull: () => new AppError(Code.Unavailable, `bank ${name} is not keeping up: ${entriesQueuedMax} calls already wait for it`),
+      whenFull: () => new AppError(Code.Unavailable, `bank ${name} is not keeping up: ${plural(entriesQueuedMax, "call")} already waiting for it`),
     });
   }
 
@@ -131,8 +132,11 @@ export class BankLink {
       if (this.log.isLevelEnabled("debug")) this.log.debug({ ...fields(), code: "OK" }, "Bank.Exchange");
       return response;
     } catch (error) {
-      if (this.log.isLevelEnabled("debug")) this.log.debug({ ...fields(), code: (error as AppError).code, error: (error as AppError).message }, "Bank.Exchange");
-      throw error;
+      const appError = error as AppError;
+      if (this.log.isLevelEnabled("debug")) this.log.debug({ ...fields(), code: appError.code, error: appError.message }, "Bank.Exchange");
+      // A payment's failure message is read by its payer: the bank's name, not the transport's words (kept as the cause).
+      if (appError.code === Code.Unavailable) throw new AppError(Code.Unavailable, `bank ${this.name} did not answer`, appError, Reason.BankUnreachable);
+      throw appError;
     }
   }
 

@@ -98,7 +98,7 @@ export class Coordinator {
    */
   private timeoutOrUnreachable(bank: string): VoteResult {
     if (!this.options.banks.has(bank) || this.options.banks.get(bank).connected()) return { kind: "timeout" };
-    return { kind: "error", error: new AppError(Code.Unavailable, `bank ${bank} could not be reached within the prepare timeout`) };
+    return { kind: "error", error: new AppError(Code.Unavailable, `bank ${bank} was not connected within the prepare timeout`) };
   }
 
   /** Writes the decision unless one stands already (a bank's question may have forced ABORT). */
