@@ -10,7 +10,7 @@ export interface CrashOutcome {
   /** The reply the payer saw, or the error when the reply was lost. */
   reply: { payment: { status: string; failure_code: string } | null } | Error;
   /** The payment's final state, asked for again after recovery with the same key. */
-  payment: { id: string; status: string; failure_code: string };
+  payment: { id: string; status: string; failure_code: string; failure_message: string };
   report: AuditReport;
   aliceMinor: bigint;
   bobMinor: bigint;

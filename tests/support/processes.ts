@@ -145,6 +145,6 @@ export async function balanceOf(client: GatewayClient): Promise<bigint> {
   return BigInt(reply.balance_minor);
 }
 
-export async function paymentByKey(client: GatewayClient, key: string): Promise<{ id: string; status: string; failure_code: string }> {
+export async function paymentByKey(client: GatewayClient, key: string): Promise<{ id: string; status: string; failure_code: string; failure_message: string }> {
   return client.call("GetPayment", { id_or_key: key }, { retry: true, attemptsMax: 20 });
 }
