@@ -140,11 +140,13 @@ export class GatewayClient {
     const attemptsMax = settings.retry ? Math.max(settings.attemptsMax ?? limits.clientAttemptsMax, this.endpoints.length) : 1;
     let lastError: AppError | undefined;
     let lastAddress = this.address;
+    let attemptsMade = 0;
     const start = this.next;
     this.next = (this.next + 1) % this.endpoints.length;
     for (let attempt = 1; attempt <= attemptsMax; attempt++) {
       const endpoint = this.endpoints[(start + attempt - 1) % this.endpoints.length]!;
       lastAddress = endpoint.address;
+      attemptsMade = attempt;
       try {
         return await unaryCall(endpoint.clients[service], method, request, { deadlineMs: settings.deadlineMs ?? limits.clientCallDeadlineMs, requestId, attempt, token: this.token });
       } catch (error) {
@@ -161,7 +163,9 @@ export class GatewayClient {
     // read, saying which bank; anything else unreachable is the gateway.
     if (lastError && isUnreachable(lastError) && !isBankUnreachable(lastError)) {
       const where = this.endpoints.length > 1 ? `any gateway of ${this.address}` : `the gateway at ${lastAddress}`;
-      throw new AppError(lastError.code, `cannot reach ${where} (${lastError.message})`, lastError);
+      // "no answer within 10s" after four tries took 40 s: say it was each try's.
+      const tries = attemptsMade > 1 && lastError.message.startsWith("no answer within") ? ` at each of ${attemptsMade} tries` : "";
+      throw new AppError(lastError.code, `cannot reach ${where} (${lastError.message}${tries})`, lastError);
     }
     throw lastError ?? new AppError(Code.Internal, "no attempt was made");
   }
