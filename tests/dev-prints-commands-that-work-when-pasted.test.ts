@@ -1,4 +1,4 @@
-// Proves `dev` as a person meets it: it names each sample account with the PIN registering it needs; the commands it prints, pasted into a shell as they are, log in, pay the second user it registered and audit clean; its two dashboard commands, pasted with only the port changed (to 0, any free one, read back from the URL they print), serve the user's page and the operator's with the token they print, and stop on SIGTERM; a bank that dies is reported and restarted, and payments to it work again, at most 5 times; a second `dev` on the same ports or folder says so plainly, and the first one's logs are left as they were.
+// Proves `dev` as a person meets it: it names each sample account with the PIN registering it needs; the commands it prints, pasted into a shell as they are, log in, pay the second user it registered and audit clean; its two dashboard commands, pasted with only the port changed (to 0, any free one, read back from the URL they print), serve the user's page and the operator's with the token they print, and stop on SIGTERM; a bank that dies is reported and restarted, and payments to it work again, at most 5 times; a second `dev` on the same ports or folder says so plainly, and the first one's logs are left as they were; started again in its folder, it says its users were registered by an earlier run rather than vouching for their passwords.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -170,4 +170,20 @@ test("a second dev on the same ports, or in the same folder, says so and leaves 
   expect(sameFolder.stderr).toBe(`ministripe dev: another "ministripe dev" (pid ${dev.pid}) is running in .ministripe: stop it first, or pass --dir DIR\n`);
 
   for (const [name, text] of Object.entries(before)) expect(readFileSync(join(logs, name), "utf8").startsWith(text)).toBe(true);
+});
+
+test("started again in the same folder, it says its users were registered by an earlier run, their passwords unless changed since", async () => {
+  expect(printed).toContain("registered alice (hdfc 1001), password alice-secret\n");
+  dev.kill("SIGINT");
+  await Promise.race([dev.exited, Bun.sleep(waitMsMax).then(() => dev.kill("SIGKILL"))]);
+  printed = "";
+  dev = Bun.spawn(["bun", mainPath, "dev", "--port", String(port)], { cwd: folder, env: freshEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  void (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of dev.stdout as ReadableStream<Uint8Array>) printed += decoder.decode(chunk, { stream: true });
+  })();
+  await readUntil("Ctrl-C stops everything.");
+  expect(printed).toContain("alice (hdfc 1001) was registered by an earlier run: password alice-secret, unless changed since\n");
+  expect(printed).toContain("bob (icici 2001) was registered by an earlier run: password bob-secret, unless changed since\n");
+  expect(printed).not.toContain("registered alice");
 });

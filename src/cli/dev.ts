@@ -74,8 +74,8 @@ async function runDev(dir: string, banks: string[], port: number, several: { gat
   };
   cluster = await startCluster({ dir, banks, clients: devClients, accountsYaml: sampleAccountsYaml, gatewayPort: port, bankPortBase: port + 1, onUnexpectedExit, ...several });
   const users = devUsers.filter((user) => banks.includes(user.bank));
-  await registerUsers(cluster, users);
-  printGuide(dir, banks, cluster, users);
+  const registeredBefore = await registerUsers(cluster, users);
+  printGuide(dir, banks, cluster, users, registeredBefore);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
@@ -119,18 +119,21 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Registers each user with the sample account's PIN; one registered by an earlier run is fine. */
-async function registerUsers(cluster: Cluster, users: DevUser[]): Promise<void> {
+/** Registers each user with the sample account's PIN; returns those an earlier run registered (their passwords may have changed since). */
+async function registerUsers(cluster: Cluster, users: DevUser[]): Promise<Set<string>> {
+  const registeredBefore = new Set<string>();
   for (const user of users) {
     const client = new GatewayClient(cluster.gatewayAddress, loadCertFolder(join(cluster.homeOf(user.username), "certs")), silentLogger);
     try {
       await client.call("Register", { username: user.username, password: user.password, bank: user.bank, account: user.account, account_pin: samplePin(user.bank, user.account) }, { retry: true });
     } catch (error) {
       if ((error as AppError).code !== Code.AlreadyExists) throw error;
+      registeredBefore.add(user.username);
     } finally {
       client.close();
     }
   }
+  return registeredBefore;
 }
 
 /** A process died on its own: say so, and start it again with its arguments, up to a bound. */
@@ -154,14 +157,17 @@ async function restartDied(cluster: Cluster, name: string, exit: ChildExit, rest
   }
 }
 
-function printGuide(dir: string, banks: string[], cluster: Cluster, users: DevUser[]): void {
+function printGuide(dir: string, banks: string[], cluster: Cluster, users: DevUser[], registeredBefore: Set<string>): void {
   const me = selfInvocation();
   const home = (username: string) => shellWord(join(dir, "home", username));
   say(`ministripe is running: ${cluster.gatewayAddresses.length > 1 ? `gateways ${cluster.gatewayAddresses.join(", ")} on PostgreSQL` : `gateway ${cluster.gatewayAddress}`}, banks ${[...cluster.bankAddresses].map(([b, a]) => `${b} ${a}`).join(", ")}`);
   say(`accounts: ${join(dir, "accounts.yaml")}   logs: ${cluster.logsDir}/`);
   say("sample accounts (bank, number, holder, the PIN registering it needs):");
   for (const line of samplePinLines(banks)) say(`  ${line}`);
-  for (const user of users) say(`registered ${user.username} (${user.bank} ${user.account}), password ${user.password}`);
+  for (const user of users) {
+    const who = `${user.username} (${user.bank} ${user.account})`;
+    say(registeredBefore.has(user.username) ? `${who} was registered by an earlier run: password ${user.password}, unless changed since` : `registered ${who}, password ${user.password}`);
+  }
   say("");
   say("try, in another terminal:");
   say(`  cd ${shellWord(process.cwd())}`);
