@@ -64,7 +64,8 @@ test("a refund the payee's balance cannot cover is declined: exit 1, nothing mov
   await cliPay(bob, "alice", "2000.00"); // bob keeps 200.00
   const declined = await cli(bob, "refund", paymentId);
   expect(declined.exitCode).toBe(1);
-  expect(declined.stdout).toMatch(/^refund declined: insufficient_funds: /);
+  // The refunder is the one short of money: "the sender", not "the payer" (the original payment's).
+  expect(declined.stdout).toMatch(/^refund declined: insufficient_funds: the sender's available balance is too low/);
   expect(await cliBalanceMinor(bob)).toBe(20_000n);
   expect((await cli(bob, "refund", paymentId, "--amount", "150.00")).exitCode).toBe(0);
   expect(system.totalMinor()).toBe(totalMinor);

@@ -342,7 +342,7 @@ export function decisionOf(votes: VoteResult[]): { decision: Decision; failureCo
 }
 
 const messages: Record<FailureCode, string> = {
-  insufficient_funds: "the payer's available balance is too low",
+  insufficient_funds: "the sender's available balance is too low", // a refund's sender is its refunder
   account_not_found: "an account of this payment no longer exists at its bank",
   bank_unavailable: "a bank could not be reached",
   prepare_timeout: "a bank did not vote within the prepare timeout",
