@@ -3,10 +3,10 @@
 // outcome is unknown (gateway unreachable, reply lost) stays queued and is
 // re-sent with the same key, so the gateway runs it at most once. A refund's
 // amount is fixed in its entry, so its key always means one amount.
-import { backoffMs, systemClock, type Clock } from "../lib/clock";
+import { backoffMs, sleepMs, systemClock, type Clock } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
 import { limits, offlineLimits } from "../lib/limits";
-import type { ClientStore, OutboxEntry } from "../store/client-store";
+import { isRefusal, outcomeUnknown, type ClientStore, type OutboxEntry } from "../store/client-store";
 import type { PaymentReceived } from "../rpc/wire/messages";
 import { present } from "../rpc/wire/present";
 import type { GatewayClient } from "./gateway-client";
@@ -43,7 +43,12 @@ export interface RefundRequest {
 
 type NewEntry = { idempotencyKey: string; username: string; toUsername: string; amountMinor: bigint; note: string; refundOf: string | null };
 
-/** Codes that prove the gateway refused a Pay or a Refund before it claimed the key: nothing ran. */
+/**
+ * Codes that prove the gateway refused a Pay or a Refund before it claimed
+ * the key: nothing ran, and nothing is recorded under the key for this
+ * request (the gateway looks a key up before it refuses, so a request that
+ * ran is answered as a replay, never so). Any other answer may have run.
+ */
 const refusedBeforeRunning = new Set<Code>([Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound, Code.PermissionDenied, Code.AlreadyExists, Code.ResourceExhausted]);
 
 export class Outbox {
@@ -67,21 +72,42 @@ export class Outbox {
     return this.queueAndSend({ idempotencyKey: key, username: request.username, toUsername: request.toUsername ?? "", amountMinor: request.amountMinor, note: request.reason, refundOf: request.paymentId });
   }
 
+  /**
+   * Stores the entry (claimed by this process) and sends it. A key already
+   * here binds it: other parameters are refused; the same ones show the
+   * outcome it had, or, while another process is sending it, wait for that
+   * send (at most offlineLimits.sendWaitMsMax) and show its outcome. A key
+   * here only as a refusal binds nothing: that entry goes and this one is sent.
+   */
   private async queueAndSend(entry: NewEntry): Promise<SendOutcome> {
     const key = entry.idempotencyKey;
-    const nowMs = this.clock.nowMs();
-    if (!this.store.add(entry, this.owner, nowMs, limits.queueClaimMs)) {
-      const existing = this.store.get(key)!;
+    const refundOf = entry.refundOf ?? undefined;
+    /** The attempts of the entry when another process was seen sending it. */
+    let attemptsSeenSending: number | undefined;
+    const turnsMax = Math.ceil(offlineLimits.sendWaitMsMax / offlineLimits.sendWaitPollMs);
+    for (let turn = 0; turn <= turnsMax; turn++) {
+      const nowMs = this.clock.nowMs();
+      if (this.store.add(entry, this.owner, nowMs, limits.queueClaimMs)) return this.send(this.store.get(key)!, true);
+      const existing = this.store.get(key);
+      if (!existing) continue; // refused and released meanwhile: add it again
+      if (isRefusal(existing)) {
+        this.store.releaseRefused(key);
+        continue;
+      }
       if (!sameRequest(existing, entry)) {
         throw new AppError(Code.FailedPrecondition, `key ${key} was already used for another payment or refund; use a new key`);
       }
-      if (existing.state === "queued" && !this.store.claim(key, this.owner, nowMs, limits.queueClaimMs)) {
-        return { kind: "queued", key, refundOf: entry.refundOf ?? undefined, reason: "another client process is sending this now" };
-      }
-      // Finished here before: show that outcome; never send it again.
-      if (existing.paymentId) return this.lookUp(existing, existing.paymentId);
+      // Finished here before (or by the send waited for): show that outcome; never send it again.
+      if (existing.state !== "queued") return existing.paymentId ? this.lookUp(existing, existing.paymentId) : this.send(existing, true);
+      // The send waited for left it queued (gateway unreachable, undecided): that outcome is this one's too.
+      if (attemptsSeenSending !== undefined && existing.attempts > attemptsSeenSending) return { kind: "queued", key, refundOf, reason: existing.lastError ?? "the gateway has not answered yet" };
+      if (this.store.claim(key, this.owner, nowMs, limits.queueClaimMs, (owner) => this.ownerAlive(owner))) return this.send(this.store.get(key)!, true);
+      // Another process is sending it now: wait for its outcome rather than say "queued".
+      attemptsSeenSending ??= existing.attempts;
+      if (turn < turnsMax) await sleepMs(offlineLimits.sendWaitPollMs);
     }
-    return this.send(this.store.get(key)!, true);
+    const seconds = Math.round(offlineLimits.sendWaitMsMax / 1000);
+    return { kind: "queued", key, refundOf, reason: `another client process has been sending this for over ${seconds} s` };
   }
 
   /** A payment that already ran, as the gateway knows it now. */
@@ -154,8 +180,11 @@ export class Outbox {
         return { kind: "needs_login", key, refundOf, reason: appError.message };
       }
       if (refusedBeforeRunning.has(appError.code)) {
-        // Bad input, key reused, unknown payee, nothing left to refund: final, nothing moved.
-        this.store.finish(key, { state: "failed", paymentId: null, failureCode: appError.code.toLowerCase(), error: appError.message, reported: true }, this.clock.nowMs());
+        // Bad input, unknown payee, nothing left to refund, key bound to
+        // other parameters: final, nothing moved, and the gateway recorded
+        // nothing for this request under its key. So the key is free here
+        // too: a corrected request with it is sent, and the gateway answers.
+        this.store.release(key, this.owner);
         return { kind: "refused", key, refundOf, error: appError };
       }
       // Anything else (unreachable, in flight, cancelled, internal) may have
@@ -196,7 +225,7 @@ export class Outbox {
       }
       const what = entry.refundOf === null ? "payment" : "refund";
       const unknown = new AppError(Code.Unknown, `${what} ${entry.idempotencyKey} was queued too long ago for the gateway to remember its key; check "ministripe payments" before sending it again`);
-      this.store.finish(entry.idempotencyKey, { state: "failed", paymentId: null, failureCode: "outcome_unknown", error: unknown.message, reported: true }, this.clock.nowMs());
+      this.store.finish(entry.idempotencyKey, { state: "failed", paymentId: null, failureCode: outcomeUnknown, error: unknown.message, reported: true }, this.clock.nowMs());
       return { kind: "refused", key: entry.idempotencyKey, refundOf: entry.refundOf ?? undefined, error: unknown };
     }
   }

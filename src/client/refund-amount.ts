@@ -18,7 +18,8 @@ export interface RefundAmount {
  * answers why (refused before anything is written).
  */
 export async function allThatRemains(store: ClientStore, client: GatewayClient, paymentId: string, key: string | undefined, settings: CallSettings): Promise<RefundAmount> {
-  const queued = key === undefined ? undefined : store.get(key);
+  // A key the gateway refused binds nothing: "all that remains" is asked afresh.
+  const queued = key === undefined ? undefined : store.binding(key);
   if (queued && queued.refundOf === paymentId) return { amountMinor: queued.amountMinor, toUsername: queued.toUsername || undefined };
   const payment = await client.call("GetPayment", { id_or_key: paymentId }, settings);
   const remainingMinor = minorFromWire(payment.refundable_minor);

@@ -272,6 +272,15 @@ export const offlineLimits = {
    * looked up instead, and if the gateway no longer knows it, reported as unknown.
    */
   resendBlindMsMax: 23 * 60 * 60 * 1000,
+  /**
+   * How long `pay` or `refund` with a key another client process is sending
+   * waits for that send's outcome (it reports it as its own): one send with
+   * its retries, clientAttemptsMax calls of clientCallDeadlineMs with
+   * backoffs of at most clientRetryMsMax between them, takes 46 s at most.
+   */
+  sendWaitMsMax: 50_000,
+  /** How often the waiting process looks at the entry (a read of the local queue). */
+  sendWaitPollMs: 25,
 } as const;
 
 /** Bounds of sessions, logins and requests at the edge. */

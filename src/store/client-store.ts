@@ -1,7 +1,7 @@
 // The client's durable outbox (SQLite through drizzle, like the servers).
 // Claims are atomic, so two client processes on one home never send one
 // entry at the same time.
-import { and, asc, eq, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { minor, ms } from "./columns";
 import { changesOf } from "./sqlite";
@@ -33,6 +33,14 @@ export const outbox = sqliteTable("outbox", {
 
 export type OutboxEntry = typeof outbox.$inferSelect;
 
+/** The failure code of an entry whose outcome the client could not learn: its key stays bound. */
+export const outcomeUnknown = "outcome_unknown";
+
+/** A finished entry the gateway refused before running it (older clients kept these): nothing is recorded under its key. */
+export function isRefusal(entry: OutboxEntry): boolean {
+  return entry.state === "failed" && entry.paymentId === null && entry.failureCode !== null && entry.failureCode !== outcomeUnknown;
+}
+
 export class ClientStore extends Store {
 
   constructor(path: string) {
@@ -60,14 +68,53 @@ export class ClientStore extends Store {
     return changesOf(result) > 0;
   }
 
-  /** Atomically claims one entry for `owner` if nobody holds it. */
-  claim(key: string, owner: string, nowMs: number, claimMs: number): boolean {
+  /**
+   * Atomically claims one queued entry for `owner` if nobody holds it: no
+   * claim, an expired one, `owner`'s own, or one whose holder `ownerAlive`
+   * says is gone (killed mid-send: the resend carries the same key).
+   */
+  claim(key: string, owner: string, nowMs: number, claimMs: number, ownerAlive: (owner: string) => boolean = () => true): boolean {
+    return this.opened.sqlite
+      .transaction(() => {
+        const entry = this.get(key);
+        if (!entry || entry.state !== "queued") return false;
+        const free = entry.claimedBy === null || entry.claimedBy === owner || entry.claimExpiresAtMs <= nowMs || !ownerAlive(entry.claimedBy);
+        if (free) this.takeOver(key, owner, nowMs, claimMs);
+        return free;
+      })
+      .immediate();
+  }
+
+  /**
+   * Removes a queued entry `owner` holds, once the gateway refused it and
+   * recorded nothing under its key: the key is free again here, so a
+   * corrected request with it is sent and the gateway answers it.
+   */
+  release(key: string, owner: string): boolean {
     const result = this.opened.db
-      .update(outbox)
-      .set({ claimedBy: owner, claimExpiresAtMs: nowMs + claimMs })
-      .where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"), or(lte(outbox.claimExpiresAtMs, nowMs), eq(outbox.claimedBy, owner))))
+      .delete(outbox)
+      .where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "queued"), eq(outbox.claimedBy, owner)))
       .run();
     return changesOf(result) > 0;
+  }
+
+  /**
+   * Removes a finished entry the gateway refused before running it, as
+   * earlier clients kept them (failed, no payment, not an unknown
+   * outcome): such a key binds nothing. Any other entry stays.
+   */
+  releaseRefused(key: string): boolean {
+    const result = this.opened.db
+      .delete(outbox)
+      .where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "failed"), isNull(outbox.paymentId), ne(outbox.failureCode, outcomeUnknown)))
+      .run();
+    return changesOf(result) > 0;
+  }
+
+  /** The entry that holds `key` here: undefined when none does, or when it is a refusal that binds nothing (see releaseRefused). */
+  binding(key: string): OutboxEntry | undefined {
+    const entry = this.get(key);
+    return entry && !isRefusal(entry) ? entry : undefined;
   }
 
   /**
