@@ -164,7 +164,7 @@ export class PostgresGatewayStore implements GatewayStore {
     }
   }
 
-  /** A read: one attempt, a lost connection is UNAVAILABLE (the caller may retry). */
+  /** A read, or a write not to be repeated blindly: one attempt, a lost connection is UNAVAILABLE (the caller may retry). */
   private async read<T>(statement: () => Promise<T>): Promise<T> {
     try {
       return await statement();
@@ -582,8 +582,16 @@ export class PostgresGatewayStore implements GatewayStore {
    * created if missing, then locked (SELECT ... FOR UPDATE) for the
    * transaction, so attempts on one key run one after another whichever
    * gateway they reach. What `change` leaves is written back; undefined deletes.
+   * Every login and password check starts here, so a lost connection must be
+   * UNAVAILABLE like any other statement's, never a raw driver error. One attempt, not
+   * retried: a COMMIT whose reply was lost would count the attempt twice, and
+   * the client tries the call again itself.
    */
   async updateLoginFailures<T>(keys: string[], change: (entries: (LoginFailures | undefined)[]) => T): Promise<T> {
+    return this.read(() => this.lockedLoginFailures(keys, change));
+  }
+
+  private async lockedLoginFailures<T>(keys: string[], change: (entries: (LoginFailures | undefined)[]) => T): Promise<T> {
     return this.sql.begin(async (tx) => {
       for (const key of [...keys].sort()) await tx`INSERT INTO login_failures (key, failures, locked_until_ms, last_ms) VALUES (${key}, 0, 0, 0) ON CONFLICT (key) DO NOTHING`;
       const rows = (await tx`SELECT key, failures, locked_until_ms, last_ms FROM login_failures WHERE key IN ${this.sql(keys)} ORDER BY key FOR UPDATE`) as Row[];
