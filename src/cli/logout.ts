@@ -1,8 +1,8 @@
-import { AppError, Code, toAppError } from "../lib/errors";
+import { AppError, Code, printable, toAppError } from "../lib/errors";
 import type { SavedSession } from "../client/home";
 import { bool, type Command } from "./support/flags";
 import { clientFlags, withClient, type ClientContext } from "./support/client-context";
-import { formatTime, printJson, say } from "./support/output";
+import { errorText, formatTime, printJson, say } from "./support/output";
 
 export const logoutCommand: Command = {
   name: "logout",
@@ -22,7 +22,8 @@ export const logoutCommand: Command = {
           if (!bool(flags, "forget")) throw notEnded(ended, ctx.session);
           ctx.home.clearSession();
           if (ctx.json) printJson({ logged_out: false, forgotten: true, valid_until: new Date(ctx.session.expiresAtMs).toISOString() });
-          else say(`forgot the session here, but the gateway did not end it (${ended.message}): it stays valid there until ${formatTime(ctx.session.expiresAtMs)}`);
+          // The gateway's words reach the terminal escaped, as every error line does.
+          else say(printable(`forgot the session here, but the gateway did not end it (${errorText(ended)}): it stays valid there until ${formatTime(ctx.session.expiresAtMs)}`));
           return 0;
         }
       }
