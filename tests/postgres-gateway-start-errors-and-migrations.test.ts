@@ -114,11 +114,16 @@ test("a start waiting on another gateway's unfinished migration gives up after i
   const other = new SQL({ url, max: 1 });
   // Another gateway's migration, stopped half-way: its table is made, its transaction open.
   let release!: () => void;
+  let tableMade!: () => void;
+  const made = new Promise<void>((resolve) => (tableMade = resolve));
   const held = other.begin(async (tx) => {
     await tx`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`;
-    await new Promise<void>((resolve) => (release = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    tableMade();
+    await released;
     throw new Error("rolled back on purpose");
   });
+  await made;
   writableLimits.databaseMigrationWaitMs = 500;
   try {
     const opened = await PostgresGatewayStore.open({ url }, "g1").then(
