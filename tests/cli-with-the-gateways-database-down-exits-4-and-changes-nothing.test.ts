@@ -1,4 +1,4 @@
-// Proves, through the CLI against a gateway whose PostgreSQL server is stopped, that login, passwd, logout, balance, payments and payment each exit 4 with one line saying the database cannot be reached (never "internal error"; the gateway answers no call INTERNAL), and change nothing: the saved session stays, still valid once the database is back, the old password still logs in, and logout then ends the session.
+// Proves, through the CLI against a gateway whose PostgreSQL server is stopped, that login, passwd, logout, balance, payments and payment each exit 4 with one line saying the gateway's database cannot be reached (not that the gateway cannot be) (never "internal error"; the gateway answers no call INTERNAL), and change nothing: the saved session stays, still valid once the database is back, the old password still logs in, and logout then ends the session.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +17,9 @@ afterAll(async () => {
 function expectUnreachableDatabase(what: string, result: CliResult): void {
   const lines = result.stderr.trimEnd().split("\n");
   expect({ what, exitCode: result.exitCode, lines: lines.length }).toEqual({ what, exitCode: 4, lines: 1 });
-  expect(lines[0]).toContain("the database cannot be reached");
+  expect(lines[0]).toContain("the gateway's database cannot be reached; try again shortly");
+  // The gateway was reached and said so: not "cannot reach the gateway".
+  expect(lines[0]).not.toContain("cannot reach the gateway");
   expect(lines[0]).not.toMatch(/internal/i);
 }
 

@@ -161,7 +161,8 @@ export class GatewayClient {
     }
     // The gateway itself answers UNAVAILABLE when a bank is unreachable for a
     // read, saying which bank; anything else unreachable is the gateway.
-    if (lastError && isUnreachable(lastError) && !isBankUnreachable(lastError)) {
+    // A gateway that answered that its database is away was reached: its own words (after every gateway had its try).
+    if (lastError && isUnreachable(lastError) && !isBankUnreachable(lastError) && lastError.reason !== Reason.DatabaseUnreachable) {
       const where = this.endpoints.length > 1 ? `any gateway of ${this.address}` : `the gateway at ${lastAddress}`;
       // "no answer within 10s" after four tries took 40 s: say it was each try's.
       const tries = attemptsMade > 1 && lastError.message.startsWith("no answer within") ? ` at each of ${attemptsMade} tries` : "";

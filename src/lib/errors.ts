@@ -26,6 +26,8 @@ export type Code = (typeof Code)[keyof typeof Code];
 export const Reason = {
   /** UNAVAILABLE from a gateway that was reached: one of its banks is away (another gateway would say the same). */
   BankUnreachable: "BANK_UNREACHABLE",
+  /** UNAVAILABLE from a gateway that was reached: its database is away (another gateway may still reach it). */
+  DatabaseUnreachable: "DATABASE_UNREACHABLE",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

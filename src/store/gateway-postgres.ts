@@ -8,7 +8,7 @@
 import { SQL } from "bun";
 import { assert } from "../lib/assert";
 import { sleepMs } from "../lib/clock";
-import { AppError, Code } from "../lib/errors";
+import { AppError, Code, Reason } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { BoundedCache } from "../lib/bounded-cache";
 import type { CommittedPayment, Decision, DecisionWrite, GatewayStore, NewPaymentRow, UserAccount, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
@@ -158,7 +158,7 @@ export class PostgresGatewayStore implements GatewayStore {
         return await statement();
       } catch (error) {
         if (!isConnectionLost(error)) throw error;
-        if (Date.now() >= deadlineAtMs) throw new AppError(Code.Unavailable, "the database cannot be reached; try again shortly", error);
+        if (Date.now() >= deadlineAtMs) throw new AppError(Code.Unavailable, "the gateway's database cannot be reached; try again shortly", error, Reason.DatabaseUnreachable);
         await sleepMs(Math.min(1000, 50 * 2 ** Math.min(attempt, 5)));
       }
     }
@@ -169,7 +169,7 @@ export class PostgresGatewayStore implements GatewayStore {
     try {
       return await statement();
     } catch (error) {
-      if (isConnectionLost(error)) throw new AppError(Code.Unavailable, "the database cannot be reached; try again shortly", error);
+      if (isConnectionLost(error)) throw new AppError(Code.Unavailable, "the gateway's database cannot be reached; try again shortly", error, Reason.DatabaseUnreachable);
       throw error;
     }
   }
