@@ -48,11 +48,22 @@ export class Refunds {
     if (seen) return this.replayed(seen, fingerprint);
     // Every check before the claim: a refused refund writes nothing, so it
     // can be corrected and sent again with the same key.
-    const original = await this.refundable(refunder, input.paymentId);
-    if (input.amountMinor !== "all") {
-      assert(isAmountMinor(input.amountMinor), "the service checks an amount");
-      const remainingMinor = original.amountMinor - original.refundReservedMinor;
-      if (input.amountMinor > remainingMinor) throw exceeds(original, remainingMinor);
+    let original: PaymentRow;
+    try {
+      original = await this.refundable(refunder, input.paymentId);
+      if (input.amountMinor !== "all") {
+        assert(isAmountMinor(input.amountMinor), "the service checks an amount");
+        const remainingMinor = original.amountMinor - original.refundReservedMinor;
+        if (input.amountMinor > remainingMinor) throw exceeds(original, remainingMinor);
+      }
+    } catch (error) {
+      // The same key may have been claimed since it was looked up (a retry
+      // racing its first send, whose reservation is what no longer fits):
+      // answer as that claim, never refuse a refund that runs. A refusal so
+      // always means nothing is recorded under the key.
+      const claimed = await store.paymentByKey(refunder, key);
+      if (claimed) return this.replayed(claimed, fingerprint);
+      throw error;
     }
     const row = {
       id: this.options.ids.next(),

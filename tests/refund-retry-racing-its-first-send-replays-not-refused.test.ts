@@ -1,0 +1,54 @@
+// Proves a refund retried while its first send is being claimed is answered as that refund (a replay), not refused as "more than remains" because of its own reservation: a refusal of a refund always means nothing is recorded under its key, which the client relies on to free the key; money moves once, to the minor unit.
+import { expect, test } from "bun:test";
+import type { PaymentRow } from "../src/store/gateway-store";
+import { balanceMinor, pay, refund } from "./support/system";
+import { systemWithSignedUpUsers } from "./support/sample-users";
+
+const setup = systemWithSignedUpUsers(["alice", "bob"]);
+
+test("two sends of one refund: the one that read the payment after the other's claim replays it", async () => {
+  const { system, alice, bob } = setup;
+  const paid = await pay(alice, "bob", 1_000n);
+  const aliceMinor = await balanceMinor(alice);
+  const bobMinor = await balanceMinor(bob);
+  const key = crypto.randomUUID();
+
+  // Both sends look the key up before either claims it; the second goes on
+  // only once the first has claimed it (and reserved 6.00 of the 10.00).
+  const store = system.gateway.store;
+  const paymentByKey = store.paymentByKey.bind(store);
+  const claimRefund = store.claimRefund.bind(store);
+  let lookups = 0;
+  let secondLookedUp!: () => void;
+  const bothLookedUp = new Promise<void>((resolve) => (secondLookedUp = resolve));
+  let firstClaimed!: () => void;
+  const claimed = new Promise<void>((resolve) => (firstClaimed = resolve));
+  store.paymentByKey = async (payer: string, k: string): Promise<PaymentRow | undefined> => {
+    if (k !== key) return paymentByKey(payer, k);
+    const turn = ++lookups;
+    const found = await paymentByKey(payer, k);
+    if (turn === 1) await bothLookedUp;
+    if (turn === 2) {
+      secondLookedUp();
+      await claimed;
+    }
+    return found;
+  };
+  store.claimRefund = async (claim) => {
+    const result = await claimRefund(claim);
+    if (claim.row.idempotencyKey === key) firstClaimed();
+    return result;
+  };
+  try {
+    const [first, second] = await Promise.all([refund(bob, paid.payment.id, 600n, key), refund(bob, paid.payment.id, 600n, key)]);
+    expect(first).toMatchObject({ replayed: false, refund: { status: "SUCCEEDED", amount_minor: "600" } });
+    expect(second).toMatchObject({ replayed: true, refund: { id: first.refund.id, status: "SUCCEEDED", amount_minor: "600" }, original: { refundable_minor: "400" } });
+  } finally {
+    store.paymentByKey = paymentByKey;
+    store.claimRefund = claimRefund;
+  }
+  expect(lookups).toBeGreaterThanOrEqual(3); // the second looked the key up again before it answered
+  expect(await balanceMinor(alice)).toBe(aliceMinor + 600n);
+  expect(await balanceMinor(bob)).toBe(bobMinor - 600n);
+  expect(system.totalMinor()).toBe(setup.totalMinor);
+});
