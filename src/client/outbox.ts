@@ -4,7 +4,7 @@
 // re-sent with the same key, so the gateway runs it at most once. A refund's
 // amount is fixed in its entry, so its key always means one amount.
 import { backoffMs, sleepMs, systemClock, type Clock } from "../lib/clock";
-import { AppError, Code } from "../lib/errors";
+import { AppError, Code, refusedBeforeClaim } from "../lib/errors";
 import { limits, offlineLimits } from "../lib/limits";
 import { isRefusal, outcomeUnknown, type ClientStore, type OutboxEntry } from "../store/client-store";
 import type { PaymentReceived } from "../rpc/wire/messages";
@@ -42,14 +42,6 @@ export interface RefundRequest {
 }
 
 type NewEntry = { idempotencyKey: string; username: string; toUsername: string; amountMinor: bigint; note: string; refundOf: string | null };
-
-/**
- * Codes that prove the gateway refused a Pay or a Refund before it claimed
- * the key: nothing ran, and nothing is recorded under the key for this
- * request (the gateway looks a key up before it refuses, so a request that
- * ran is answered as a replay, never so). Any other answer may have run.
- */
-const refusedBeforeRunning = new Set<Code>([Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound, Code.PermissionDenied, Code.AlreadyExists, Code.ResourceExhausted]);
 
 export class Outbox {
   readonly owner = `${process.pid}-${Bun.randomUUIDv7()}`;
@@ -179,7 +171,8 @@ export class Outbox {
         this.requeue(entry, appError.message);
         return { kind: "needs_login", key, refundOf, reason: appError.message };
       }
-      if (refusedBeforeRunning.has(appError.code)) {
+      // The gateway refused it before claiming the key (lib/errors refusedBeforeClaim; it looks a key up before it refuses, so a request that ran is answered as a replay).
+      if (refusedBeforeClaim.has(appError.code)) {
         // Bad input, unknown payee, nothing left to refund, key bound to
         // other parameters: final, nothing moved, and the gateway recorded
         // nothing for this request under its key. So the key is free here

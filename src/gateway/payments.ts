@@ -4,7 +4,7 @@
 import { EventEmitter } from "node:events";
 import type { Clock, IdSource } from "../lib/clock";
 import { assert } from "../lib/assert";
-import { AppError, Code, invalid, quoted } from "../lib/errors";
+import { AppError, Code, invalid, quoted, refusedBeforeClaim } from "../lib/errors";
 import { isIdempotencyKey, isNoteLength, isUsername } from "../lib/fields";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
@@ -81,15 +81,20 @@ export class Payments {
 
   /** Runs a claimed payment (or refund) through the coordinator; tells watchers its outcome. */
   execute(row: PaymentRow): Promise<PaymentRow> {
-    const execution = this.options.coordinator.execute(row).then((decided) => {
-      try {
-        this.finished.emit("finished", decided);
-      } catch (error) {
-        // A watcher failing must not turn a decided payment into an error for its payer.
-        this.options.log.warn({ event: "watch.notify_failed", txid: decided.id, err: (error as Error).message }, "a payment watcher failed");
-      }
-      return decided;
-    });
+    const execution = this.options.coordinator.execute(row).then(
+      (decided) => {
+        try {
+          this.finished.emit("finished", decided);
+        } catch (error) {
+          // A watcher failing must not turn a decided payment into an error for its payer.
+          this.options.log.warn({ event: "watch.notify_failed", txid: decided.id, err: (error as Error).message }, "a payment watcher failed");
+        }
+        return decided;
+      },
+      (error: unknown) => {
+        throw afterTheClaim(error, row);
+      },
+    );
     this.inFlight.set(row.id, execution);
     void execution.finally(() => this.inFlight.delete(row.id)).catch(() => undefined);
     return execution;
@@ -193,4 +198,17 @@ function pageSizeField(limit: number): number {
 /** The parameters a key is bound to: a retry must repeat them exactly. */
 function fingerprintOf(input: PayInput): string {
   return new Bun.CryptoHasher("sha256").update(JSON.stringify([input.toUsername, input.amountMinor.toString(), input.note])).digest("hex");
+}
+
+/**
+ * A failure after the key was claimed (the decision's write refused by a full
+ * queue, say) must not read as a refusal: a client frees the key of a refusal
+ * (lib/errors refusedBeforeClaim), and this key holds a payment. Said as
+ * UNAVAILABLE, the client keeps the key and sends it again, and the gateway
+ * answers with the payment's outcome once it is decided (presumed abort).
+ */
+function afterTheClaim(error: unknown, row: PaymentRow): unknown {
+  if (!(error instanceof AppError) || !refusedBeforeClaim.has(error.code)) return error;
+  const what = row.refundOf ? "refund" : "payment";
+  return new AppError(Code.Unavailable, `the ${what} was taken but not yet decided (${error.message}); send it again with the same key for its outcome`, error);
 }

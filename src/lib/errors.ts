@@ -31,6 +31,14 @@ export const Reason = {
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
+/**
+ * The codes that mean a Pay or a Refund was refused before its key was
+ * claimed: nothing ran and nothing is recorded under the key, so a client may
+ * use the key again for a corrected request. The gateway never answers one of
+ * them once a key is claimed (src/gateway/payments.ts).
+ */
+export const refusedBeforeClaim: ReadonlySet<Code> = new Set<Code>([Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound, Code.PermissionDenied, Code.AlreadyExists, Code.ResourceExhausted]);
+
 export class AppError extends Error {
   override readonly name = "AppError";
   constructor(
