@@ -1,5 +1,5 @@
 // Proves what a caller sent is never echoed raw: GetPayment's NOT_FOUND (through the gateway and through `ministripe payment`), the CLI's own refusals of an amount, a command, a flag or an address (one line, exit 2) and Health's unknown service show control characters escaped, never as they came; and ListPayments with an unknown before_id, or one of another user's payments, is NOT_FOUND, not the newest page.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { connect, unaryCall } from "../src/rpc/channel";
@@ -7,6 +7,7 @@ import { loadCertFolder } from "../src/rpc/credentials";
 import { cli, cliUser, runMain, type CliUser } from "./support/cli";
 import { failsWith, pay, signUp, startSystem, type TestSystem } from "./support/system";
 
+setDefaultTimeout(30_000);
 let system: TestSystem;
 let alice: GatewayClient;
 let bob: GatewayClient;

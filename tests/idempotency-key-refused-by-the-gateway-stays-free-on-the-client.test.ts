@@ -127,7 +127,8 @@ test("a home from an earlier client: a refusal it kept binds nothing; an entry i
   // What earlier clients wrote: a refused entry finished as failed with no payment; an old entry whose outcome was never learnt.
   const store = new ClientStore(join(alice.home, "outbox.db"));
   try {
-    for (const [key, failureCode] of [["old-refused", "not_found"], ["old-unknown", outcomeUnknown]] as const) {
+    // Earlier clients also finished entries as failed after errors the payment may have run through (internal, cancelled, busy).
+    for (const [key, failureCode] of [["old-refused", "not_found"], ["old-unknown", outcomeUnknown], ["old-internal", "internal"], ["old-busy", "resource_exhausted"]] as const) {
       store.add({ idempotencyKey: key, username: "alice", toUsername: "nobody", amountMinor: 500n, note: "", refundOf: null }, "earlier-client", Date.now(), 0);
       store.finish(key, { state: "failed", paymentId: null, failureCode, error: "earlier outcome", reported: true }, Date.now());
     }
@@ -137,9 +138,11 @@ test("a home from an earlier client: a refusal it kept binds nothing; an entry i
   const corrected = await cli(alice, "pay", "--to", "bob", "--amount", "5.00", "--key", "old-refused");
   expect({ exitCode: corrected.exitCode, stderr: corrected.stderr }).toEqual({ exitCode: 0, stderr: "" });
   expect(corrected.stdout).toMatch(/^paid INR 5\.00 to bob: payment \S+\n$/);
-  const unsettled = await cli(alice, "pay", "--to", "bob", "--amount", "5.00", "--key", "old-unknown");
-  expect(unsettled.exitCode).toBe(2);
-  expect(unsettled.stderr).toContain("key old-unknown was already used for another payment or refund");
+  for (const key of ["old-unknown", "old-internal", "old-busy"]) {
+    const unsettled = await cli(alice, "pay", "--to", "bob", "--amount", "5.00", "--key", key);
+    expect(unsettled.exitCode).toBe(2);
+    expect(unsettled.stderr).toContain(`key ${key} was already used for another payment or refund`);
+  }
   expect(await balances()).toEqual({ alice: before.alice - 500n, bob: before.bob + 500n });
   expect(system.totalMinor()).toBe(setup.totalMinor);
 });

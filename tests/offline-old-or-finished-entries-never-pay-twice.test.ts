@@ -2,7 +2,9 @@
 // key: a finished entry paid again with the same key is looked up, not sent;
 // an entry queued longer than the gateway keeps keys is looked up, and if the
 // gateway no longer knows it, reported as unknown rather than sent blind; and
-// an error that does not prove the payment never ran keeps the entry queued.
+// an error that does not prove the payment never ran (a busy gateway among
+// them) keeps the entry queued; a refusal an older client stored binds its key
+// only if its code is not a refusal's.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Outbox } from "../src/client/outbox";
@@ -53,8 +55,9 @@ test("an entry queued longer than keys are kept is looked up; unknown to the gat
   expect(await system.gateway.store.paymentByKey("alice", "k-ancient")).toBeUndefined();
 });
 
-test("a CANCELLED or INTERNAL answer keeps the entry queued: the payment may have run", async () => {
-  for (const code of [Code.Cancelled, Code.Internal, Code.Unknown]) {
+test("a CANCELLED, INTERNAL or busy answer keeps the entry queued: the payment may have run", async () => {
+  // Busy (RESOURCE_EXHAUSTED) too: it may answer a resend of a key the first send claimed.
+  for (const code of [Code.Cancelled, Code.Internal, Code.Unknown, Code.ResourceExhausted]) {
     const failing = { call: async () => { throw new AppError(code, "connection reset mid-call"); } } as unknown as GatewayClient;
     const outbox = new Outbox(store, failing);
     const key = `k-${code}`;

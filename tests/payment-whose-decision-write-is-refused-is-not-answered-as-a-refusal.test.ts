@@ -33,7 +33,7 @@ test("a decision write refused by a full queue: UNAVAILABLE, not a refusal; then
     expect(refused).toBe(1);
 
     // Presumed abort settles it; the key then answers with that outcome.
-    const settled = await eventually(async () => (await alice.call("GetPayment", { id_or_key: "busy-decision-1" }, { retry: false })).status === "FAILED", 30_000);
+    const settled = await eventually(async () => (await alice.call("GetPayment", { id_or_key: "busy-decision-1" }, { retry: false })).status === "FAILED", 20_000);
     expect(settled).toBe(true);
     const again = await alice.call("Pay", request, { retry: false });
     expect(again.replayed).toBe(true);

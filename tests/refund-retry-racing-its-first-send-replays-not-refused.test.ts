@@ -1,4 +1,4 @@
-// Proves a refund retried while its first send is being claimed is answered as that refund (a replay), not refused as "more than remains" because of its own reservation: a refusal of a refund always means nothing is recorded under its key, which the client relies on to free the key; money moves once, to the minor unit.
+// Proves a refund retried while its first send is being claimed is answered as that refund (a replay), not refused as "more than remains" because of its own reservation: a refusal of a refund always means nothing is recorded under its key, which the client relies on to free the key; money moves once, to the minor unit; also when the claim itself answers "exceeds" for its own first send (PostgreSQL's interleaving).
 import { expect, test } from "bun:test";
 import type { PaymentRow } from "../src/store/gateway-store";
 import { balanceMinor, pay, refund } from "./support/system";
@@ -48,6 +48,44 @@ test("two sends of one refund: the one that read the payment after the other's c
     store.claimRefund = claimRefund;
   }
   expect(lookups).toBeGreaterThanOrEqual(3); // the second looked the key up again before it answered
+  expect(await balanceMinor(alice)).toBe(aliceMinor + 600n);
+  expect(await balanceMinor(bob)).toBe(bobMinor - 600n);
+  expect(system.totalMinor()).toBe(setup.totalMinor);
+});
+
+test("a send whose claim answers 'exceeds' because of its own first send's reservation replays it", async () => {
+  // PostgreSQL's claim looks the key up before it waits for the original's
+  // row lock: a send that found no key, then the first send's reservation,
+  // answers "exceeds". That answer, given here once the first send claimed.
+  const { system, alice, bob } = setup;
+  const paid = await pay(alice, "bob", 1_000n);
+  const aliceMinor = await balanceMinor(alice);
+  const bobMinor = await balanceMinor(bob);
+  const key = crypto.randomUUID();
+  const store = system.gateway.store;
+  const claimRefund = store.claimRefund.bind(store);
+  let claims = 0;
+  let firstClaimed!: () => void;
+  const claimed = new Promise<void>((resolve) => (firstClaimed = resolve));
+  store.claimRefund = async (claim) => {
+    if (claim.row.idempotencyKey !== key) return claimRefund(claim);
+    if (++claims === 1) {
+      const result = await claimRefund(claim);
+      firstClaimed();
+      return result;
+    }
+    await claimed;
+    return { kind: "exceeds", remainingMinor: 400n };
+  };
+  try {
+    const [first, second] = await Promise.all([refund(bob, paid.payment.id, 600n, key), refund(bob, paid.payment.id, 600n, key)]);
+    const [ran, replay] = first.replayed ? [second, first] : [first, second];
+    expect(ran).toMatchObject({ replayed: false, refund: { status: "SUCCEEDED", amount_minor: "600" } });
+    expect(replay).toMatchObject({ replayed: true, refund: { id: ran.refund.id, amount_minor: "600" } });
+  } finally {
+    store.claimRefund = claimRefund;
+  }
+  expect(claims).toBe(2);
   expect(await balanceMinor(alice)).toBe(aliceMinor + 600n);
   expect(await balanceMinor(bob)).toBe(bobMinor - 600n);
   expect(system.totalMinor()).toBe(setup.totalMinor);

@@ -73,7 +73,13 @@ export class Payments {
     // No lookup of the key before the claim: the claim's insert finds a used
     // key itself and returns the row that holds it (one statement a payment,
     // not two; a round trip fewer with PostgreSQL).
-    const claim = await store.claim(row);
+    const claim = await store.claim(row).catch(async (error: unknown) => {
+      // Not claimed (a full write queue, say): a resend of a key the first
+      // send claimed is answered as that payment, never refused.
+      const seen = await store.paymentByKey(payer, key);
+      if (seen) return { claimed: false as const, row: seen };
+      throw error;
+    });
     if (!claim.claimed) return this.replay(claim.row, fingerprint);
     failpoint("gateway.claim.recorded");
     return { payment: await this.execute(claim.row), replayed: false };

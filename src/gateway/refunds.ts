@@ -82,9 +82,21 @@ export class Refunds {
       requestId,
       createdAtMs: this.options.clock.nowMs(),
     };
-    const claim = await store.claimRefund({ row, refundOf: original.id, allRemaining: input.amountMinor === "all" });
+    const claim = await store.claimRefund({ row, refundOf: original.id, allRemaining: input.amountMinor === "all" }).catch(async (error: unknown) => {
+      // Not claimed (a full write queue, say): a resend of a key the first send claimed is answered as that refund.
+      const seen = await store.paymentByKey(refunder, key);
+      if (seen) return { kind: "key_used" as const, row: seen };
+      throw error;
+    });
     if (claim.kind === "key_used") return this.replayed(claim.row, fingerprint);
-    if (claim.kind === "exceeds") throw exceeds(original, claim.remainingMinor);
+    if (claim.kind === "exceeds") {
+      // On PostgreSQL the claim looks the key up before it waits for the
+      // original's lock: a retry racing its first send may find no key, then
+      // the first send's reservation. Look again, as before the claim.
+      const claimed = await store.paymentByKey(refunder, key);
+      if (claimed) return this.replayed(claimed, fingerprint);
+      throw exceeds(original, claim.remainingMinor);
+    }
     const refund = await payments.execute(claim.row);
     return { refund, replayed: false, original: (await store.getPayment(original.id))! };
   }

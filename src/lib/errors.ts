@@ -35,9 +35,11 @@ export type Reason = (typeof Reason)[keyof typeof Reason];
  * The codes that mean a Pay or a Refund was refused before its key was
  * claimed: nothing ran and nothing is recorded under the key, so a client may
  * use the key again for a corrected request. The gateway never answers one of
- * them once a key is claimed (src/gateway/payments.ts).
+ * them once a key is claimed (src/gateway/payments.ts). Not RESOURCE_EXHAUSTED:
+ * a busy gateway may be answering a resend of a key claimed by the first
+ * send, so "busy" leaves the outcome unknown and the key bound.
  */
-export const refusedBeforeClaim: ReadonlySet<Code> = new Set<Code>([Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound, Code.PermissionDenied, Code.AlreadyExists, Code.ResourceExhausted]);
+export const refusedBeforeClaim: ReadonlySet<Code> = new Set<Code>([Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound, Code.PermissionDenied, Code.AlreadyExists]);
 
 export class AppError extends Error {
   override readonly name = "AppError";

@@ -1,8 +1,9 @@
 // The client's durable outbox (SQLite through drizzle, like the servers).
 // Claims are atomic, so two client processes on one home never send one
 // entry at the same time.
-import { and, asc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { refusedBeforeClaim } from "../lib/errors";
 import { minor, ms } from "./columns";
 import { changesOf } from "./sqlite";
 import { Store } from "./store";
@@ -38,8 +39,12 @@ export const outcomeUnknown = "outcome_unknown";
 
 /** A finished entry the gateway refused before running it (older clients kept these): nothing is recorded under its key. */
 export function isRefusal(entry: OutboxEntry): boolean {
-  return entry.state === "failed" && entry.paymentId === null && entry.failureCode !== null && entry.failureCode !== outcomeUnknown;
+  // Only a refusal's code: older clients also finished entries as "failed" on errors after which the payment may have run (internal, cancelled, unknown).
+  return entry.state === "failed" && entry.paymentId === null && entry.failureCode !== null && refusalCodes.has(entry.failureCode);
 }
+
+/** The failure codes older clients stored for the refusals of lib/errors refusedBeforeClaim (the code in lower case). */
+const refusalCodes = new Set([...refusedBeforeClaim].map((code) => code.toLowerCase()));
 
 export class ClientStore extends Store {
 
@@ -100,13 +105,13 @@ export class ClientStore extends Store {
 
   /**
    * Removes a finished entry the gateway refused before running it, as
-   * earlier clients kept them (failed, no payment, not an unknown
-   * outcome): such a key binds nothing. Any other entry stays.
+   * earlier clients kept them (failed, no payment, a refusal's code): such a
+   * key binds nothing. Any other entry stays.
    */
   releaseRefused(key: string): boolean {
     const result = this.opened.db
       .delete(outbox)
-      .where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "failed"), isNull(outbox.paymentId), ne(outbox.failureCode, outcomeUnknown)))
+      .where(and(eq(outbox.idempotencyKey, key), eq(outbox.state, "failed"), isNull(outbox.paymentId), inArray(outbox.failureCode, [...refusalCodes])))
       .run();
     return changesOf(result) > 0;
   }

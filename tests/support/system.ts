@@ -203,7 +203,7 @@ export interface PayReply {
   replayed: boolean;
 }
 
-export function pay(client: GatewayClient, to: string, amountMinor: bigint | number, key = crypto.randomUUID(), note = ""): Promise<PayReply> {
+export function pay(client: GatewayClient, to: string, amountMinor: bigint | number, key: string = crypto.randomUUID(), note = ""): Promise<PayReply> {
   return client.call("Pay", { idempotency_key: key, to_username: to, amount_minor: String(amountMinor), note }, { retry: false }) as Promise<PayReply>;
 }
 
