@@ -6,12 +6,24 @@ import { systemWithSignedUpUsers } from "./support/sample-users";
 
 const setup = systemWithSignedUpUsers(["alice", "bob"]);
 
-test("two sends of one refund: the one that read the payment after the other's claim replays it", async () => {
-  const { system, alice, bob } = setup;
+/** A fresh payment from alice to bob, the balances after it, and a new key for its refund. */
+async function paidToBob(): Promise<{ paymentId: string; aliceMinor: bigint; bobMinor: bigint; key: string }> {
+  const { alice, bob } = setup;
   const paid = await pay(alice, "bob", 1_000n);
-  const aliceMinor = await balanceMinor(alice);
-  const bobMinor = await balanceMinor(bob);
-  const key = crypto.randomUUID();
+  return { paymentId: paid.payment.id, aliceMinor: await balanceMinor(alice), bobMinor: await balanceMinor(bob), key: crypto.randomUUID() };
+}
+
+/** Money moved once: 6.00 back from bob to alice, and the system's total unchanged. */
+async function refundedOnce(before: { aliceMinor: bigint; bobMinor: bigint }): Promise<void> {
+  expect(await balanceMinor(setup.alice)).toBe(before.aliceMinor + 600n);
+  expect(await balanceMinor(setup.bob)).toBe(before.bobMinor - 600n);
+  expect(setup.system.totalMinor()).toBe(setup.totalMinor);
+}
+
+test("two sends of one refund: the one that read the payment after the other's claim replays it", async () => {
+  const { system, bob } = setup;
+  const before = await paidToBob();
+  const { key } = before;
 
   // Both sends look the key up before either claims it; the second goes on
   // only once the first has claimed it (and reserved 6.00 of the 10.00).
@@ -40,7 +52,7 @@ test("two sends of one refund: the one that read the payment after the other's c
     return result;
   };
   try {
-    const [first, second] = await Promise.all([refund(bob, paid.payment.id, 600n, key), refund(bob, paid.payment.id, 600n, key)]);
+    const [first, second] = await Promise.all([refund(bob, before.paymentId, 600n, key), refund(bob, before.paymentId, 600n, key)]);
     expect(first).toMatchObject({ replayed: false, refund: { status: "SUCCEEDED", amount_minor: "600" } });
     expect(second).toMatchObject({ replayed: true, refund: { id: first.refund.id, status: "SUCCEEDED", amount_minor: "600" }, original: { refundable_minor: "400" } });
   } finally {
@@ -48,20 +60,16 @@ test("two sends of one refund: the one that read the payment after the other's c
     store.claimRefund = claimRefund;
   }
   expect(lookups).toBeGreaterThanOrEqual(3); // the second looked the key up again before it answered
-  expect(await balanceMinor(alice)).toBe(aliceMinor + 600n);
-  expect(await balanceMinor(bob)).toBe(bobMinor - 600n);
-  expect(system.totalMinor()).toBe(setup.totalMinor);
+  await refundedOnce(before);
 });
 
 test("a send whose claim answers 'exceeds' because of its own first send's reservation replays it", async () => {
   // PostgreSQL's claim looks the key up before it waits for the original's
   // row lock: a send that found no key, then the first send's reservation,
   // answers "exceeds". That answer, given here once the first send claimed.
-  const { system, alice, bob } = setup;
-  const paid = await pay(alice, "bob", 1_000n);
-  const aliceMinor = await balanceMinor(alice);
-  const bobMinor = await balanceMinor(bob);
-  const key = crypto.randomUUID();
+  const { system, bob } = setup;
+  const before = await paidToBob();
+  const { key } = before;
   const store = system.gateway.store;
   const claimRefund = store.claimRefund.bind(store);
   let claims = 0;
@@ -78,7 +86,7 @@ test("a send whose claim answers 'exceeds' because of its own first send's reser
     return { kind: "exceeds", remainingMinor: 400n };
   };
   try {
-    const [first, second] = await Promise.all([refund(bob, paid.payment.id, 600n, key), refund(bob, paid.payment.id, 600n, key)]);
+    const [first, second] = await Promise.all([refund(bob, before.paymentId, 600n, key), refund(bob, before.paymentId, 600n, key)]);
     const [ran, replay] = first.replayed ? [second, first] : [first, second];
     expect(ran).toMatchObject({ replayed: false, refund: { status: "SUCCEEDED", amount_minor: "600" } });
     expect(replay).toMatchObject({ replayed: true, refund: { id: ran.refund.id, amount_minor: "600" } });
@@ -86,7 +94,5 @@ test("a send whose claim answers 'exceeds' because of its own first send's reser
     store.claimRefund = claimRefund;
   }
   expect(claims).toBe(2);
-  expect(await balanceMinor(alice)).toBe(aliceMinor + 600n);
-  expect(await balanceMinor(bob)).toBe(bobMinor - 600n);
-  expect(system.totalMinor()).toBe(setup.totalMinor);
+  await refundedOnce(before);
 });

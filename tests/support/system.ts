@@ -214,7 +214,7 @@ export interface RefundReply {
 }
 
 /** Refunds `amountMinor` of a payment ("all": all that remains) through the Refund RPC. */
-export function refund(client: GatewayClient, paymentId: string, amountMinor: bigint | number | "all", key = crypto.randomUUID(), reason = ""): Promise<RefundReply> {
+export function refund(client: GatewayClient, paymentId: string, amountMinor: bigint | number | "all", key: string = crypto.randomUUID(), reason = ""): Promise<RefundReply> {
   const amount = amountMinor === "all" ? { all_remaining: true } : { amount_minor: String(amountMinor) };
   return client.call("Refund", { idempotency_key: key, payment_id: paymentId, reason, ...amount }, { retry: false }) as Promise<RefundReply>;
 }
