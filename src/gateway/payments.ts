@@ -214,7 +214,8 @@ function fingerprintOf(input: PayInput): string {
  * answers with the payment's outcome once it is decided (presumed abort).
  */
 function afterTheClaim(error: unknown, row: PaymentRow): unknown {
-  if (!(error instanceof AppError) || !refusedBeforeClaim.has(error.code)) return error;
+  // "Busy" too: it would tell the payer to try again, as if nothing had been taken.
+  if (!(error instanceof AppError) || !(refusedBeforeClaim.has(error.code) || error.code === Code.ResourceExhausted)) return error;
   const what = row.refundOf ? "refund" : "payment";
   return new AppError(Code.Unavailable, `the ${what} was taken but not yet decided (${error.message}); send it again with the same key for its outcome`, error);
 }
