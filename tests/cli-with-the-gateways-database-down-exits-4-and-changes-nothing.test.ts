@@ -1,18 +1,12 @@
 // Proves, through the CLI against a gateway whose PostgreSQL server is stopped, that login, passwd, logout, balance, payments and payment each exit 4 with one line saying the gateway's database cannot be reached (not that the gateway cannot be) (never "internal error"; the gateway answers no call INTERNAL), and change nothing: the saved session stays, still valid once the database is back, the old password still logs in, and logout then ends the session.
-import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, cliWithEnv, type CliResult, type CliUser } from "./support/cli";
-import { startPostgres, type PgServer } from "./support/postgres";
-import { startProcessSystem, type ProcessSystem } from "./support/processes";
+import { systemOnItsOwnPostgres } from "./support/processes";
 
 setDefaultTimeout(180_000);
-let pg: PgServer | undefined;
-let system: ProcessSystem | undefined;
-afterAll(async () => {
-  await system?.stop();
-  await pg?.destroy();
-});
+const cluster = systemOnItsOwnPostgres();
 
 function expectUnreachableDatabase(what: string, result: CliResult): void {
   const lines = result.stderr.trimEnd().split("\n");
@@ -24,8 +18,7 @@ function expectUnreachableDatabase(what: string, result: CliResult): void {
 }
 
 test("database stopped: login, passwd, logout and reads exit 4 in one line and change nothing; back up, the same session works and logout ends it", async () => {
-  pg = await startPostgres();
-  system = await startProcessSystem({ database: await pg.createDatabase() });
+  const { pg, system } = await cluster.start();
   const alice: CliUser = {
     username: "alice",
     password: "alice-password",

@@ -1,19 +1,12 @@
 // Proves a gateway on PostgreSQL rides out the database restarting under load: while it is down calls fail UNAVAILABLE (or wait), the gateway recovers by itself, every payment ends with one outcome (decisions cut off mid-write are read back), nothing is lost or doubled, and the audit is clean.
-import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { auditUntilClean, balanceOf, processAccountPin, startProcessSystem, twoBankTotalMinor, type ProcessSystem } from "./support/processes";
-import { startPostgres, type PgServer } from "./support/postgres";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { auditUntilClean, balanceOf, processAccountPin, systemOnItsOwnPostgres, twoBankTotalMinor } from "./support/processes";
 
 setDefaultTimeout(180_000);
-let pg: PgServer | undefined;
-let system: ProcessSystem | undefined;
-afterAll(async () => {
-  await system?.stop();
-  await pg?.destroy();
-});
+const cluster = systemOnItsOwnPostgres();
 
 test("PostgreSQL stopped and started under load: every payment one outcome, money conserved, audit clean", async () => {
-  pg = await startPostgres();
-  system = await startProcessSystem({ gateways: 2, database: await pg.createDatabase(), gatewayArgs: ["--takeover-after", "3s"] });
+  const { pg, system } = await cluster.start({ gateways: 2, gatewayArgs: ["--takeover-after", "3s"] });
   const [g1, g2] = system.cluster.gatewayAddresses as [string, string];
   const alice = system.clientAt(g1, "client-alice");
   const aliceToo = system.clientAt(g2, "client-alice");

@@ -1,5 +1,6 @@
 // A system of real processes (`bun src/main.ts bank|gateway`) for tests that
 // kill with SIGKILL and restart: the crash is real, and so is recovery from disk.
+import { afterAll } from "bun:test";
 import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { loadCertFolder } from "../../src/rpc/credentials";
 import { sleepMs } from "../../src/lib/clock";
 import { pinFromAccountsFile, withTestPins } from "./account-pins";
 import { FaultProxy } from "./fault-proxy";
+import { startPostgres, type PgServer } from "./postgres";
 
 export const twoBankAccounts = `currency: INR
 banks:
@@ -147,4 +149,25 @@ export async function balanceOf(client: GatewayClient): Promise<bigint> {
 
 export async function paymentByKey(client: GatewayClient, key: string): Promise<{ id: string; status: string; failure_code: string; failure_message: string }> {
   return client.call("GetPayment", { id_or_key: key }, { retry: true, attemptsMax: 20 });
+}
+
+/**
+ * For a file whose test stops and starts the database: `start` runs a
+ * PostgreSQL server of the file's own and a process system on it; both are
+ * stopped, and the server's folder removed, after the file's tests.
+ */
+export function systemOnItsOwnPostgres(): { start: (options?: ProcessSystemOptions) => Promise<{ pg: PgServer; system: ProcessSystem }> } {
+  let pg: PgServer | undefined;
+  let system: ProcessSystem | undefined;
+  afterAll(async () => {
+    await system?.stop();
+    await pg?.destroy();
+  });
+  return {
+    async start(options = {}) {
+      pg = await startPostgres();
+      system = await startProcessSystem({ ...options, database: await pg.createDatabase() });
+      return { pg, system };
+    },
+  };
 }
