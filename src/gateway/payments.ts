@@ -66,20 +66,19 @@ export class Payments {
     } catch (error) {
       // A key used before answers as its first use did, whatever is wrong
       // with these parameters (other parameters: FAILED_PRECONDITION).
-      const seen = await store.paymentByKey(payer, key);
-      if (seen) return this.replay(seen, fingerprint);
-      throw error;
+      return this.refuseUnlessClaimed(payer, key, fingerprint, error);
     }
     // No lookup of the key before the claim: the claim's insert finds a used
     // key itself and returns the row that holds it (one statement a payment,
     // not two; a round trip fewer with PostgreSQL).
-    const claim = await store.claim(row).catch(async (error: unknown) => {
+    let claim: { claimed: boolean; row: PaymentRow };
+    try {
+      claim = await store.claim(row);
+    } catch (error) {
       // Not claimed (a full write queue, say): a resend of a key the first
       // send claimed is answered as that payment, never refused.
-      const seen = await store.paymentByKey(payer, key);
-      if (seen) return { claimed: false as const, row: seen };
-      throw error;
-    });
+      return this.refuseUnlessClaimed(payer, key, fingerprint, error);
+    }
     if (!claim.claimed) return this.replay(claim.row, fingerprint);
     failpoint("gateway.claim.recorded");
     return { payment: await this.execute(claim.row), replayed: false };
@@ -143,6 +142,17 @@ export class Payments {
    * Payments and refunds share a user's keys, and their fingerprints never
    * match each other's: a key used for one and sent with the other is a mismatch.
    */
+  /**
+   * `refusal`, unless the key holds a payment (its first use, or a send that
+   * claimed it meanwhile): then the answer is that payment. So a refusal
+   * always means nothing is recorded under its key (lib/errors refusedBeforeClaim).
+   */
+  private async refuseUnlessClaimed(payer: string, key: string, fingerprint: string, refusal: unknown): Promise<PayOutcome> {
+    const seen = await this.options.store.paymentByKey(payer, key);
+    if (seen) return this.replay(seen, fingerprint);
+    throw refusal;
+  }
+
   async replay(row: PaymentRow, fingerprint: string): Promise<PayOutcome> {
     if (row.fingerprint !== fingerprint) {
       throw new AppError(Code.FailedPrecondition, "this idempotency key was used with other parameters; use a new key for a new payment or refund");

@@ -9,7 +9,7 @@ import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
 import { isIdempotencyKey, isNoteLength } from "../lib/fields";
 import { formatMoney, isAmountMinor } from "../lib/money";
-import type { GatewayStore, PaymentRow } from "../store/gateway-store";
+import type { GatewayStore, PaymentRow, RefundClaimResult } from "../store/gateway-store";
 import type { Payments } from "./payments";
 
 /** A Refund's fields, each checked by the service (service.ts) as it came off the wire. */
@@ -58,12 +58,8 @@ export class Refunds {
       }
     } catch (error) {
       // The same key may have been claimed since it was looked up (a retry
-      // racing its first send, whose reservation is what no longer fits):
-      // answer as that claim, never refuse a refund that runs. A refusal so
-      // always means nothing is recorded under the key.
-      const claimed = await store.paymentByKey(refunder, key);
-      if (claimed) return this.replayed(claimed, fingerprint);
-      throw error;
+      // racing its first send, whose reservation is what no longer fits).
+      return this.refuseUnlessClaimed(refunder, key, fingerprint, error);
     }
     const row = {
       id: this.options.ids.next(),
@@ -82,21 +78,18 @@ export class Refunds {
       requestId,
       createdAtMs: this.options.clock.nowMs(),
     };
-    const claim = await store.claimRefund({ row, refundOf: original.id, allRemaining: input.amountMinor === "all" }).catch(async (error: unknown) => {
+    let claim: RefundClaimResult;
+    try {
+      claim = await store.claimRefund({ row, refundOf: original.id, allRemaining: input.amountMinor === "all" });
+    } catch (error) {
       // Not claimed (a full write queue, say): a resend of a key the first send claimed is answered as that refund.
-      const seen = await store.paymentByKey(refunder, key);
-      if (seen) return { kind: "key_used" as const, row: seen };
-      throw error;
-    });
-    if (claim.kind === "key_used") return this.replayed(claim.row, fingerprint);
-    if (claim.kind === "exceeds") {
-      // On PostgreSQL the claim looks the key up before it waits for the
-      // original's lock: a retry racing its first send may find no key, then
-      // the first send's reservation. Look again, as before the claim.
-      const claimed = await store.paymentByKey(refunder, key);
-      if (claimed) return this.replayed(claimed, fingerprint);
-      throw exceeds(original, claim.remainingMinor);
+      return this.refuseUnlessClaimed(refunder, key, fingerprint, error);
     }
+    if (claim.kind === "key_used") return this.replayed(claim.row, fingerprint);
+    // On PostgreSQL the claim looks the key up before it waits for the
+    // original's lock: a retry racing its first send may find no key, then
+    // the first send's reservation. Look again, as before the claim.
+    if (claim.kind === "exceeds") return this.refuseUnlessClaimed(refunder, key, fingerprint, exceeds(original, claim.remainingMinor));
     const refund = await payments.execute(claim.row);
     return { refund, replayed: false, original: (await store.getPayment(original.id))! };
   }
@@ -114,6 +107,13 @@ export class Refunds {
     if (original.decision === null) throw new AppError(Code.FailedPrecondition, `payment ${paymentId} is still pending; only a succeeded payment can be refunded, nothing is refundable yet`);
     if (original.decision === "ABORT") throw new AppError(Code.FailedPrecondition, `payment ${paymentId} failed and moved no money; nothing of it is refundable`);
     return original;
+  }
+
+  /** `refusal`, unless the key holds a refund (claimed meanwhile): then the answer is that refund, so a refusal always means nothing is recorded under its key. */
+  private async refuseUnlessClaimed(refunder: string, key: string, fingerprint: string, refusal: unknown): Promise<RefundOutcome> {
+    const claimed = await this.options.store.paymentByKey(refunder, key);
+    if (claimed) return this.replayed(claimed, fingerprint);
+    throw refusal;
   }
 
   private async replayed(row: PaymentRow, fingerprint: string): Promise<RefundOutcome> {
