@@ -148,7 +148,7 @@ export class GatewayClient {
       lastAddress = endpoint.address;
       attemptsMade = attempt;
       try {
-        return await unaryCall(endpoint.clients[service], method, request, { deadlineMs: settings.deadlineMs ?? limits.clientCallDeadlineMs, requestId, attempt, token: this.token });
+        return await unaryCall(endpoint.clients[service], method, request, { deadlineMs: settings.deadlineMs ?? limits.clientCallDeadlineMs, connectWithinMs: limits.clientConnectDeadlineMs, requestId, attempt, token: this.token });
       } catch (error) {
         lastError = error as AppError;
         if (!isUnreachable(lastError) || isBankUnreachable(lastError)) break;
@@ -165,7 +165,7 @@ export class GatewayClient {
     if (lastError && isUnreachable(lastError) && !isBankUnreachable(lastError) && lastError.reason !== Reason.DatabaseUnreachable) {
       const where = this.endpoints.length > 1 ? `any gateway of ${this.address}` : `the gateway at ${lastAddress}`;
       // "no answer within 10s" after four tries took 40 s: say it was each try's.
-      const tries = attemptsMade > 1 && lastError.message.startsWith("no answer within") ? ` at each of ${attemptsMade} tries` : "";
+      const tries = attemptsMade > 1 && /^(no answer|could not connect) within/.test(lastError.message) ? ` at each of ${attemptsMade} tries` : "";
       throw new AppError(lastError.code, `cannot reach ${where} (${lastError.message}${tries})`, lastError);
     }
     throw lastError ?? new AppError(Code.Internal, "no attempt was made");

@@ -193,6 +193,7 @@ export const limits = {
   loginThrottleEntriesMax: 100_000,
 
   clientCallDeadlineMs: 10_000,
+  /** How long a client's try waits for a connection to the gateway: a gateway whose packets are lost costs this per try, not the whole call deadline. */
   clientConnectDeadlineMs: 3_000,
   clientAttemptsMax: 4,
   /** The highest x-attempt a server logs as given; a larger or odd one is logged as 1 (a log field, never trusted for anything else). */

@@ -5,6 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
 import { hostPortField } from "../lib/fields";
+import { formatDurationMs } from "../lib/duration";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { channelCredentials, type CertFolder } from "./credentials";
@@ -138,6 +139,14 @@ export interface CallOptions {
    * restarted. Without it a call fails fast with UNAVAILABLE (the CLI queues).
    */
   waitForReady?: boolean;
+  /**
+   * Fail with UNAVAILABLE when the channel has not connected within this
+   * long. grpc-js has no connect timeout: a gateway whose host is gone
+   * (packets dropped, not refused) held each try for its whole deadline,
+   * and `pay` queued after 4 x 10 s. A call that never had a connection was
+   * never sent, so ending it changes nothing at the server.
+   */
+  connectWithinMs?: number;
 }
 
 /** One call of `method` on a client of its service: the request and the reply are the .proto's. */
@@ -150,11 +159,26 @@ export function unaryCall<S extends ServiceName, M extends MethodName<S>>(client
   const fn = (client as unknown as Record<string, unknown>)[method];
   assert(typeof fn === "function", `a method ${method} of this client`);
   return new Promise<Reply<S, M>>((resolve, reject) => {
-    fn.call(client, request, metadata, { deadline: Date.now() + options.deadlineMs }, (error: grpc.ServiceError | null, response: Reply<S, M>) => {
-      if (error) reject(fromCallError(error, method));
+    let notConnected = false;
+    const call: grpc.ClientUnaryCall = fn.call(client, request, metadata, { deadline: Date.now() + options.deadlineMs }, (error: grpc.ServiceError | null, response: Reply<S, M>) => {
+      clearTimeout(connectTimer);
+      if (notConnected) reject(new AppError(Code.Unavailable, `could not connect within ${formatDurationMs(options.connectWithinMs!)}`, error ?? undefined));
+      else if (error) reject(fromCallError(error, method));
       else resolve(response);
     });
+    const connectTimer = options.connectWithinMs === undefined ? undefined : endUnlessConnected(client, call, options.connectWithinMs, () => (notConnected = true));
   });
+}
+
+/** Cancels `call` if its channel is not connected now and still not after `withinMs` (see CallOptions.connectWithinMs). */
+function endUnlessConnected(client: grpc.Client, call: grpc.ClientUnaryCall, withinMs: number, onEnd: () => void): ReturnType<typeof setTimeout> | undefined {
+  const channel = client.getChannel();
+  if (channel.getConnectivityState(false) === grpc.connectivityState.READY) return undefined;
+  return setTimeout(() => {
+    if (channel.getConnectivityState(false) === grpc.connectivityState.READY) return;
+    onEnd();
+    call.cancel();
+  }, withinMs);
 }
 
 /** Waits until the channel is connected, or fails with UNAVAILABLE after the deadline. */
