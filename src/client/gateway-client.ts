@@ -24,6 +24,12 @@ export interface CallSettings {
   /** Retry UNAVAILABLE and DEADLINE_EXCEEDED; only for calls that are safe to repeat. */
   retry: boolean;
   attemptsMax?: number;
+  /**
+   * Without `retry`: still one try on each gateway, in turn and without a
+   * backoff, so one that cannot be reached is passed over (a send from the
+   * offline queue, whose pass must not wait: the entry keeps its key).
+   */
+  failover?: boolean;
   deadlineMs?: number;
   requestId?: string;
 }
@@ -84,12 +90,18 @@ export class GatewayClient {
     return this.callOn("Admin", method, request, settings);
   }
 
-  /** Is the gateway reachable within `deadlineMs`? */
+  /**
+   * Is some gateway reachable within `deadlineMs`? Every one is tried at once;
+   * the first that connects is where the next call (and stream) starts, so a
+   * dead gateway listed first never hides a live one.
+   */
   async reachable(deadlineMs: number): Promise<boolean> {
+    const connected = this.endpoints.map((endpoint, index) => waitConnected(endpoint.clients.Gateway, deadlineMs).then(() => index));
     try {
-      await waitConnected(this.gateway, deadlineMs);
+      this.next = await Promise.any(connected);
       return true;
     } catch {
+      // Every gateway stayed unreachable until the deadline (an AggregateError of each one's UNAVAILABLE).
       return false;
     }
   }
@@ -137,7 +149,7 @@ export class GatewayClient {
   private async callOn<S extends GatewayService, M extends MethodName<S>>(service: S, method: M, request: Request<S, M>, settings: CallSettings): Promise<Reply<S, M>> {
     const requestId = settings.requestId ?? Bun.randomUUIDv7();
     // With several gateways, each gets a try before the call gives up.
-    const attemptsMax = settings.retry ? Math.max(settings.attemptsMax ?? limits.clientAttemptsMax, this.endpoints.length) : 1;
+    const attemptsMax = settings.retry ? Math.max(settings.attemptsMax ?? limits.clientAttemptsMax, this.endpoints.length) : settings.failover ? this.endpoints.length : 1;
     let lastError: AppError | undefined;
     let lastAddress = this.address;
     let attemptsMade = 0;

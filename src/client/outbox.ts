@@ -191,13 +191,13 @@ export class Outbox {
   private async call(entry: OutboxEntry, retry: boolean): Promise<{ payment: WirePayment; replayed: boolean; original?: WirePayment }> {
     const key = entry.idempotencyKey;
     if (entry.refundOf === null) {
-      const reply = await this.client.call("Pay", { idempotency_key: key, to_username: entry.toUsername, amount_minor: entry.amountMinor.toString(), note: entry.note }, { retry });
+      const reply = await this.client.call("Pay", { idempotency_key: key, to_username: entry.toUsername, amount_minor: entry.amountMinor.toString(), note: entry.note }, { retry, failover: true });
       return { payment: present(reply.payment, "payment"), replayed: reply.replayed };
     }
     const reply = await this.client.call(
       "Refund",
       { idempotency_key: key, payment_id: entry.refundOf, amount_minor: entry.amountMinor.toString(), reason: entry.note },
-      { retry },
+      { retry, failover: true },
     );
     return { payment: present(reply.refund, "refund"), replayed: reply.replayed, original: present(reply.original, "original") };
   }

@@ -60,7 +60,7 @@ export class PaymentWatch {
     const reply = await this.client.call(
       "ListPayments",
       { limit: offlineLimits.watchCatchUpPaymentsMax },
-      { retry: false, deadlineMs: limits.readDeadlineMs },
+      { retry: false, failover: true, deadlineMs: limits.readDeadlineMs },
     );
     // The listing is newest first; tell the oldest first.
     for (const payment of [...reply.payments].reverse()) this.consider(payment, Number(payment.decided_at_ms) < this.newsAfterAtMs);
