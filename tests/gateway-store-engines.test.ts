@@ -1,9 +1,10 @@
-// Proves the gateway's store keeps one contract on both engines: the same cases run against SQLite and a real PostgreSQL (users, sessions, claims, first decision stands, a write that fails fails alone in its group, refunds' reservations, listings, counts).
+// Proves the gateway's store keeps one contract on both engines: the same cases run against SQLite and a real PostgreSQL (users, sessions, claims, first decision stands, a decision for a claim the database lost is UNAVAILABLE, a write that fails fails alone in its group, refunds' reservations, listings, counts).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GatewayStore, User } from "../src/store/gateway-store";
+import { AppError, Code } from "../src/lib/errors";
 import { SqliteGatewayStore } from "../src/store/gateway-sqlite";
 import { PostgresGatewayStore } from "../src/store/gateway-postgres";
 import { paymentRows, userRow } from "./support/gateway-rows";
@@ -83,6 +84,25 @@ for (const engine of engines) {
       const again = await store.decide({ id: winner.id, decision: "ABORT", failureCode: "prepare_timeout", failureMessage: "late", decidedAtMs: 6_000 });
       expect(again).toMatchObject({ decision: "COMMIT", decidedAtMs: 5_000, failureCode: null });
       expect(await store.decisionsOf([winner.id, "missing"])).toEqual(new Map([[winner.id, "COMMIT"]]));
+    });
+
+    test("a decision for a payment whose claim was lost (no row) is UNAVAILABLE, writes nothing, and a bank asking finds it never recorded (presumed abort)", async () => {
+      const lost = payment();
+      const undecided = { ...lost, decision: null, failureCode: null, failureMessage: null, decidedAtMs: null, phaseTwoDoneAtMs: null, refundOf: null, refundReservedMinor: 0n };
+      const commit = { id: lost.id, decision: "COMMIT" as const, failureCode: null, failureMessage: null, decidedAtMs: 5_500 };
+      // With the row the caller holds (the executing payment), and without it (a question from a bank, an adopted payment).
+      for (const held of [undecided, undefined]) {
+        const error = await store.decide(commit, held).then(
+          () => undefined,
+          (e: unknown) => e as AppError,
+        );
+        expect(error).toBeInstanceOf(AppError);
+        expect(error?.code).toBe(Code.Unavailable);
+      }
+      expect(await store.getPayment(lost.id)).toBeUndefined();
+      expect(await store.decisionsOf([lost.id])).toEqual(new Map());
+      // The key is free: the client's resend claims it afresh.
+      expect((await store.claim({ ...payment(), idempotencyKey: lost.idempotencyKey })).claimed).toBe(true);
     });
 
     test("a write that fails among the writes grouped with it fails alone: the others are claimed and decided", async () => {

@@ -97,6 +97,12 @@ export const limits = {
   /** PostgreSQL: migrations tried again when another gateway did the same work at the same moment. */
   databaseMigrationAttemptsMax: 5,
   /**
+   * PostgreSQL: a claim tried again when its key was taken but no row holds
+   * it by the time it is read (the key pruned in between, READ COMMITTED):
+   * the key is free then, so the next try normally claims it.
+   */
+  databaseClaimAttemptsMax: 3,
+  /**
    * PostgreSQL: claims (or decisions, phase-two marks, session reads) sent
    * as one statement (src/store/postgres-groups.ts), and such statements of
    * one kind in flight at once: one, so what arrives meanwhile forms the

@@ -12,6 +12,7 @@ import { AppError, Code, Reason } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { BoundedCache } from "../lib/bounded-cache";
 import type { CommittedPayment, Decision, DecisionWrite, GatewayStore, NewPaymentRow, UserAccount, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
+import { claimLost } from "./gateway-store";
 import { openPostgres, type PostgresTarget } from "./postgres";
 import { firstOfEach, StatementGroup } from "./postgres-groups";
 import init from "./migrations/gateway-postgres/0001_init.sql" with { type: "text" };
@@ -274,14 +275,19 @@ export class PostgresGatewayStore implements GatewayStore {
 
   async claim(row: NewPaymentRow): Promise<{ claimed: boolean; row: PaymentRow }> {
     assert(row.idempotencyKey !== null, "a claim carries its key");
-    // The row is built from what was written, not read back (one round trip fewer per payment).
-    if (await this.claims.submit(row)) return { claimed: true, row: undecidedRow(row, null) };
-    const holder = await this.paymentByKey(row.payer, row.idempotencyKey!);
-    assert(holder, "a claimed key has a payment row");
-    // A retry after a lost reply finds its own row: still this claim's, unless
-    // it was decided meanwhile (another gateway adopted it while this one was
-    // cut off, and presumed it aborted): then that outcome is the answer.
-    return { claimed: holder.id === row.id && holder.decision === null, row: holder };
+    for (let attempt = 1; attempt <= limits.databaseClaimAttemptsMax; attempt++) {
+      // The row is built from what was written, not read back (one round trip fewer per payment).
+      if (await this.claims.submit(row)) return { claimed: true, row: undecidedRow(row, null) };
+      const holder = await this.paymentByKey(row.payer, row.idempotencyKey!);
+      // No holder: the key was pruned between the INSERT and this read (each
+      // statement sees what was committed when it began). Free now: claim again.
+      if (!holder) continue;
+      // A retry after a lost reply finds its own row: still this claim's, unless
+      // it was decided meanwhile (another gateway adopted it while this one was
+      // cut off, and presumed it aborted): then that outcome is the answer.
+      return { claimed: holder.id === row.id && holder.decision === null, row: holder };
+    }
+    throw keyInFlux();
   }
 
   /**
@@ -360,17 +366,17 @@ export class PostgresGatewayStore implements GatewayStore {
     return this.decidedRow(write.id);
   }
 
-  /** The decision that stands, read back. */
+  /**
+   * The decision that stands, read back. No row: its claim, committed without
+   * waiting for the flush, was lost in a crash of the database; nothing was
+   * decided, so presumed abort holds (claimLost).
+   */
   private async decidedRow(id: string): Promise<PaymentRow> {
-    const row = await this.retried(() => this.getPaymentOrThrow(id));
+    const rows = await this.retried(() => this.sql`SELECT * FROM payments WHERE id = ${id}`);
+    if (!rows[0]) throw claimLost(id);
+    const row = paymentOf(rows[0]);
     assert(row.decision, `payment ${id} has a decision after deciding`);
     return row;
-  }
-
-  private async getPaymentOrThrow(id: string): Promise<PaymentRow> {
-    const rows = await this.sql`SELECT * FROM payments WHERE id = ${id}`;
-    assert(rows[0], `payment ${id} exists once decided`);
-    return paymentOf(rows[0]);
   }
 
   markPhaseTwoDone(id: string, atMs: number): Promise<void> {
@@ -388,8 +394,17 @@ export class PostgresGatewayStore implements GatewayStore {
   // --- refunds ------------------------------------------------------------
 
   async claimRefund(claim: RefundClaim): Promise<RefundClaimResult> {
+    for (let attempt = 1; attempt <= limits.databaseClaimAttemptsMax; attempt++) {
+      const result = await this.claimRefundOnce(claim);
+      // The key taken, then pruned before it was read: free now, claim again.
+      if (result !== "key_pruned") return result;
+    }
+    throw keyInFlux();
+  }
+
+  private claimRefundOnce(claim: RefundClaim): Promise<RefundClaimResult | "key_pruned"> {
     return this.retried(() =>
-      this.sql.begin(async (tx): Promise<RefundClaimResult> => {
+      this.sql.begin(async (tx): Promise<RefundClaimResult | "key_pruned"> => {
         const used = await tx`SELECT * FROM payments WHERE payer = ${claim.row.payer} AND idempotency_key = ${claim.row.idempotencyKey}`;
         if (used[0]) {
           // This claim sent again after its COMMIT's reply was lost: its own row (reserved then, once) is still its claim to run.
@@ -410,7 +425,8 @@ export class PostgresGatewayStore implements GatewayStore {
           ON CONFLICT DO NOTHING RETURNING id`;
         if (inserted.length === 0) {
           const holder = await tx`SELECT * FROM payments WHERE payer = ${row.payer} AND idempotency_key = ${row.idempotencyKey}`;
-          assert(holder[0], "a claimed key has a payment row");
+          // Nothing inserted, nothing reserved: this transaction changed nothing yet.
+          if (!holder[0]) return "key_pruned";
           return { kind: "key_used", row: paymentOf(holder[0]) };
         }
         await tx`UPDATE payments SET refund_reserved_minor = refund_reserved_minor + ${amountMinor} WHERE id = ${claim.refundOf}`;
@@ -696,6 +712,14 @@ export class PostgresGatewayStore implements GatewayStore {
     await this.lazy.close({ timeout: 5 });
     await this.sql.close({ timeout: 5 });
   }
+}
+
+/**
+ * A key taken, then pruned before its holder could be read, on every try:
+ * nothing was claimed, and the caller looks the key up again before it answers.
+ */
+function keyInFlux(): AppError {
+  return new AppError(Code.Unavailable, "the idempotency key was being released as it was claimed; try again shortly");
 }
 
 /** A row just claimed, as written: nothing decided, nothing reserved. */

@@ -12,6 +12,7 @@ import { limits } from "../lib/limits";
 import { minor, ms } from "./columns";
 import { changesOf, type Durability } from "./sqlite";
 import type { CommittedPayment, Decision, DecisionWrite, GatewayStore, NewPaymentRow, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
+import { claimLost } from "./gateway-store";
 import { GroupCommit } from "./group-commit";
 import { Store } from "./store";
 import init from "./migrations/gateway/0001_init.sql" with { type: "text" };
@@ -270,7 +271,8 @@ export class SqliteGatewayRows extends Store {
       return { ...undecided, decision: write.decision, failureCode: write.failureCode, failureMessage: write.failureMessage, decidedAtMs: write.decidedAtMs };
     }
     const row = this.getPayment(write.id);
-    assert(row && row.decision, `payment ${write.id} has a decision after deciding`);
+    if (!row) throw claimLost(write.id);
+    assert(row.decision, `payment ${write.id} has a decision after deciding`);
     return row;
   }
 

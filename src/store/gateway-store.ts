@@ -9,6 +9,8 @@
 // crash of this process; a decision, a user or a session change survives a
 // power cut too (fsynced, or committed with synchronous_commit=on).
 
+import { AppError, Code } from "../lib/errors";
+
 export type Decision = "COMMIT" | "ABORT";
 
 export interface User {
@@ -144,7 +146,9 @@ export interface GatewayStore {
    * Records a decision unless one exists (durably) and returns the row with
    * the decision that stands; an ABORT of a refund gives its reservation
    * back in the same transaction. `undecided`, the row as the caller holds
-   * it, saves reading it back.
+   * it, saves reading it back. A payment with no row (its claim lost by the
+   * database: claims do not wait for the flush) gets no decision: it is
+   * UNAVAILABLE (claimLost), and presumed abort holds for it.
    */
   decide(write: DecisionWrite, undecided?: PaymentRow): Promise<PaymentRow>;
   markPhaseTwoDone(id: string, atMs: number): Promise<void>;
@@ -191,4 +195,16 @@ export interface GatewayStore {
   observeWriteBatches?(onBatch: (size: number) => void): void;
 
   close(): Promise<void>;
+}
+
+/**
+ * A decision for a payment whose row is gone: its claim was lost (PostgreSQL
+ * crashed before the claim's WAL was flushed, or a power cut took SQLite's
+ * unsynced claim). Nothing can be decided for it and no COMMIT was written, so
+ * presumed abort holds: a bank that asks is told ABORT. Said as UNAVAILABLE,
+ * never a refusal, so the client keeps the key and sends it again; the key is
+ * free by then, and the resend is a payment of its own.
+ */
+export function claimLost(id: string): AppError {
+  return new AppError(Code.Unavailable, `the payment's record (${id}) was lost by the gateway's database before it was decided; nothing moved: send it again with the same key`);
 }

@@ -43,6 +43,8 @@ export interface SystemOptions {
   clock?: Clock;
   /** Calls waiting for each bank at the gateway at most (limits.exchangeEntriesQueuedMax by default). */
   exchangeEntriesQueuedMax?: number;
+  /** A PostgreSQL database URL: the gateway (named g1) keeps its store there instead of its SQLite file. */
+  database?: string;
 }
 
 export interface TestSystem {
@@ -118,6 +120,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       metrics: metricsFor("gateway"),
       clock: options.clock,
       exchangeEntriesQueuedMax: options.exchangeEntriesQueuedMax,
+      database: options.database ? { url: options.database, name: "g1", takeoverAfterMs: 10_000 } : undefined,
     });
 
   for (const name of bankNames) await startOneBank(name, 0);
