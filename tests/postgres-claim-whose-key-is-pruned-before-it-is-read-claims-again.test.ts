@@ -32,7 +32,7 @@ test("the key's old payment pruned between the claim's INSERT and its read: clai
   const read = claiming.paymentByKey.bind(claiming);
   let pruned = 0;
   claiming.paymentByKey = async (payer, idempotencyKey) => {
-    if (pruned === 0) pruned = await pruning.pruneKeys(2_000);
+    if (pruned === 0) pruned = await pruning.pruneKeys(0, 2_000);
     return read(payer, idempotencyKey);
   };
   const fresh = payment({ idempotencyKey: key, createdAtMs: 5_000 });

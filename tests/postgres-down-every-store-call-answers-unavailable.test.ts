@@ -58,7 +58,7 @@ const storeCalls: StoreCalls = {
   committedAt: (s) => s.committedAt("hdfc", [row.id]),
   countDecidedSince: (s) => s.countDecidedSince(0),
   counts: (s) => s.counts(),
-  pruneKeys: (s) => s.pruneKeys(0),
+  pruneKeys: (s) => s.pruneKeys(0, 0),
 };
 
 /** What only several gateways on PostgreSQL call on a request path: every login and password check, and every payment. */

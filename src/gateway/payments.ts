@@ -201,7 +201,7 @@ export class Payments {
   }
 
   pruneKeys(retentionMs: number): Promise<number> {
-    return this.options.store.pruneKeys(this.options.clock.nowMs() - retentionMs);
+    return this.options.store.pruneKeys(retentionMs, this.options.clock.nowMs());
   }
 }
 

@@ -16,8 +16,12 @@ import { claimLost } from "./gateway-store";
 import { openPostgres, type PostgresTarget } from "./postgres";
 import { firstOfEach, StatementGroup } from "./postgres-groups";
 import init from "./migrations/gateway-postgres/0001_init.sql" with { type: "text" };
+import keyAge from "./migrations/gateway-postgres/0002_key_age_by_the_databases_clock.sql" with { type: "text" };
 
-const postgresMigrations = [{ version: 1, sql: init }];
+const postgresMigrations = [
+  { version: 1, sql: init },
+  { version: 2, sql: keyAge },
+];
 
 /** A payment whose coordinator fell silent, adopted by this gateway. */
 export interface Adopted {
@@ -584,9 +588,16 @@ export class PostgresGatewayStore implements GatewayStore {
     return { succeeded: num(row.ok ?? 0), failed: num(row.failed ?? 0), undecided: num(row.undecided ?? 0), phaseTwoUnfinished: num(row.unfinished ?? 0) };
   }
 
-  async pruneKeys(createdBeforeAtMs: number): Promise<number> {
+  /**
+   * A key's age by the database's clock (claimed_at, set by the server at the
+   * claim), never by created_at_ms: that is the claiming gateway's clock, and
+   * a pruning gateway whose clock runs ahead would free a key its client may
+   * still resend, and the resend would pay again. `_nowMs` is not read.
+   */
+  async pruneKeys(retentionMs: number, _nowMs: number): Promise<number> {
     const rows = await this.read(
-      () => this.sql`UPDATE payments SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND created_at_ms < ${createdBeforeAtMs} AND decision IS NOT NULL RETURNING id`,
+      () => this.sql`UPDATE payments SET idempotency_key = NULL
+        WHERE idempotency_key IS NOT NULL AND claimed_at < now() - ${retentionMs} * INTERVAL '1 millisecond' AND decision IS NOT NULL RETURNING id`,
     );
     return rows.length;
   }

@@ -633,8 +633,9 @@ export class SqliteGatewayStore implements GatewayStore {
   async counts() {
     return this.rows.counts();
   }
-  async pruneKeys(createdBeforeAtMs: number) {
-    return this.rows.pruneKeys(createdBeforeAtMs);
+  /** By this gateway's clock: with SQLite it is the only one that claims and prunes. */
+  async pruneKeys(retentionMs: number, nowMs: number) {
+    return this.rows.pruneKeys(nowMs - retentionMs);
   }
   async close() {
     this.rows.close();

@@ -188,8 +188,13 @@ export interface GatewayStore {
   /** Payments decided at or after `sinceAtMs` (a scan: for the audit, not a hot path). */
   countDecidedSince(sinceAtMs: number): Promise<number>;
   counts(): Promise<PaymentCounts>;
-  /** Forgets idempotency keys past their retention; the payments stay. */
-  pruneKeys(createdBeforeAtMs: number): Promise<number>;
+  /**
+   * Forgets the keys of decided payments claimed more than `retentionMs` ago;
+   * the payments stay. The age is judged by the database's clock where
+   * several gateways share one (PostgreSQL: never by comparing machines'
+   * clocks), else by `nowMs`, the one gateway's own clock (SQLite).
+   */
+  pruneKeys(retentionMs: number, nowMs: number): Promise<number>;
 
   /** Told the number of writes in each transaction, where the engine groups them (metrics). */
   observeWriteBatches?(onBatch: (size: number) => void): void;
