@@ -44,6 +44,11 @@ export function isUnreachable(error: AppError): boolean {
   return error.code === Code.Unavailable || error.code === Code.DeadlineExceeded;
 }
 
+/** The gateway could not be reached or did not answer in time (not: it answered that a bank is away). */
+export function isGatewayAway(error: AppError): boolean {
+  return isUnreachable(error) && !isBankUnreachable(error);
+}
+
 /** UNAVAILABLE from a gateway that was reached: one of the banks is away (another gateway would say the same). */
 function isBankUnreachable(error: AppError): boolean {
   return error.reason === Reason.BankUnreachable;

@@ -9,7 +9,7 @@ import { limits, offlineLimits } from "../lib/limits";
 import { isRefusal, outcomeUnknown, type ClientStore, type OutboxEntry } from "../store/client-store";
 import type { PaymentReceived } from "../rpc/wire/messages";
 import { present } from "../rpc/wire/present";
-import type { GatewayClient } from "./gateway-client";
+import { isGatewayAway, type GatewayClient } from "./gateway-client";
 
 /** A payment as the gateway sends it (refunds and GetPayment's list of refunds included). */
 export type WirePayment = PaymentReceived;
@@ -17,7 +17,7 @@ export type WirePayment = PaymentReceived;
 /** Every outcome names the entry's key and, for a refund, the payment it refunds. */
 export type SendOutcome = { key: string; refundOf?: string } & (
   | { kind: "final"; payment: WirePayment; replayed: boolean; /** A refund's original, as it stands after it. */ original?: WirePayment }
-  | { kind: "queued"; reason: string }
+  | { kind: "queued"; reason: string; /** The gateway could not be reached or did not answer in time: a pass over the queue stops here. */ gatewayAway?: boolean }
   | { kind: "needs_login"; reason: string }
   | { kind: "refused"; error: AppError }
 );
@@ -126,7 +126,12 @@ export class Outbox {
       const [entry] = this.store.claimDue(this.owner, this.clock.nowMs(), limits.queueClaimMs, 1, username, dueByAtMs, (owner) => this.ownerAlive(owner), tried);
       if (!entry) break;
       tried.add(entry.idempotencyKey); // sent once per sync, even if it stays queued
-      outcomes.push(await this.send(entry, false));
+      const outcome = await this.send(entry, false);
+      outcomes.push(outcome);
+      // Every further entry would wait as long for the same answer (a command's
+      // flush took 10 s per entry): they stay queued as they are, their
+      // attempts not counted, for the next pass. This one stays bound to its key.
+      if (outcome.kind === "queued" && outcome.gatewayAway) break;
     }
     return outcomes;
   }
@@ -183,7 +188,7 @@ export class Outbox {
       // Anything else (unreachable, in flight, cancelled, internal) may have
       // run: the outcome is unknown, so the entry stays and is re-sent with its key.
       this.requeue(entry, appError.message);
-      return { kind: "queued", key, refundOf, reason: appError.message };
+      return { kind: "queued", key, refundOf, reason: appError.message, gatewayAway: isGatewayAway(appError) };
     }
   }
 
@@ -214,7 +219,8 @@ export class Outbox {
       const appError = error as AppError;
       if (appError.code !== Code.NotFound) {
         this.requeue(entry, appError.message);
-        return { kind: appError.code === Code.Unauthenticated ? "needs_login" : "queued", key: entry.idempotencyKey, refundOf: entry.refundOf ?? undefined, reason: appError.message };
+        const outcome = { key: entry.idempotencyKey, refundOf: entry.refundOf ?? undefined, reason: appError.message };
+        return appError.code === Code.Unauthenticated ? { kind: "needs_login", ...outcome } : { kind: "queued", ...outcome, gatewayAway: isGatewayAway(appError) };
       }
       const what = entry.refundOf === null ? "payment" : "refund";
       const unknown = new AppError(Code.Unknown, `${what} ${entry.idempotencyKey} was queued too long ago for the gateway to remember its key; check "ministripe payments" before sending it again`);
