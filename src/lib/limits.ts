@@ -92,6 +92,16 @@ export const limits = {
   databaseConnectTimeoutMs: 5_000,
   /** PostgreSQL: how long a write is tried again while the connection fails (the database restarting). */
   databaseRetryMs: 30_000,
+  /**
+   * PostgreSQL: how long one statement (or transaction) of the gateway's may
+   * go unanswered before its connection is taken for lost (src/store/postgres.ts
+   * PostgresPools): a host that falls silent without resetting connections
+   * (a partition) would otherwise hold it until the kernel gives up (minutes).
+   * Far above a statement's time under load; the audit's scans have their own.
+   */
+  databaseStatementDeadlineMs: 10_000,
+  /** PostgreSQL: the same for the audit's and an operator's reads that scan many rows. */
+  databaseScanDeadlineMs: 120_000,
   /** PostgreSQL: how long a starting gateway waits for another one's migration before giving up (exit 4). */
   databaseMigrationWaitMs: 30_000,
   /** PostgreSQL: migrations tried again when another gateway did the same work at the same moment. */

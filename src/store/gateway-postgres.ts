@@ -13,7 +13,7 @@ import { limits } from "../lib/limits";
 import { BoundedCache } from "../lib/bounded-cache";
 import type { CommittedPayment, Decision, DecisionWrite, GatewayStore, NewPaymentRow, UserAccount, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
 import { claimLost } from "./gateway-store";
-import { openPostgres, type PostgresTarget } from "./postgres";
+import { openPostgres, type PostgresPools, type PostgresTarget } from "./postgres";
 import { firstOfEach, StatementGroup } from "./postgres-groups";
 import init from "./migrations/gateway-postgres/0001_init.sql" with { type: "text" };
 import keyAge from "./migrations/gateway-postgres/0002_key_age_by_the_databases_clock.sql" with { type: "text" };
@@ -138,29 +138,38 @@ export class PostgresGatewayStore implements GatewayStore {
   });
 
   private constructor(
-    readonly sql: SQL,
-    /** Commits not waiting for the WAL flush (see PostgresPools.lazy). */
-    private readonly lazy: SQL,
+    /** Replaced as a whole when a statement outlives its deadline (a silent database host): always read through sql and lazy. */
+    private readonly pools: PostgresPools,
     /** This gateway's --name: the coordinator of the payments it claims. */
     readonly name: string,
   ) {}
 
+  /** Commits waiting for the WAL flush. */
+  get sql(): SQL {
+    return this.pools.sql;
+  }
+
+  /** Commits not waiting for the WAL flush (see PostgresPools.lazy). */
+  private get lazy(): SQL {
+    return this.pools.lazy;
+  }
+
   /** Connects, migrates (once, however many gateways start at once) and returns the engine. Start-up errors per SPEC. */
   static async open(target: PostgresTarget, name: string): Promise<PostgresGatewayStore> {
-    const { sql, lazy } = await openPostgres(target, postgresMigrations);
-    return new PostgresGatewayStore(sql, lazy, name);
+    return new PostgresGatewayStore(await openPostgres(target, postgresMigrations), name);
   }
 
   /**
    * Runs `statement` again while the connection fails (the database
-   * restarting), up to the write deadline; then UNAVAILABLE. Only for
-   * statements that are safe to run twice (each write below is).
+   * restarting, or silent past a statement's deadline), up to the write
+   * deadline; then UNAVAILABLE. Only for statements that are safe to run
+   * twice (each write below is).
    */
   private async retried<T>(statement: () => Promise<T>): Promise<T> {
     const deadlineAtMs = Date.now() + limits.databaseRetryMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await statement();
+        return await this.pools.withinDeadline(statement, limits.databaseStatementDeadlineMs);
       } catch (error) {
         if (!isConnectionLost(error)) throw error;
         if (Date.now() >= deadlineAtMs) throw new AppError(Code.Unavailable, "the gateway's database cannot be reached; try again shortly", error, Reason.DatabaseUnreachable);
@@ -169,10 +178,13 @@ export class PostgresGatewayStore implements GatewayStore {
     }
   }
 
-  /** A read, or a write not to be repeated blindly: one attempt, a lost connection is UNAVAILABLE (the caller may retry). */
-  private async read<T>(statement: () => Promise<T>): Promise<T> {
+  /**
+   * A read, or a write not to be repeated blindly: one attempt, a lost
+   * connection (or none answering within `deadlineMs`) is UNAVAILABLE (the caller may retry).
+   */
+  private async read<T>(statement: () => Promise<T>, deadlineMs: number = limits.databaseStatementDeadlineMs): Promise<T> {
     try {
-      return await statement();
+      return await this.pools.withinDeadline(statement, deadlineMs);
     } catch (error) {
       if (isConnectionLost(error)) throw new AppError(Code.Unavailable, "the gateway's database cannot be reached; try again shortly", error, Reason.DatabaseUnreachable);
       throw error;
@@ -465,6 +477,7 @@ export class PostgresGatewayStore implements GatewayStore {
         HAVING COALESCE(SUM(CASE WHEN r.decision = 'COMMIT' THEN r.amount_minor ELSE 0 END), 0) > p.amount_minor
             OR COALESCE(SUM(CASE WHEN r.decision IS NULL OR r.decision = 'COMMIT' THEN r.amount_minor ELSE 0 END), 0) <> p.refund_reserved_minor
          LIMIT ${limit}`,
+      limits.databaseScanDeadlineMs,
     );
     return (rows as Row[]).map((row) => ({
       paymentId: row.id as string,
@@ -483,6 +496,7 @@ export class PostgresGatewayStore implements GatewayStore {
             OR r.payer_bank <> p.payee_bank OR r.payer_account <> p.payee_account
             OR r.payee_bank <> p.payer_bank OR r.payee_account <> p.payer_account
          LIMIT ${limit}`,
+      limits.databaseScanDeadlineMs,
     );
     return (rows as Row[]).map((row) => row.id as string);
   }
@@ -490,6 +504,7 @@ export class PostgresGatewayStore implements GatewayStore {
   async findPayments(query: string, limit: number): Promise<PaymentRow[]> {
     const rows = await this.read(
       () => this.sql`SELECT * FROM payments WHERE id = ${query} OR idempotency_key = ${query} OR payer = ${query} OR payee = ${query} ORDER BY id DESC LIMIT ${limit}`,
+      limits.databaseScanDeadlineMs,
     );
     return rows.map(paymentOf);
   }
@@ -542,6 +557,7 @@ export class PostgresGatewayStore implements GatewayStore {
       () =>
         this.sql`SELECT id, amount_minor, payer_bank, payer_account, payee_bank, payee_account, phase_two_done_at_ms FROM payments
           WHERE decision = 'COMMIT' AND (payer_bank = ${bank} OR payee_bank = ${bank}) AND id > ${afterId} ORDER BY id LIMIT ${limit}`,
+      limits.databaseScanDeadlineMs,
     );
     return rows.map((row: Row) => ({
       id: row.id as string,
@@ -571,7 +587,7 @@ export class PostgresGatewayStore implements GatewayStore {
   }
 
   async countDecidedSince(sinceAtMs: number): Promise<number> {
-    const rows = await this.read(() => this.sql`SELECT COUNT(*) AS n FROM payments WHERE decided_at_ms >= ${sinceAtMs}`);
+    const rows = await this.read(() => this.sql`SELECT COUNT(*) AS n FROM payments WHERE decided_at_ms >= ${sinceAtMs}`, limits.databaseScanDeadlineMs);
     return num(rows[0].n);
   }
 
@@ -583,6 +599,7 @@ export class PostgresGatewayStore implements GatewayStore {
           SUM(CASE WHEN decision IS NULL THEN 1 ELSE 0 END) AS undecided,
           SUM(CASE WHEN decision IS NOT NULL AND phase_two_done_at_ms IS NULL THEN 1 ELSE 0 END) AS unfinished
         FROM payments`,
+      limits.databaseScanDeadlineMs,
     );
     const row = rows[0] as Row;
     return { succeeded: num(row.ok ?? 0), failed: num(row.failed ?? 0), undecided: num(row.undecided ?? 0), phaseTwoUnfinished: num(row.unfinished ?? 0) };
@@ -598,6 +615,7 @@ export class PostgresGatewayStore implements GatewayStore {
     const rows = await this.read(
       () => this.sql`UPDATE payments SET idempotency_key = NULL
         WHERE idempotency_key IS NOT NULL AND claimed_at < now() - ${retentionMs} * INTERVAL '1 millisecond' AND decision IS NOT NULL RETURNING id`,
+      limits.databaseScanDeadlineMs,
     );
     return rows.length;
   }
@@ -662,28 +680,28 @@ export class PostgresGatewayStore implements GatewayStore {
    * both adopt and finish the same payments as theirs.
    */
   async takeName(silentMs: number): Promise<boolean> {
-    const rows = await this.sql`INSERT INTO gateways (name, instance, started_at, beat_at) VALUES (${this.name}, ${this.instance}, now(), now())
+    const rows = await this.read(() => this.sql`INSERT INTO gateways (name, instance, started_at, beat_at) VALUES (${this.name}, ${this.instance}, now(), now())
       ON CONFLICT (name) DO UPDATE SET instance = excluded.instance, started_at = now(), beat_at = now()
       WHERE gateways.beat_at < now() - ${silentMs} * INTERVAL '1 millisecond'
-      RETURNING instance`;
+      RETURNING instance`);
     return rows.length > 0 && (rows[0] as Row).instance === this.instance;
   }
 
   /** How long ago (by the database's clock) the gateway of this name last showed life; undefined when none has. */
   async silenceOfName(): Promise<number | undefined> {
-    const rows = await this.sql`SELECT EXTRACT(EPOCH FROM (now() - beat_at)) * 1000 AS silent_ms FROM gateways WHERE name = ${this.name}`;
+    const rows = await this.read(() => this.sql`SELECT EXTRACT(EPOCH FROM (now() - beat_at)) * 1000 AS silent_ms FROM gateways WHERE name = ${this.name}`);
     return rows[0] ? num((rows[0] as Row).silent_ms) : undefined;
   }
 
   /** A sign of life; false when another instance has taken this name (this one was judged dead). */
   async beat(): Promise<boolean> {
-    const rows = await this.sql`UPDATE gateways SET beat_at = now() WHERE name = ${this.name} AND instance = ${this.instance} RETURNING name`;
+    const rows = await this.read(() => this.sql`UPDATE gateways SET beat_at = now() WHERE name = ${this.name} AND instance = ${this.instance} RETURNING name`);
     return rows.length > 0;
   }
 
   /** A clean stop: this gateway's name shown silent at once, so others adopt what is left and a restart takes the name without waiting. */
   async releaseName(): Promise<void> {
-    await this.sql`UPDATE gateways SET beat_at = now() - INTERVAL '1 day' WHERE name = ${this.name} AND instance = ${this.instance}`;
+    await this.read(() => this.sql`UPDATE gateways SET beat_at = now() - INTERVAL '1 day' WHERE name = ${this.name} AND instance = ${this.instance}`);
   }
 
   /**
@@ -696,7 +714,7 @@ export class PostgresGatewayStore implements GatewayStore {
    * `phase_two_done_at_ms IS NULL` it read the whole table every beat.
    */
   async adoptOrphans(silentMs: number, limit: number): Promise<Adopted[]> {
-    const rows = await this.sql`UPDATE payments SET coordinator = ${this.name}
+    const rows = await this.read(() => this.sql`UPDATE payments SET coordinator = ${this.name}
       WHERE id IN (
         SELECT p.id FROM gateways g JOIN payments p ON p.coordinator = g.name
         WHERE g.name <> ${this.name} AND g.beat_at < now() - ${silentMs} * INTERVAL '1 millisecond' AND p.decision IS NULL
@@ -704,7 +722,7 @@ export class PostgresGatewayStore implements GatewayStore {
         SELECT p.id FROM gateways g JOIN payments p ON p.coordinator = g.name
         WHERE g.name <> ${this.name} AND g.beat_at < now() - ${silentMs} * INTERVAL '1 millisecond' AND p.decision IS NOT NULL AND p.phase_two_done_at_ms IS NULL
         LIMIT ${limit})
-      RETURNING id, decision`;
+      RETURNING id, decision`);
     return (rows as Row[]).map((row) => ({ id: row.id as string, decision: (row.decision as Decision | null) ?? null }));
   }
 
@@ -720,8 +738,7 @@ export class PostgresGatewayStore implements GatewayStore {
   }
 
   async close(): Promise<void> {
-    await this.lazy.close({ timeout: 5 });
-    await this.sql.close({ timeout: 5 });
+    await this.pools.close(5);
   }
 }
 

@@ -123,33 +123,111 @@ function oneLine(text: string): string {
     .join("");
 }
 
-export interface PostgresPools {
+/**
+ * What a statement that outlived its deadline throws. Its code reads as a
+ * lost connection (ERR_POSTGRES_CONNECTION...): its outcome is unknown, as a
+ * reset connection's is, and the engine's read-back logic handles it so.
+ */
+export class StatementDeadlineError extends Error {
+  readonly code = "ERR_POSTGRES_CONNECTION_DEADLINE";
+  constructor(deadlineMs: number) {
+    super(`the database did not answer within ${deadlineMs} ms`);
+  }
+}
+
+/**
+ * The gateway's two connection pools, replaced as a whole when a statement
+ * outlives its deadline. A database host that falls silent without resetting
+ * its connections (a partition) would hold a statement's await until the
+ * kernel gives up on the socket (many minutes), and with it the pool's
+ * connection and the decisions queued behind it; closing the pool is the one
+ * way to get a silent connection back (a cancel request goes to the same
+ * silent host), and fails every statement in flight on it as a lost
+ * connection, which the engine retries (writes) or answers UNAVAILABLE (reads).
+ */
+export class PostgresPools {
+  private generation = 0;
+  private current: { sql: SQL; lazy: SQL };
+
+  constructor(
+    private readonly options: Bun.SQL.PostgresOrMySQLOptions,
+    private readonly poolMax: number,
+  ) {
+    this.current = this.open();
+  }
+
   /** Commits wait for the WAL on disk (synchronous_commit on): decisions, users, sessions. */
-  sql: SQL;
+  get sql(): SQL {
+    return this.current.sql;
+  }
+
   /**
    * Commits answered before the WAL is flushed (synchronous_commit off, a few
    * ms later on disk): for what presumed abort or a resend makes safe to lose
    * in a power cut, as SQLite's group commit does (a claim, a phase-two
    * mark). A crash of the gateway loses nothing: the server has it.
    */
-  lazy: SQL;
+  get lazy(): SQL {
+    return this.current.lazy;
+  }
+
+  /** `statement`, failed as a lost connection (and the pools replaced) once `deadlineMs` pass without its answer. */
+  async withinDeadline<T>(statement: () => Promise<T>, deadlineMs: number): Promise<T> {
+    const generation = this.generation;
+    const running = Promise.resolve().then(statement);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StatementDeadlineError(deadlineMs)), deadlineMs);
+    });
+    try {
+      return await Promise.race([running, expired]);
+    } catch (error) {
+      if (error instanceof StatementDeadlineError) {
+        // Settled by the pool's close below; its failure is this one, already thrown.
+        running.catch(() => undefined);
+        this.replace(generation);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(timeoutS: number): Promise<void> {
+    await this.current.lazy.close({ timeout: timeoutS });
+    await this.current.sql.close({ timeout: timeoutS });
+  }
+
+  private open(): { sql: SQL; lazy: SQL } {
+    return {
+      sql: new SQL({ ...this.options, max: this.poolMax }),
+      lazy: new SQL({ ...this.options, max: Math.max(2, Math.floor(this.poolMax / 2)), connection: { synchronous_commit: "off" } }),
+    };
+  }
+
+  /** New pools, unless they were replaced since the late statement began (on the new ones, it is not theirs to judge). */
+  private replace(generation: number): void {
+    if (generation !== this.generation) return;
+    const old = this.current;
+    this.generation += 1;
+    this.current = this.open();
+    // At once: what waits on the old connections fails now, as "connection closed".
+    void Promise.all([old.sql.close({ timeout: 0 }), old.lazy.close({ timeout: 0 })]).catch(() => undefined);
+  }
 }
 
 /** Opens the pools, checks the connection and migrates; every failure an AppError per SPEC. */
 export async function openPostgres(target: PostgresTarget, migrations: PostgresMigration[]): Promise<PostgresPools> {
   const parsed = parseDatabaseUrl(target.url);
-  const poolMax = target.poolMax ?? limits.databasePoolMax;
-  const sql = new SQL({ ...parsed.options, max: poolMax });
-  const lazy = new SQL({ ...parsed.options, max: Math.max(2, Math.floor(poolMax / 2)), connection: { synchronous_commit: "off" } });
+  const pools = new PostgresPools(parsed.options, target.poolMax ?? limits.databasePoolMax);
   try {
-    await sql`SELECT 1`;
-    await migrate(sql, migrations).catch((error: unknown) => {
+    await pools.sql`SELECT 1`;
+    await migrate(pools.sql, migrations).catch((error: unknown) => {
       throw migrationError(error, parsed.shown);
     });
-    return { sql, lazy };
+    return pools;
   } catch (error) {
-    await sql.close({ timeout: 1 }).catch(() => undefined);
-    await lazy.close({ timeout: 1 }).catch(() => undefined);
+    await pools.close(1).catch(() => undefined);
     throw startupError(error, parsed.shown);
   }
 }
