@@ -15,7 +15,7 @@ import { silentLogger } from "../src/lib/log";
 import { unaryCall } from "./support/loose-call";
 import { loadCertFolder } from "../src/rpc/credentials";
 import { freePort } from "../src/local-cluster/cluster";
-import { formatMinor } from "../src/lib/money";
+import { formatMinor, formatMoney } from "../src/lib/money";
 import { afterVoting, bankAsGateway, pay, signUp, startSystem, tamperBank, tamperGateway, type TestSystem } from "./support/system";
 
 let system: TestSystem;
@@ -128,7 +128,7 @@ test("a bank ledger entry moving a payment's amount the wrong way is a ledger mi
 test("money that appeared at a bank outside any payment breaks the total", async () => {
   tamperBank(system, "icici", "UPDATE accounts SET balance_minor = balance_minor + 1 WHERE number = '2001'");
   const report = await auditNow();
-  expect(report.violations).toEqual([`total ${BigInt(report.loaded_total_minor) + 1n} differs from the total first loaded ${report.loaded_total_minor}`]);
+  expect(report.violations).toEqual([`total ${formatMoney(BigInt(report.loaded_total_minor) + 1n, "INR")} differs from the total first loaded ${formatMoney(report.loaded_total_minor, "INR")}`]);
   tamperBank(system, "icici", "UPDATE accounts SET balance_minor = balance_minor - 1 WHERE number = '2001'");
   expect((await auditNow()).ok).toBe(true);
 });

@@ -42,9 +42,11 @@ function printReport(r: AuditReport): void {
       say(`${b.bank}: UNREACHABLE (${b.error})`);
       continue;
     }
-    say(`${b.bank}: balances ${money(b.balance_sum_minor, r.currency)}, open holds ${b.open_holds} (${money(b.open_holds_minor)}), in doubt ${b.in_doubt}, committed ${b.committed}`);
+    say(`${b.bank}: balances ${money(b.balance_sum_minor, r.currency)}, open holds ${b.open_holds} (${money(b.open_holds_minor, r.currency)}), in doubt ${b.in_doubt}, committed ${b.committed}`);
   }
-  say(`total ${money(r.total_minor, r.currency)} against ${money(r.loaded_total_minor, r.currency)} first loaded`);
+  const unread = r.banks.filter((b) => !b.reachable).map((b) => b.bank);
+  if (unread.length === 0) say(`total ${money(r.total_minor, r.currency)} against ${money(r.loaded_total_minor, r.currency)} first loaded`);
+  else say(`total not checked: ${unread.join(", ")} could not be read, and what moved to or from ${unread.length === 1 ? "it" : "them"} is counted there`);
   say(`payments: ${r.payments_succeeded} succeeded, ${r.payments_failed} failed, ${r.payments_pending} pending, ${r.phase_two_unfinished} still finishing`);
   for (const m of r.mismatches) say(`mismatch: ${m}`);
   for (const v of r.violations) say(`VIOLATION: ${v}`);

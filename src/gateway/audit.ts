@@ -6,7 +6,7 @@ import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
 import { sleepMs } from "../lib/clock";
 import { limits, auditLimits } from "../lib/limits";
-import { formatMinor, minorFromWire } from "../lib/money";
+import { formatMinor, formatMoney, minorFromWire } from "../lib/money";
 import { plural } from "../lib/plural";
 import { unaryCall } from "../rpc/channel";
 import type { AuditResponseReceived, BankAuditResponseReceived } from "../rpc/wire/messages";
@@ -45,7 +45,7 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
   let currency = "";
   const startedAtMs = nowMs();
   let snapshot = await snapshotBanks(store, banks, inDoubtAfterMs, nowMs);
-  for (let attempt = 1; attempt < auditLimits.snapshotAttemptsMax && snapshot.totalMinor !== snapshot.loadedMinor && snapshot.decidedMeanwhile > 0; attempt++) {
+  for (let attempt = 1; attempt < auditLimits.snapshotAttemptsMax && unreadBanks(snapshot) === 0 && snapshot.totalMinor !== snapshot.loadedMinor && snapshot.decidedMeanwhile > 0; attempt++) {
     await sleepMs(auditLimits.snapshotRetryMs);
     snapshot = await snapshotBanks(store, banks, inDoubtAfterMs, nowMs);
   }
@@ -78,9 +78,10 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
     });
   }
   const { totalMinor, loadedMinor } = snapshot;
-  if (totalMinor !== loadedMinor) {
+  // With a bank unread, the banks read hold what moved to or from it: their sum says nothing (the bank is reported unreachable above).
+  if (totalMinor !== loadedMinor && unreadBanks(snapshot) === 0) {
     const meanwhile = snapshot.decidedMeanwhile > 0 ? ` (${snapshot.decidedMeanwhile} payments were decided while the banks were read, in each of ${auditLimits.snapshotAttemptsMax} attempts: audit again when the system is quieter)` : "";
-    violations.push(`total ${totalMinor} differs from the total first loaded ${loadedMinor}${meanwhile}`);
+    violations.push(`total ${formatMoney(totalMinor, currency)} differs from the total first loaded ${formatMoney(loadedMinor, currency)}${meanwhile}`);
   }
   if (mismatches.count > 0) violations.push(`${plural(mismatches.count, "ledger mismatch", "ledger mismatches")} between the gateway and the banks`);
   violations.push(...(await refundViolations(store)));
@@ -140,6 +141,12 @@ async function snapshotBanks(store: GatewayStore, banks: BankLinks, inDoubtAfter
   // Counted only when it matters: it reads every payment.
   const decidedMeanwhile = totalMinor === loadedMinor ? 0 : await store.countDecidedSince(startedAtMs);
   return { wires, totalMinor, loadedMinor, decidedMeanwhile };
+}
+
+function unreadBanks(snapshot: Snapshot): number {
+  let unread = 0;
+  for (const wire of snapshot.wires.values()) if (wire instanceof Error) unread += 1;
+  return unread;
 }
 
 /** Pending holds whose transaction the coordinator committed: posted elsewhere, not yet here. */
