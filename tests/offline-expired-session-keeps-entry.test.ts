@@ -1,4 +1,4 @@
-// Proves that an expired session never loses a queued payment: `sync` and `pay` keep the entries and ask to log in again (exit 3), and after `login` the next `sync` sends each once.
+// Proves that an expired session never loses a queued payment: `sync` and `pay` keep the entries and ask to log in again (`sync` exits 3; `pay` exits 75, queued, so a script does not pay twice), and after `login` the next `sync` sends each once.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,9 +21,11 @@ test("an expired session keeps queued payments and asks to log in again", async 
   const synced = await cli(alice, "sync");
   expect(synced.exitCode).toBe(3);
   expect(synced.stdout).toContain('run "ministripe login"');
+  // 75, queued: a script that saw 3 would log in and pay again, and both would go.
   const online = await cli(alice, "pay", "--to", "bob", "--amount", "6.00");
-  expect(online.exitCode).toBe(3);
+  expect(online.exitCode).toBe(75);
   expect(online.stderr).toContain("stays queued");
+  expect(online.stderr).toContain("do not pay it again");
   expect((await queueEntries(alice)).map((e) => [e.amount_minor, e.state])).toEqual([["500", "queued"], ["600", "queued"]]);
   expect(system.totalMinor()).toBe(totalMinor);
 

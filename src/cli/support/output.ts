@@ -120,7 +120,7 @@ export interface SentWords {
   final(outcome: Extract<SendOutcome, { kind: "final" }>): { line: string; json: Record<string, unknown> };
 }
 
-/** Prints the outcome of `pay` or `refund` and returns its exit code: 0 succeeded, 1 declined, 75 queued. */
+/** Prints the outcome of `pay` or `refund` and returns its exit code: 0 succeeded, 1 declined, 75 queued (also when it waits for a login). */
 export function reportSent(outcome: SendOutcome, ctx: { json: boolean; onQueued(): void }, words: SentWords): number {
   switch (outcome.kind) {
     case "final": {
@@ -135,7 +135,12 @@ export function reportSent(outcome: SendOutcome, ctx: { json: boolean; onQueued(
       else warn(`${outcome.reason}; ${words.noun} queued with key ${outcome.key} and will be sent when the gateway is back`);
       return Exit.queued;
     case "needs_login":
-      throw new AppError(Code.Unauthenticated, `${outcome.reason}; the ${words.noun} stays queued (key ${outcome.key}) and is sent after you log in`);
+      // 75, not 3: the entry is queued and goes out at the next command after
+      // a login. A script told "authentication error" would log in and pay
+      // again, and both would go (found by a black-box test).
+      if (ctx.json) printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason, needs_login: true });
+      else warn(`${outcome.reason}; the ${words.noun} stays queued (key ${outcome.key}) and is sent after you log in: do not ${words.noun === "payment" ? "pay" : "refund"} it again`);
+      return Exit.queued;
     case "refused":
       throw outcome.error;
   }
