@@ -1,5 +1,5 @@
 import { startBank } from "../bank/bank";
-import { parseDurationMs } from "../lib/duration";
+import { parseDurationMsWithin } from "../lib/duration";
 import { logFatalTo } from "../lib/fatal";
 import { limits } from "../lib/limits";
 import { parseAddress } from "../rpc/channel";
@@ -29,6 +29,7 @@ export const bankCommand: Command = {
   async run(flags) {
     const name = need(flags, "name");
     if (!isValidName(name)) throw new UsageError(`--name: "${name}" is not a valid bank name`);
+    const inDoubtAfterMs = parseDurationMsWithin(str(flags, "in-doubt-after")!, "--in-doubt-after", { minMs: limits.prepareTimeoutMsMin, maxMs: limits.inDoubtAfterMsMax });
     const host = str(flags, "host")!;
     const port = intFlag(flags, "port", 50051, 0, 65535);
     // Before anything else starts (and logs): a busy port is the one line the user sees.
@@ -45,7 +46,7 @@ export const bankCommand: Command = {
       accountsFile: str(flags, "accounts"),
       certs: loadCertFolder(str(flags, "certs") === "certs/bank-NAME" ? `certs/bank-${name}` : str(flags, "certs")!),
       gateway: str(flags, "gateway") ? str(flags, "gateway")!.split(",").map((address) => parseAddress(address.trim(), "--gateway")) : undefined,
-      inDoubtAfterMs: Math.max(limits.prepareTimeoutMsMin, parseDurationMs(str(flags, "in-doubt-after")!, "--in-doubt-after")),
+      inDoubtAfterMs,
       log,
       metrics: metrics?.metrics,
     });

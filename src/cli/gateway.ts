@@ -1,6 +1,6 @@
 import { startGateway, type GatewayOptions } from "../gateway/gateway";
 import { parseDatabaseUrl } from "../store/postgres";
-import { parseDurationMs } from "../lib/duration";
+import { parseDurationMs, parseDurationMsWithin } from "../lib/duration";
 import { logFatalTo } from "../lib/fatal";
 import { limits } from "../lib/limits";
 import { parseAddress } from "../rpc/channel";
@@ -34,10 +34,9 @@ export const gatewayCommand: Command = {
   },
   async run(flags) {
     const banks = parseBanks(list(flags, "bank"));
-    const prepareTimeoutMs = parseDurationMs(str(flags, "prepare-timeout")!, "--prepare-timeout");
-    if (prepareTimeoutMs < limits.prepareTimeoutMsMin || prepareTimeoutMs > limits.prepareTimeoutMsMax) {
-      throw new UsageError(`--prepare-timeout: from ${limits.prepareTimeoutMsMin}ms to ${limits.prepareTimeoutMsMax / 1000}s`);
-    }
+    const prepareTimeoutMs = parseDurationMsWithin(str(flags, "prepare-timeout")!, "--prepare-timeout", { minMs: limits.prepareTimeoutMsMin, maxMs: limits.prepareTimeoutMsMax });
+    const sessionTtlMs = parseDurationMsWithin(str(flags, "session-ttl")!, "--session-ttl", { minMs: limits.sessionTtlMsMin, maxMs: limits.sessionTtlMsMax });
+    const inDoubtAfterMs = parseDurationMsWithin(str(flags, "in-doubt-after")!, "--in-doubt-after", { minMs: limits.prepareTimeoutMsMin, maxMs: limits.inDoubtAfterMsMax });
     const keyRetentionMs = parseDurationMs(str(flags, "key-retention")!, "--key-retention");
     if (keyRetentionMs < limits.idempotencyKeyTtlMsDefault) throw new UsageError("--key-retention: at least 24h");
     const database = databaseOf(flags);
@@ -56,8 +55,8 @@ export const gatewayCommand: Command = {
       banks,
       certs: loadCertFolder(str(flags, "certs")!),
       prepareTimeoutMs,
-      sessionTtlMs: parseDurationMs(str(flags, "session-ttl")!, "--session-ttl"),
-      inDoubtAfterMs: parseDurationMs(str(flags, "in-doubt-after")!, "--in-doubt-after"),
+      sessionTtlMs,
+      inDoubtAfterMs,
       keyRetentionMs,
       currency: str(flags, "currency")!,
       log,
@@ -85,10 +84,7 @@ function databaseOf(flags: Flags): GatewayOptions["database"] {
   parseDatabaseUrl(url);
   if (name === undefined) throw new UsageError("--database: each gateway needs its own --name (letters, digits, - or _)");
   if (!isValidName(name)) throw new UsageError(`--name: "${name}" is not a name (letters, digits, - or _)`);
-  const takeoverAfterMs = parseDurationMs(str(flags, "takeover-after")!, "--takeover-after");
-  if (takeoverAfterMs < limits.takeoverAfterMsMin || takeoverAfterMs > limits.takeoverAfterMsMax) {
-    throw new UsageError(`--takeover-after: from ${limits.takeoverAfterMsMin}ms to ${limits.takeoverAfterMsMax / 1000}s`);
-  }
+  const takeoverAfterMs = parseDurationMsWithin(str(flags, "takeover-after")!, "--takeover-after", { minMs: limits.takeoverAfterMsMin, maxMs: limits.takeoverAfterMsMax });
   return { url, name, takeoverAfterMs };
 }
 

@@ -15,3 +15,10 @@ export function formatDurationMs(durationMs: number): string {
   if (durationMs % 1000 === 0) return `${durationMs / 1000}s`;
   return `${durationMs}ms`;
 }
+
+/** A duration flag within its bounds; outside them, one line naming them. */
+export function parseDurationMsWithin(text: string, field: string, bounds: { minMs: number; maxMs: number }): number {
+  const durationMs = parseDurationMs(text, field);
+  if (durationMs < bounds.minMs || durationMs > bounds.maxMs) throw invalid(field, `"${text}" is out of range: from ${formatDurationMs(bounds.minMs)} to ${formatDurationMs(bounds.maxMs)}`);
+  return durationMs;
+}

@@ -138,6 +138,11 @@ export const limits = {
   /** Payments one pass of takeover adopts from silent gateways. */
   adoptedPerPassMax: 1_000,
 
+  /** --session-ttl's bounds: a login that lasts at least a second and at most 30 days. */
+  sessionTtlMsMin: 1_000,
+  sessionTtlMsMax: 30 * 24 * 60 * 60 * 1000,
+  /** --in-doubt-after's bounds (gateway and bank). */
+  inDoubtAfterMsMax: 24 * 60 * 60 * 1000,
   prepareTimeoutMsDefault: 5_000,
   prepareTimeoutMsMin: 50,
   prepareTimeoutMsMax: 600_000,

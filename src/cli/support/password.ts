@@ -5,9 +5,11 @@ import { UsageError } from "./exit";
 export async function readPassword(passwordStdin: boolean, prompt = "password: ", envName = "MINISTRIPE_PASSWORD"): Promise<string> {
   const fromEnv = process.env[envName];
   if (fromEnv) return fromEnv;
-  if (passwordStdin) return (await readStdinLine()).replace(/\r?\n$/, "");
-  if (!process.stdin.isTTY) throw new UsageError(`no password: set ${envName}, pass --password-stdin, or run in a terminal`);
-  return promptHidden(prompt);
+  if (!passwordStdin && !process.stdin.isTTY) throw new UsageError(`no password: set ${envName}, pass --password-stdin, or run in a terminal`);
+  const password = passwordStdin ? (await readStdinLine()).replace(/\r?\n$/, "") : await promptHidden(prompt);
+  // Empty is a slip (an empty pipe, Enter pressed), not a wrong password to count against the account.
+  if (password === "") throw new UsageError(passwordStdin ? "no password: standard input was empty" : "no password: nothing was typed");
+  return password;
 }
 
 /** An account's PIN from MINISTRIPE_ACCOUNT_PIN, or typed at a prompt with echo off. */

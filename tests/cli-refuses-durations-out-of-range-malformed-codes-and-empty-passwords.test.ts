@@ -1,0 +1,34 @@
+// Proves that slips in what a user types are usage errors (exit 2, one line naming the flag and its range) caught before anything starts or is sent: a session TTL, prepare timeout, takeover bound or in-doubt interval out of range, a one-time code that is not 6 digits, an empty password on standard input (not a wrong password counted against the account).
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { deadAddress, runMain } from "./support/cli";
+
+setDefaultTimeout(60_000);
+
+test("durations out of range are refused with their range, before a gateway or bank starts", async () => {
+  const bank = ["--bank", "hdfc=127.0.0.1:1", "--port", "0"];
+  const cases: [string[], string][] = [
+    [["gateway", ...bank, "--session-ttl", "0s"], 'ministripe gateway: --session-ttl: "0s" is out of range: from 1s to 720h\n'],
+    [["gateway", ...bank, "--session-ttl", "100000h"], 'ministripe gateway: --session-ttl: "100000h" is out of range: from 1s to 720h\n'],
+    [["gateway", ...bank, "--prepare-timeout", "1ms"], 'ministripe gateway: --prepare-timeout: "1ms" is out of range: from 50ms to 10m\n'],
+    [["gateway", ...bank, "--in-doubt-after", "48h"], 'ministripe gateway: --in-doubt-after: "48h" is out of range: from 50ms to 24h\n'],
+    [["gateway", ...bank, "--database", "postgres://u@127.0.0.1:1/db", "--name", "g1", "--takeover-after", "1h"], 'ministripe gateway: --takeover-after: "1h" is out of range: from 500ms to 10m\n'],
+    [["bank", "--name", "hdfc", "--port", "0", "--in-doubt-after", "48h"], 'ministripe bank: --in-doubt-after: "48h" is out of range: from 50ms to 24h\n'],
+  ];
+  for (const [args, line] of cases) {
+    const result = await runMain(args);
+    expect({ args, stderr: result.stderr, exitCode: result.exitCode }).toEqual({ args, stderr: line, exitCode: 2 });
+  }
+});
+
+test("a one-time code that is not 6 digits and an empty password from standard input are usage errors, and nothing reaches the gateway", async () => {
+  // Nothing listens there: a command that tried to call would exit 4 (cannot reach the gateway).
+  const gateway = await deadAddress();
+  const home = ["--home", `${process.env.TMPDIR ?? "/tmp"}/ministripe-slips-${process.pid}`, "--gateway", gateway];
+  const otp = await runMain(["login", "--username", "alice", "--otp", "abc", ...home], { env: { MINISTRIPE_PASSWORD: "alice-password" } });
+  expect(otp.stderr).toBe("ministripe login: --otp: the 6-digit code your authenticator app shows\n");
+  expect(otp.exitCode).toBe(2);
+  // runMain's standard input is empty; MINISTRIPE_PASSWORD unset so --password-stdin is read.
+  const empty = await runMain(["login", "--username", "alice", "--password-stdin", ...home], { env: { MINISTRIPE_PASSWORD: "" } });
+  expect(empty.stderr).toBe("ministripe login: no password: standard input was empty\n");
+  expect(empty.exitCode).toBe(2);
+});
