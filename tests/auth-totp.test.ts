@@ -1,4 +1,4 @@
-// Proves the TOTP second factor: once a user enables it, login needs a current one-time code (none or a wrong one is UNAUTHENTICATED) and a code computed from the shown secret by a standard TOTP implementation works.
+// Proves the TOTP second factor: once a user enables it, login needs a current one-time code (none or a wrong one is UNAUTHENTICATED) and a code computed from the shown secret by a standard TOTP implementation works; once it is on, its secret is replaced only with a current code as well as the password.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as OTPAuth from "otpauth";
 import { failsWith, signUp, startSystem, type TestSystem } from "./support/system";
@@ -40,4 +40,24 @@ test("once MFA is enabled, login needs a valid one-time code", async () => {
   expect((await failsWith(login("alice", "alice-password", code), "UNAUTHENTICATED")).message).toContain("used already");
   const balance = await alice.call("GetBalance", {}, { retry: false });
   expect(balance.balance_minor).toBe("500000");
+});
+
+test("once MFA is on, a password and a session alone cannot replace its secret: a current code is needed too", async () => {
+  const bob = await signUp(system, { username: "bob", bank: "hdfc", account: "1002" });
+  const first = await bob.call("EnableMfa", { password: "bob-password", otp: "" }, { retry: false });
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(first.secret), digits: 6, period: 30, algorithm: "SHA1" });
+  const valid = totp.generate();
+  const wrong = String((Number(valid) + 500_000) % 1_000_000).padStart(6, "0");
+  expect((await failsWith(bob.call("EnableMfa", { password: "bob-password", otp: "" }, { retry: false }), "UNAUTHENTICATED")).message).toContain("one-time code is required");
+  await failsWith(bob.call("EnableMfa", { password: "bob-password", otp: wrong }, { retry: false }), "UNAUTHENTICATED");
+  // The first secret still holds: its current code logs in.
+  expect((await login("bob", "bob-password", valid)).token).toBeTruthy();
+
+  // The code just used to log in is spent; the next window's code of the first secret is current too.
+  const replaced = await bob.call("EnableMfa", { password: "bob-password", otp: totp.generate({ timestamp: Date.now() + 30_000 }) }, { retry: false });
+  expect(replaced.secret).not.toBe(first.secret);
+  // The new secret's codes log in (none of them was used: the steps used with the old secret do not carry over), the old one's no longer.
+  const next = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(replaced.secret), digits: 6, period: 30, algorithm: "SHA1" });
+  await failsWith(login("bob", "bob-password", totp.generate({ timestamp: Date.now() + 30_000 })), "UNAUTHENTICATED");
+  expect((await login("bob", "bob-password", next.generate())).token).toBeTruthy();
 });

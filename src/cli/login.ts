@@ -1,6 +1,5 @@
-import { UsageError } from "./support/exit";
 import { clientFlags, withClient } from "./support/client-context";
-import { bool, need, str, type Command } from "./support/flags";
+import { bool, need, otpFlag, type Command } from "./support/flags";
 import { formatTime, printJson, say } from "./support/output";
 import { readPassword } from "./support/password";
 
@@ -16,9 +15,7 @@ export const loginCommand: Command = {
   },
   async run(flags) {
     const username = need(flags, "username");
-    const otp = str(flags, "otp") ?? "";
-    // A typo is the user's (exit 2), not a failed login counted against the account.
-    if (otp !== "" && !/^\d{6}$/.test(otp)) throw new UsageError("--otp: the 6-digit code your authenticator app shows");
+    const otp = otpFlag(flags);
     const password = await readPassword(bool(flags, "password-stdin"));
     return withClient(flags, async (ctx) => {
       const session = await ctx.client.call(

@@ -76,7 +76,7 @@ export function gatewayService(deps: GatewayServiceDeps): Handlers<"Gateway"> {
       sessions_revoked: await users.changePassword(userOf(ctx), text(req.old_password, "old_password", limits.passwordLengthMax), text(req.new_password, "new_password", limits.passwordLengthMax), ctx.peer),
     })),
     EnableMfa: unary(log, async (req, ctx) => {
-      const mfa = await users.enableMfa(userOf(ctx), text(req.password, "password", limits.passwordLengthMax), ctx.peer);
+      const mfa = await users.enableMfa(userOf(ctx), text(req.password, "password", limits.passwordLengthMax), text(req.otp, "otp", limits.otpLengthMax), ctx.peer);
       return { secret: mfa.secret, otpauth_uri: mfa.uri };
     }),
     GetBalance: unary(log, async (_req, ctx) => {

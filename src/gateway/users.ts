@@ -154,8 +154,11 @@ export class Users {
     return this.options.store.changePassword(username, passwordHash, nowMs);
   }
 
-  async enableMfa(username: string, password: string, peerAddress: string): Promise<{ secret: string; uri: string }> {
+  /** Turns MFA on, or replaces its secret: then only with a current code as well, or a stolen password and session would remove the second factor. */
+  async enableMfa(username: string, password: string, otp: string, peerAddress: string): Promise<{ secret: string; uri: string }> {
     const { user, attempt } = await this.checkPassword(username, password, peerAddress, "wrong password");
+    // A missing or wrong code leaves the attempt counted as failed, as at login.
+    if (user.totpSecret) await this.checkOtp(user, otp);
     await attempt.succeeded();
     const secret = new OTPAuth.Secret({ size: 20 }).base32;
     await this.options.store.setTotpSecret(username, secret);

@@ -239,7 +239,7 @@ export class PostgresGatewayStore implements GatewayStore {
   }
 
   async setTotpSecret(username: string, secret: string): Promise<void> {
-    await this.retried(() => this.sql`UPDATE users SET totp_secret = ${secret} WHERE username = ${username}`);
+    await this.retried(() => this.sql`UPDATE users SET totp_secret = ${secret}, totp_last_step = NULL WHERE username = ${username}`);
   }
 
   async useTotpStep(username: string, step: number): Promise<boolean> {

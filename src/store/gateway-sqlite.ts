@@ -182,7 +182,7 @@ export class SqliteGatewayRows extends Store {
 
   setTotpSecret(username: string, secret: string): void {
     this.usersCached.delete(username);
-    this.opened.db.update(users).set({ totpSecret: secret }).where(eq(users.username, username)).run();
+    this.opened.db.update(users).set({ totpSecret: secret, totpLastStep: null }).where(eq(users.username, username)).run();
   }
 
   /** Records a TOTP time step as used; false when it (or a later one) was used already: a replayed code. */

@@ -154,6 +154,13 @@ export function str(flags: Flags, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/** --otp: empty when not given; a typo is the user's (exit 2), not a failed check counted against the account. */
+export function otpFlag(flags: Flags): string {
+  const otp = str(flags, "otp") ?? "";
+  if (otp !== "" && !/^\d{6}$/.test(otp)) throw new UsageError("--otp: the 6-digit code your authenticator app shows");
+  return otp;
+}
+
 export function need(flags: Flags, name: string): string {
   const value = str(flags, name);
   if (value === undefined || value === "") throw new UsageError(`--${name} is required`);
