@@ -44,7 +44,7 @@ export const devCommand: Command = {
   flags: {
     dir: { type: "string", value: "DIR", help: "where certs, data and logs go", default: ".ministripe" },
     banks: { type: "string", value: "NAMES", help: "bank names", default: "hdfc,icici,sbi" },
-    port: { type: "string", help: "the gateway's port; banks take the next ones", default: "50050" },
+    port: { type: "string", help: "the gateway's port; further gateways (--gateways), then banks, take the next ones", default: "50050" },
     gateways: gatewaysFlag,
     database: { type: "string", value: "URL", help: "PostgreSQL shared by the gateways: postgres://USER[:PASSWORD]@HOST:PORT/DB (env MINISTRIPE_DATABASE_URL)" },
   },
@@ -55,7 +55,7 @@ export const devCommand: Command = {
     const port = intFlag(flags, "port", 50050, 1, 65000);
     const several = severalOf(flags);
     // Before anything is written: a second dev must leave the first one's files alone.
-    for (let i = 0; i <= banks.length; i++) await portFreeForDev(port + i);
+    for (let i = 0; i < several.gateways + banks.length; i++) await portFreeForDev(port + i);
     const releaseLock = lockDir(dir);
     try {
       return await runDev(dir, banks, port, several);
@@ -72,7 +72,7 @@ async function runDev(dir: string, banks: string[], port: number, several: { gat
   const onUnexpectedExit = (name: string, exit: ChildExit) => {
     if (!stopping && cluster) void restartDied(cluster, name, exit, restarts, () => stopping);
   };
-  cluster = await startCluster({ dir, banks, clients: devClients, accountsYaml: sampleAccountsYaml, gatewayPort: port, bankPortBase: port + 1, onUnexpectedExit, ...several });
+  cluster = await startCluster({ dir, banks, clients: devClients, accountsYaml: sampleAccountsYaml, gatewayPort: port, bankPortBase: port + several.gateways, onUnexpectedExit, ...several });
   const users = devUsers.filter((user) => banks.includes(user.bank));
   const registeredBefore = await registerUsers(cluster, users);
   printGuide(dir, banks, cluster, users, registeredBefore);

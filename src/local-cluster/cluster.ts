@@ -18,6 +18,7 @@ export interface ClusterOptions {
   banks: string[];
   clients: string[];
   accountsYaml: string;
+  /** The first gateway's port; further gateways take the next ones (none: free ports). */
   gatewayPort?: number;
   bankPortBase?: number;
   prepareTimeoutMs?: number;
@@ -89,7 +90,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const gatewayCount = options.gateways ?? 1;
   if (gatewayCount > 1 && !options.database) throw new AppError(Code.InvalidArgument, "--gateways: more than one gateway needs a shared --database (PostgreSQL); each SQLite file belongs to one gateway");
   const gatewayPorts: number[] = [];
-  for (let i = 0; i < gatewayCount; i++) gatewayPorts.push(i === 0 && options.gatewayPort ? options.gatewayPort : await freePort());
+  for (let i = 0; i < gatewayCount; i++) gatewayPorts.push(options.gatewayPort ? options.gatewayPort + i : await freePort());
   const gatewayAddresses = gatewayPorts.map((port) => `127.0.0.1:${port}`);
   const gatewayAddress = gatewayAddresses[0]!;
   const processes = new Map<string, Subprocess>();
