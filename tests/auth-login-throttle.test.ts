@@ -27,7 +27,11 @@ test("the throttle delays after a few failures, doubles the delay, then locks th
   expect(delays[userPolicy.failuresBeforeDelay]).toBe(userPolicy.delayMsBase);
   expect(delays[userPolicy.failuresBeforeDelay + 1]).toBe(userPolicy.delayMsBase * 2);
   expect(Math.max(...delays)).toBe(userPolicy.delayMsMax);
-  await expect(throttle.attempt("alice", "10.0.0.1")).rejects.toThrow("too many failed logins");
+  // The refusal says how long it lasts (the lockout began at this same clock reading).
+  await expect(throttle.attempt("alice", "10.0.0.1")).rejects.toThrow(`too many failed logins; try again in ${Math.ceil(userPolicy.lockoutMs / 60_000)} minutes`);
+  nowMs += userPolicy.lockoutMs - 30_000;
+  await expect(throttle.attempt("alice", "10.0.0.1")).rejects.toThrow("too many failed logins; try again in a minute");
+  nowMs -= userPolicy.lockoutMs - 30_000;
   // From another address alice is slowed (her username was guessed), not refused.
   const elsewhere = await throttle.attempt("alice", "10.0.0.2");
   expect(elsewhere.delayMs).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
-// Proves `dev --gateways 2 --database URL` keeps to its --port as its help says: the gateways on --port and the next one, the banks on the ports after them (the second gateway took a random port before), and both gateways serve a login.
+// Proves `dev --gateways 2 --database URL` keeps to its --port as its help says: the gateways on --port and the next one, the banks on the ports after them (the second gateway took a random port before), both gateways serve a login, and each logs under its own --name.
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../src/local-cluster/cluster";
@@ -30,6 +30,13 @@ test("two gateways on --port and --port+1, the banks after them; each gateway an
     for (const gateway of [at(0), at(1)]) {
       const login = await runMain(["login", "--username", "alice", "--gateway", gateway, "--certs", certs, "--home", join(folder, `home-${gateway}`)], { env: { MINISTRIPE_PASSWORD: "alice-secret" } });
       expect({ gateway, login: login.stdout.split(" until")[0], exitCode: login.exitCode }).toEqual({ gateway, login: "logged in as alice", exitCode: 0 });
+    }
+    // Each gateway's log lines carry its own --name (g1, g2), so an operator can tell them apart; one "name" key per line.
+    for (const [file, name] of [["gateway-1.log", "g1"], ["gateway-2.log", "g2"]] as const) {
+      const text = readFileSync(join(folder, ".ministripe", "logs", file), "utf8");
+      const started = text.split("\n").find((line) => line.includes('"gateway.database"'))!;
+      expect(started.match(/"name":/g)?.length).toBe(1);
+      expect(JSON.parse(started)).toMatchObject({ name, gateway: name });
     }
   } finally {
     dev.kill("SIGINT");

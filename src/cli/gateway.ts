@@ -44,7 +44,8 @@ export const gatewayCommand: Command = {
     const port = intFlag(flags, "port", 50050, 0, 65535);
     // Before anything else starts (and logs): a busy port is the one line the user sees.
     await checkCanListen(host, port);
-    const log = serverLogger(flags, "gateway", "gateway");
+    // With several gateways each logs under its --name, so their lines can be told apart.
+    const log = serverLogger(flags, "gateway", str(flags, "name") ?? "gateway");
     // A failed assertion is logged here, next to what led to it, before the process stops.
     logFatalTo(log);
     const metrics = await metricsOf(flags);

@@ -130,7 +130,7 @@ async function openStore(options: GatewayOptions): Promise<{ store: GatewayStore
     await store.close();
     throw error;
   }
-  options.log.info({ event: "gateway.database", engine: "postgres", name }, "sharing a PostgreSQL database with other gateways");
+  options.log.info({ event: "gateway.database", engine: "postgres", gateway: name }, "sharing a PostgreSQL database with other gateways");
   return { store, several };
 }
 

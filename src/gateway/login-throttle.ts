@@ -116,9 +116,8 @@ export class LoginThrottle {
     const delayMs = await this.table.update(names, (entries) => {
       const nowMs = this.nowMs();
       const current = keys.map(([, policy], i) => currentOf(entries[i], policy, nowMs));
-      if (current.some((entry) => entry.unlockedAtMs > nowMs)) {
-        throw new AppError(Code.ResourceExhausted, "too many failed logins; try again later");
-      }
+      const lockedForMs = Math.max(...current.map((entry) => entry.unlockedAtMs)) - nowMs;
+      if (lockedForMs > 0) throw new AppError(Code.ResourceExhausted, `too many failed logins; try again in ${minutesText(lockedForMs)}`);
       let longestDelayMs = 0;
       keys.forEach(([, policy], i) => {
         const entry = current[i]!;
@@ -159,4 +158,10 @@ export function delayFor(failures: number, policy: ThrottlePolicy): number {
   const over = failures - policy.failuresBeforeDelay;
   if (over < 0) return 0;
   return Math.min(policy.delayMsMax, policy.delayMsBase * 2 ** Math.min(over, 30));
+}
+
+/** A lockout's remaining time as a person reads it: "a minute" up to one, else whole minutes rounded up. */
+function minutesText(durationMs: number): string {
+  const minutes = Math.ceil(durationMs / 60_000);
+  return minutes <= 1 ? "a minute" : `${minutes} minutes`;
 }
