@@ -24,6 +24,10 @@ export const certsCommand: Command = {
     const names = [...list(flags, "banks"), ...clients];
     const bad = names.find((name) => !isValidName(name));
     if (bad !== undefined) throw new UsageError(`"${bad}" is not a valid name: lowercase letters, digits, - and _`);
+    for (const [flag, given] of [["--banks", list(flags, "banks")], ["--clients", clients]] as const) {
+      const twice = given.find((name, i) => given.indexOf(name) !== i);
+      if (twice !== undefined) throw new UsageError(`${flag}: "${twice}" given twice: each name once`);
+    }
     const hosts = list(flags, "hosts");
     if (hosts.length === 0) throw new UsageError("--hosts: at least one host");
     const written = await initCertificates({ dir: str(flags, "dir")!, hosts, banks: list(flags, "banks"), clients, force: bool(flags, "force") });

@@ -1,5 +1,6 @@
-// Proves that slips in what a user types are usage errors (exit 2, one line naming the flag and its range) caught before anything starts or is sent: a session TTL, prepare timeout, takeover bound or in-doubt interval out of range, a one-time code that is not 6 digits, an empty password on standard input (not a wrong password counted against the account).
+// Proves that slips in what a user types are usage errors (exit 2, one line naming the flag and its range) caught before anything starts or is sent: a session TTL, prepare timeout, takeover bound or in-doubt interval out of range, a one-time code that is not 6 digits, an empty password on standard input (not a wrong password counted against the account), a bank or client named twice to `certs init` (nothing written).
 import { expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { deadAddress, runMain } from "./support/cli";
 
 setDefaultTimeout(60_000);
@@ -31,4 +32,15 @@ test("a one-time code that is not 6 digits and an empty password from standard i
   const empty = await runMain(["login", "--username", "alice", "--password-stdin", ...home], { env: { MINISTRIPE_PASSWORD: "" } });
   expect(empty.stderr).toBe("ministripe login: no password: standard input was empty\n");
   expect(empty.exitCode).toBe(2);
+});
+
+test("certs init with a name given twice is refused, and writes nothing", async () => {
+  const dir = `${process.env.TMPDIR ?? "/tmp"}/ministripe-certs-twice-${process.pid}`;
+  const banks = await runMain(["certs", "init", "--dir", dir, "--banks", "hdfc,hdfc"]);
+  expect(banks.stderr).toBe('ministripe certs: --banks: "hdfc" given twice: each name once\n');
+  expect(banks.exitCode).toBe(2);
+  const clients = await runMain(["certs", "init", "--dir", dir, "--clients", "alice,bob,alice"]);
+  expect(clients.stderr).toBe('ministripe certs: --clients: "alice" given twice: each name once\n');
+  expect(clients.exitCode).toBe(2);
+  expect(existsSync(dir)).toBe(false);
 });
