@@ -1,5 +1,5 @@
 import { clientCommand, clientFlags, flushQueue, requireSession } from "./support/client-context";
-import { money, printJson, say } from "./support/output";
+import { money, say } from "./support/output";
 
 export const balanceCommand = clientCommand({
   name: "balance",
@@ -10,7 +10,7 @@ export const balanceCommand = clientCommand({
     requireSession(ctx);
     await flushQueue(ctx);
     const b = await ctx.client.call("GetBalance", {}, { retry: true });
-    if (ctx.json) printJson({ ...b, balance: money(b.balance_minor), available: money(b.available_minor) });
+    if (ctx.json) ctx.printJson({ ...b, balance: money(b.balance_minor), available: money(b.available_minor) });
     else say(`${b.bank} ${b.account}: balance ${money(b.balance_minor, b.currency)}, available ${money(b.available_minor, b.currency)}`);
     return 0;
   },

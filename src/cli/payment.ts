@@ -1,6 +1,6 @@
 import { clientCommand, clientFlags, flushQueue, requireSession } from "./support/client-context";
 import { UsageError } from "./support/exit";
-import { paymentJson, paymentLine, printJson, refundLines, say } from "./support/output";
+import { paymentJson, paymentLine, refundLines, say } from "./support/output";
 
 export const paymentCommand = clientCommand({
   name: "payment",
@@ -17,7 +17,7 @@ export const paymentCommand = clientCommand({
     requireSession(ctx);
     await flushQueue(ctx);
     const p = await ctx.client.call("GetPayment", { id_or_key: idOrKey }, { retry: true });
-    if (ctx.json) printJson(paymentJson(p));
+    if (ctx.json) ctx.printJson(paymentJson(p));
     else for (const line of [paymentLine(p), ...refundLines(p)]) say(line);
     return 0;
   },

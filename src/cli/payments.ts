@@ -1,7 +1,7 @@
 import { limits } from "../lib/limits";
 import { clientCommand, clientFlags, flushQueue, requireSession } from "./support/client-context";
 import { intFlag, type Flags } from "./support/flags";
-import { paymentJson, paymentLine, printJson, say } from "./support/output";
+import { paymentJson, paymentLine, say } from "./support/output";
 
 const limitOf = (flags: Flags) => intFlag(flags, "limit", limits.pageSizeDefault, 1, limits.pageSizeMax);
 
@@ -21,7 +21,7 @@ export const paymentsCommand = clientCommand({
     requireSession(ctx);
     await flushQueue(ctx);
     const { payments } = await ctx.client.call("ListPayments", { limit }, { retry: true });
-    if (ctx.json) printJson({ payments: payments.map((p) => paymentJson(p)) });
+    if (ctx.json) ctx.printJson({ payments: payments.map((p) => paymentJson(p)) });
     else if (payments.length === 0) say("no payments yet");
     else for (const p of payments) say(paymentLine(p));
     return 0;

@@ -1,10 +1,10 @@
-import { clientCommand, clientFlags } from "./support/client-context";
+import { clientCommand, clientFlags, describeFinishedEntry } from "./support/client-context";
 import { money, printJson, queueLine, say } from "./support/output";
 
 export const queueCommand = clientCommand({
   name: "queue",
   usage: "queue",
-  summary: "The offline queue: each payment or refund waiting to be sent, its attempts and last error.",
+  summary: "The offline queue: each payment or refund waiting to be sent, its attempts and last error, and each one sent since whose outcome you were not yet told.",
   flags: { ...clientFlags },
   async body(ctx) {
     const entries = ctx.store.listVisible();
@@ -20,12 +20,16 @@ export const queueCommand = clientCommand({
           attempts: e.attempts,
           last_error: e.lastError,
           next_attempt_at: new Date(e.nextAttemptAtMs).toISOString(),
+          payment_id: e.paymentId ?? undefined,
+          outcome: e.state === "queued" ? undefined : describeFinishedEntry(e),
         })),
       });
     } else if (entries.length === 0) say("the queue is empty");
     else {
       for (const e of entries) say(queueLine(e));
     }
+    // A finished entry listed here had not been told: now it has.
+    ctx.store.markReported(entries.filter((e) => e.state !== "queued").map((e) => e.idempotencyKey));
     return 0;
   },
 });

@@ -62,7 +62,10 @@ async function runShell(ctx: ClientContext, username: string): Promise<number> {
     log: ctx.log,
     sentHere: (key) => ctx.store.get(key) !== undefined,
     events: {
-      onOutcome: (outcome) => say(`[notice] ${describeOutcome(outcome)}`),
+      onOutcome: (outcome) => {
+        say(`[notice] ${describeOutcome(outcome)}`);
+        ctx.store.markReported([outcome.key]);
+      },
       onPayment: (payment) => say(`[notice] ${describeWatched(payment, username)}`),
       onConnectivity: (up) => say(up ? "[notice] gateway reachable again; sending queued payments" : "[notice] gateway unreachable; payments will be queued and sent when it is back"),
       onNeedsLogin: (reason) => say(`[notice] ${reason}: run "ministripe login --username ${username}" (in another terminal is fine); queued payments are kept`),

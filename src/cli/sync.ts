@@ -1,6 +1,6 @@
 import type { SendOutcome } from "../client/outbox";
 import { limits } from "../lib/limits";
-import { clientCommand, clientFlags, describeOutcome, requireSession } from "./support/client-context";
+import { clientCommand, clientFlags, queueOutcomesToTell, requireSession } from "./support/client-context";
 import { Exit } from "./support/exit";
 import { printJson, say } from "./support/output";
 
@@ -12,9 +12,12 @@ export const syncCommand = clientCommand({
   async body(ctx) {
     const session = requireSession(ctx);
     const outcomes = await ctx.outbox.sync(session.username, limits.syncBlockMsMax, true);
-    if (ctx.json) printJson({ outcomes: outcomes.map((o) => ({ kind: o.kind, idempotency_key: o.key, message: describeOutcome(o), payment: o.kind === "final" ? o.payment : undefined })) });
-    else if (outcomes.length === 0) say("nothing queued");
-    else for (const outcome of outcomes) say(describeOutcome(outcome));
+    // This pass's outcomes, and those finished earlier that nobody told (a process ended before printing them).
+    const told = queueOutcomesToTell(ctx, session.username, outcomes);
+    if (ctx.json) printJson({ outcomes: told });
+    else if (told.length === 0) say("nothing queued");
+    else for (const outcome of told) say(outcome.message);
+    ctx.store.markReported(told.map((o) => o.idempotency_key));
     return syncExitCode(outcomes);
   },
 });

@@ -207,8 +207,9 @@ export class Outbox {
     return { payment: present(reply.refund, "refund"), replayed: reply.replayed, original: present(reply.original, "original") };
   }
 
+  /** Written unreported: whoever tells the user the outcome marks it (ClientStore.markReported); until then `queue` and the next command show it. */
   private finishWith(key: string, payment: WirePayment): void {
-    this.store.finish(key, { state: payment.status === "SUCCEEDED" ? "succeeded" : "failed", paymentId: payment.id, failureCode: payment.failure_code || null, error: payment.failure_message || null, reported: true }, this.clock.nowMs());
+    this.store.finish(key, { state: payment.status === "SUCCEEDED" ? "succeeded" : "failed", paymentId: payment.id, failureCode: payment.failure_code || null, error: payment.failure_message || null, reported: false, finishedBy: this.owner }, this.clock.nowMs());
   }
 
   /** An entry queued longer than the gateway surely keeps keys: look it up, never send it blind. */
@@ -224,7 +225,7 @@ export class Outbox {
       }
       const what = entry.refundOf === null ? "payment" : "refund";
       const unknown = new AppError(Code.Unknown, `${what} ${entry.idempotencyKey} was queued too long ago for the gateway to remember its key; check "ministripe payments" before sending it again`);
-      this.store.finish(entry.idempotencyKey, { state: "failed", paymentId: null, failureCode: outcomeUnknown, error: unknown.message, reported: true }, this.clock.nowMs());
+      this.store.finish(entry.idempotencyKey, { state: "failed", paymentId: null, failureCode: outcomeUnknown, error: unknown.message, reported: false, finishedBy: this.owner }, this.clock.nowMs());
       return { kind: "refused", key: entry.idempotencyKey, refundOf: entry.refundOf ?? undefined, error: unknown };
     }
   }

@@ -53,7 +53,10 @@ export class UserView {
       log: parts.log,
       sentHere: (key) => parts.store.get(key) !== undefined,
       events: {
-        onOutcome: (outcome) => notice(outcomeText(outcome)),
+        onOutcome: (outcome) => {
+          notice(outcomeText(outcome));
+          parts.store.markReported([outcome.key]); // told on the page: it leaves the queue's list
+        },
         onPayment: (p) => notice(p.payee === this.username ? `received ${moneyText(p.amount_minor, p.currency)} from ${p.payer} (payment ${p.id})` : `payment ${p.id} to ${p.payee}: ${p.status}`),
         onConnectivity: (up) => notice(up ? "gateway reachable again; sending queued payments" : "gateway unreachable; payments are queued and sent when it is back"),
         onNeedsLogin: (reason) => notice(`${reason}: run "ministripe login --username ${this.username}"; queued payments are kept`),
@@ -106,7 +109,9 @@ export class UserView {
     if (!input.key) throw new AppError(Code.InvalidArgument, "the form carries no idempotency key; reload the page");
     const outcome = await this.parts.outbox.pay({ username: this.username, toUsername: input.toUsername, amountMinor: input.amountMinor, note: input.note, key: input.key });
     if (outcome.kind === "queued") this.resender.nudge();
-    return answerOf(outcome);
+    const answer = answerOf(outcome);
+    this.parts.store.markReported([outcome.key]); // the page shows the answer (an entry still queued stays listed)
+    return answer;
   }
 
   /**
@@ -124,7 +129,9 @@ export class UserView {
     const fixed = amountText ? { amountMinor: parseAmountMinor(amountText, "--amount") } : await allThatRemains(this.parts.store, this.parts.client, paymentId, key, call);
     const outcome = await this.parts.outbox.refund({ username: this.username, paymentId, reason, key, ...fixed });
     if (outcome.kind === "queued") this.resender.nudge();
-    return refundAnswerOf(outcome);
+    const answer = refundAnswerOf(outcome);
+    this.parts.store.markReported([outcome.key]); // the page shows the answer (an entry still queued stays listed)
+    return answer;
   }
 
 }

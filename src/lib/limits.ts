@@ -271,6 +271,8 @@ export const benchLimits = {
 export const offlineLimits = {
   /** Entries one sync claims and sends at most. */
   syncEntriesMax: 100,
+  /** Outcomes finished earlier but never told (the process ended before printing) that one command tells at most. */
+  untoldOutcomesPerCommandMax: 100,
   /** The shell's connectivity checks: full-jitter backoff between these. */
   reconnectMsMin: 1_000,
   reconnectMsMax: 30_000,

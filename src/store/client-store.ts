@@ -1,7 +1,7 @@
 // The client's durable outbox (SQLite through drizzle, like the servers).
 // Claims are atomic, so two client processes on one home never send one
 // entry at the same time.
-import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, ne, or, sql } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { refusedBeforeClaim } from "../lib/errors";
 import { minor, ms } from "./columns";
@@ -170,7 +170,12 @@ export class ClientStore extends Store {
       .run();
   }
 
-  finish(key: string, outcome: { state: "succeeded" | "failed"; paymentId: string | null; failureCode: string | null; error: string | null; reported: boolean }, nowMs: number): void {
+  /**
+   * Records the entry's final outcome. `finishedBy` (the process that learnt
+   * it) stays in claimed_by: until that process has told the outcome and
+   * while it lives, no other process tells it too (listUnreported).
+   */
+  finish(key: string, outcome: { state: "succeeded" | "failed"; paymentId: string | null; failureCode: string | null; error: string | null; reported: boolean; finishedBy?: string }, nowMs: number): void {
     this.opened.db
       .update(outbox)
       .set({
@@ -180,7 +185,7 @@ export class ClientStore extends Store {
         lastError: outcome.error,
         attempts: sql`${outbox.attempts} + 1`,
         finishedAtMs: nowMs,
-        claimedBy: null,
+        claimedBy: outcome.finishedBy ?? null,
         claimExpiresAtMs: 0,
         reported: outcome.reported ? 1 : 0,
       })
@@ -199,7 +204,24 @@ export class ClientStore extends Store {
       .all();
   }
 
+  /**
+   * Finished entries of one user whose outcome was never told, and whose
+   * finishing process is gone (ended before printing it, or killed), oldest
+   * first: one that still lives tells its own. At most `limit` are looked at.
+   */
+  listUnreported(username: string, limit: number, ownerAlive: (owner: string) => boolean): OutboxEntry[] {
+    return this.opened.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.username, username), ne(outbox.state, "queued"), eq(outbox.reported, 0)))
+      .orderBy(asc(outbox.finishedAtMs))
+      .limit(limit)
+      .all()
+      .filter((entry) => entry.claimedBy === null || !ownerAlive(entry.claimedBy));
+  }
+
+  /** The user was told these entries' outcomes (printed, or in the JSON output): an entry still queued is not marked. */
   markReported(keys: string[]): void {
-    for (const key of keys) this.opened.db.update(outbox).set({ reported: 1 }).where(eq(outbox.idempotencyKey, key)).run();
+    for (const key of keys) this.opened.db.update(outbox).set({ reported: 1 }).where(and(eq(outbox.idempotencyKey, key), ne(outbox.state, "queued"))).run();
   }
 }

@@ -5,15 +5,15 @@ import { GatewayClient } from "../../client/gateway-client";
 import { ClientHome, type SavedSession } from "../../client/home";
 import { Outbox, type SendOutcome } from "../../client/outbox";
 import { AppError, Code } from "../../lib/errors";
-import { limits } from "../../lib/limits";
+import { limits, offlineLimits } from "../../lib/limits";
 import { createLogger, parseLogLevel, type Logger } from "../../lib/log";
 import { openFolderWarning } from "../../lib/private-files";
 import { parseAddress } from "../../rpc/channel";
 import { loadCertFolder } from "../../rpc/credentials";
-import { ClientStore } from "../../store/client-store";
+import { ClientStore, type OutboxEntry } from "../../store/client-store";
 import { bool, str, type Command, type FlagSpecs, type Flags } from "./flags";
 import { UsageError } from "./exit";
-import { errorText, money, say, warn } from "./output";
+import { errorText, money, printJson, warn } from "./output";
 
 export const clientFlags: FlagSpecs = {
   gateway: { type: "string", value: "HOST:PORT", help: "the gateway HOST:PORT (env MINISTRIPE_GATEWAY, default 127.0.0.1:50050)" },
@@ -37,6 +37,10 @@ export interface ClientContext {
   inShell: boolean;
   /** Called when a payment was queued (the shell's resender then watches for the gateway). */
   onQueued(): void;
+  /** With --json: what the flush before the command has to tell, added to the command's JSON object as `queue_outcomes`. */
+  queueOutcomes: QueueOutcomeJson[];
+  /** Prints the command's JSON object with the queue's outcomes, which are then told. */
+  printJson(value: Record<string, unknown>): void;
   close(): void;
 }
 
@@ -87,6 +91,12 @@ export function openClient(flags: Flags): ClientContext {
     session,
     inShell: false,
     onQueued() {},
+    queueOutcomes: [],
+    printJson(value) {
+      printJson(this.queueOutcomes.length > 0 ? { ...value, queue_outcomes: this.queueOutcomes } : value);
+      store.markReported(this.queueOutcomes.map((o) => o.idempotency_key));
+      this.queueOutcomes.length = 0;
+    },
     close() {
       client.close();
       store.close();
@@ -117,12 +127,57 @@ export function requireSession(ctx: ClientContext): SavedSession {
   return ctx.session;
 }
 
-/** Sends what is queued before a command, waiting only briefly when still offline. */
+/**
+ * Sends what is queued before a command, waiting only briefly when still
+ * offline, and tells each outcome: this pass's, and any finished earlier but
+ * never told (a process ended before printing it). An outcome counts as told
+ * once printed, or with --json once the command's JSON object holds it.
+ */
 export async function flushQueue(ctx: ClientContext): Promise<SendOutcome[]> {
   if (!ctx.session || ctx.inShell) return [];
   const outcomes = await ctx.outbox.sync(ctx.session.username, limits.syncBlockMsMax / 3);
-  if (!ctx.json) for (const outcome of outcomes) reportOutcome(outcome, warn);
+  const told = queueOutcomesToTell(ctx, ctx.session.username, outcomes);
+  if (ctx.json) ctx.queueOutcomes.push(...told);
+  else {
+    for (const outcome of told) warn(outcome.message);
+    ctx.store.markReported(told.map((o) => o.idempotency_key));
+  }
   return outcomes;
+}
+
+/** One outcome of the queue as --json shows it (`queue_outcomes` of a command, `outcomes` of sync). */
+export interface QueueOutcomeJson {
+  kind: SendOutcome["kind"];
+  idempotency_key: string;
+  message: string;
+  payment?: unknown;
+  state?: string;
+  payment_id?: string | null;
+}
+
+/** This pass's outcomes, then those finished earlier that nobody told. */
+export function queueOutcomesToTell(ctx: ClientContext, username: string, outcomes: SendOutcome[]): QueueOutcomeJson[] {
+  const keys = new Set(outcomes.map((o) => o.key));
+  // Not one another live process finished: it tells that one itself (two syncs at once tell each outcome once).
+  const earlier = ctx.store.listUnreported(username, offlineLimits.untoldOutcomesPerCommandMax, (owner) => ctx.outbox.ownerAlive(owner)).filter((e) => !keys.has(e.idempotencyKey));
+  return [...outcomes.map(outcomeJson), ...earlier.map(finishedEntryJson)];
+}
+
+function outcomeJson(o: SendOutcome): QueueOutcomeJson {
+  return { kind: o.kind, idempotency_key: o.key, message: describeOutcome(o), payment: o.kind === "final" ? o.payment : undefined };
+}
+
+function finishedEntryJson(e: OutboxEntry): QueueOutcomeJson {
+  return { kind: "final", idempotency_key: e.idempotencyKey, message: describeFinishedEntry(e), state: e.state, payment_id: e.paymentId };
+}
+
+/** A finished entry's outcome from the queue alone (the gateway's reply was not kept). */
+export function describeFinishedEntry(e: OutboxEntry): string {
+  const what = e.refundOf ? `queued refund ${e.idempotencyKey} (of payment ${e.refundOf})` : `queued payment ${e.idempotencyKey}`;
+  const to = e.toUsername ? ` to ${e.toUsername}` : "";
+  const result = e.state === "succeeded" ? "succeeded" : `failed: ${e.failureCode ?? "unknown"}${e.lastError ? ` (${e.lastError})` : ""}`;
+  const id = e.paymentId ? ` (${e.refundOf ? "refund" : "payment"} ${e.paymentId})` : "";
+  return `${what}: ${money(e.amountMinor)}${to} ${result}${id}`;
 }
 
 export function describeOutcome(outcome: SendOutcome): string {
@@ -143,6 +198,3 @@ export function describeOutcome(outcome: SendOutcome): string {
   }
 }
 
-function reportOutcome(outcome: SendOutcome, print: (line: string) => void = say): void {
-  print(describeOutcome(outcome));
-}

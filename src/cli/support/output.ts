@@ -53,7 +53,8 @@ export function refundLines(p: WirePayment): string[] {
 /** One outbox entry, as `queue` (and the shell's queue) shows it. */
 export function queueLine(e: OutboxEntry): string {
   const what = e.refundOf ? `refund of ${e.refundOf}: ${money(e.amountMinor)}${e.toUsername ? ` to ${e.toUsername}` : ""}` : `${money(e.amountMinor)} to ${e.toUsername}`;
-  return `${e.idempotencyKey}  ${what}  ${e.state}  attempts ${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ""}`;
+  const sent = e.paymentId ? `  ${e.refundOf ? "refund" : "payment"} ${e.paymentId}` : "";
+  return `${e.idempotencyKey}  ${what}  ${e.state}${sent}  attempts ${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ""}`;
 }
 
 /** A payment as --json prints it: the wire fields plus a decimal amount. */
@@ -120,25 +121,35 @@ export interface SentWords {
   final(outcome: Extract<SendOutcome, { kind: "final" }>): { line: string; json: Record<string, unknown> };
 }
 
+/** What reportSent needs of the client context (support/client-context.ts). */
+export interface SentContext {
+  json: boolean;
+  onQueued(): void;
+  /** Prints a JSON object with the outcomes of the flush before the command. */
+  printJson(value: Record<string, unknown>): void;
+  store: { markReported(keys: string[]): void };
+}
+
 /** Prints the outcome of `pay` or `refund` and returns its exit code: 0 succeeded, 1 declined, 75 queued (also when it waits for a login). */
-export function reportSent(outcome: SendOutcome, ctx: { json: boolean; onQueued(): void }, words: SentWords): number {
+export function reportSent(outcome: SendOutcome, ctx: SentContext, words: SentWords): number {
   switch (outcome.kind) {
     case "final": {
       const { line, json } = words.final(outcome);
-      if (ctx.json) printJson(paymentJson(outcome.payment, json));
+      if (ctx.json) ctx.printJson(paymentJson(outcome.payment, json));
       else say(line);
+      ctx.store.markReported([outcome.key]); // told: its entry leaves the queue's list
       return outcome.payment.status === "SUCCEEDED" ? Exit.ok : Exit.declined;
     }
     case "queued":
       ctx.onQueued();
-      if (ctx.json) printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason });
+      if (ctx.json) ctx.printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason });
       else warn(`${outcome.reason}; ${words.noun} queued with key ${outcome.key} and will be sent when the gateway is back`);
       return Exit.queued;
     case "needs_login":
       // 75, not 3: the entry is queued and goes out at the next command after
       // a login. A script told "authentication error" would log in and pay
       // again, and both would go (found by a black-box test).
-      if (ctx.json) printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason, needs_login: true });
+      if (ctx.json) ctx.printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason, needs_login: true });
       else warn(`${outcome.reason}; the ${words.noun} stays queued (key ${outcome.key}) and is sent after you log in: do not ${words.noun === "payment" ? "pay" : "refund"} it again`);
       return Exit.queued;
     case "refused":
