@@ -7,6 +7,7 @@ import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { services } from "../rpc/protos";
 import type { HealthStatus } from "../rpc/server";
+import { networkReason } from "../rpc/status";
 import type { Reply } from "../rpc/wire/services";
 import type { BankLinks } from "./bank-links";
 
@@ -14,6 +15,8 @@ const check = services.Health.service.Check!;
 
 export class BankHealth {
   private readonly statuses = new Map<string, HealthStatus>();
+  /** Why each bank is NOT_SERVING, as last logged. */
+  private readonly whys = new Map<string, string | undefined>();
   private readonly inFlight = new Set<string>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -48,18 +51,22 @@ export class BankHealth {
   }
 
   private async probe(bank: string): Promise<void> {
-    const status = await askHealth(this.banks.get(bank).client);
+    const { status, why } = await askHealth(this.banks.get(bank).client);
     const before = this.statuses.get(bank);
+    const whyBefore = this.whys.get(bank);
     this.statuses.set(bank, status);
-    if (before !== status) this.log.info({ event: "bank.health", bank, status }, `bank ${bank} ${status}`);
+    this.whys.set(bank, why);
+    // Why, in the operator's words (a bank down, or one whose certificate names another bank: a wrong --bank address), and again when that changes.
+    if (before !== status || whyBefore !== why) this.log.info({ event: "bank.health", bank, status, ...(why ? { why } : {}) }, `bank ${bank} ${status}${why ? `: ${why}` : ""}`);
   }
 }
 
 /** grpc.health.v1.Health/Check for the whole server, on the channel of `client` (any service's client). */
-function askHealth(client: grpc.Client): Promise<HealthStatus> {
+function askHealth(client: grpc.Client): Promise<{ status: HealthStatus; why?: string }> {
   return new Promise((resolve) => {
     client.makeUnaryRequest(check.path, check.requestSerialize, check.responseDeserialize, { service: "" }, new grpc.Metadata(), { deadline: Date.now() + limits.bankHealthProbeDeadlineMs }, (error, reply?: Reply<"Health", "Check">) => {
-      resolve(!error && reply?.status === "SERVING" ? "SERVING" : "NOT_SERVING");
+      if (error) resolve({ status: "NOT_SERVING", why: networkReason(error.details || error.message) });
+      else resolve(reply?.status === "SERVING" ? { status: "SERVING" } : { status: "NOT_SERVING", why: `it answers ${reply?.status ?? "nothing"}` });
     });
   });
 }
