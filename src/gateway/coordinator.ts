@@ -43,6 +43,10 @@ export class Coordinator {
   private readonly executingSinceAtMs = new Map<string, number>();
   private driverTimer: ReturnType<typeof setTimeout> | undefined;
   private driverAttempt = 0;
+  /** A resend pass is running: another must not start before it ends (both would send the same payments' phase two). */
+  private passRunning = false;
+  /** Asked for while a pass ran (payments adopted): the next pass starts soon, from the first page. */
+  private passSoonWanted = false;
   /** Where the resend pass goes on, so old rows that never get acknowledged cannot starve newer ones. */
   private resendCursor: { decidedAtMs: number; id: string } | undefined;
   private stopped = false;
@@ -255,6 +259,15 @@ export class Coordinator {
     for (const payment of adopted) {
       if (payment.decision === null) await this.decide(payment.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: "its gateway stopped before every bank voted; nothing moved" });
     }
+    this.passSoon();
+  }
+
+  /** The next resend pass soon, from the first page; after the one running, if one is (it schedules the next as it ends). */
+  private passSoon(): void {
+    if (this.passRunning) {
+      this.passSoonWanted = true;
+      return;
+    }
     this.resendCursor = undefined;
     this.driverAttempt = 0;
     if (this.driverTimer) clearTimeout(this.driverTimer);
@@ -277,6 +290,8 @@ export class Coordinator {
     const delayMs = backoffMs(this.driverAttempt, limits.phaseTwoRetryMsMin, limits.phaseTwoRetryMsMax);
     this.driverTimer = setTimeout(() => {
       this.driverTimer = undefined;
+      // Woken during a pass (phase two failing inside it): that pass schedules the next as it ends.
+      if (this.passRunning) return;
       void this.resendPass();
     }, delayMs);
   }
@@ -294,6 +309,8 @@ export class Coordinator {
 
   /** One pass of the driver, which runs for the gateway's life: abandoned payments, then one page of phase two. */
   private async resendPass(): Promise<void> {
+    assert(!this.passRunning, "one resend pass at a time");
+    this.passRunning = true;
     try {
       const abandonedBeforeAtMs = this.options.clock.nowMs() - 2 * this.options.prepareTimeoutMs - limits.phaseTwoDeadlineMs;
       await this.abortUndecided(abandonedBeforeAtMs, "the payment's execution failed before a decision; nothing moved");
@@ -311,7 +328,11 @@ export class Coordinator {
       this.driverAttempt += 1;
       this.options.log.error({ event: "phase_two.pass_failed", err: (error as Error).message }, "resend pass failed");
     } finally {
-      this.wakeDriver();
+      this.passRunning = false;
+      if (this.passSoonWanted) {
+        this.passSoonWanted = false;
+        this.passSoon();
+      } else this.wakeDriver();
     }
   }
 }

@@ -712,17 +712,23 @@ export class PostgresGatewayStore implements GatewayStore {
    * two parts, each what one partial index holds (payments_undecided,
    * payments_phase_two), so a beat reads only the unfinished rows; as one
    * `phase_two_done_at_ms IS NULL` it read the whole table every beat.
+   * The row is taken only while its coordinator is still the silent gateway
+   * the selection read: under READ COMMITTED an UPDATE that waited for
+   * another gateway's adoption of the row rechecks its own conditions on the
+   * row as that one left it, not the selection, so without the coordinator
+   * in them both gateways adopted it (and both finished it).
    */
   async adoptOrphans(silentMs: number, limit: number): Promise<Adopted[]> {
-    const rows = await this.read(() => this.sql`UPDATE payments SET coordinator = ${this.name}
-      WHERE id IN (
-        SELECT p.id FROM gateways g JOIN payments p ON p.coordinator = g.name
-        WHERE g.name <> ${this.name} AND g.beat_at < now() - ${silentMs} * INTERVAL '1 millisecond' AND p.decision IS NULL
+    const rows = await this.read(() => this.sql`UPDATE payments AS p SET coordinator = ${this.name}
+      FROM (
+        SELECT u.id, u.coordinator FROM gateways g JOIN payments u ON u.coordinator = g.name
+        WHERE g.name <> ${this.name} AND g.beat_at < now() - ${silentMs} * INTERVAL '1 millisecond' AND u.decision IS NULL
         UNION ALL
-        SELECT p.id FROM gateways g JOIN payments p ON p.coordinator = g.name
-        WHERE g.name <> ${this.name} AND g.beat_at < now() - ${silentMs} * INTERVAL '1 millisecond' AND p.decision IS NOT NULL AND p.phase_two_done_at_ms IS NULL
-        LIMIT ${limit})
-      RETURNING id, decision`);
+        SELECT d.id, d.coordinator FROM gateways g JOIN payments d ON d.coordinator = g.name
+        WHERE g.name <> ${this.name} AND g.beat_at < now() - ${silentMs} * INTERVAL '1 millisecond' AND d.decision IS NOT NULL AND d.phase_two_done_at_ms IS NULL
+        LIMIT ${limit}) AS orphan
+      WHERE p.id = orphan.id AND p.coordinator = orphan.coordinator
+      RETURNING p.id, p.decision`);
     return (rows as Row[]).map((row) => ({ id: row.id as string, decision: (row.decision as Decision | null) ?? null }));
   }
 
