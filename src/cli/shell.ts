@@ -14,7 +14,7 @@ import { balanceCommand } from "./balance";
 import { type ClientCommand, type ClientContext, clientFlags, describeOutcome, withClient } from "./support/client-context";
 import { Exit } from "./support/exit";
 import { bool, helpText, nearestName, parseFlags, type Command } from "./support/flags";
-import { errorText, messagesToStdout, money, say, warn } from "./support/output";
+import { errorText, messagesToStdout, money, say, warn, writeOut } from "./support/output";
 import { payCommand } from "./pay";
 import { paymentCommand } from "./payment";
 import { paymentsCommand } from "./payments";
@@ -77,10 +77,10 @@ async function runShell(ctx: ClientContext, username: string): Promise<number> {
   resender.start();
   const lines = createInterface({ input: process.stdin, terminal: interactive, crlfDelay: Infinity });
   try {
-    if (interactive) process.stdout.write(prompt);
+    if (interactive) writeOut(prompt);
     for await (const line of lines) {
       if (!(await runLine(shell, line))) break;
-      if (interactive) process.stdout.write(prompt);
+      if (interactive) writeOut(prompt);
     }
   } finally {
     lines.close();

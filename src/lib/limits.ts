@@ -226,6 +226,8 @@ export const limits = {
   queueRetryMsMin: 1_000,
   queueRetryMsMax: 30_000,
   syncBlockMsMax: 3_000,
+  /** How long one line of the CLI's output waits for a full stdout or stderr pipe (a reader that stopped reading) before it is dropped. */
+  outputBlockedMsMax: 10_000,
 } as const;
 
 /** Bounds of the audit: the ledger walk, the snapshots of the banks, and how long `audit` looks again. */

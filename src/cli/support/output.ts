@@ -1,20 +1,53 @@
 // What the CLI prints: one JSON object with --json, readable lines otherwise.
 // stdout is for results; messages about the process go to stderr.
 import { AppError, Code, printable, toAppError } from "../../lib/errors";
+import { writeSync } from "node:fs";
+import { limits } from "../../lib/limits";
 import { formatMoney, minorFromWire } from "../../lib/money";
 import { Exit } from "./exit";
 import type { SendOutcome, WirePayment } from "../../client/outbox";
 import type { OutboxEntry } from "../../store/client-store";
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
+  writeAll(stdoutFd, `${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
 }
 
 export function say(line: string): void {
-  process.stdout.write(`${line}\n`);
+  writeAll(stdoutFd, `${line}\n`);
 }
 
-let writeMessage = (text: string) => void process.stderr.write(text);
+const stdoutFd = 1;
+const stderrFd = 2;
+
+/**
+ * Writes all of `text` before returning. main ends with process.exit, which
+ * drops whatever an asynchronous process.stdout.write had not yet handed to a
+ * pipe: `queue` with a thousand entries lost its last few hundred lines.
+ * A pipe that stays full (a reader that stopped) is waited for at most
+ * limits.outputBlockedMsMax, then the rest is dropped.
+ */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  const giveUpAtMs = Date.now() + limits.outputBlockedMsMax;
+  let offset = 0;
+  // Each turn writes at least one byte or waits a millisecond: bounded by the deadline.
+  while (offset < bytes.length && Date.now() < giveUpAtMs) {
+    try {
+      offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EAGAIN" && code !== "EWOULDBLOCK") return; // a closed pipe (EPIPE): nobody reads what is left
+      Bun.sleepSync(1);
+    }
+  }
+}
+
+let writeMessage = (text: string) => writeAll(stderrFd, text);
+
+/** Text on stdout as it is (the shell's prompt), in order with what say() writes. */
+export function writeOut(text: string): void {
+  writeAll(stdoutFd, text);
+}
 
 /** Messages about the process (warnings, errors): stderr, or stdout in the shell. */
 export function warn(line: string): void {
@@ -23,7 +56,7 @@ export function warn(line: string): void {
 
 /** The shell is one conversation: its messages go to stdout, in order with its results. */
 export function messagesToStdout(): void {
-  writeMessage = (text) => void process.stdout.write(text);
+  writeMessage = (text) => writeAll(stdoutFd, text);
 }
 
 export const money: (amountMinor: string | bigint, currency?: string) => string = formatMoney;
