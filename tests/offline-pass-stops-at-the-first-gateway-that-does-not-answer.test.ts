@@ -36,7 +36,7 @@ test("replies lost: the pass sends one entry and stops; the rest stay untouched,
   // Queued offline earlier (one attempt each), due now, oldest first.
   const queuedAtMs = Date.now() - 60_000;
   keys.forEach((key, i) => {
-    expect(store.add({ idempotencyKey: key, username: "alice", toUsername: "bob", amountMinor: amountsMinor[i]!, note: "" }, "earlier", queuedAtMs + i, 0)).toBe(true);
+    expect(store.add({ idempotencyKey: key, username: "alice", toUsername: "bob", amountMinor: amountsMinor[i]!, note: "" }, "earlier", queuedAtMs + i, 0)).toBe("added");
     store.retryLater(key, "earlier", "cannot reach the gateway", queuedAtMs + i);
   });
   const aliceBefore = await balanceMinor(alice);

@@ -1,4 +1,5 @@
 import { clientCommand, clientFlags, describeFinishedEntry } from "./support/client-context";
+import { offlineLimits } from "../lib/limits";
 import { money, printJson, queueLine, say } from "./support/output";
 
 export const queueCommand = clientCommand({
@@ -7,7 +8,8 @@ export const queueCommand = clientCommand({
   summary: "The offline queue: each payment or refund waiting to be sent, its attempts and last error, and each one sent since whose outcome you were not yet told.",
   flags: { ...clientFlags },
   async body(ctx) {
-    const entries = ctx.store.listVisible();
+    const entries = ctx.store.listVisible(offlineLimits.queueListedEntriesMax);
+    const notShown = ctx.store.countVisible() - entries.length;
     if (ctx.json) {
       printJson({
         entries: entries.map((e) => ({
@@ -23,10 +25,12 @@ export const queueCommand = clientCommand({
           payment_id: e.paymentId ?? undefined,
           outcome: e.state === "queued" ? undefined : describeFinishedEntry(e),
         })),
+        not_shown: Math.max(notShown, 0),
       });
     } else if (entries.length === 0) say("the queue is empty");
     else {
       for (const e of entries) say(queueLine(e));
+      if (notShown > 0) say(`... and ${notShown} more not shown (the oldest ${entries.length} are listed)`);
     }
     // A finished entry listed here had not been told: now it has.
     ctx.store.markReported(entries.filter((e) => e.state !== "queued").map((e) => e.idempotencyKey));

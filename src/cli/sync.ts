@@ -14,18 +14,23 @@ export const syncCommand = clientCommand({
     const outcomes = await ctx.outbox.sync(session.username, limits.syncBlockMsMax, true);
     // This pass's outcomes, and those finished earlier that nobody told (a process ended before printing them).
     const told = queueOutcomesToTell(ctx, session.username, outcomes);
-    if (ctx.json) printJson({ outcomes: told });
-    else if (told.length === 0) say("nothing queued");
+    // Entries this pass did not reach (past its bound, or after the gateway stopped answering); not those another process is sending now.
+    const waiting = ctx.store.countWaiting(session.username, Date.now(), (owner) => ctx.outbox.ownerAlive(owner));
+    const moreQueued = waiting - outcomes.filter((o) => o.kind === "queued" || o.kind === "needs_login").length;
+    const more = moreQueued > 0 ? `${moreQueued} more still queued: run "ministripe sync" again` : undefined;
+    if (ctx.json) printJson({ outcomes: told, more_queued: Math.max(moreQueued, 0) });
+    else if (told.length === 0 && !more) say("nothing queued");
     else for (const outcome of told) say(outcome.message);
+    if (more && !ctx.json) say(more);
     ctx.store.markReported(told.map((o) => o.idempotency_key));
-    return syncExitCode(outcomes);
+    return syncExitCode(outcomes, moreQueued);
   },
 });
 
 /** 3 when the session was refused (entries kept), 75 while something stays queued, else 1 when a payment was declined or refused, else 0. */
-function syncExitCode(outcomes: SendOutcome[]): number {
+function syncExitCode(outcomes: SendOutcome[], moreQueued: number): number {
   if (outcomes.some((o) => o.kind === "needs_login")) return Exit.auth; // kept; the user must log in again
-  if (outcomes.some((o) => o.kind === "queued")) return Exit.queued;
+  if (outcomes.some((o) => o.kind === "queued") || moreQueued > 0) return Exit.queued;
   if (outcomes.some((o) => o.kind === "refused" || (o.kind === "final" && o.payment.status !== "SUCCEEDED"))) return Exit.declined;
   return Exit.ok;
 }

@@ -79,7 +79,9 @@ export class Outbox {
     const turnsMax = Math.ceil(offlineLimits.sendWaitMsMax / offlineLimits.sendWaitPollMs);
     for (let turn = 0; turn <= turnsMax; turn++) {
       const nowMs = this.clock.nowMs();
-      if (this.store.add(entry, this.owner, nowMs, limits.queueClaimMs)) return this.send(this.store.get(key)!, true);
+      const added = this.store.add(entry, this.owner, nowMs, limits.queueClaimMs, limits.queueEntriesMax);
+      if (added === "added") return this.send(this.store.get(key)!, true);
+      if (added === "full") throw queueFull(entry);
       const existing = this.store.get(key);
       if (!existing) continue; // refused and released meanwhile: add it again
       if (isRefusal(existing)) {
@@ -234,6 +236,16 @@ export class Outbox {
     const nextAttemptAtMs = this.clock.nowMs() + backoffMs(entry.attempts, limits.queueRetryMsMin, limits.queueRetryMsMax);
     this.store.retryLater(entry.idempotencyKey, this.owner, reason, nextAttemptAtMs);
   }
+}
+
+/**
+ * The queue holds limits.queueEntriesMax entries: a new one is refused before
+ * it is stored or sent (exit 4, "nothing was queued"), since it could be sent
+ * only by being stored first. The queue fills only while the gateway is away.
+ */
+function queueFull(entry: NewEntry): AppError {
+  const what = entry.refundOf === null ? "payment" : "refund";
+  return new AppError(Code.Unavailable, `the offline queue is full (${limits.queueEntriesMax} payments and refunds wait to be sent); this ${what} was not queued or sent: run "ministripe sync" once the gateway is reachable, then try again`);
 }
 
 /** Is a new request the one an existing entry with its key holds? A refund's payer may have been unknown when it was queued. */

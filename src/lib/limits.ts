@@ -273,6 +273,8 @@ export const benchLimits = {
 export const offlineLimits = {
   /** Entries one sync claims and sends at most. */
   syncEntriesMax: 100,
+  /** Entries `queue` lists at most (it says how many more there are). */
+  queueListedEntriesMax: 1_000,
   /** Outcomes finished earlier but never told (the process ended before printing) that one command tells at most. */
   untoldOutcomesPerCommandMax: 100,
   /** The shell's connectivity checks: full-jitter backoff between these. */

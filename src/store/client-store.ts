@@ -4,6 +4,7 @@
 import { and, asc, eq, inArray, isNull, lte, ne, or, sql } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { refusedBeforeClaim } from "../lib/errors";
+import { limits, offlineLimits } from "../lib/limits";
 import { minor, ms } from "./columns";
 import { changesOf } from "./sqlite";
 import { Store } from "./store";
@@ -63,14 +64,24 @@ export class ClientStore extends Store {
     return Number(this.opened.sqlite.query<{ n: bigint }, []>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'queued'").get()!.n);
   }
 
-  /** Adds an entry already claimed by `owner`; false when the key exists. */
-  add(entry: { idempotencyKey: string; username: string; toUsername: string; amountMinor: bigint; note: string; refundOf?: string | null }, owner: string, nowMs: number, claimMs: number): boolean {
-    const result = this.opened.db
-      .insert(outbox)
-      .values({ ...entry, state: "queued", attempts: 0, createdAtMs: nowMs, nextAttemptAtMs: nowMs, claimedBy: owner, claimExpiresAtMs: nowMs + claimMs, reported: 0 })
-      .onConflictDoNothing()
-      .run();
-    return changesOf(result) > 0;
+  /**
+   * Adds an entry already claimed by `owner`: "exists" when the key is here,
+   * "full" (nothing added) when `queuedMax` entries of any user are queued.
+   * One immediate transaction, so processes adding at once never pass the bound.
+   */
+  add(entry: { idempotencyKey: string; username: string; toUsername: string; amountMinor: bigint; note: string; refundOf?: string | null }, owner: string, nowMs: number, claimMs: number, queuedMax: number = limits.queueEntriesMax): "added" | "exists" | "full" {
+    return this.opened.sqlite
+      .transaction(() => {
+        if (this.get(entry.idempotencyKey)) return "exists";
+        if (this.countQueued(undefined) >= queuedMax) return "full";
+        const result = this.opened.db
+          .insert(outbox)
+          .values({ ...entry, state: "queued", attempts: 0, createdAtMs: nowMs, nextAttemptAtMs: nowMs, claimedBy: owner, claimExpiresAtMs: nowMs + claimMs, reported: 0 })
+          .onConflictDoNothing()
+          .run();
+        return changesOf(result) > 0 ? "added" : "exists";
+      })
+      .immediate();
   }
 
   /**
@@ -161,6 +172,15 @@ export class ClientStore extends Store {
     return Number(row!.n);
   }
 
+  /** Queued entries of one user that no live process is sending now (no claim, an expired one, or its holder gone). */
+  countWaiting(username: string, nowMs: number, ownerAlive: (owner: string) => boolean): number {
+    const held = this.opened.sqlite
+      .query<{ owner: string; n: bigint }, [string, number]>("SELECT claimed_by AS owner, COUNT(*) AS n FROM outbox WHERE state = 'queued' AND username = ? AND claimed_by IS NOT NULL AND claimed_until_ms > ? GROUP BY claimed_by")
+      .all(username, nowMs);
+    const sending = held.filter((row) => ownerAlive(row.owner)).reduce((sum, row) => sum + Number(row.n), 0);
+    return this.countQueued(username) - sending;
+  }
+
   /** Back in the queue after a failed attempt; released for anyone to retry after `nextAttemptAtMs`. */
   retryLater(key: string, owner: string, error: string, nextAttemptAtMs: number): void {
     this.opened.db
@@ -193,15 +213,20 @@ export class ClientStore extends Store {
       .run();
   }
 
-  /** Entries still queued, and finished ones the user has not been told about. */
-  listVisible(): OutboxEntry[] {
+  /** Entries still queued, and finished ones the user has not been told about: the oldest `limit`. */
+  listVisible(limit: number = offlineLimits.queueListedEntriesMax): OutboxEntry[] {
     return this.opened.db
       .select()
       .from(outbox)
       .where(or(eq(outbox.state, "queued"), eq(outbox.reported, 0)))
       .orderBy(asc(outbox.createdAtMs))
-      .limit(1000)
+      .limit(limit)
       .all();
+  }
+
+  /** How many entries listVisible would show without its limit. */
+  countVisible(): number {
+    return Number(this.opened.sqlite.query<{ n: bigint }, []>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'queued' OR reported = 0").get()!.n);
   }
 
   /**
