@@ -52,7 +52,7 @@ test("pay form: after 404 for an unknown payee, the corrected post with the same
   expect(corrected.body.message).toMatch(/^paid INR 1\.07 to bob: payment \S+$/);
   const resent = await alicePage.post("/api/pay", { to: "bob", amount: "1.07", note: "", key: "dk1" });
   expect(resent.status).toBe(200);
-  expect(resent.body.message).toContain("(already done earlier with this key)");
+  expect(resent.body.message).toContain("(recorded under this key already; it moved money once)");
   const other = await alicePage.post("/api/pay", { to: "bob", amount: "2.00", note: "", key: "dk1" });
   expect(other.status).toBe(409);
   expect(other.body.error).toContain("key dk1 was already used");
@@ -72,7 +72,7 @@ test("refund form: after 409 for more than remains, the corrected post with the 
   expect(corrected.body.message).toMatch(new RegExp(`^refunded INR 4\\.01 of payment ${paymentId} to alice: refund \\S+; INR 5\\.99 of it remains refundable$`));
   const resent = await bobPage.post("/api/refund", { payment_id: paymentId, amount: "4.01", reason: "", key: "dr1" });
   expect(resent.status).toBe(200);
-  expect(resent.body.message).toContain("(already done earlier with this key)");
+  expect(resent.body.message).toContain("(recorded under this key already; it moved money once)");
   expect(await balances()).toEqual({ alice: before.alice + 401n, bob: before.bob - 401n });
   expect(setup.system.totalMinor()).toBe(setup.totalMinor);
 });

@@ -41,7 +41,7 @@ test("pay: a key the gateway refused is sent again once corrected; then it binds
   expect(other.stderr).toContain("key pk1 was already used for another payment or refund");
   const again = await cli(alice, "pay", "--to", "bob", "--amount", "1.25", "--key", "pk1");
   expect(again.exitCode).toBe(0);
-  expect(again.stdout).toBe(`paid INR 1.25 to bob (already done earlier with this key): payment ${paymentId}\n`);
+  expect(again.stdout).toBe(`paid INR 1.25 to bob (recorded under this key already; it moved money once): payment ${paymentId}\n`);
 
   expect(await balances()).toEqual({ alice: before.alice - 125n, bob: before.bob + 125n });
   expect(system.totalMinor()).toBe(setup.totalMinor);
@@ -59,7 +59,7 @@ test("pay: after a refusal here, the payment another machine made with the key c
 
   const here = await cli(alice, "pay", "--to", "bob", "--amount", "3.00", "--key", "pk2");
   expect({ exitCode: here.exitCode, stderr: here.stderr }).toEqual({ exitCode: 0, stderr: "" });
-  expect(here.stdout).toBe(`paid INR 3.00 to bob (already done earlier with this key): payment ${paymentId}\n`);
+  expect(here.stdout).toBe(`paid INR 3.00 to bob (recorded under this key already; it moved money once): payment ${paymentId}\n`);
   expect(await balances()).toEqual({ alice: before.alice - 300n, bob: before.bob + 300n });
   expect(system.totalMinor()).toBe(setup.totalMinor);
 });
@@ -87,7 +87,7 @@ test("refund: more than remains frees the key for the corrected amount; a full r
   // Recorded keys bind: the same refund replays, another amount is refused here.
   const replay = await cli(bob, "refund", paymentId, "--amount", "5.00", "--key", "q2");
   expect(replay.exitCode).toBe(0);
-  expect(replay.stdout).toContain("(already done earlier with this key)");
+  expect(replay.stdout).toContain("(recorded under this key already; it moved money once)");
   const otherAmount = await cli(bob, "refund", paymentId, "--amount", "4.00", "--key", "q2");
   expect(otherAmount.exitCode).toBe(2);
   expect(otherAmount.stderr).toContain("key q2 was already used for another payment or refund");

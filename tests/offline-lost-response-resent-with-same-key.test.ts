@@ -38,7 +38,7 @@ test("the response lost as the gateway goes down: the entry is re-sent with the 
   clientLink.heal();
   const synced = await cli(alice, "sync");
   expect(synced.exitCode).toBe(0);
-  expect(synced.stdout).toContain(`queued payment ${key}: INR 40.00 to bob succeeded (already done earlier with this key; not charged again)`);
+  expect(synced.stdout).toContain(`queued payment ${key}: INR 40.00 to bob succeeded (recorded under this key already; it moved money once)`);
 
   // The resend carried the same key (the gateway answered it as a replay, above) and was served.
   // The original call may have no log line: the cut can cancel it before its status is sent.

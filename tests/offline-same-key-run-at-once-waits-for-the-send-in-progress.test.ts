@@ -64,8 +64,8 @@ test("gateway up: runs that find the payment being sent wait for it and report i
   const paymentIds = new Set(results.map((r) => /: payment (\S+)\n$/.exec(r.stdout)?.[1]));
   expect(paymentIds.size).toBe(1);
   const paymentId = [...paymentIds][0]!;
-  expect(results[0]!.stdout).toMatch(new RegExp(`^paid INR 1\\.23 to bob( \\(already done earlier with this key\\))?: payment ${paymentId}\\n$`));
-  for (const other of results.slice(1)) expect(other.stdout).toBe(`paid INR 1.23 to bob (already done earlier with this key): payment ${paymentId}\n`);
+  expect(results[0]!.stdout).toMatch(new RegExp(`^paid INR 1\\.23 to bob( \\(recorded under this key already; it moved money once\\))?: payment ${paymentId}\\n$`));
+  for (const other of results.slice(1)) expect(other.stdout).toBe(`paid INR 1.23 to bob (recorded under this key already; it moved money once): payment ${paymentId}\n`);
   expect(await queueEntries(alice)).toEqual([]);
   expect(await balances()).toEqual({ alice: before.alice - 123n, bob: before.bob + 123n });
   expect(system.totalMinor()).toBe(setup.totalMinor);

@@ -32,7 +32,7 @@ test("two sync processes at once on one queue send each payment once", async () 
     expect(payCallsFor(memory.lines, key).length).toBe(1);
     expect(reported.split(`queued payment ${key}:`).length - 1).toBe(1);
   }
-  expect(reported).not.toContain("already done earlier");
+  expect(reported).not.toContain("recorded under this key already");
   // Both processes really ran at the same time: each sent some of the entries.
   expect(first.stdout).toContain("succeeded");
   expect(second.stdout).toContain("succeeded");

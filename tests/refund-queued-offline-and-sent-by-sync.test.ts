@@ -43,7 +43,7 @@ test("refund with the gateway down exits 75 and queues; sync after the gateway r
   expect((await cli(bob, "sync")).stdout).toContain("nothing queued");
   const replay = await cli(bob, "refund", paymentId, "--amount", "20.00", "--reason", "broken lamp", "--key", key);
   expect(replay.exitCode).toBe(0);
-  expect(replay.stdout).toContain("already done earlier with this key");
+  expect(replay.stdout).toContain("recorded under this key already");
   expect(await cliBalanceMinor(alice)).toBe(500_000n - 5_000n + 2_000n);
 
   const shown = await cli(alice, "payment", paymentId);

@@ -1,4 +1,5 @@
 import { payInput } from "../client/pay-input";
+import { replayNote } from "../client/outbox";
 import { clientCommand, clientFlags, flushQueue, requireSession } from "./support/client-context";
 import { need, str, type Flags } from "./support/flags";
 import { money, reportSent, type SentWords } from "./support/output";
@@ -34,8 +35,8 @@ function inputOf(flags: Flags) {
 const payWords: SentWords = {
   noun: "payment",
   final({ payment: p, replayed }) {
-    const again = replayed ? " (already done earlier with this key)" : "";
-    const line = p.status === "SUCCEEDED" ? `paid ${money(p.amount_minor, p.currency)} to ${p.payee}${again}: payment ${p.id}` : `payment declined: ${p.failure_code}: ${p.failure_message} (payment ${p.id})`;
+    const again = replayNote(replayed, p.status);
+    const line = p.status === "SUCCEEDED" ? `paid ${money(p.amount_minor, p.currency)} to ${p.payee}${again}: payment ${p.id}` : `payment declined: ${p.failure_code}: ${p.failure_message} (payment ${p.id})${again}`;
     return { line, json: { replayed } };
   },
 };

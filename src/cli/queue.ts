@@ -14,6 +14,7 @@ export const queueCommand = clientCommand({
       printJson({
         entries: entries.map((e) => ({
           idempotency_key: e.idempotencyKey,
+          username: e.username,
           to: e.toUsername,
           amount: money(e.amountMinor),
           amount_minor: e.amountMinor.toString(),
@@ -29,7 +30,7 @@ export const queueCommand = clientCommand({
       });
     } else if (entries.length === 0) say("the queue is empty");
     else {
-      for (const e of entries) say(queueLine(e));
+      for (const e of entries) say(queueLine(e, ctx.session?.username));
       if (notShown > 0) say(`... and ${notShown} more not shown (the oldest ${entries.length} are listed)`);
     }
     // A finished entry listed here had not been told: now it has.

@@ -18,10 +18,13 @@ export const syncCommand = clientCommand({
     const waiting = ctx.store.countWaiting(session.username, Date.now(), (owner) => ctx.outbox.ownerAlive(owner));
     const moreQueued = waiting - outcomes.filter((o) => o.kind === "queued" || o.kind === "needs_login").length;
     const more = moreQueued > 0 ? `${moreQueued} more still queued: run "ministripe sync" again` : undefined;
-    if (ctx.json) printJson({ outcomes: told, more_queued: Math.max(moreQueued, 0) });
-    else if (told.length === 0 && !more) say("nothing queued");
+    // One home, several users: what others queued here goes out in their sessions only.
+    const others = ctx.store.queuedOfOthers(session.username);
+    if (ctx.json) printJson({ outcomes: told, more_queued: Math.max(moreQueued, 0), queued_by_others: others.reduce((sum, o) => sum + o.n, 0) });
+    else if (told.length === 0 && !more) say(others.length > 0 ? `nothing queued by ${session.username}` : "nothing queued");
     else for (const outcome of told) say(outcome.message);
     if (more && !ctx.json) say(more);
+    if (others.length > 0 && !ctx.json) say(`waiting for other users of this home to log in here: ${others.map((o) => `${o.n} of ${o.username}'s`).join(", ")}`);
     ctx.store.markReported(told.map((o) => o.idempotency_key));
     return syncExitCode(outcomes, moreQueued);
   },

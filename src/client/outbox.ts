@@ -14,6 +14,23 @@ import { isGatewayAway, type GatewayClient } from "./gateway-client";
 /** A payment as the gateway sends it (refunds and GetPayment's list of refunds included). */
 export type WirePayment = PaymentReceived;
 
+/**
+ * What a replay adds to an outcome's line. True whether the earlier request
+ * was another command's or this one's own try whose reply was lost: the key
+ * was recorded already, so nothing ran again. A decline replayed is the
+ * first outcome, not a judgement of now (the balance may since allow it).
+ */
+export function replayNote(replayed: boolean, status: string): string {
+  if (!replayed) return "";
+  return status === "SUCCEEDED" ? " (recorded under this key already; it moved money once)" : " (recorded under this key already: that was its outcome then; a new attempt needs a new key)";
+}
+
+/** When a queued entry goes out, in the words of its line: not "when the gateway is back" where the gateway answered (a key in flight elsewhere, a bank away); unknown (a send another process made) reads as away, as before. */
+export function queuedNote(noun: string, outcome: { key: string; gatewayAway?: boolean }): string {
+  const when = outcome.gatewayAway === false ? "again with the same key by the next command, sync or the shell" : "when the gateway is back";
+  return `${noun} queued with key ${outcome.key} and will be sent ${when}`;
+}
+
 /** Every outcome names the entry's key and, for a refund, the payment it refunds. */
 export type SendOutcome = { key: string; refundOf?: string } & (
   | { kind: "final"; payment: WirePayment; replayed: boolean; /** A refund's original, as it stands after it. */ original?: WirePayment }

@@ -3,7 +3,7 @@
 // an amount given it is what this key's entry fixed when first queued, else
 // all that remains, asked of the gateway now.
 import type { CallSettings, GatewayClient } from "./gateway-client";
-import type { WirePayment } from "./outbox";
+import { replayNote, type WirePayment } from "./outbox";
 import { formatMoney, minorFromWire } from "../lib/money";
 import type { ClientStore } from "../store/client-store";
 
@@ -28,8 +28,8 @@ export async function allThatRemains(store: ClientStore, client: GatewayClient, 
 
 /** A refund's final outcome in the words `refund` prints and the dashboard shows. */
 export function refundLine(r: WirePayment, replayed: boolean, original: WirePayment | undefined): string {
-  if (r.status !== "SUCCEEDED") return `refund declined: ${r.failure_code}: ${r.failure_message} (refund ${r.id} of payment ${r.refund_of}; nothing moved)`;
-  const again = replayed ? " (already done earlier with this key)" : "";
+  const again = replayNote(replayed, r.status);
+  if (r.status !== "SUCCEEDED") return `refund declined: ${r.failure_code}: ${r.failure_message} (refund ${r.id} of payment ${r.refund_of}; nothing moved)${again}`;
   const remains = original ? `; ${formatMoney(original.refundable_minor, original.currency)} of it remains refundable` : "";
   return `refunded ${formatMoney(r.amount_minor, r.currency)} of payment ${r.refund_of} to ${r.payee}${again}: refund ${r.id}${remains}`;
 }

@@ -4,7 +4,7 @@
 // stored before the first send; offline, the payment is queued).
 import { isUnreachable, type GatewayClient } from "../client/gateway-client";
 import type { ClientHome, SavedSession } from "../client/home";
-import type { Outbox, SendOutcome } from "../client/outbox";
+import { queuedNote, replayNote, type Outbox, type SendOutcome } from "../client/outbox";
 import { payInput } from "../client/pay-input";
 import { allThatRemains, refundLine } from "../client/refund-amount";
 import { Resender } from "../client/resender";
@@ -139,7 +139,7 @@ export class UserView {
 /** A refund's outcome in the words `ministripe refund` prints. */
 function refundAnswerOf(outcome: SendOutcome): Answer {
   if (outcome.kind !== "final") {
-    if (outcome.kind === "queued") return { status: 202, body: { outcome: "queued", key: outcome.key, message: `${outcome.reason}; refund queued with key ${outcome.key} and will be sent when the gateway is back` } };
+    if (outcome.kind === "queued") return { status: 202, body: { outcome: "queued", key: outcome.key, message: `${outcome.reason}; ${queuedNote("refund", outcome)}` } };
     return answerOf(outcome);
   }
   const r = outcome.payment;
@@ -168,11 +168,11 @@ function answerOf(outcome: SendOutcome): Answer {
     case "final": {
       const p = outcome.payment;
       const amount = moneyText(p.amount_minor, p.currency);
-      if (p.status === "SUCCEEDED") return { status: 200, body: { outcome: "succeeded", payment: paymentView(p), message: `paid ${amount} to ${p.payee}${outcome.replayed ? " (already done earlier with this key)" : ""}: payment ${p.id}` } };
-      return { status: 200, body: { outcome: "declined", payment: paymentView(p), message: `payment declined: ${p.failure_code}: ${p.failure_message} (payment ${p.id})` } };
+      if (p.status === "SUCCEEDED") return { status: 200, body: { outcome: "succeeded", payment: paymentView(p), message: `paid ${amount} to ${p.payee}${replayNote(outcome.replayed, p.status)}: payment ${p.id}` } };
+      return { status: 200, body: { outcome: "declined", payment: paymentView(p), message: `payment declined: ${p.failure_code}: ${p.failure_message} (payment ${p.id})${replayNote(outcome.replayed, p.status)}` } };
     }
     case "queued":
-      return { status: 202, body: { outcome: "queued", key: outcome.key, message: `gateway unreachable (${outcome.reason}); payment queued with key ${outcome.key} and will be sent when the gateway is back` } };
+      return { status: 202, body: { outcome: "queued", key: outcome.key, message: `${outcome.reason}; ${queuedNote("payment", outcome)}` } };
     case "needs_login":
       throw new AppError(Code.Unauthenticated, `${outcome.reason}; the payment stays queued (key ${outcome.key}) and is sent after you log in`);
     case "refused":

@@ -202,8 +202,13 @@ export const limits = {
   cachedRowsMax: 100_000,
   /** Pending holds (debits and credits) a bank lists to the auditor: about 1 MB on the wire at most. */
   pendingHoldsListedMax: 20_000,
-  /** How long a duplicate in-flight request waits for the first outcome before ABORTED. */
-  inFlightWaitMs: 15_000,
+  /**
+   * How long a duplicate in-flight request waits for the first outcome before
+   * ABORTED (retry with the key). Under the client's 10 s per-try deadline
+   * (clientCallDeadlineMs), so a second device gets that answer rather than
+   * its own timeout and four tries of waiting (it was 15 s).
+   */
+  inFlightWaitMs: 8_000,
 
   sessionTtlMsDefault: 60 * 60 * 1000,
   idempotencyKeyTtlMsDefault: 24 * 60 * 60 * 1000,

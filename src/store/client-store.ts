@@ -172,6 +172,14 @@ export class ClientStore extends Store {
     return Number(row!.n);
   }
 
+  /** Queued entries per user other than `username` (one home, several users: each one's go out only in its session). */
+  queuedOfOthers(username: string): { username: string; n: number }[] {
+    return this.opened.sqlite
+      .query<{ username: string; n: bigint }, [string]>("SELECT username, COUNT(*) AS n FROM outbox WHERE state = 'queued' AND username <> ? GROUP BY username ORDER BY username")
+      .all(username)
+      .map((row) => ({ username: row.username, n: Number(row.n) }));
+  }
+
   /** Queued entries of one user that no live process is sending now (no claim, an expired one, or its holder gone). */
   countWaiting(username: string, nowMs: number, ownerAlive: (owner: string) => boolean): number {
     const held = this.opened.sqlite

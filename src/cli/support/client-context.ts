@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { GatewayClient } from "../../client/gateway-client";
 import { ClientHome, type SavedSession } from "../../client/home";
-import { Outbox, type SendOutcome } from "../../client/outbox";
+import { Outbox, replayNote, type SendOutcome } from "../../client/outbox";
 import { AppError, Code } from "../../lib/errors";
 import { limits, offlineLimits } from "../../lib/limits";
 import { createLogger, parseLogLevel, type Logger } from "../../lib/log";
@@ -186,7 +186,7 @@ export function describeOutcome(outcome: SendOutcome): string {
     case "final": {
       const p = outcome.payment;
       const result = p.status === "SUCCEEDED" ? "succeeded" : `failed: ${p.failure_code} (${p.failure_message})`;
-      const replay = outcome.replayed ? " (already done earlier with this key; not charged again)" : "";
+      const replay = replayNote(outcome.replayed, p.status);
       return `${what}: ${money(p.amount_minor, p.currency)} to ${p.payee} ${result}${replay} (${p.refund_of ? "refund" : "payment"} ${p.id})`;
     }
     case "queued":

@@ -5,7 +5,7 @@ import { writeSync } from "node:fs";
 import { limits } from "../../lib/limits";
 import { formatMoney, minorFromWire } from "../../lib/money";
 import { Exit } from "./exit";
-import type { SendOutcome, WirePayment } from "../../client/outbox";
+import { queuedNote, type SendOutcome, type WirePayment } from "../../client/outbox";
 import type { OutboxEntry } from "../../store/client-store";
 
 export function printJson(value: unknown): void {
@@ -84,10 +84,12 @@ export function refundLines(p: WirePayment): string[] {
 }
 
 /** One outbox entry, as `queue` (and the shell's queue) shows it. */
-export function queueLine(e: OutboxEntry): string {
+export function queueLine(e: OutboxEntry, sessionUsername: string | undefined): string {
   const what = e.refundOf ? `refund of ${e.refundOf}: ${money(e.amountMinor)}${e.toUsername ? ` to ${e.toUsername}` : ""}` : `${money(e.amountMinor)} to ${e.toUsername}`;
   const sent = e.paymentId ? `  ${e.refundOf ? "refund" : "payment"} ${e.paymentId}` : "";
-  return `${e.idempotencyKey}  ${what}  ${e.state}${sent}  attempts ${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ""}`;
+  // One home, several users: an entry goes out only in its own user's session.
+  const whose = e.username !== sessionUsername && e.state === "queued" ? `  (${e.username}'s: sent once ${e.username} logs in here)` : "";
+  return `${e.idempotencyKey}  ${what}  ${e.state}${sent}  attempts ${e.attempts}${e.lastError ? `  last error: ${e.lastError}` : ""}${whose}`;
 }
 
 /** A payment as --json prints it: the wire fields plus a decimal amount. */
@@ -176,7 +178,7 @@ export function reportSent(outcome: SendOutcome, ctx: SentContext, words: SentWo
     case "queued":
       ctx.onQueued();
       if (ctx.json) ctx.printJson({ queued: true, idempotency_key: outcome.key, reason: outcome.reason });
-      else warn(`${outcome.reason}; ${words.noun} queued with key ${outcome.key} and will be sent when the gateway is back`);
+      else warn(`${outcome.reason}; ${queuedNote(words.noun, outcome)}`);
       return Exit.queued;
     case "needs_login":
       // 75, not 3: the entry is queued and goes out at the next command after
