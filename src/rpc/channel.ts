@@ -143,8 +143,8 @@ export interface CallOptions {
    * Fail with UNAVAILABLE when the channel has not connected within this
    * long. grpc-js has no connect timeout: a gateway whose host is gone
    * (packets dropped, not refused) held each try for its whole deadline,
-   * and `pay` queued after 4 x 10 s. A call that never had a connection was
-   * never sent, so ending it changes nothing at the server.
+   * and `pay` queued after 4 x 10 s. A call on a channel that was never
+   * connected meanwhile was never sent, so ending it changes nothing at the server.
    */
   connectWithinMs?: number;
 }
@@ -170,12 +170,30 @@ export function unaryCall<S extends ServiceName, M extends MethodName<S>>(client
   });
 }
 
-/** Cancels `call` if its channel is not connected now and still not after `withinMs` (see CallOptions.connectWithinMs). */
+/**
+ * Cancels `call` if its channel is not connected now and does not connect
+ * within `withinMs` (see CallOptions.connectWithinMs). Once the channel was
+ * READY the call may have gone out on it, so it is never ended then, even if
+ * that connection has closed since (a server's GOAWAY): its own deadline and
+ * status say what happened.
+ */
 function endUnlessConnected(client: grpc.Client, call: grpc.ClientUnaryCall, withinMs: number, onEnd: () => void): ReturnType<typeof setTimeout> | undefined {
   const channel = client.getChannel();
-  if (channel.getConnectivityState(false) === grpc.connectivityState.READY) return undefined;
+  const ready = grpc.connectivityState.READY;
+  if (channel.getConnectivityState(false) === ready) return undefined;
+  const deadlineAtMs = Date.now() + withinMs;
+  let wasReady = false;
+  // Each change re-arms the watch until READY or the deadline: bounded by withinMs.
+  const watch = (from: grpc.connectivityState) =>
+    channel.watchConnectivityState(from, deadlineAtMs, (error) => {
+      if (error) return;
+      const now = channel.getConnectivityState(false);
+      if (now === ready) wasReady = true;
+      else watch(now);
+    });
+  watch(channel.getConnectivityState(false));
   return setTimeout(() => {
-    if (channel.getConnectivityState(false) === grpc.connectivityState.READY) return;
+    if (wasReady || channel.getConnectivityState(false) === ready) return;
     onEnd();
     call.cancel();
   }, withinMs);
