@@ -1,5 +1,6 @@
-// Proves one client home used by two people keeps each one's queued payments theirs and says so: `queue` marks another user's entry as sent once that user logs in here, `sync` in the other's session sends nothing of it and says who it waits for, and the owner's next sync pays it once.
+// Proves one client home used by two people keeps each one's queued payments theirs and says so: `queue` marks another user's entry as sent once that user logs in here, `sync` in the other's session sends nothing of it and says who it waits for, and the owner's next sync pays it once; an outcome never told is not taken as told by the other user's `queue`, and the owner's `sync` tells it, exiting 1 for a decline.
 import { expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
 import { cli, cliBalanceMinor, deadAddress, login, queueEntries } from "./support/cli";
 import { systemWithCliUsers } from "./support/sample-users";
 
@@ -30,5 +31,27 @@ test("alice's queued payment, with bob logged in on her home: named as hers, lef
   expect(aliceSync.stdout).toContain("INR 3.30 to carol succeeded");
   expect(await cliBalanceMinor(alice)).toBe(aliceBefore - 330n);
   expect(await cliBalanceMinor(carol)).toBe(carolBefore + 330n);
+  expect(system.totalMinor()).toBe(totalMinor);
+});
+
+test("alice's decline finished but never told: bob's queue on her home leaves it untold; her sync tells it and exits 1", async () => {
+  const { system, alice, bob, totalMinor } = setup;
+  await login(alice);
+  const offline = await cli({ ...alice, gateway: await deadAddress() }, "pay", "--to", "bob", "--amount", "9000.00", "--key", "too-much-1");
+  expect(offline.exitCode).toBe(75);
+  const [aliceBefore, bobBefore] = [await cliBalanceMinor(alice), await cliBalanceMinor(bob)];
+  // A process sends alice's queue and ends before telling the outcome (a decline: alice holds less than 9,000.00).
+  const child = Bun.spawn(["bun", join(import.meta.dir, "support", "sends-the-queue-and-ends-untold.fixture.ts"), alice.home, alice.certs, alice.gateway, "alice"], { stdout: "pipe", stderr: "inherit" });
+  expect(JSON.parse(await new Response(child.stdout).text())).toEqual(["final"]);
+
+  const bobHere = { ...bob, home: alice.home };
+  await login(bobHere);
+  expect((await cli(bobHere, "queue")).stdout).toContain("too-much-1  9000.00 to bob  failed");
+  await login(alice);
+  const told = await cli(alice, "sync");
+  expect(told.stdout).toContain("queued payment too-much-1: 9000.00 to bob failed: insufficient_funds");
+  expect(told.exitCode).toBe(1);
+  expect((await cli(alice, "sync")).stdout).toBe("nothing queued\n");
+  expect([await cliBalanceMinor(alice), await cliBalanceMinor(bob)]).toEqual([aliceBefore, bobBefore]);
   expect(system.totalMinor()).toBe(totalMinor);
 });

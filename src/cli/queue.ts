@@ -33,8 +33,8 @@ export const queueCommand = clientCommand({
       for (const e of entries) say(queueLine(e, ctx.session?.username));
       if (notShown > 0) say(`... and ${notShown} more not shown (the oldest ${entries.length} are listed)`);
     }
-    // A finished entry listed here had not been told: now it has.
-    ctx.store.markReported(entries.filter((e) => e.state !== "queued").map((e) => e.idempotencyKey));
+    // A finished entry listed here had not been told: now it has, to its own user (another user of this home is told at their next command).
+    ctx.store.markReported(entries.filter((e) => e.state !== "queued" && e.username === ctx.session?.username).map((e) => e.idempotencyKey));
     return 0;
   },
 });

@@ -1,6 +1,6 @@
 import type { SendOutcome } from "../client/outbox";
 import { limits } from "../lib/limits";
-import { clientCommand, clientFlags, queueOutcomesToTell, requireSession } from "./support/client-context";
+import { clientCommand, clientFlags, queueOutcomesToTell, requireSession, type QueueOutcomeJson } from "./support/client-context";
 import { Exit } from "./support/exit";
 import { printJson, say } from "./support/output";
 
@@ -26,14 +26,15 @@ export const syncCommand = clientCommand({
     if (more && !ctx.json) say(more);
     if (others.length > 0 && !ctx.json) say(`waiting for other users of this home to log in here: ${others.map((o) => `${o.n} of ${o.username}'s`).join(", ")}`);
     ctx.store.markReported(told.map((o) => o.idempotency_key));
-    return syncExitCode(outcomes, moreQueued);
+    return syncExitCode(outcomes, moreQueued, told);
   },
 });
 
-/** 3 when the session was refused (entries kept), 75 while something stays queued, else 1 when a payment was declined or refused, else 0. */
-function syncExitCode(outcomes: SendOutcome[], moreQueued: number): number {
+/** 3 when the session was refused (entries kept), 75 while something stays queued, else 1 when a payment it tells of (this pass's, or one finished earlier and told now) was declined or refused, else 0. */
+function syncExitCode(outcomes: SendOutcome[], moreQueued: number, told: QueueOutcomeJson[]): number {
   if (outcomes.some((o) => o.kind === "needs_login")) return Exit.auth; // kept; the user must log in again
   if (outcomes.some((o) => o.kind === "queued") || moreQueued > 0) return Exit.queued;
   if (outcomes.some((o) => o.kind === "refused" || (o.kind === "final" && o.payment.status !== "SUCCEEDED"))) return Exit.declined;
+  if (told.some((t) => t.state === "failed")) return Exit.declined;
   return Exit.ok;
 }

@@ -160,13 +160,14 @@ export function unaryCall<S extends ServiceName, M extends MethodName<S>>(client
   assert(typeof fn === "function", `a method ${method} of this client`);
   return new Promise<Reply<S, M>>((resolve, reject) => {
     let notConnected = false;
+    let connectWatch: { stop(): void } | undefined;
     const call: grpc.ClientUnaryCall = fn.call(client, request, metadata, { deadline: Date.now() + options.deadlineMs }, (error: grpc.ServiceError | null, response: Reply<S, M>) => {
-      clearTimeout(connectTimer);
+      connectWatch?.stop();
       if (notConnected) reject(new AppError(Code.Unavailable, `could not connect within ${formatDurationMs(options.connectWithinMs!)}`, error ?? undefined));
       else if (error) reject(fromCallError(error, method));
       else resolve(response);
     });
-    const connectTimer = options.connectWithinMs === undefined ? undefined : endUnlessConnected(client, call, options.connectWithinMs, () => (notConnected = true));
+    connectWatch = options.connectWithinMs === undefined ? undefined : endUnlessConnected(client, call, options.connectWithinMs, () => (notConnected = true));
   });
 }
 
@@ -177,26 +178,36 @@ export function unaryCall<S extends ServiceName, M extends MethodName<S>>(client
  * that connection has closed since (a server's GOAWAY): its own deadline and
  * status say what happened.
  */
-function endUnlessConnected(client: grpc.Client, call: grpc.ClientUnaryCall, withinMs: number, onEnd: () => void): ReturnType<typeof setTimeout> | undefined {
+function endUnlessConnected(client: grpc.Client, call: grpc.ClientUnaryCall, withinMs: number, onEnd: () => void): { stop(): void } | undefined {
   const channel = client.getChannel();
   const ready = grpc.connectivityState.READY;
   if (channel.getConnectivityState(false) === ready) return undefined;
   const deadlineAtMs = Date.now() + withinMs;
   let wasReady = false;
+  let ended = false;
   // Each change re-arms the watch until READY or the deadline: bounded by withinMs.
-  const watch = (from: grpc.connectivityState) =>
-    channel.watchConnectivityState(from, deadlineAtMs, (error) => {
-      if (error) return;
-      const now = channel.getConnectivityState(false);
-      if (now === ready) wasReady = true;
-      else watch(now);
-    });
+  const watch = (from: grpc.connectivityState): void => {
+    // A closed channel takes no more watches (it throws "Channel has been shut down"): the call ends with it.
+    if (ended || from === grpc.connectivityState.SHUTDOWN) return;
+    try {
+      channel.watchConnectivityState(from, deadlineAtMs, (error) => {
+        if (error || ended) return;
+        const now = channel.getConnectivityState(false);
+        if (now === ready) wasReady = true;
+        else watch(now);
+      });
+    } catch {
+      // Closed meanwhile: as above.
+    }
+  };
   watch(channel.getConnectivityState(false));
-  return setTimeout(() => {
+  const timer = setTimeout(() => {
+    ended = true;
     if (wasReady || channel.getConnectivityState(false) === ready) return;
     onEnd();
     call.cancel();
   }, withinMs);
+  return { stop: () => ((ended = true), clearTimeout(timer)) };
 }
 
 /** Waits until the channel is connected, or fails with UNAVAILABLE after the deadline. */
