@@ -5,7 +5,8 @@
 // is then settled by presumed abort, a resend with its key replays that
 // outcome, and no money moves.
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { AppError, Code } from "../src/lib/errors";
+import { AppError, Code, Reason } from "../src/lib/errors";
+import { isGatewayAway } from "../src/client/gateway-client";
 import { systemWithSignedUpUsers } from "./support/sample-users";
 import { balanceMinor, eventually, failsWith } from "./support/system";
 
@@ -30,6 +31,10 @@ test("a decision write refused by a full queue: UNAVAILABLE, not a refusal; then
     const error = await failsWith(alice.call("Pay", request, { retry: false }), Code.Unavailable);
     expect(error.message).toContain("the payment was taken but not yet decided");
     expect(error.message).toContain("send it again with the same key");
+    // The gateway answered: the client says its words, not "cannot reach the gateway", and does not take it for away.
+    expect(error.message).not.toContain("cannot reach");
+    expect((error as AppError).reason).toBe(Reason.SendAgain);
+    expect(isGatewayAway(error as AppError)).toBe(false);
     expect(refused).toBe(1);
 
     // Presumed abort settles it; the key then answers with that outcome.

@@ -44,9 +44,9 @@ export function isUnreachable(error: AppError): boolean {
   return error.code === Code.Unavailable || error.code === Code.DeadlineExceeded;
 }
 
-/** The gateway could not be reached or did not answer in time (not: it answered that a bank is away). */
+/** The gateway could not be reached or did not answer in time (not: it answered that a bank is away, or to send the request again). */
 export function isGatewayAway(error: AppError): boolean {
-  return isUnreachable(error) && !isBankUnreachable(error);
+  return isUnreachable(error) && !isBankUnreachable(error) && error.reason !== Reason.SendAgain;
 }
 
 /** UNAVAILABLE from a gateway that was reached: one of the banks is away (another gateway would say the same). */
@@ -179,7 +179,7 @@ export class GatewayClient {
     // The gateway itself answers UNAVAILABLE when a bank is unreachable for a
     // read, saying which bank; anything else unreachable is the gateway.
     // A gateway that answered that its database is away was reached: its own words (after every gateway had its try).
-    if (lastError && isUnreachable(lastError) && !isBankUnreachable(lastError) && lastError.reason !== Reason.DatabaseUnreachable) {
+    if (lastError && isGatewayAway(lastError) && lastError.reason !== Reason.DatabaseUnreachable) {
       const where = this.endpoints.length > 1 ? `any gateway of ${this.address}` : `the gateway at ${lastAddress}`;
       // "no answer within 10s" after four tries took 40 s: say it was each try's.
       const tries = attemptsMade > 1 && /^(no answer|could not connect) within/.test(lastError.message) ? ` at each of ${attemptsMade} tries` : "";

@@ -4,7 +4,7 @@
 import { EventEmitter } from "node:events";
 import type { Clock, IdSource } from "../lib/clock";
 import { assert } from "../lib/assert";
-import { AppError, Code, invalid, quoted, refusedBeforeClaim } from "../lib/errors";
+import { AppError, Code, invalid, quoted, Reason, refusedBeforeClaim } from "../lib/errors";
 import { isIdempotencyKey, isNoteLength, isUsername } from "../lib/fields";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
@@ -227,5 +227,5 @@ function afterTheClaim(error: unknown, row: PaymentRow): unknown {
   // "Busy" too: it would tell the payer to try again, as if nothing had been taken.
   if (!(error instanceof AppError) || !(refusedBeforeClaim.has(error.code) || error.code === Code.ResourceExhausted)) return error;
   const what = row.refundOf ? "refund" : "payment";
-  return new AppError(Code.Unavailable, `the ${what} was taken but not yet decided (${error.message}); send it again with the same key for its outcome`, error);
+  return new AppError(Code.Unavailable, `the ${what} was taken but not yet decided (${error.message}); send it again with the same key for its outcome`, error, Reason.SendAgain);
 }

@@ -28,6 +28,8 @@ export const Reason = {
   BankUnreachable: "BANK_UNREACHABLE",
   /** UNAVAILABLE from a gateway that was reached: its database is away (another gateway may still reach it). */
   DatabaseUnreachable: "DATABASE_UNREACHABLE",
+  /** UNAVAILABLE from a gateway that was reached: send it again with the same key (taken but not decided, a record the database lost, a key being released). */
+  SendAgain: "SEND_AGAIN",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

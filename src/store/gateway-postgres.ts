@@ -753,7 +753,7 @@ export class PostgresGatewayStore implements GatewayStore {
  * nothing was claimed, and the caller looks the key up again before it answers.
  */
 function keyInFlux(): AppError {
-  return new AppError(Code.Unavailable, "the idempotency key was being released as it was claimed; try again shortly");
+  return new AppError(Code.Unavailable, "the idempotency key was being released as it was claimed; try again shortly", undefined, Reason.SendAgain);
 }
 
 /** A row just claimed, as written: nothing decided, nothing reserved. */

@@ -9,7 +9,7 @@
 // crash of this process; a decision, a user or a session change survives a
 // power cut too (fsynced, or committed with synchronous_commit=on).
 
-import { AppError, Code } from "../lib/errors";
+import { AppError, Code, Reason } from "../lib/errors";
 
 export type Decision = "COMMIT" | "ABORT";
 
@@ -211,5 +211,5 @@ export interface GatewayStore {
  * free by then, and the resend is a payment of its own.
  */
 export function claimLost(id: string): AppError {
-  return new AppError(Code.Unavailable, `the payment's record (${id}) was lost by the gateway's database before it was decided; nothing moved: send it again with the same key`);
+  return new AppError(Code.Unavailable, `the payment's record (${id}) was lost by the gateway's database before it was decided; nothing moved: send it again with the same key`, undefined, Reason.SendAgain);
 }
