@@ -1,6 +1,6 @@
 import { startGateway, type GatewayOptions } from "../gateway/gateway";
 import { parseDatabaseUrl } from "../store/postgres";
-import { parseDurationMs, parseDurationMsWithin } from "../lib/duration";
+import { parseDurationMsWithin } from "../lib/duration";
 import { logFatalTo } from "../lib/fatal";
 import { limits } from "../lib/limits";
 import { parseAddress } from "../rpc/channel";
@@ -37,8 +37,7 @@ export const gatewayCommand: Command = {
     const prepareTimeoutMs = parseDurationMsWithin(str(flags, "prepare-timeout")!, "--prepare-timeout", { minMs: limits.prepareTimeoutMsMin, maxMs: limits.prepareTimeoutMsMax });
     const sessionTtlMs = parseDurationMsWithin(str(flags, "session-ttl")!, "--session-ttl", { minMs: limits.sessionTtlMsMin, maxMs: limits.sessionTtlMsMax });
     const inDoubtAfterMs = parseDurationMsWithin(str(flags, "in-doubt-after")!, "--in-doubt-after", { minMs: limits.prepareTimeoutMsMin, maxMs: limits.inDoubtAfterMsMax });
-    const keyRetentionMs = parseDurationMs(str(flags, "key-retention")!, "--key-retention");
-    if (keyRetentionMs < limits.idempotencyKeyTtlMsDefault) throw new UsageError("--key-retention: at least 24h");
+    const keyRetentionMs = parseDurationMsWithin(str(flags, "key-retention")!, "--key-retention", { minMs: limits.idempotencyKeyTtlMsDefault, maxMs: limits.keyRetentionMsMax });
     const database = databaseOf(flags);
     const host = str(flags, "host")!;
     const port = intFlag(flags, "port", 50050, 0, 65535);

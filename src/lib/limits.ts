@@ -212,6 +212,8 @@ export const limits = {
 
   sessionTtlMsDefault: 60 * 60 * 1000,
   idempotencyKeyTtlMsDefault: 24 * 60 * 60 * 1000,
+  /** --key-retention at most a year: far beyond any resend, and inside what a database interval and the clock's milliseconds hold. */
+  keyRetentionMsMax: 365 * 24 * 60 * 60 * 1000,
   loginFailuresBeforeDelay: 3,
   loginFailuresBeforeLockout: 10,
   loginLockoutMs: 5 * 60 * 1000,
