@@ -233,7 +233,7 @@ export const limits = {
   queueRetryMsMin: 1_000,
   queueRetryMsMax: 30_000,
   syncBlockMsMax: 3_000,
-  /** How long one line of the CLI's output waits for a full stdout or stderr pipe (a reader that stopped reading) before it is dropped. */
+  /** How long the CLI's output waits, in all, for a full stdout or stderr pipe (a reader that stopped reading) before the rest is dropped. */
   outputBlockedMsMax: 10_000,
 } as const;
 

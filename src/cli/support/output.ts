@@ -24,9 +24,12 @@ const stderrFd = 2;
  * drops whatever an asynchronous process.stdout.write had not yet handed to a
  * pipe: `queue` with a thousand entries lost its last few hundred lines.
  * A pipe that stays full (a reader that stopped) is waited for at most
- * limits.outputBlockedMsMax, then the rest is dropped.
+ * limits.outputBlockedMsMax in all: then that and every later write to it is
+ * dropped, so a command with a thousand lines does not wait a thousand times.
+ * (A descriptor left blocking waits in the kernel, as any program's does.)
  */
 function writeAll(fd: number, text: string): void {
+  if (abandoned.has(fd)) return;
   const bytes = Buffer.from(text);
   const giveUpAtMs = Date.now() + limits.outputBlockedMsMax;
   let offset = 0;
@@ -40,7 +43,11 @@ function writeAll(fd: number, text: string): void {
       Bun.sleepSync(1);
     }
   }
+  if (offset < bytes.length) abandoned.add(fd);
 }
+
+/** Descriptors whose reader stopped for longer than limits.outputBlockedMsMax: nothing more is written to them. */
+const abandoned = new Set<number>();
 
 let writeMessage = (text: string) => writeAll(stderrFd, text);
 
