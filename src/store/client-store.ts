@@ -201,7 +201,8 @@ export class ClientStore extends Store {
   /**
    * Records the entry's final outcome. `finishedBy` (the process that learnt
    * it) stays in claimed_by: until that process has told the outcome and
-   * while it lives, no other process tells it too (listUnreported).
+   * while it lives, for at most limits.queueClaimMs, no other process tells
+   * it too (listUnreported).
    */
   finish(key: string, outcome: { state: "succeeded" | "failed"; paymentId: string | null; failureCode: string | null; error: string | null; reported: boolean; finishedBy?: string }, nowMs: number): void {
     this.opened.db
@@ -242,7 +243,7 @@ export class ClientStore extends Store {
    * finishing process is gone (ended before printing it, or killed), oldest
    * first: one that still lives tells its own. At most `limit` are looked at.
    */
-  listUnreported(username: string, limit: number, ownerAlive: (owner: string) => boolean): OutboxEntry[] {
+  listUnreported(username: string, limit: number, ownerAlive: (owner: string) => boolean, nowMs: number, tellingMs: number = limits.queueClaimMs): OutboxEntry[] {
     return this.opened.db
       .select()
       .from(outbox)
@@ -250,7 +251,8 @@ export class ClientStore extends Store {
       .orderBy(asc(outbox.finishedAtMs))
       .limit(limit)
       .all()
-      .filter((entry) => entry.claimedBy === null || !ownerAlive(entry.claimedBy));
+      // Left to the finisher only for a while: a pid seen alive may be another process now (a container's every run is pid 1).
+      .filter((entry) => entry.claimedBy === null || (entry.finishedAtMs ?? 0) < nowMs - tellingMs || !ownerAlive(entry.claimedBy));
   }
 
   /** The user was told these entries' outcomes (printed, or in the JSON output): an entry still queued is not marked. */

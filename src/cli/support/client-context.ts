@@ -159,7 +159,7 @@ export interface QueueOutcomeJson {
 export function queueOutcomesToTell(ctx: ClientContext, username: string, outcomes: SendOutcome[]): QueueOutcomeJson[] {
   const keys = new Set(outcomes.map((o) => o.key));
   // Not one another live process finished: it tells that one itself (two syncs at once tell each outcome once).
-  const earlier = ctx.store.listUnreported(username, offlineLimits.untoldOutcomesPerCommandMax, (owner) => ctx.outbox.ownerAlive(owner)).filter((e) => !keys.has(e.idempotencyKey));
+  const earlier = ctx.store.listUnreported(username, offlineLimits.untoldOutcomesPerCommandMax, (owner) => ctx.outbox.ownerAlive(owner), Date.now()).filter((e) => !keys.has(e.idempotencyKey));
   return [...outcomes.map(outcomeJson), ...earlier.map(finishedEntryJson)];
 }
 
