@@ -14,9 +14,8 @@ import type { BankLinks } from "./bank-links";
 const check = services.Health.service.Check!;
 
 export class BankHealth {
-  private readonly statuses = new Map<string, HealthStatus>();
-  /** Why each bank is NOT_SERVING, as last logged. */
-  private readonly whys = new Map<string, string | undefined>();
+  /** Each bank's last probe: its status and, when NOT_SERVING, why. */
+  private readonly probed = new Map<string, Probe>();
   private readonly inFlight = new Set<string>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -38,7 +37,7 @@ export class BankHealth {
 
   /** NOT_SERVING until the bank has answered a probe, and from its first failed one. */
   status(bank: string): HealthStatus {
-    return this.statuses.get(bank) ?? "NOT_SERVING";
+    return this.probed.get(bank)?.status ?? "NOT_SERVING";
   }
 
   private probeAll(): void {
@@ -52,17 +51,20 @@ export class BankHealth {
 
   private async probe(bank: string): Promise<void> {
     const { status, why } = await askHealth(this.banks.get(bank).client);
-    const before = this.statuses.get(bank);
-    const whyBefore = this.whys.get(bank);
-    this.statuses.set(bank, status);
-    this.whys.set(bank, why);
+    const before = this.probed.get(bank);
+    this.probed.set(bank, { status, why });
     // Why, in the operator's words (a bank down, or one whose certificate names another bank: a wrong --bank address), and again when that changes.
-    if (before !== status || whyBefore !== why) this.log.info({ event: "bank.health", bank, status, ...(why ? { why } : {}) }, `bank ${bank} ${status}${why ? `: ${why}` : ""}`);
+    if (before?.status !== status || before.why !== why) this.log.info({ event: "bank.health", bank, status, ...(why ? { why } : {}) }, `bank ${bank} ${status}${why ? `: ${why}` : ""}`);
   }
 }
 
+interface Probe {
+  status: HealthStatus;
+  why?: string;
+}
+
 /** grpc.health.v1.Health/Check for the whole server, on the channel of `client` (any service's client). */
-function askHealth(client: grpc.Client): Promise<{ status: HealthStatus; why?: string }> {
+function askHealth(client: grpc.Client): Promise<Probe> {
   return new Promise((resolve) => {
     client.makeUnaryRequest(check.path, check.requestSerialize, check.responseDeserialize, { service: "" }, new grpc.Metadata(), { deadline: Date.now() + limits.bankHealthProbeDeadlineMs }, (error, reply?: Reply<"Health", "Check">) => {
       if (error) resolve({ status: "NOT_SERVING", why: networkReason(error.details || error.message) });

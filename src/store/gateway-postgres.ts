@@ -291,19 +291,18 @@ export class PostgresGatewayStore implements GatewayStore {
 
   async claim(row: NewPaymentRow): Promise<{ claimed: boolean; row: PaymentRow }> {
     assert(row.idempotencyKey !== null, "a claim carries its key");
-    for (let attempt = 1; attempt <= limits.databaseClaimAttemptsMax; attempt++) {
+    return untilTheKeyStays(async () => {
       // The row is built from what was written, not read back (one round trip fewer per payment).
       if (await this.claims.submit(row)) return { claimed: true, row: undecidedRow(row, null) };
       const holder = await this.paymentByKey(row.payer, row.idempotencyKey!);
       // No holder: the key was pruned between the INSERT and this read (each
-      // statement sees what was committed when it began). Free now: claim again.
-      if (!holder) continue;
+      // statement sees what was committed when it began).
+      if (!holder) return keyPruned;
       // A retry after a lost reply finds its own row: still this claim's, unless
       // it was decided meanwhile (another gateway adopted it while this one was
       // cut off, and presumed it aborted): then that outcome is the answer.
       return { claimed: holder.id === row.id && holder.decision === null, row: holder };
-    }
-    throw keyInFlux();
+    });
   }
 
   /**
@@ -409,18 +408,13 @@ export class PostgresGatewayStore implements GatewayStore {
 
   // --- refunds ------------------------------------------------------------
 
-  async claimRefund(claim: RefundClaim): Promise<RefundClaimResult> {
-    for (let attempt = 1; attempt <= limits.databaseClaimAttemptsMax; attempt++) {
-      const result = await this.claimRefundOnce(claim);
-      // The key taken, then pruned before it was read: free now, claim again.
-      if (result !== "key_pruned") return result;
-    }
-    throw keyInFlux();
+  claimRefund(claim: RefundClaim): Promise<RefundClaimResult> {
+    return untilTheKeyStays(() => this.claimRefundOnce(claim));
   }
 
-  private claimRefundOnce(claim: RefundClaim): Promise<RefundClaimResult | "key_pruned"> {
+  private claimRefundOnce(claim: RefundClaim): Promise<RefundClaimResult | typeof keyPruned> {
     return this.retried(() =>
-      this.sql.begin(async (tx): Promise<RefundClaimResult | "key_pruned"> => {
+      this.sql.begin(async (tx): Promise<RefundClaimResult | typeof keyPruned> => {
         const used = await tx`SELECT * FROM payments WHERE payer = ${claim.row.payer} AND idempotency_key = ${claim.row.idempotencyKey}`;
         if (used[0]) {
           // This claim sent again after its COMMIT's reply was lost: its own row (reserved then, once) is still its claim to run.
@@ -442,7 +436,7 @@ export class PostgresGatewayStore implements GatewayStore {
         if (inserted.length === 0) {
           const holder = await tx`SELECT * FROM payments WHERE payer = ${row.payer} AND idempotency_key = ${row.idempotencyKey}`;
           // Nothing inserted, nothing reserved: this transaction changed nothing yet.
-          if (!holder[0]) return "key_pruned";
+          if (!holder[0]) return keyPruned;
           return { kind: "key_used", row: paymentOf(holder[0]) };
         }
         await tx`UPDATE payments SET refund_reserved_minor = refund_reserved_minor + ${amountMinor} WHERE id = ${claim.refundOf}`;
@@ -752,6 +746,18 @@ export class PostgresGatewayStore implements GatewayStore {
  * A key taken, then pruned before its holder could be read, on every try:
  * nothing was claimed, and the caller looks the key up again before it answers.
  */
+/** A claim that found its key taken, then gone before it read the holder: pruned meanwhile, so free now. */
+const keyPruned = "key_pruned";
+
+/** Runs a claim again while its key is pruned under it (bounded: a key is pruned once, after a day). */
+async function untilTheKeyStays<T>(claimOnce: () => Promise<T | typeof keyPruned>): Promise<T> {
+  for (let attempt = 1; attempt <= limits.databaseClaimAttemptsMax; attempt++) {
+    const result = await claimOnce();
+    if (result !== keyPruned) return result;
+  }
+  throw keyInFlux();
+}
+
 function keyInFlux(): AppError {
   return new AppError(Code.Unavailable, "the idempotency key was being released as it was claimed; try again shortly", undefined, Reason.SendAgain);
 }
