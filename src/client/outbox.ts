@@ -191,10 +191,6 @@ export class Outbox {
       return { kind: "final", key, refundOf, payment, replayed, original };
     } catch (error) {
       const appError = error as AppError;
-      if (appError.code === Code.Unauthenticated) {
-        this.requeue(entry, appError.message);
-        return { kind: "needs_login", key, refundOf, reason: appError.message };
-      }
       // The gateway refused it before claiming the key (lib/errors refusedBeforeClaim; it looks a key up before it refuses, so a request that ran is answered as a replay).
       if (refusedBeforeClaim.has(appError.code)) {
         // Bad input, unknown payee, nothing left to refund, key bound to
@@ -204,11 +200,17 @@ export class Outbox {
         this.store.release(key, this.owner);
         return { kind: "refused", key, refundOf, error: appError };
       }
-      // Anything else (unreachable, in flight, cancelled, internal) may have
-      // run: the outcome is unknown, so the entry stays and is re-sent with its key.
-      this.requeue(entry, appError.message);
-      return { kind: "queued", key, refundOf, reason: appError.message, gatewayAway: isGatewayAway(appError) };
+      // Anything else (a session refused, unreachable, in flight, cancelled,
+      // internal) may have run: the outcome is unknown, so the entry stays.
+      return this.kept(entry, appError);
     }
+  }
+
+  /** The entry stays queued, to be sent again with its key: after a login when the session was refused, else after a backoff. */
+  private kept(entry: OutboxEntry, error: AppError): SendOutcome {
+    this.requeue(entry, error.message);
+    const outcome = { key: entry.idempotencyKey, refundOf: entry.refundOf ?? undefined, reason: error.message };
+    return error.code === Code.Unauthenticated ? { kind: "needs_login", ...outcome } : { kind: "queued", ...outcome, gatewayAway: isGatewayAway(error) };
   }
 
   /** One send of an entry: Pay, or Refund for a refund. */
@@ -237,11 +239,7 @@ export class Outbox {
       return await this.lookUp(entry, entry.idempotencyKey);
     } catch (error) {
       const appError = error as AppError;
-      if (appError.code !== Code.NotFound) {
-        this.requeue(entry, appError.message);
-        const outcome = { key: entry.idempotencyKey, refundOf: entry.refundOf ?? undefined, reason: appError.message };
-        return appError.code === Code.Unauthenticated ? { kind: "needs_login", ...outcome } : { kind: "queued", ...outcome, gatewayAway: isGatewayAway(appError) };
-      }
+      if (appError.code !== Code.NotFound) return this.kept(entry, appError);
       const what = entry.refundOf === null ? "payment" : "refund";
       const unknown = new AppError(Code.Unknown, `${what} ${entry.idempotencyKey} was queued too long ago for the gateway to remember its key; check "ministripe payments" before sending it again`);
       this.store.finish(entry.idempotencyKey, { state: "failed", paymentId: null, failureCode: outcomeUnknown, error: unknown.message, reported: false, finishedBy: this.owner }, this.clock.nowMs());

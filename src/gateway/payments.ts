@@ -137,22 +137,15 @@ export class Payments {
     };
   }
 
+  private refuseUnlessClaimed(payer: string, key: string, fingerprint: string, refusal: unknown): Promise<PayOutcome> {
+    return refuseUnlessClaimed(this.options.store, payer, key, refusal, (row) => this.replay(row, fingerprint));
+  }
+
   /**
    * The key was used before: the original outcome, never a second execution.
    * Payments and refunds share a user's keys, and their fingerprints never
    * match each other's: a key used for one and sent with the other is a mismatch.
    */
-  /**
-   * `refusal`, unless the key holds a payment (its first use, or a send that
-   * claimed it meanwhile): then the answer is that payment. So a refusal
-   * always means nothing is recorded under its key (lib/errors refusedBeforeClaim).
-   */
-  private async refuseUnlessClaimed(payer: string, key: string, fingerprint: string, refusal: unknown): Promise<PayOutcome> {
-    const seen = await this.options.store.paymentByKey(payer, key);
-    if (seen) return this.replay(seen, fingerprint);
-    throw refusal;
-  }
-
   async replay(row: PaymentRow, fingerprint: string): Promise<PayOutcome> {
     if (row.fingerprint !== fingerprint) {
       throw new AppError(Code.FailedPrecondition, "this idempotency key was used with other parameters; use a new key for a new payment or refund");
@@ -214,6 +207,18 @@ function pageSizeField(limit: number): number {
 /** The parameters a key is bound to: a retry must repeat them exactly. */
 function fingerprintOf(input: PayInput): string {
   return new Bun.CryptoHasher("sha256").update(JSON.stringify([input.toUsername, input.amountMinor.toString(), input.note])).digest("hex");
+}
+
+/**
+ * `refusal`, unless the key holds a payment or refund (its first use, or a
+ * send that claimed it meanwhile): then the answer is `answer` of that row.
+ * So a refusal always means nothing is recorded under its key (lib/errors
+ * refusedBeforeClaim), and a client may use the key again.
+ */
+export async function refuseUnlessClaimed<T>(store: GatewayStore, payer: string, key: string, refusal: unknown, answer: (row: PaymentRow) => Promise<T>): Promise<T> {
+  const claimed = await store.paymentByKey(payer, key);
+  if (claimed) return answer(claimed);
+  throw refusal;
 }
 
 /**

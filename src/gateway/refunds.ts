@@ -10,7 +10,7 @@ import { AppError, Code } from "../lib/errors";
 import { isIdempotencyKey, isNoteLength } from "../lib/fields";
 import { formatMoney, isAmountMinor } from "../lib/money";
 import type { GatewayStore, PaymentRow, RefundClaimResult } from "../store/gateway-store";
-import type { Payments } from "./payments";
+import { refuseUnlessClaimed, type Payments } from "./payments";
 
 /** A Refund's fields, each checked by the service (service.ts) as it came off the wire. */
 export interface RefundInput {
@@ -109,11 +109,8 @@ export class Refunds {
     return original;
   }
 
-  /** `refusal`, unless the key holds a refund (claimed meanwhile): then the answer is that refund, so a refusal always means nothing is recorded under its key. */
-  private async refuseUnlessClaimed(refunder: string, key: string, fingerprint: string, refusal: unknown): Promise<RefundOutcome> {
-    const claimed = await this.options.store.paymentByKey(refunder, key);
-    if (claimed) return this.replayed(claimed, fingerprint);
-    throw refusal;
+  private refuseUnlessClaimed(refunder: string, key: string, fingerprint: string, refusal: unknown): Promise<RefundOutcome> {
+    return refuseUnlessClaimed(this.options.store, refunder, key, refusal, (row) => this.replayed(row, fingerprint));
   }
 
   private async replayed(row: PaymentRow, fingerprint: string): Promise<RefundOutcome> {

@@ -60,10 +60,6 @@ export class ClientStore extends Store {
     return this.opened.db.select().from(outbox).where(eq(outbox.idempotencyKey, key)).get();
   }
 
-  countUnfinished(): number {
-    return Number(this.opened.sqlite.query<{ n: bigint }, []>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'queued'").get()!.n);
-  }
-
   /**
    * Adds an entry already claimed by `owner`: "exists" when the key is here,
    * "full" (nothing added) when `queuedMax` entries of any user are queued.

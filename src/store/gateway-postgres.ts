@@ -742,10 +742,6 @@ export class PostgresGatewayStore implements GatewayStore {
   }
 }
 
-/**
- * A key taken, then pruned before its holder could be read, on every try:
- * nothing was claimed, and the caller looks the key up again before it answers.
- */
 /** A claim that found its key taken, then gone before it read the holder: pruned meanwhile, so free now. */
 const keyPruned = "key_pruned";
 
@@ -758,6 +754,10 @@ async function untilTheKeyStays<T>(claimOnce: () => Promise<T | typeof keyPruned
   throw keyInFlux();
 }
 
+/**
+ * A key taken, then pruned before its holder could be read, on every try:
+ * nothing was claimed, and the caller looks the key up again before it answers.
+ */
 function keyInFlux(): AppError {
   return new AppError(Code.Unavailable, "the idempotency key was being released as it was claimed; try again shortly", undefined, Reason.SendAgain);
 }

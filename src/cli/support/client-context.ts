@@ -171,9 +171,14 @@ function finishedEntryJson(e: OutboxEntry): QueueOutcomeJson {
   return { kind: "final", idempotency_key: e.idempotencyKey, message: describeFinishedEntry(e), state: e.state, payment_id: e.paymentId };
 }
 
+/** How an outcome's line names its entry: "queued payment K", or "queued refund K (of payment P)". */
+function queuedWhat(key: string, refundOf: string | null | undefined): string {
+  return refundOf ? `queued refund ${key} (of payment ${refundOf})` : `queued payment ${key}`;
+}
+
 /** A finished entry's outcome from the queue alone (the gateway's reply was not kept). */
 export function describeFinishedEntry(e: OutboxEntry): string {
-  const what = e.refundOf ? `queued refund ${e.idempotencyKey} (of payment ${e.refundOf})` : `queued payment ${e.idempotencyKey}`;
+  const what = queuedWhat(e.idempotencyKey, e.refundOf);
   const to = e.toUsername ? ` to ${e.toUsername}` : "";
   const result = e.state === "succeeded" ? "succeeded" : `failed: ${e.failureCode ?? "unknown"}${e.lastError ? ` (${e.lastError})` : ""}`;
   const id = e.paymentId ? ` (${e.refundOf ? "refund" : "payment"} ${e.paymentId})` : "";
@@ -181,7 +186,7 @@ export function describeFinishedEntry(e: OutboxEntry): string {
 }
 
 export function describeOutcome(outcome: SendOutcome): string {
-  const what = outcome.refundOf ? `queued refund ${outcome.key} (of payment ${outcome.refundOf})` : `queued payment ${outcome.key}`;
+  const what = queuedWhat(outcome.key, outcome.refundOf);
   switch (outcome.kind) {
     case "final": {
       const p = outcome.payment;
