@@ -115,8 +115,12 @@ export async function signUpProcess(system: ProcessSystem, username: string, ban
 }
 
 /** Polls the admin audit until every invariant holds, or returns the last report at the deadline. */
-export async function auditUntilClean(system: ProcessSystem, deadlineMs = 20_000, gatewayAddress = system.cluster.gatewayAddress): Promise<AuditReport> {
-  const admin = system.clientAt(gatewayAddress, "admin");
+export function auditUntilClean(system: ProcessSystem, deadlineMs = 20_000, gatewayAddress = system.cluster.gatewayAddress): Promise<AuditReport> {
+  return adminAuditUntilClean(system.clientAt(gatewayAddress, "admin"), deadlineMs);
+}
+
+/** The same through an admin client of any system (in-process ones too): every invariant holds, phase two done, no hold open. */
+export async function adminAuditUntilClean(admin: GatewayClient, deadlineMs = 20_000): Promise<AuditReport> {
   const untilAtMs = Date.now() + deadlineMs;
   let report: AuditReport | undefined;
   for (let attempt = 0; Date.now() < untilAtMs && attempt < 400; attempt++) {
