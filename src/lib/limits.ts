@@ -100,6 +100,16 @@ export const limits = {
    * Far above a statement's time under load; the audit's scans have their own.
    */
   databaseStatementDeadlineMs: 10_000,
+  /**
+   * PostgreSQL: how long a late statement is waited for in all while a probe
+   * on a new connection finds the database answering (a slow database, not a
+   * silent one), before it is cut off like a silent one's.
+   */
+  databaseSlowStatementWaitMsMax: 60_000,
+  /** PostgreSQL: the deadline rounds of one statement (a loop bound; the time bound above ends it first). */
+  databaseSlowStatementRoundsMax: 20,
+  /** PostgreSQL: how long the probe's `SELECT 1` on a new connection may take (at most the statement's deadline). */
+  databaseProbeDeadlineMs: 3_000,
   /** PostgreSQL: the same for the audit's and an operator's reads that scan many rows. */
   databaseScanDeadlineMs: 120_000,
   /** PostgreSQL: how long a starting gateway waits for another one's migration before giving up (exit 4). */

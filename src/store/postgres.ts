@@ -137,17 +137,30 @@ export class StatementDeadlineError extends Error {
 
 /**
  * The gateway's two connection pools, replaced as a whole when a statement
- * outlives its deadline. A database host that falls silent without resetting
- * its connections (a partition) would hold a statement's await until the
- * kernel gives up on the socket (many minutes), and with it the pool's
- * connection and the decisions queued behind it; closing the pool is the one
- * way to get a silent connection back (a cancel request goes to the same
- * silent host), and fails every statement in flight on it as a lost
- * connection, which the engine retries (writes) or answers UNAVAILABLE (reads).
+ * outlives its deadline and the database does not answer either. A database
+ * host that falls silent without resetting its connections (a partition)
+ * would hold a statement's await until the kernel gives up on the socket
+ * (many minutes), and with it the pool's connection and the decisions queued
+ * behind it; closing the pool is the one way to get a silent connection back
+ * (a cancel request goes to the same silent host), and fails every statement
+ * in flight on it as a lost connection, which the engine retries (writes) or
+ * answers UNAVAILABLE (reads).
+ *
+ * A database that is only slow (a statement waiting on another session's
+ * lock, an I/O stall) is told apart by a probe: a `SELECT 1` on a connection
+ * of its own. While it answers, the late statement is waited for, up to
+ * `databaseSlowStatementWaitMsMax` in all: cutting it would answer
+ * UNAVAILABLE for a database that works, and leave its server backend running
+ * the statement beside the replacement pools' connections, one more set at
+ * every deadline, towards the server's connection limit.
  */
 export class PostgresPools {
   private generation = 0;
   private current: { sql: SQL; lazy: SQL };
+  /** The probe in flight, shared by every statement late at the same moment. */
+  private probing: Promise<boolean> | undefined;
+  /** Probes that found the database answering while a statement was late (for tests and logs). */
+  slowButAnswering = 0;
 
   constructor(
     private readonly options: Bun.SQL.PostgresOrMySQLOptions,
@@ -171,26 +184,46 @@ export class PostgresPools {
     return this.current.lazy;
   }
 
-  /** `statement`, failed as a lost connection (and the pools replaced) once `deadlineMs` pass without its answer. */
+  /**
+   * `statement`, failed as a lost connection (and the pools replaced) once
+   * `deadlineMs` pass without its answer and a probe finds the database
+   * silent; waited for while the probe answers, within a bound.
+   */
   async withinDeadline<T>(statement: () => Promise<T>, deadlineMs: number): Promise<T> {
     const generation = this.generation;
+    const startedAtMs = Date.now();
     const running = Promise.resolve().then(statement);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StatementDeadlineError(deadlineMs)), deadlineMs);
-    });
-    try {
-      return await Promise.race([running, expired]);
-    } catch (error) {
-      if (error instanceof StatementDeadlineError) {
-        // Settled by the pool's close below; its failure is this one, already thrown.
-        running.catch(() => undefined);
-        this.replace(generation);
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
+    for (let round = 0; round < limits.databaseSlowStatementRoundsMax; round++) {
+      const answer = await settledWithin(running, deadlineMs);
+      if (answer.settled) return answer.value;
+      const waitedMs = Date.now() - startedAtMs;
+      if (waitedMs + deadlineMs > limits.databaseSlowStatementWaitMsMax) break;
+      if (!(await this.probe(Math.min(deadlineMs, limits.databaseProbeDeadlineMs)))) break;
+      this.slowButAnswering += 1;
     }
+    // Settled by the pool's close below; its failure is this one, thrown now.
+    running.catch(() => undefined);
+    this.replace(generation);
+    throw new StatementDeadlineError(deadlineMs);
+  }
+
+  /** Whether the database answers a `SELECT 1` on a new connection within `deadlineMs`. */
+  private probe(deadlineMs: number): Promise<boolean> {
+    this.probing ??= (async () => {
+      let connection: SQL | undefined;
+      try {
+        connection = new SQL({ ...this.options, max: 1, connectionTimeout: Math.max(1, Math.ceil(deadlineMs / 1000)) });
+        const probed = connection;
+        const answer = await settledWithin(Promise.resolve().then(() => probed`SELECT 1`), deadlineMs);
+        return answer.settled;
+      } catch {
+        return false;
+      } finally {
+        void connection?.close({ timeout: 0 }).catch(() => undefined);
+        this.probing = undefined;
+      }
+    })();
+    return this.probing;
   }
 
   async close(timeoutS: number): Promise<void> {
@@ -213,6 +246,19 @@ export class PostgresPools {
     this.current = this.open();
     // At once: what waits on the old connections fails now, as "connection closed".
     void Promise.all([old.sql.close({ timeout: 0 }), old.lazy.close({ timeout: 0 })]).catch(() => undefined);
+  }
+}
+
+/** The promise's value if it settles within `deadlineMs` (its failure thrown), else `{ settled: false }`. */
+async function settledWithin<T>(promise: Promise<T>, deadlineMs: number): Promise<{ settled: true; value: T } | { settled: false }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<{ settled: false }>((resolve) => {
+    timer = setTimeout(() => resolve({ settled: false }), deadlineMs);
+  });
+  try {
+    return await Promise.race([promise.then((value) => ({ settled: true as const, value })), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
