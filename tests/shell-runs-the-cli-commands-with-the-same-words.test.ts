@@ -1,4 +1,4 @@
-// Proves `shell` runs each client command as the CLI does: `payments --limit 3`, `payment ID`, `balance --json` print exactly the CLI's output, and a refusal, a typo'd flag, a repeated flag or a negative amount print the CLI's own error line (no "error:" or "refused:" of the shell's own); a command that needs a password points to another terminal.
+// Proves `shell` runs each client command as the CLI does: `payments --limit 3`, `payment ID`, `balance --json` print exactly the CLI's output, and a refusal, a typo'd flag, a repeated flag or a negative amount print the CLI's own error line (no "error:" or "refused:" of the shell's own); a command that needs a password points to another terminal; a line's words are split as a shell splits them (single and double quotes, quotes inside a word).
 import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { cli, ShellProcess, until } from "./support/cli";
 import { systemWithCliUsers } from "./support/sample-users";
@@ -62,4 +62,24 @@ test("the shell's commands print exactly what the CLI prints, results and errors
   expect(shell.output.filter((line) => /^(error|refused):/.test(line))).toEqual([]);
   // Nothing the shell refused moved money: still the four payments of the setup.
   expect(JSON.parse((await cli(alice, "balance", "--json")).stdout).balance_minor).toBe(String(500_000 - 1_000));
+});
+
+test("the shell reads quotes as a shell does: single, double, and inside a word", async () => {
+  const { alice, bob } = setup;
+  const bobBeforeMinor = BigInt(JSON.parse((await cli(bob, "balance", "--json")).stdout).balance_minor);
+  const shell = new ShellProcess(alice);
+  await shell.waitFor(/^logged in as alice/);
+  const notes = new Map([
+    ["shell-quoted-single", "pay --to bob --amount 0.10 --key shell-quoted-single --note 'for lunch'"],
+    ["shell-quoted-inside", `pay --to bob --amount 0.20 --key shell-quoted-inside --note="it's lunch"`],
+  ]);
+  for (const line of notes.values()) expect((await shellLines(shell, line, 1))[0]).toMatch(/^paid/);
+  expect(await shellLines(shell, "pay --to bob --amount 0.30 --note 'unfinished", 1)).toEqual(["ministripe shell: unbalanced single quotes"]);
+  shell.send("exit");
+  expect(await shell.done).toBe(0);
+
+  expect(JSON.parse((await cli(alice, "payment", "shell-quoted-single", "--json")).stdout).note).toBe("for lunch");
+  expect(JSON.parse((await cli(alice, "payment", "shell-quoted-inside", "--json")).stdout).note).toBe("it's lunch");
+  // The unbalanced line sent nothing: the two quoted payments only, to the paisa.
+  expect(JSON.parse((await cli(bob, "balance", "--json")).stdout).balance_minor).toBe(String(bobBeforeMinor + 30n));
 });

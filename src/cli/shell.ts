@@ -165,10 +165,28 @@ function describeWatchedRefund(p: WirePayment, username: string, amount: string)
   return p.status === "SUCCEEDED" ? `refund of ${amount} to ${p.payee} for payment ${p.refund_of} succeeded (refund ${p.id})` : `refund of ${amount} to ${p.payee} for payment ${p.refund_of} failed: ${p.failure_code} (refund ${p.id})`;
 }
 
-/** Splits a line into words; double quotes keep spaces inside one word. */
+/**
+ * Splits a line into words as a POSIX shell does, without expansions or
+ * escapes: single or double quotes keep spaces (and the other quote) inside a
+ * word and may be part of one (`--note="for lunch"`); `""` is an empty word.
+ */
 function splitWords(line: string): string[] {
-  if ((line.match(/"/g)?.length ?? 0) % 2 !== 0) throw new AppError(Code.InvalidArgument, "unbalanced double quotes");
   const words: string[] = [];
-  for (const match of line.matchAll(/"([^"]*)"|(\S+)/g)) words.push(match[1] ?? match[2]!);
+  let word: string | undefined;
+  let quote: string | undefined;
+  for (const ch of line) {
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined;
+      else word += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      word ??= "";
+    } else if (/\s/.test(ch)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else word = (word ?? "") + ch;
+  }
+  if (quote !== undefined) throw new AppError(Code.InvalidArgument, `unbalanced ${quote === '"' ? "double" : "single"} quotes`);
+  if (word !== undefined) words.push(word);
   return words;
 }
