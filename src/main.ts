@@ -8,7 +8,7 @@ import { restartAsServerIfNeeded } from "./local-cluster/server-runtime";
 import { version } from "./cli/support/version";
 import { assert } from "./lib/assert";
 import { printable, quoted, toAppError } from "./lib/errors";
-import { errorText } from "./cli/support/output";
+import { errorText, writeErr, writeOut } from "./cli/support/output";
 
 // Loaded on demand: a bank need not load what the client, the certificate
 // maker or the bench use (a server's memory is mostly the modules it loads).
@@ -58,29 +58,29 @@ async function usage(): Promise<string> {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === "--version" || name === "version") {
-    process.stdout.write(`ministripe ${version}\n`);
+    writeOut(`ministripe ${version}\n`);
     return Exit.ok;
   }
   if (name === undefined || name === "--help" || name === "help") {
-    process.stdout.write(`${await usage()}\n`);
+    writeOut(`${await usage()}\n`);
     return name === undefined ? Exit.usage : Exit.ok;
   }
   const command = await loadCommand(name);
   if (!command) {
     const near = nearestName(name, Object.keys(commands));
-    process.stderr.write(`ministripe: unknown command ${quoted(name, 40)}${near ? `; did you mean ${near}?` : ""} (see ministripe --help)\n`);
+    writeErr(`ministripe: unknown command ${quoted(name, 40)}${near ? `; did you mean ${near}?` : ""} (see ministripe --help)\n`);
     return Exit.usage;
   }
   try {
     const parsed = parseFlags(command, rest);
     if (parsed.help) {
-      process.stdout.write(`${helpText(command)}\n`);
+      writeOut(`${helpText(command)}\n`);
       return Exit.ok;
     }
     return await command.run(parsed.flags, parsed.positionals);
   } catch (error) {
     const appError = toAppError(error);
-    process.stderr.write(`ministripe ${name}: ${printable(errorText(appError))}\n`);
+    writeErr(`ministripe ${name}: ${printable(errorText(appError))}\n`);
     if (process.env.MINISTRIPE_DEBUG && appError.cause) console.error(appError.cause);
     return exitCodeOf(appError);
   }

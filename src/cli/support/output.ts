@@ -56,6 +56,11 @@ export function writeOut(text: string): void {
   writeAll(stdoutFd, text);
 }
 
+/** Text on stderr as it is, written whole like the rest (main's last word before it exits). */
+export function writeErr(text: string): void {
+  writeAll(stderrFd, text);
+}
+
 /** Messages about the process (warnings, errors): stderr, or stdout in the shell. */
 export function warn(line: string): void {
   writeMessage(`${printable(line)}\n`);
