@@ -1,4 +1,4 @@
-// Proves that `logout` says "logged out" (exit 0) only when the session ended: with the gateway unreachable it exits 4 in one line saying the session stays valid there until when and to run logout again, and keeps the session file, whose token does still work; run again with the gateway back, it ends the session for good; --forget drops the token here only, saying so; a session expired by this machine's clock is simply forgotten.
+// Proves that `logout` says "logged out" (exit 0) only when the session ended: with the gateway unreachable it exits 4 in one line saying the session stays valid there until when and to run logout again, and keeps the session file, whose token does still work; run again with the gateway back, it ends the session for good; --forget drops the token here only, saying so; a session expired by this machine's clock is simply forgotten; over another client certificate than the session's it exits 3 saying so and keeps the session, which stays valid over its own.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -58,4 +58,24 @@ test("a session expired by this machine's clock is forgotten even when the gatew
   const result = await cli({ ...alice, gateway: await deadAddress() }, "logout");
   expect({ exitCode: result.exitCode, stdout: result.stdout.trim(), stderr: result.stderr }).toEqual({ exitCode: 0, stdout: "logged out", stderr: "" });
   expect(existsSync(sessionPath)).toBe(false);
+});
+
+test("over another client certificate (the home's was replaced): not ended, exit 3 saying why, the session kept and still valid over its own", async () => {
+  const { alice, bob } = setup;
+  await login(alice);
+  const sessionPath = join(alice.home, "session.json");
+  const session = readFileSync(sessionPath, "utf8");
+
+  const refused = await cli({ ...alice, certs: bob.certs }, "logout");
+  expect({ exitCode: refused.exitCode, stdout: refused.stdout }).toEqual({ exitCode: 3, stdout: "" });
+  const lines = refused.stderr.trimEnd().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain("the session was not ended: it was opened over another client certificate");
+  expect(lines[0]).toMatch(/stays valid at the gateway until \d{4}-/);
+  expect(readFileSync(sessionPath, "utf8")).toBe(session);
+  // What the line says is so: over its own certificate the token still opens the account, and ends there.
+  expect((await cli(alice, "balance")).exitCode).toBe(0);
+  expect((await cli(alice, "logout")).exitCode).toBe(0);
+  writeFileSync(sessionPath, session, { mode: 0o600 });
+  expect((await cli(alice, "balance")).exitCode).toBe(3);
 });

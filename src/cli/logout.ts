@@ -1,4 +1,4 @@
-import { AppError, Code, printable, toAppError } from "../lib/errors";
+import { AppError, Code, printable, Reason, toAppError } from "../lib/errors";
 import type { SavedSession } from "../client/home";
 import { bool, type Command } from "./support/flags";
 import { clientFlags, withClient, type ClientContext } from "./support/client-context";
@@ -39,7 +39,9 @@ export const logoutCommand: Command = {
  * "ended" when the gateway ended the session, or says it had ended already
  * (revoked, expired, unknown), or it has expired: either way the token opens
  * nothing. Any other answer, or none, is the error: the session may still be
- * valid there.
+ * valid there. So is a refusal because the session was opened over another
+ * client certificate (this home's was replaced): the session is alive, and
+ * whoever has the old certificate's key can still use it.
  */
 async function endAtGateway(ctx: ClientContext, session: SavedSession): Promise<"ended" | AppError> {
   try {
@@ -48,6 +50,9 @@ async function endAtGateway(ctx: ClientContext, session: SavedSession): Promise<
     return "ended";
   } catch (error) {
     const appError = toAppError(error);
+    if (appError.reason === Reason.OtherCertificate) {
+      return new AppError(Code.Unauthenticated, `it was opened over another client certificate than ${ctx.certsDir}'s, and only that one can end it (or "ministripe passwd", which ends every session of the user)`);
+    }
     if (appError.code === Code.Unauthenticated) {
       ctx.log.info({ event: "logout.session_gone", user: session.username, err: appError.message }, "the gateway no longer accepted the session");
       return "ended";

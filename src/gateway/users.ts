@@ -6,7 +6,7 @@ import { assert } from "../lib/assert";
 import { argon2idOptions } from "../lib/secret-hash";
 import * as OTPAuth from "otpauth";
 import { sleepMs, type Clock } from "../lib/clock";
-import { AppError, Code, invalid } from "../lib/errors";
+import { AppError, Code, invalid, Reason } from "../lib/errors";
 import { accountNumberField, bankNameField, passwordField, pinField, usernameField } from "../lib/fields";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
@@ -137,7 +137,7 @@ export class Users {
     if (!session) throw new AppError(Code.Unauthenticated, "unknown session; log in again");
     if (session.revokedAtMs !== null) throw new AppError(Code.Unauthenticated, "session was ended; log in again");
     if (session.expiresAtMs <= this.options.clock.nowMs()) throw new AppError(Code.Unauthenticated, "session expired; log in again");
-    if (!certSha256 || session.certSha256 !== certSha256) throw new AppError(Code.Unauthenticated, "this session was opened with another client certificate; log in with this one");
+    if (!certSha256 || session.certSha256 !== certSha256) throw new AppError(Code.Unauthenticated, "this session was opened with another client certificate; log in with this one", undefined, Reason.OtherCertificate);
     return { username: session.username, tokenHash };
   }
 

@@ -30,6 +30,8 @@ export const Reason = {
   DatabaseUnreachable: "DATABASE_UNREACHABLE",
   /** UNAVAILABLE from a gateway that was reached: send it again with the same key (taken but not decided, a record the database lost, a key being released). */
   SendAgain: "SEND_AGAIN",
+  /** UNAUTHENTICATED for a session that is valid, but was opened over another client certificate: it opens nothing over this one, and this one cannot end it. */
+  OtherCertificate: "OTHER_CERTIFICATE",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
