@@ -1,5 +1,5 @@
 // Proves registration needs the account's PIN: a wrong PIN is PERMISSION_DENIED (exit 3) and registers nothing; wrong PINs count per account at the bank, on disk, until even the right PIN is RESOURCE_EXHAUSTED; an account without a PIN is FAILED_PRECONDITION (exit 2); the bank keeps only an Argon2id hash; the gateway keeps no PIN, right or wrong, in its SQLite database and WAL (nor any file the system wrote, nor any log line), nor in any column of any table on PostgreSQL; and a bank whose database was loaded before PINs existed takes the file's PINs at its next start without touching a balance.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { SQL } from "bun";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,6 +32,9 @@ banks:
       - { number: "2001", holder: "Bob", balance: "1200.00", pin: "2222" }
       - { number: "2002", holder: "Hari", balance: "300.00", pin_hash: "${unusualPinHash}" }
 `;
+
+// This file sends a dozen failed account checks from one address: past ten, the gateway delays each (LoginThrottle.registration).
+setDefaultTimeout(30_000);
 
 const serverLog = memoryLog("test", "servers");
 let system: TestSystem;

@@ -51,6 +51,21 @@ export const peerPolicy: ThrottlePolicy = {
   failuresBeforeLockout: Infinity,
 };
 
+/**
+ * An address's registration checks (wrong PINs and unknown accounts, across
+ * every account): a person registers once or twice; more failures than a
+ * mistyped PIN explains are someone trying accounts. Unlike logins, refused
+ * for a while: the bank's own block is per account and cannot see spraying.
+ */
+export const registrationPeerPolicy: ThrottlePolicy = {
+  failuresBeforeDelay: securityLimits.registrationPeerFailuresBeforeDelay,
+  failuresBeforeLockout: securityLimits.registrationPeerFailuresBeforeLockout,
+  delayMsBase: securityLimits.loginDelayMsBase,
+  delayMsMax: limits.loginDelayMsMax,
+  lockoutMs: securityLimits.loginFailureWindowMs,
+  windowMs: securityLimits.loginFailureWindowMs,
+};
+
 export interface Failures {
   count: number;
   unlockedAtMs: number;
@@ -97,29 +112,55 @@ export interface LoginAttempt {
   succeeded(): Promise<void>;
 }
 
+/** One count an attempt adds to, and what a success does to it. */
+interface CountedKey {
+  key: string;
+  policy: ThrottlePolicy;
+  /** "clear": a success forgets the key's failures; "refund": it takes back only its own attempt (an address's count). */
+  onSuccess: "clear" | "refund";
+}
+
 export class LoginThrottle {
   constructor(
     private readonly nowMs: () => number,
-    private readonly policies = { user: userPolicy, username: usernamePolicy, peer: peerPolicy },
+    private readonly policies = { user: userPolicy, username: usernamePolicy, peer: peerPolicy, registrationPeer: registrationPeerPolicy },
     private readonly table: FailureTable = new MemoryFailureTable(),
   ) {}
 
-  /** Admits one attempt (with the delay to hold it for), or refuses with RESOURCE_EXHAUSTED while a key is locked out. */
-  async attempt(username: string, peerHost: string): Promise<LoginAttempt> {
-    // The address last: a success refunds it one attempt instead of clearing it.
-    const keys: [string, ThrottlePolicy][] = [
-      [`user:${username}@${peerHost}`, this.policies.user],
-      [`username:${username}`, this.policies.username],
-      [`peer:${peerHost}`, this.policies.peer],
-    ];
-    const names = keys.map(([key]) => key);
+  /** Admits one login or password check (with the delay to hold it for), or refuses with RESOURCE_EXHAUSTED while a key is locked out. */
+  attempt(username: string, peerHost: string): Promise<LoginAttempt> {
+    return this.admit(
+      [
+        { key: `user:${username}@${peerHost}`, policy: this.policies.user, onSuccess: "clear" },
+        { key: `username:${username}`, policy: this.policies.username, onSuccess: "clear" },
+        { key: `peer:${peerHost}`, policy: this.policies.peer, onSuccess: "refund" },
+      ],
+      "failed logins",
+    );
+  }
+
+  /**
+   * Admits one registration's ownership check (an account's PIN asked of its
+   * bank) from an address. The bank blocks an account after a few wrong PINs,
+   * but that does not stop one PIN tried on many accounts (PIN spraying), nor
+   * a walk over account numbers: the address's failures are counted here,
+   * across accounts, then delayed, then refused for a while. A check that
+   * proves the PIN, or fails for a reason that is no guess (the bank away),
+   * takes back only its own attempt.
+   */
+  registration(peerHost: string): Promise<LoginAttempt> {
+    return this.admit([{ key: `register:${peerHost}`, policy: this.policies.registrationPeer, onSuccess: "refund" }], "failed account checks from this address");
+  }
+
+  private async admit(keys: CountedKey[], what: string): Promise<LoginAttempt> {
+    const names = keys.map(({ key }) => key);
     const delayMs = await this.table.update(names, (entries) => {
       const nowMs = this.nowMs();
-      const current = keys.map(([, policy], i) => currentOf(entries[i], policy, nowMs));
+      const current = keys.map(({ policy }, i) => currentOf(entries[i], policy, nowMs));
       const lockedForMs = Math.max(...current.map((entry) => entry.unlockedAtMs)) - nowMs;
-      if (lockedForMs > 0) throw new AppError(Code.ResourceExhausted, `too many failed logins; try again in ${minutesText(lockedForMs)}`);
+      if (lockedForMs > 0) throw new AppError(Code.ResourceExhausted, `too many ${what}; try again in ${minutesText(lockedForMs)}`);
       let longestDelayMs = 0;
-      keys.forEach(([, policy], i) => {
+      keys.forEach(({ policy }, i) => {
         const entry = current[i]!;
         longestDelayMs = Math.max(longestDelayMs, delayFor(entry.count, policy));
         entry.count += 1;
@@ -133,13 +174,16 @@ export class LoginThrottle {
       delayMs,
       succeeded: () =>
         this.table.update(names, (entries) => {
-          entries[0] = undefined;
-          entries[1] = undefined;
-          const peer = entries[2];
-          if (!peer) return;
-          peer.count = Math.max(0, peer.count - 1);
-          if (peer.count < keys[2]![1].failuresBeforeLockout) peer.unlockedAtMs = 0;
-          if (peer.count === 0) entries[2] = undefined;
+          keys.forEach(({ policy, onSuccess }, i) => {
+            const entry = entries[i];
+            if (onSuccess === "clear" || !entry) {
+              entries[i] = undefined;
+              return;
+            }
+            entry.count = Math.max(0, entry.count - 1);
+            if (entry.count < policy.failuresBeforeLockout) entry.unlockedAtMs = 0;
+            if (entry.count === 0) entries[i] = undefined;
+          });
         }),
     };
   }

@@ -57,6 +57,7 @@ export function gatewayService(deps: GatewayServiceDeps): Handlers<"Gateway"> {
       const user = await users.register(
         { username: text(req.username, "username", limits.usernameLengthMax), password: text(req.password, "password", limits.passwordLengthMax), bank: text(req.bank, "bank", limits.bankNameLengthMax), account: text(req.account, "account", limits.accountLengthMax), accountPin: text(req.account_pin, "account_pin", limits.pinLengthMax) },
         ctx.requestId,
+        ctx.peer,
       );
       return { username: user.username, bank: user.bank, account: user.account, holder: user.holder };
     }),

@@ -11,7 +11,7 @@ import { accountNumberField, bankNameField, passwordField, pinField, usernameFie
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import type { GatewayStore, User } from "../store/gateway-store";
-import type { BankLinks } from "./bank-links";
+import type { BankLink, BankLinks } from "./bank-links";
 import { LoginThrottle, type FailureTable, type LoginAttempt } from "./login-throttle";
 
 const argonOptions = argon2idOptions;
@@ -47,9 +47,10 @@ export class Users {
   /**
    * The bank checks the account's PIN before anything about the account is
    * told (not even that it is registered already): knowing an account number
-   * is not enough. The PIN goes to the bank and nowhere else.
+   * is not enough. The PIN goes to the bank and nowhere else. Checks that
+   * fail are counted per address across accounts (LoginThrottle.registration).
    */
-  async register(input: { username: string; password: string; bank: string; account: string; accountPin: string }, requestId: string): Promise<User & { holder: string }> {
+  async register(input: { username: string; password: string; bank: string; account: string; accountPin: string }, requestId: string, peerAddress: string): Promise<User & { holder: string }> {
     const username = usernameField(input.username);
     passwordField(input.password);
     const account = accountNumberField(input.account);
@@ -57,8 +58,7 @@ export class Users {
     if (!input.accountPin) throw invalid("PIN", "the account's PIN is needed to register it (from your bank)");
     pinField(input.accountPin, "PIN");
     if (await this.options.store.getUser(username)) throw new AppError(Code.AlreadyExists, `username "${username}" is taken`);
-    const verified = await link.verifyAccount(account, input.accountPin, requestId);
-    if (!verified.exists) throw new AppError(Code.NotFound, `bank ${link.name} has no account ${account}`);
+    const verified = await this.checkOwnership(link, account, input.accountPin, requestId, peerAddress);
     if (await this.options.store.userOfAccount(link.name, account)) throw new AppError(Code.AlreadyExists, `account ${account} at ${link.name} is already registered`);
     const nowMs = this.options.clock.nowMs();
     const user: User = {
@@ -74,6 +74,27 @@ export class Users {
     if (!(await this.options.store.insertUser(user))) throw new AppError(Code.AlreadyExists, `username "${username}" or account ${account} at ${link.name} is already registered`);
     this.options.log.info({ event: "user.registered", user: username, bank: link.name }, "registered");
     return { ...user, holder: verified.holder };
+  }
+
+  /**
+   * The account's PIN proved at its bank, through the address's registration
+   * throttle: a wrong PIN, an unknown account or a blocked one stays counted;
+   * only a proof, or a bank that could not be asked, takes the attempt back.
+   */
+  private async checkOwnership(link: BankLink, account: string, pin: string, requestId: string, peerAddress: string): Promise<{ holder: string }> {
+    const attempt = await this.throttle.registration(peerHost(peerAddress));
+    if (attempt.delayMs > 0) await sleepMs(attempt.delayMs);
+    let verified: { exists: boolean; holder: string };
+    try {
+      verified = await link.verifyAccount(account, pin, requestId);
+    } catch (error) {
+      const code = (error as AppError).code;
+      if (code === Code.Unavailable || code === Code.DeadlineExceeded) await attempt.succeeded();
+      throw error;
+    }
+    if (!verified.exists) throw new AppError(Code.NotFound, `bank ${link.name} has no account ${account}`);
+    await attempt.succeeded();
+    return verified;
   }
 
   /** `certSha256`: the thumbprint of the client certificate the login came over; the session is bound to it. */

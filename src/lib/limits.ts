@@ -338,6 +338,10 @@ export const securityLimits = {
   loginUsernameFailuresBeforeDelay: 10,
   /** Failures from one address, whatever usernames, before each further attempt is delayed (never locked out). */
   loginPeerFailuresBeforeDelay: 10,
+  /** Registrations' failed account checks (wrong PIN, no such account) from one address, any accounts, before each further one is delayed. */
+  registrationPeerFailuresBeforeDelay: 10,
+  /** ...and before the address may not check accounts for the failure window (15 minutes). */
+  registrationPeerFailuresBeforeLockout: 30,
   /** The largest request a server accepts; the largest real one (a Prepare batch) is ~100 KiB. */
   grpcRequestBytesMax: 1024 * 1024,
   /** Nesting depth the log scrubber walks; deeper values are replaced. */
