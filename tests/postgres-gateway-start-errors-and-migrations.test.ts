@@ -48,7 +48,9 @@ function oneLineWithoutPassword(stderr: string): string {
 }
 
 test("a malformed database URL is exit 2, in one line that does not show the password", async () => {
-  for (const url of [`mysql://ministripe:${pgPassword}@127.0.0.1:5432/db`, `postgres://ministripe:${pgPassword}@127.0.0.1:5432`, "not a url", `postgres://ministripe:${pgPassword}@127.0.0.1:5432/db?sslmode=sometimes`]) {
+  for (const url of [`mysql://ministripe:${pgPassword}@127.0.0.1:5432/db`, `postgres://ministripe:${pgPassword}@127.0.0.1:5432`, "not a url", `postgres://ministripe:${pgPassword}@127.0.0.1:5432/db?sslmode=sometimes`,
+    // A "%" not followed by two hex digits, in the password (never shown), the user or the database name.
+    `postgres://ministripe:${pgPassword}%zz@127.0.0.1:5432/db`, `postgres://mini%zzstripe:${pgPassword}@127.0.0.1:5432/db`, `postgres://ministripe:${pgPassword}@127.0.0.1:5432/d%zz`]) {
     const run = await gateway(["--name", "g1"], { MINISTRIPE_DATABASE_URL: url });
     expect(run.exitCode).toBe(2);
     expect(oneLineWithoutPassword(run.stderr)).toContain("--database");

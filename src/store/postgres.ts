@@ -33,6 +33,15 @@ function malformed(why: string): AppError {
   return new AppError(Code.InvalidArgument, `--database: ${why} (expected postgres://USER[:PASSWORD]@HOST:PORT/DATABASE)`);
 }
 
+/** A part of the URL %-decoded; a "%" not followed by two hex digits is malformed (and the part, maybe the password, is not shown). */
+function decoded(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw malformed(`${what} has a "%" not followed by two hex digits (write a "%" itself as %25)`);
+  }
+}
+
 /** Reads a postgres:// URL; throws INVALID_ARGUMENT (exit 2) with a message that never holds the password. */
 export function parseDatabaseUrl(text: string): ParsedDatabaseUrl {
   let url: URL;
@@ -43,7 +52,7 @@ export function parseDatabaseUrl(text: string): ParsedDatabaseUrl {
   }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw malformed(`the scheme is "${url.protocol.replace(/:$/, "")}", not postgres`);
   if (!url.hostname) throw malformed("no host");
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+  const database = decoded(url.pathname.replace(/^\//, ""), "the database name");
   if (!database || database.includes("/")) throw malformed("no database name after the host");
   if (!url.username) throw malformed("no user name");
   const port = url.port ? Number(url.port) : 5432;
@@ -83,8 +92,8 @@ export function parseDatabaseUrl(text: string): ParsedDatabaseUrl {
       adapter: "postgres",
       hostname: url.hostname.replace(/^\[|\]$/g, ""),
       port,
-      username: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
+      username: decoded(url.username, "the user name"),
+      password: decoded(url.password, "the password"),
       database,
       tls,
       bigint: true,
