@@ -1,4 +1,4 @@
-// Proves takeover: a gateway SIGKILLed at each failpoint (after the claim, after the votes, after the decision) with payments in flight; the other gateway on the same PostgreSQL finishes every one within --takeover-after plus a few seconds (abort without a decision, phase two with one), the banks learn the decisions from it, clients retrying on it get the first outcomes, money is conserved, the audit is clean, and the survivor's /metrics counts the takeover.
+// Proves takeover: a gateway SIGKILLed at each failpoint (after the claim, after the votes, after the decision) with payments in flight; the other gateway on the same PostgreSQL finishes every one within --takeover-after plus a few seconds (abort without a decision, phase two with one), the banks learn the decisions from it, clients retrying on it get the first outcomes, money is conserved, the audit is clean, and the survivor's /metrics counts the takeover and each payment it aborted.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { auditUntilClean, balanceOf, processAccountPin, startProcessSystem, twoBankTotalMinor, type ProcessSystem } from "./support/processes";
@@ -79,5 +79,7 @@ for (const point of ["gateway.claim.recorded", "gateway.votes.collected", "gatew
     const scraped = await scrape(`http://${system.cluster.metricsAddresses.get("gateway-2")}/metrics`);
     expect(valueOf(scraped, "ministripe_takeovers_total")).toBeGreaterThanOrEqual(1);
     expect(valueOf(scraped, "ministripe_takeover_payments_total")).toBeGreaterThanOrEqual(1);
+    // Every abort is the survivor's (the dead one wrote no ABORT: every vote was YES), and its payments_total counts each once.
+    expect(valueOf(scraped, "ministripe_payments_total", { status: "FAILED" })).toBe(outcomes.filter((o) => o.status === "FAILED").length);
   });
 }

@@ -19,6 +19,9 @@ export type FailureCode = "insufficient_funds" | "account_not_found" | "bank_una
 export type VoteResult = { kind: "yes" } | { kind: "no"; reason: string } | { kind: "timeout" } | { kind: "error"; error: AppError };
 
 /** What the coordinator needs to know of other gateways on the same database (none with SQLite). */
+/** A decision to write: what, and why when it is an abort. */
+type Wanted = { decision: Decision; failureCode: FailureCode | null; failureMessage: string | null };
+
 export interface OtherGateways {
   /** Of `ids`, the undecided payments another live gateway coordinates: only it may decide them yet. */
   undecidedElsewhere(ids: string[]): Promise<Set<string>>;
@@ -52,6 +55,8 @@ export class Coordinator {
   private stopped = false;
   /** Told how many payments each resend pass sent phase two again (metrics). */
   onResent: ((payments: number) => void) | undefined;
+  /** Told each payment this process decided by presumed abort, outside an execution (see presumeAbort). */
+  onPresumedAbort: ((row: PaymentRow) => void) | undefined;
 
   constructor(private readonly options: CoordinatorOptions) {}
 
@@ -106,12 +111,30 @@ export class Coordinator {
   }
 
   /** Writes the decision unless one stands already (a bank's question may have forced ABORT). */
-  async decide(id: string, wanted: { decision: Decision; failureCode: FailureCode | null; failureMessage: string | null }, undecided?: PaymentRow): Promise<PaymentRow> {
-    const row = await this.options.store.decide({ id, ...wanted, decidedAtMs: this.options.clock.nowMs() }, undecided);
+  async decide(id: string, wanted: Wanted, undecided?: PaymentRow): Promise<PaymentRow> {
+    return (await this.writeDecision(id, wanted, undecided)).row;
+  }
+
+  /** The decision as stored (`WHERE decision IS NULL`: an earlier one stands), and whether it is this write's. */
+  private async writeDecision(id: string, wanted: Wanted, undecided?: PaymentRow): Promise<{ row: PaymentRow; written: boolean }> {
+    const decidedAtMs = this.options.clock.nowMs();
+    const row = await this.options.store.decide({ id, ...wanted, decidedAtMs }, undecided);
     this.options.log.info(
       { event: row.decision === "COMMIT" ? "payment.committed" : "payment.aborted", txid: id, request_id: row.requestId, failure_code: row.failureCode ?? undefined },
       "decision recorded",
     );
+    return { row, written: row.decision === wanted.decision && row.decidedAtMs === decidedAtMs && row.failureMessage === wanted.failureMessage };
+  }
+
+  /**
+   * Presumed abort of a payment no execution of this process decides (found
+   * undecided at start, asked about by a bank, adopted from a silent
+   * gateway); told to onPresumedAbort when this write is the one that stands,
+   * so metrics, stats and the payer's watch hear of it as of any decision.
+   */
+  private async presumeAbort(id: string, failureMessage: string, undecided?: PaymentRow): Promise<PaymentRow> {
+    const { row, written } = await this.writeDecision(id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage }, undecided);
+    if (written) this.onPresumedAbort?.(row);
     return row;
   }
 
@@ -210,7 +233,7 @@ export class Coordinator {
     for (let page = 0; page < limits.recoveryPagesMax; page++) {
       const undecided = (await this.options.store.listUndecided(createdBeforeAtMs, limits.recoveryScanRowsMax)).filter((row) => !this.executingSinceAtMs.has(row.id));
       if (undecided.length === 0) break;
-      for (const row of undecided) await this.decide(row.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: why }, row);
+      for (const row of undecided) await this.presumeAbort(row.id, why, row);
       aborted += undecided.length;
     }
     return aborted;
@@ -239,7 +262,7 @@ export class Coordinator {
         answers.push({ txid, outcome: "OUTCOME_UNSPECIFIED" as const });
         continue;
       }
-      const decision = known.get(txid) ?? (await this.decide(txid, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: "a bank asked before every vote was in" })).decision!;
+      const decision = known.get(txid) ?? (await this.presumeAbort(txid, "a bank asked before every vote was in")).decision!;
       answers.push({ txid, outcome: decision });
     }
     return answers;
@@ -257,7 +280,7 @@ export class Coordinator {
    */
   async finishAdopted(adopted: { id: string; decision: Decision | null }[]): Promise<void> {
     for (const payment of adopted) {
-      if (payment.decision === null) await this.decide(payment.id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage: "its gateway stopped before every bank voted; nothing moved" });
+      if (payment.decision === null) await this.presumeAbort(payment.id, "its gateway stopped before every bank voted; nothing moved");
     }
     this.passSoon();
   }

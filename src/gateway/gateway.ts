@@ -74,6 +74,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await coordinator.recover();
   const users = new Users({ store, banks, clock, log, sessionTtlMs: options.sessionTtlMs, argonMemoryKiB: options.argonMemoryKiB, failureTable: several ? { update: (keys, change) => several.store.updateLoginFailures(keys, change) } : undefined });
   const payments = new Payments({ store, coordinator, clock, ids: options.ids ?? randomIds, log, currency: options.currency });
+  // Decided without an execution here (adopted, asked about by a bank): counted and told like the others.
+  coordinator.onPresumedAbort = (row) => payments.tell(row);
   const refunds = new Refunds({ store, payments, clock, ids: options.ids ?? randomIds });
   const stats = new PaymentStats(payments, clock.nowMs());
   const deps = { users, payments, refunds, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs, stats, currency: options.currency, nowMs: () => clock.nowMs() };

@@ -84,16 +84,21 @@ export class Payments {
     return { payment: await this.execute(claim.row), replayed: false };
   }
 
+  /** Tells watchers (metrics, stats, the payer's and payee's watch) a payment's decision. */
+  tell(decided: PaymentRow): void {
+    try {
+      this.finished.emit("finished", decided);
+    } catch (error) {
+      // A watcher failing must not turn a decided payment into an error for its payer.
+      this.options.log.warn({ event: "watch.notify_failed", txid: decided.id, err: (error as Error).message }, "a payment watcher failed");
+    }
+  }
+
   /** Runs a claimed payment (or refund) through the coordinator; tells watchers its outcome. */
   execute(row: PaymentRow): Promise<PaymentRow> {
     const execution = this.options.coordinator.execute(row).then(
       (decided) => {
-        try {
-          this.finished.emit("finished", decided);
-        } catch (error) {
-          // A watcher failing must not turn a decided payment into an error for its payer.
-          this.options.log.warn({ event: "watch.notify_failed", txid: decided.id, err: (error as Error).message }, "a payment watcher failed");
-        }
+        this.tell(decided);
         return decided;
       },
       (error: unknown) => {
