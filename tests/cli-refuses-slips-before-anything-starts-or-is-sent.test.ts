@@ -14,7 +14,7 @@ test("durations out of range are refused with their range, before a gateway or b
     [["gateway", ...bank, "--key-retention", "999999999h"], 'ministripe gateway: --key-retention: "999999999h" is out of range: from 24h to 8760h\n'],
     [["gateway", ...bank, "--key-retention", "1h"], 'ministripe gateway: --key-retention: "1h" is out of range: from 24h to 8760h\n'],
     [["gateway", ...bank, "--in-doubt-after", "48h"], 'ministripe gateway: --in-doubt-after: "48h" is out of range: from 50ms to 24h\n'],
-    [["gateway", ...bank, "--database", "postgres://u@127.0.0.1:1/db", "--name", "g1", "--takeover-after", "1h"], 'ministripe gateway: --takeover-after: "1h" is out of range: from 500ms to 10m\n'],
+    [["gateway", ...bank, "--database", "postgres://u@127.0.0.1:1/db", "--name", "g1", "--takeover-after", "1h"], 'ministripe gateway: --takeover-after: "1h" is out of range: from 2s to 10m\n'],
     [["bank", "--name", "hdfc", "--port", "0", "--in-doubt-after", "48h"], 'ministripe bank: --in-doubt-after: "48h" is out of range: from 50ms to 24h\n'],
   ];
   for (const [args, line] of cases) {

@@ -1,4 +1,4 @@
-// Proves a gateway on PostgreSQL starts per SPEC: a malformed URL is exit 2, an unreachable database exit 4, refused credentials exit 3, a schema newer than the binary exit 2, a user refused exit 3 saying what it needs, each one line without the password; a user without CREATE starts on a made schema; a start gives up on a migration stuck elsewhere; --database needs --name; a second live gateway with the same name is refused; many gateways starting at once migrate once, at every isolation level.
+// Proves a gateway on PostgreSQL starts per SPEC: a malformed URL is exit 2, an unreachable database exit 4, refused credentials exit 3, a schema newer than the binary exit 2, a user refused exit 3 saying what it needs, each one line without the password; a user without CREATE starts on a made schema; a start gives up on a migration stuck elsewhere; --database needs --name; a second live gateway with the same name is refused, and one whose name was taken while it was stopped stops with exit 2 when it resumes; many gateways starting at once migrate once, at every isolation level.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -166,17 +166,39 @@ test("gateways starting at once migrate the schema once, and none fails on the o
 
 test("a second live gateway with the same name is refused (exit 2); a different name starts", async () => {
   const url = await pg.createDatabase();
-  const first = await gateway(["--name", "g1", "--takeover-after", "1s"], { MINISTRIPE_DATABASE_URL: url }, 8_000);
+  const first = await gateway(["--name", "g1", "--takeover-after", "2s"], { MINISTRIPE_DATABASE_URL: url }, 8_000);
   expect(first.exitCode).toBeUndefined(); // still running
-  const second = await gateway(["--name", "g1", "--takeover-after", "1s"], { MINISTRIPE_DATABASE_URL: url });
+  const second = await gateway(["--name", "g1", "--takeover-after", "2s"], { MINISTRIPE_DATABASE_URL: url });
   expect(second.exitCode).toBe(2);
   expect(oneLineWithoutPassword(second.stderr)).toContain('a gateway named "g1" is running');
-  const other = await gateway(["--name", "g2", "--takeover-after", "1s"], { MINISTRIPE_DATABASE_URL: url }, 8_000);
+  const other = await gateway(["--name", "g2", "--takeover-after", "2s"], { MINISTRIPE_DATABASE_URL: url }, 8_000);
   expect(other.exitCode).toBeUndefined();
   for (const run of [first, other]) {
     run.child.kill("SIGTERM");
     await run.child.exited;
   }
+});
+
+test("a gateway whose name another took while it was stopped stops when it resumes, exit 2 saying why; a window under 2s is refused", async () => {
+  const url = await pg.createDatabase();
+  const tooShort = await gateway(["--name", "g1", "--takeover-after", "1s"], { MINISTRIPE_DATABASE_URL: url });
+  expect(tooShort.exitCode).toBe(2);
+  expect(oneLineWithoutPassword(tooShort.stderr)).toContain("--takeover-after");
+
+  const first = await gateway(["--name", "g1", "--takeover-after", "2s"], { MINISTRIPE_DATABASE_URL: url }, 6_000);
+  expect(first.exitCode).toBeUndefined();
+  first.child.kill("SIGSTOP"); // silent: no sign of life past the window
+  const second = await gateway(["--name", "g1", "--takeover-after", "2s"], { MINISTRIPE_DATABASE_URL: url }, 8_000);
+  expect(second.exitCode).toBeUndefined(); // took the name of the silent one
+  first.child.kill("SIGCONT");
+  const exitCode = await Promise.race([first.child.exited, Bun.sleep(15_000).then(() => undefined)]);
+  expect(exitCode).toBe(2);
+  // Its log's line (JSON, on stderr without --log-file), then the command's one line.
+  const lines = (await new Response(first.child.stderr).text()).trim().split("\n");
+  expect(JSON.parse(lines[0]!)).toMatchObject({ event: "gateway.displaced" });
+  expect(lines.at(-1)).toStartWith('ministripe gateway: another gateway took the name "g1"');
+  second.child.kill("SIGTERM");
+  expect(await second.child.exited).toBe(0);
 });
 
 test("dev and bench with --gateways 2 and no database are usage errors saying why", async () => {

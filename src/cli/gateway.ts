@@ -2,6 +2,7 @@ import { startGateway, type GatewayOptions } from "../gateway/gateway";
 import { parseDatabaseUrl } from "../store/postgres";
 import { parseDurationMsWithin } from "../lib/duration";
 import { logFatalTo } from "../lib/fatal";
+import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { parseAddress } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
@@ -28,7 +29,7 @@ export const gatewayCommand: Command = {
     currency: { type: "string", value: "CODE", help: "the deployment's currency", default: "INR" },
     database: { type: "string", value: "URL", help: "share a PostgreSQL database with other gateways: postgres://USER[:PASSWORD]@HOST:PORT/DB (env MINISTRIPE_DATABASE_URL, which ps does not show)" },
     name: { type: "string", value: "NAME", help: "with --database: this gateway's name, its own among the gateways" },
-    "takeover-after": { type: "string", value: "DURATION", help: "with --database: finish the payments of a gateway silent this long", default: "10s" },
+    "takeover-after": { type: "string", value: "DURATION", help: "with --database: finish the payments of a gateway silent this long (2s to 10m; the same on every gateway)", default: "10s" },
     ...metricsFlag,
     ...logFlags,
   },
@@ -48,6 +49,7 @@ export const gatewayCommand: Command = {
     // A failed assertion is logged here, next to what led to it, before the process stops.
     logFatalTo(log);
     const metrics = await metricsOf(flags);
+    const displaced = Promise.withResolvers<AppError>();
     const gateway = await startGateway({
       host,
       port,
@@ -62,6 +64,7 @@ export const gatewayCommand: Command = {
       log,
       metrics: metrics?.metrics,
       database,
+      onDisplaced: () => displaced.resolve(new AppError(Code.FailedPrecondition, `another gateway took the name "${database?.name}" while this one showed no life for longer than --takeover-after; stopped (start it again, or with its own --name)`)),
     });
     const scrape = metrics && (await serveOrStop(metrics.serve, gateway.stop));
     process.stdout.write(`gateway listening on ${host}:${gateway.port} with banks ${[...banks.keys()].join(", ")}\n`);
@@ -69,7 +72,7 @@ export const gatewayCommand: Command = {
     return runUntilSignal(async () => {
       await scrape?.stop();
       await gateway.stop();
-    }, log);
+    }, log, displaced.promise);
   },
 };
 

@@ -137,9 +137,15 @@ export const limits = {
    * mark refused by the resend).
    */
   databaseGroupQueuedMax: 100_000,
-  /** Several gateways: --takeover-after's default, and its bounds. */
+  /**
+   * Several gateways: --takeover-after's default, and its bounds. A gateway
+   * judges another silent by its own --takeover-after, and one beats at most
+   * every second (src/gateway/several.ts): a shorter window could find a live
+   * gateway of a longer one "silent" between two of its beats, take its name
+   * and adopt its payments. Two seconds leaves a second's margin.
+   */
   takeoverAfterMsDefault: 10_000,
-  takeoverAfterMsMin: 500,
+  takeoverAfterMsMin: 2_000,
   takeoverAfterMsMax: 600_000,
   /** Gateways dev, demo and bench start on one database. */
   devGatewaysMax: 8,

@@ -1,4 +1,5 @@
 // Shared by the server commands: logging flags and running until a signal.
+import type { AppError } from "../../lib/errors";
 import { createLogger, parseLogLevel, type Logger } from "../../lib/log";
 import type { Metrics, MetricsServer } from "../../rpc/metrics";
 import { str, type FlagSpecs, type Flags } from "./flags";
@@ -12,18 +13,20 @@ export function serverLogger(flags: Flags, role: string, name: string): Logger {
   return createLogger({ role, name, level: parseLogLevel(str(flags, "log-level")) ?? "info", file: str(flags, "log-file") });
 }
 
-/** Resolves when SIGINT or SIGTERM arrives, after `stop` finished. */
-export function runUntilSignal(stop: () => Promise<void>, log: Logger): Promise<number> {
-  return new Promise((resolve) => {
+/** Resolves when SIGINT or SIGTERM arrives, after `stop` finished; rejects with the error when `stopsItself` comes first. */
+export function runUntilSignal(stop: () => Promise<void>, log: Logger, stopsItself?: Promise<AppError>): Promise<number> {
+  return new Promise((resolve, reject) => {
     let stopping = false;
-    const onSignal = (signal: string) => {
+    const stopFor = (why: string, error?: AppError) => {
       if (stopping) return;
       stopping = true;
-      log.info({ event: "server.stopping", signal }, "stopping");
-      void stop().finally(() => resolve(0));
+      log.info({ event: "server.stopping", signal: why }, "stopping");
+      // A server that stops of itself ends with its error: a supervisor sees a failure, and why, not exit 0.
+      void stop().finally(() => (error ? reject(error) : resolve(0)));
     };
-    process.once("SIGINT", () => onSignal("SIGINT"));
-    process.once("SIGTERM", () => onSignal("SIGTERM"));
+    process.once("SIGINT", () => stopFor("SIGINT"));
+    process.once("SIGTERM", () => stopFor("SIGTERM"));
+    void stopsItself?.then((error) => stopFor(error.message, error));
   });
 }
 
