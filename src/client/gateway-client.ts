@@ -151,6 +151,21 @@ export class GatewayClient {
     this.gateway.getChannel().watchConnectivityState(from, Date.now() + deadlineMs, () => onChange());
   }
 
+  /**
+   * One call on every gateway at once, one try each: figures an operator
+   * reads per gateway (a process's counters must never be subtracted from
+   * another's). Each gateway's reply, or undefined where none came.
+   */
+  callAdminOnEach<M extends MethodName<"Admin">>(method: M, request: Request<"Admin", M>, deadlineMs: number): Promise<{ address: string; reply: Reply<"Admin", M> | undefined }[]> {
+    const requestId = Bun.randomUUIDv7();
+    return Promise.all(
+      this.endpoints.map(async (endpoint) => ({
+        address: endpoint.address,
+        reply: await unaryCall(endpoint.clients.Admin, method, request, { deadlineMs, connectWithinMs: limits.clientConnectDeadlineMs, requestId, attempt: 1, token: this.token }).catch(() => undefined),
+      })),
+    );
+  }
+
   private async callOn<S extends GatewayService, M extends MethodName<S>>(service: S, method: M, request: Request<S, M>, settings: CallSettings): Promise<Reply<S, M>> {
     const requestId = settings.requestId ?? Bun.randomUUIDv7();
     // With several gateways, each gets a try before the call gives up.

@@ -2,6 +2,7 @@
 // service with the admin certificate: banks and their health, live
 // payments/s and latency, open holds and in-doubt, the latest audit, search.
 import type { GatewayClient } from "../client/gateway-client";
+import { AppError, Code } from "../lib/errors";
 import { dashboardLimits } from "../lib/limits";
 import { unaryCall } from "../rpc/channel";
 import type { ServiceClient } from "../rpc/wire/services";
@@ -27,7 +28,15 @@ export interface AuditView {
   error?: string;
 }
 
-const call = { retry: false, deadlineMs: dashboardLimits.callDeadlineMs };
+// One try on each gateway in turn: a page's request fails over past a dead gateway, without a backoff.
+const call = { retry: false, failover: true, deadlineMs: dashboardLimits.callDeadlineMs };
+
+/** One gateway's counters at one moment, by its own clock. */
+export interface CounterReading {
+  atMs: number;
+  decided: number;
+  latencyMsSum: number;
+}
 
 export class AdminView {
   latestAudit: AuditView | undefined;
@@ -68,10 +77,17 @@ export class AdminView {
     }
   }
 
-  /** The gateway's counters now: the live figures are differences of two readings. */
-  async counters(): Promise<{ atMs: number; decided: number; latencyMsSum: number }> {
-    const stats = await this.client.callAdmin("GetStats", { banks: false }, call);
-    return { atMs: Number(stats.now_ms), decided: Number(stats.payments_succeeded) + Number(stats.payments_failed), latencyMsSum: Number(stats.latency_ms_sum) };
+  /**
+   * Each gateway's counters now, by its address: the live figures are
+   * differences of two readings of the same gateway. UNAVAILABLE when none answered.
+   */
+  async counters(): Promise<Map<string, CounterReading>> {
+    const readings = new Map<string, CounterReading>();
+    for (const { address, reply } of await this.client.callAdminOnEach("GetStats", { banks: false }, dashboardLimits.callDeadlineMs)) {
+      if (reply) readings.set(address, { atMs: Number(reply.now_ms), decided: Number(reply.payments_succeeded) + Number(reply.payments_failed), latencyMsSum: Number(reply.latency_ms_sum) });
+    }
+    if (readings.size === 0) throw new AppError(Code.Unavailable, `cannot reach the gateway at ${this.client.address}`);
+    return readings;
   }
 
   /** The newest payments, or those whose id, key or user is `query`. */
@@ -84,7 +100,7 @@ export class AdminView {
 
   async runAudit(nowMs: number): Promise<AuditView> {
     try {
-      const r = await this.client.callAdmin("Audit", {}, { retry: false, deadlineMs: dashboardLimits.callDeadlineMs * 6 });
+      const r = await this.client.callAdmin("Audit", {}, { ...call, deadlineMs: dashboardLimits.callDeadlineMs * 6 });
       this.latestAudit = {
         at_ms: nowMs,
         ok: r.ok,
@@ -103,18 +119,30 @@ export class AdminView {
   }
 }
 
-/** Turns successive counter readings into payments/s and mean latency over each interval. */
+/**
+ * Turns successive counter readings into payments/s and mean latency over
+ * each interval: per gateway (each its own counters and clock), summed. A
+ * gateway first seen, restarted (its counters went back) or not answering
+ * this time adds nothing to this interval.
+ */
 export class LiveRate {
-  private last: { atMs: number; decided: number; latencyMsSum: number } | undefined;
+  private readonly last = new Map<string, CounterReading>();
 
-  next(reading: { atMs: number; decided: number; latencyMsSum: number }): { rate_per_s: number; latency_ms: number } | undefined {
-    const last = this.last;
-    this.last = reading;
-    if (!last || reading.atMs <= last.atMs || reading.decided < last.decided) return undefined;
-    const decided = reading.decided - last.decided;
-    return {
-      rate_per_s: (decided * 1000) / (reading.atMs - last.atMs),
-      latency_ms: decided === 0 ? 0 : (reading.latencyMsSum - last.latencyMsSum) / decided,
-    };
+  next(readings: Map<string, CounterReading>): { rate_per_s: number; latency_ms: number } | undefined {
+    let ratePerS = 0;
+    let decided = 0;
+    let latencyMsSum = 0;
+    let compared = 0;
+    for (const [gateway, reading] of readings) {
+      const last = this.last.get(gateway);
+      this.last.set(gateway, reading);
+      if (!last || reading.atMs <= last.atMs || reading.decided < last.decided) continue;
+      compared += 1;
+      ratePerS += ((reading.decided - last.decided) * 1000) / (reading.atMs - last.atMs);
+      decided += reading.decided - last.decided;
+      latencyMsSum += reading.latencyMsSum - last.latencyMsSum;
+    }
+    if (compared === 0) return undefined;
+    return { rate_per_s: ratePerS, latency_ms: decided === 0 ? 0 : latencyMsSum / decided };
   }
 }

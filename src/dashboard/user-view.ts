@@ -32,7 +32,8 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
-const call = { retry: false, deadlineMs: dashboardLimits.callDeadlineMs };
+// One try on each gateway in turn: a page's request fails over past a dead gateway, without a backoff.
+const call = { retry: false, failover: true, deadlineMs: dashboardLimits.callDeadlineMs };
 
 export class UserView {
   /** Newest first: queued payments' outcomes and payments received, as the shell tells them. */
