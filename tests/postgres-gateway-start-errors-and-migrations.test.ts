@@ -1,4 +1,4 @@
-// Proves a gateway on PostgreSQL starts per SPEC: a malformed URL is exit 2, an unreachable database exit 4, refused credentials exit 3, a schema newer than the binary exit 2, a user refused exit 3 saying what it needs, each one line without the password; a user without CREATE starts on a made schema; a start gives up on a migration stuck elsewhere; --database needs --name; a second live gateway with the same name is refused, and one whose name was taken while it was stopped stops with exit 2 when it resumes; many gateways starting at once migrate once, at every isolation level.
+// Proves a gateway on PostgreSQL starts per SPEC: a malformed URL is exit 2, an unreachable database exit 4, refused credentials exit 3, a schema newer than the binary exit 2, a user refused exit 3 saying what it needs, each one line without the password; a user without CREATE starts on a made schema; a start gives up on a migration stuck elsewhere; --database needs --name; a second live gateway with the same name is refused, and one whose name was taken while it was stopped stops with exit 2 when it resumes; dev with --gateways 2 exits with its gateway's own code; many gateways starting at once migrate once, at every isolation level.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -199,6 +199,14 @@ test("a gateway whose name another took while it was stopped stops when it resum
   expect(lines.at(-1)).toStartWith('ministripe gateway: another gateway took the name "g1"');
   second.child.kill("SIGTERM");
   expect(await second.child.exited).toBe(0);
+});
+
+test("dev with --gateways 2 exits with its gateway's own code: refused credentials are exit 3, not 4, in one line without the password", async () => {
+  const env = { ...process.env, MINISTRIPE_DATABASE_URL: pg.url("postgres").replace(pgPassword, "wrong-secret") };
+  const child = Bun.spawn(["bun", mainPath, "dev", "--dir", join(dir, "dev-refused"), "--port", String(await freePort()), "--gateways", "2"], { stdout: "pipe", stderr: "pipe", env });
+  expect(await child.exited).toBe(3);
+  const stderr = await new Response(child.stderr).text();
+  expect(oneLineWithoutPassword(stderr)).toContain("refused the credentials");
 });
 
 test("dev and bench with --gateways 2 and no database are usage errors saying why", async () => {

@@ -364,6 +364,8 @@ export const devLimits = {
   restartDelayMs: 500,
   /** How long a started server process has to say it is listening. */
   processStartMsMax: 15_000,
+  /** How long a server that closed its output before listening has to exit, so its own exit code is known. */
+  processExitWaitMs: 2_000,
   /** Random ports tried for one server of a local cluster before asking the kernel for any. */
   portChoicesMax: 50,
   /** Times the demo's takeover step asks the second gateway for the payment (every demoTakeoverPollMs) before going on. */

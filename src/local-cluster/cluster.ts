@@ -193,10 +193,24 @@ export async function spawnListening(args: string[], stderrPath: string, env?: R
       return child;
     }
   }
+  // Exited by itself (its own refusal: a bad URL, refused credentials), or still starting at the deadline.
+  const exitedItself = child.exitCode !== null || (await Promise.race([child.exited.then(() => true), Bun.sleep(devLimits.processExitWaitMs).then(() => false)]));
   child.kill("SIGKILL");
   await child.exited;
   const stderr = await Bun.file(stderrPath).text().catch(() => "");
-  throw new AppError(Code.Unavailable, `${args[0]} did not start: ${stderr.trim().split("\n").slice(-3).join(" | ") || seen.trim()}`);
+  const code = exitedItself ? codeOfExit(child.exitCode) : Code.Unavailable;
+  throw new AppError(code, `${args[0]} did not start: ${stderr.trim().split("\n").slice(-3).join(" | ") || seen.trim()}`);
+}
+
+/**
+ * A server's own exit code back in the error model, so that dev, demo and
+ * bench exit as the server would have (SPEC's codes: 2 usage, 3 refused
+ * credentials); anything else, 4: it could not be started.
+ */
+function codeOfExit(exitCode: number | null): Code {
+  if (exitCode === 2) return Code.InvalidArgument;
+  if (exitCode === 3) return Code.Unauthenticated;
+  return Code.Unavailable;
 }
 
 async function stopAll(processes: Map<string, Subprocess>): Promise<void> {
