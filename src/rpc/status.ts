@@ -64,12 +64,12 @@ const networkReasons: [RegExp, string][] = [
   [/alert unknown ca|alert bad certificate|certificate required|alert certificate/i, "it refused this certificate: another deployment's, or not a client's"],
   [/self.signed|unable to verify|unknown ca|UNABLE_TO_GET_ISSUER|DEPTH_ZERO/i, "its certificate is not from this certificate folder's CA"],
   [/certificate|SSL|TLS|handshake|ERR_TLS/i, "TLS handshake failed; check the certificate folder and the address"],
-  [/ECONNRESET|EPIPE|Connection dropped|Connection closed|socket hang up|GOAWAY|RST_STREAM/i, "connection lost"],
+  [/ECONNRESET|EPIPE|Connection dropped|Connection closed|socket hang up|GOAWAY|RST_STREAM|Channel closed|Channel has been shut down/i, "connection lost"],
   [/No connection established|Failed to connect|connect /i, "no connection"],
 ];
 
 /** A grpc-js status message that is the library's, not a server's answer. */
-const libraryMessage = /No connection established|Failed to connect|Connection dropped|Connection closed|Name resolution failed|Deadline exceeded after|Resolution note|RST_STREAM|Received http2 header|ECONN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE/i;
+const libraryMessage = /No connection established|Failed to connect|Connection dropped|Connection closed|Channel closed|Channel has been shut down|Name resolution failed|Deadline exceeded after|Resolution note|RST_STREAM|Received http2 header|ECONN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE/i;
 
 /** The user's words for a network failure's message (grpc-js's, or an OS error's). */
 export function networkReason(message: string): string {
