@@ -1,6 +1,7 @@
 // Proves each bad input of the walking skeleton gets SPEC's status code and
 // exit code with a one-line message, and changes nothing: zero, negative and
-// over-precise amounts, an unknown payee, an unknown bank or account at
+// over-precise amounts, a note with a text-direction override or a line
+// separator, an unknown payee, an unknown bank or account at
 // registration, a taken username, a wrong password, a missing token.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -26,6 +27,18 @@ test("amounts that are zero, negative, over-precise or not numbers: exit 2, noth
     const result = await cli(alice, "pay", "--to", "bob", `--amount=${amount}`);
     expect(result.exitCode).toBe(2);
     expectOneLine(result.stderr, /amount/);
+  }
+  const counts = await system.gateway.store.counts();
+  expect(counts.succeeded + counts.failed).toBe(0);
+  expect(system.totalMinor()).toBe(total);
+});
+
+test("a note that would read otherwise on the payee's side (a direction override, a line separator): exit 2, nothing moves", async () => {
+  const { system, alice } = setup;
+  for (const note of ["rent \u202e00.001 RNI\u202c", "first\u2028second"]) {
+    const result = await cli(alice, "pay", "--to", "bob", "--amount", "1.00", "--note", note);
+    expect(result.exitCode).toBe(2);
+    expectOneLine(result.stderr, /--note|note: no invisible or text-direction characters/);
   }
   const counts = await system.gateway.store.counts();
   expect(counts.succeeded + counts.failed).toBe(0);

@@ -105,10 +105,20 @@ export function noteLengthField(text: string, field: string): string {
   return checked(text, isNoteLength(text), field, `at most ${limits.noteLengthMax} characters`);
 }
 
-/** ...and, being printed on the other party's terminal, no control characters (escape sequences). */
+/**
+ * Characters that make a note shown to the other party read otherwise than it
+ * is, or break its one line: direction overrides and marks (a payee saw
+ * "rent \u202e00.001 RNI" as "rent INR 100.00"), line and paragraph
+ * separators, and invisible spaces. Joiners (U+200C, U+200D) stay: scripts
+ * and emoji need them.
+ */
+const deceivingPattern = /[\u061C\u200B\u200E\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF\p{Zl}\p{Zp}]/u;
+
+/** ...and, being printed on the other party's terminal and page, no control characters (escape sequences) and nothing that hides or reorders text. */
 export function noteField(text: string, field: string): string {
   noteLengthField(text, field);
-  return checked(text, !controlPattern.test(text), field, "no control characters");
+  checked(text, !controlPattern.test(text), field, "no control characters");
+  return checked(text, !deceivingPattern.test(text), field, "no invisible or text-direction characters (U+202E and the like)");
 }
 
 /** An address to dial or listen on: a host name, an IPv4 address or a [bracketed] IPv6 one, then a port. */
