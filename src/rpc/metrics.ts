@@ -15,12 +15,26 @@ export interface HistogramLike {
   observe(labels: Record<string, string>, value: number): void;
 }
 
+/** prom-client's default metrics that read V8's figures, which Bun's runtime (JavaScriptCore) does not have. */
+const misreadOnBun = [
+  "process_heap_bytes",
+  "nodejs_heap_size_total_bytes",
+  "nodejs_heap_size_used_bytes",
+  "nodejs_heap_space_size_total_bytes",
+  "nodejs_heap_space_size_used_bytes",
+  "nodejs_heap_space_size_available_bytes",
+];
+
 export class Metrics {
   readonly registry = new prom.Registry();
 
   constructor() {
-    // Process CPU, resident memory, heap, event-loop lag: prom-client's defaults.
+    // Process CPU, resident memory, event-loop lag, GC: prom-client's defaults.
     prom.collectDefaultMetrics({ register: this.registry });
+    // ...but not those Bun answers with what is not a heap: V8's heap spaces
+    // (all zero but one, under JavaScriptCore), a "used" above the "total",
+    // and process_heap_bytes, the whole reserved address space (gigabytes).
+    for (const name of misreadOnBun) this.registry.removeSingleMetric(name);
   }
 
   counter(name: string, help: string, labelNames: string[] = []): prom.Counter<string> {
