@@ -1,4 +1,4 @@
-import { clientFlags, withClient } from "./support/client-context";
+import { clientFlags, withClient, type ClientContext } from "./support/client-context";
 import { bool, need, otpFlag, type Command } from "./support/flags";
 import { formatTime, printJson, say } from "./support/output";
 import { readPassword } from "./support/password";
@@ -18,12 +18,14 @@ export const loginCommand: Command = {
     const otp = otpFlag(flags);
     const password = await readPassword(bool(flags, "password-stdin"));
     return withClient(flags, async (ctx) => {
+      const replaced = ctx.session;
       const session = await ctx.client.call(
         "Login",
         { username, password, otp },
         { retry: true },
       );
       ctx.home.saveSession({ username: session.username, token: session.token, expiresAtMs: Number(session.expires_at_ms), gateway: ctx.client.address });
+      if (replaced && replaced.token !== session.token) await endReplaced(ctx, replaced.token, session.token);
       const expiresAtMs = Number(session.expires_at_ms);
       if (ctx.json) printJson({ username: session.username, expires_at: new Date(expiresAtMs).toISOString() });
       else say(`logged in as ${session.username} until ${formatTime(expiresAtMs)}`);
@@ -31,3 +33,20 @@ export const loginCommand: Command = {
     });
   },
 };
+
+/**
+ * The session this home held before, ended at the gateway: the home keeps one
+ * token, so the old one would otherwise stay valid, unused, until it expired.
+ * Best effort: the new session is saved already, and an old token the gateway
+ * could not be told about only expires as before.
+ */
+async function endReplaced(ctx: ClientContext, oldToken: string, newToken: string): Promise<void> {
+  ctx.client.token = oldToken;
+  try {
+    await ctx.client.call("Logout", {}, { retry: false, failover: true });
+  } catch (error) {
+    ctx.log.info({ event: "login.replaced_session_not_ended", err: (error as Error).message }, "the replaced session stays valid until it expires");
+  } finally {
+    ctx.client.token = newToken;
+  }
+}
