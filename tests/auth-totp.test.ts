@@ -1,4 +1,4 @@
-// Proves the TOTP second factor: once a user enables it, login needs a current one-time code (none or a wrong one is UNAUTHENTICATED) and a code computed from the shown secret by a standard TOTP implementation works; once it is on, its secret is replaced only with a current code as well as the password.
+// Proves the TOTP second factor: once a user enables it, login needs a current one-time code (none or a wrong one is UNAUTHENTICATED) and a code computed from the shown secret by a standard TOTP implementation works; once it is on, its secret is replaced, and it is turned off, only with a current code as well as the password.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as OTPAuth from "otpauth";
 import { failsWith, signUp, startSystem, type TestSystem } from "./support/system";
@@ -6,7 +6,7 @@ import { failsWith, signUp, startSystem, type TestSystem } from "./support/syste
 let system: TestSystem;
 
 beforeAll(async () => {
-  system = await startSystem({ banks: ["hdfc"] });
+  system = await startSystem({ banks: ["hdfc", "icici"] });
 });
 afterAll(async () => {
   await system.stop();
@@ -60,4 +60,21 @@ test("once MFA is on, a password and a session alone cannot replace its secret: 
   const next = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(replaced.secret), digits: 6, period: 30, algorithm: "SHA1" });
   await failsWith(login("bob", "bob-password", totp.generate({ timestamp: Date.now() + 30_000 })), "UNAUTHENTICATED");
   expect((await login("bob", "bob-password", next.generate())).token).toBeTruthy();
+});
+
+test("turning MFA off needs the password and a current code (a session alone cannot); then login needs none", async () => {
+  const carol = await signUp(system, { username: "carol", bank: "icici", account: "2001" });
+  const mfa = await carol.call("EnableMfa", { password: "carol-password", otp: "" }, { retry: false });
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(mfa.secret), digits: 6, period: 30, algorithm: "SHA1" });
+  const valid = totp.generate();
+  const wrong = String((Number(valid) + 500_000) % 1_000_000).padStart(6, "0");
+  expect((await failsWith(carol.call("DisableMfa", { password: "carol-password", otp: "" }, { retry: false }), "UNAUTHENTICATED")).message).toContain("one-time code is required");
+  await failsWith(carol.call("DisableMfa", { password: "carol-password", otp: wrong }, { retry: false }), "UNAUTHENTICATED");
+  await failsWith(carol.call("DisableMfa", { password: "not-carol-password", otp: valid }, { retry: false }), "UNAUTHENTICATED");
+  // Still on: login needs the code.
+  await failsWith(login("carol", "carol-password"), "UNAUTHENTICATED");
+
+  await carol.call("DisableMfa", { password: "carol-password", otp: valid }, { retry: false });
+  expect((await login("carol", "carol-password")).token).toBeTruthy();
+  expect((await failsWith(carol.call("DisableMfa", { password: "carol-password", otp: totp.generate({ timestamp: Date.now() + 30_000 }) }, { retry: false }), "FAILED_PRECONDITION")).message).toBe("the second factor is not on");
 });

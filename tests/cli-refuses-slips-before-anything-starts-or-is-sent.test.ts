@@ -34,6 +34,8 @@ test("a one-time code that is not 6 digits and an empty password from standard i
   const empty = await runMain(["login", "--username", "alice", "--password-stdin", ...home], { env: { MINISTRIPE_PASSWORD: "" } });
   expect(empty.stderr).toBe("ministripe login: no password: standard input was empty\n");
   expect(empty.exitCode).toBe(2);
+  const disable = await runMain(["mfa", "disable", ...home], { env: { MINISTRIPE_PASSWORD: "alice-password" } });
+  expect({ stderr: disable.stderr, exitCode: disable.exitCode }).toEqual({ stderr: "ministripe mfa: mfa disable needs --otp CODE: the code your authenticator app shows now\n", exitCode: 2 });
 });
 
 test("certs init with a name given twice is refused, and writes nothing", async () => {

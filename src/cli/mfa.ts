@@ -6,20 +6,28 @@ import { readPassword } from "./support/password";
 
 export const mfaCommand: Command = {
   name: "mfa",
-  usage: "mfa enable [--otp CODE] [--password-stdin]",
-  summary: "Turns on a second factor (TOTP, RFC 6238): prints a secret and an otpauth URI; login then needs --otp. Once on, a new secret needs the current code too.",
+  usage: "mfa enable|disable [--otp CODE] [--password-stdin]",
+  summary: "Turns a second factor (TOTP, RFC 6238) on (prints a secret and an otpauth URI; login then needs --otp) or off. Once on, a new secret or turning it off needs the current code too.",
   positionals: 1,
   flags: {
-    otp: { type: "string", value: "CODE", help: "the current one-time code: needed when MFA is on already (to replace its secret)" },
+    otp: { type: "string", value: "CODE", help: "the current one-time code: needed when MFA is on (to replace its secret, or to turn it off)" },
     "password-stdin": { type: "boolean", help: "read the password from standard input" },
     ...clientFlags,
   },
   async run(flags, positionals) {
-    if (positionals[0] !== "enable") throw new UsageError("usage: ministripe mfa enable");
+    const action = positionals[0];
+    if (action !== "enable" && action !== "disable") throw new UsageError("usage: ministripe mfa enable|disable");
     const otp = otpFlag(flags);
+    if (action === "disable" && !otp) throw new UsageError("mfa disable needs --otp CODE: the code your authenticator app shows now");
     const password = await readPassword(bool(flags, "password-stdin"));
     return withClient(flags, async (ctx) => {
       requireSession(ctx);
+      if (action === "disable") {
+        await ctx.client.call("DisableMfa", { password, otp }, { retry: false });
+        if (ctx.json) printJson({ mfa: false });
+        else say("second factor off: login needs only the password now");
+        return 0;
+      }
       const mfa = await ctx.client.call("EnableMfa", { password, otp }, { retry: false });
       if (ctx.json) printJson(mfa);
       else {

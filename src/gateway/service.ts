@@ -80,6 +80,10 @@ export function gatewayService(deps: GatewayServiceDeps): Handlers<"Gateway"> {
       const mfa = await users.enableMfa(userOf(ctx), text(req.password, "password", limits.passwordLengthMax), text(req.otp, "otp", limits.otpLengthMax), ctx.peer);
       return { secret: mfa.secret, otpauth_uri: mfa.uri };
     }),
+    DisableMfa: unary(log, async (req, ctx) => {
+      await users.disableMfa(userOf(ctx), text(req.password, "password", limits.passwordLengthMax), text(req.otp, "otp", limits.otpLengthMax), ctx.peer);
+      return {};
+    }),
     GetBalance: unary(log, async (_req, ctx) => {
       const user = await users.requireUser(userOf(ctx));
       const balance = await deps.banks.get(user.bank).balance(user.account, ctx.requestId);

@@ -186,6 +186,15 @@ export class Users {
     return { secret, uri: totpOf({ ...user, totpSecret: secret }).toString() };
   }
 
+  /** Turns MFA off: the password and a current code (each counted by the throttle), as for replacing the secret. */
+  async disableMfa(username: string, password: string, otp: string, peerAddress: string): Promise<void> {
+    const { user, attempt } = await this.checkPassword(username, password, peerAddress, "wrong password");
+    if (!user.totpSecret) throw new AppError(Code.FailedPrecondition, "the second factor is not on");
+    await this.checkOtp(user, otp);
+    await attempt.succeeded();
+    await this.options.store.setTotpSecret(username, null);
+  }
+
   async requireUser(username: string): Promise<User> {
     const user = await this.options.store.getUser(username);
     if (!user) throw new AppError(Code.NotFound, `no user "${username}"`);

@@ -238,7 +238,7 @@ export class PostgresGatewayStore implements GatewayStore {
     );
   }
 
-  async setTotpSecret(username: string, secret: string): Promise<void> {
+  async setTotpSecret(username: string, secret: string | null): Promise<void> {
     await this.retried(() => this.sql`UPDATE users SET totp_secret = ${secret}, totp_last_step = NULL WHERE username = ${username}`);
   }
 

@@ -180,7 +180,7 @@ export class SqliteGatewayRows extends Store {
     this.opened.db.update(users).set({ passwordHash, passwordChangedAtMs: atMs }).where(eq(users.username, username)).run();
   }
 
-  setTotpSecret(username: string, secret: string): void {
+  setTotpSecret(username: string, secret: string | null): void {
     this.usersCached.delete(username);
     this.opened.db.update(users).set({ totpSecret: secret, totpLastStep: null }).where(eq(users.username, username)).run();
   }
@@ -545,7 +545,7 @@ export class SqliteGatewayStore implements GatewayStore {
   changePassword(username: string, passwordHash: string, atMs: number) {
     return this.durably(() => this.rows.changePassword(username, passwordHash, atMs));
   }
-  setTotpSecret(username: string, secret: string) {
+  setTotpSecret(username: string, secret: string | null) {
     return this.durably(() => this.rows.setTotpSecret(username, secret));
   }
   useTotpStep(username: string, step: number) {

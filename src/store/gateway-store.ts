@@ -125,7 +125,8 @@ export interface GatewayStore {
   insertUser(user: User): Promise<boolean>;
   /** Sets the password and ends every open session of the user, in one transaction; the sessions ended. */
   changePassword(username: string, passwordHash: string, atMs: number): Promise<number>;
-  setTotpSecret(username: string, secret: string): Promise<void>;
+  /** null: MFA off. Either way the last used code step is forgotten. */
+  setTotpSecret(username: string, secret: string | null): Promise<void>;
   /** Records a TOTP time step as used; false when it (or a later one) was used already: a replayed code. */
   useTotpStep(username: string, step: number): Promise<boolean>;
   insertSession(session: Session): Promise<void>;
