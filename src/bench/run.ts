@@ -137,7 +137,11 @@ async function prepareUsers(options: BenchOptions, system: System, connections: 
   const wanted = benchUsers(system.accountsYaml, options.banks, options.accountsPerBank, newRunId());
   options.say(`registering ${plural(wanted.length, "user")}...`);
   const users = await registerAll(connections, wanted);
-  if (users.length < 2) throw new AppError(Code.FailedPrecondition, `only ${users.length} of ${wanted.length} accounts could be registered; bench needs two or more free accounts`);
+  if (users.length < 2) {
+    // A database used before holds its accounts' users already: bench registers its own.
+    const why = options.database ? ": its --database has them registered already; give bench a fresh database of its own" : "";
+    throw new AppError(Code.FailedPrecondition, `only ${users.length} of ${wanted.length} accounts could be registered${why}; bench needs two or more free accounts`);
+  }
   options.say(`logging in ${plural(users.length, "user")}...`);
   await loginAll(connections, users);
   return users;
