@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { GatewayClient } from "../client/gateway-client";
 import { Outbox, type WirePayment } from "../client/outbox";
 import type { AuditResponseReceived as AuditReport } from "../rpc/wire/messages";
-import { AppError } from "../lib/errors";
+import { AppError, Code } from "../lib/errors";
 import { silentLogger } from "../lib/log";
 import { devLimits } from "../lib/limits";
 import { connect, unaryCall } from "../rpc/channel";
@@ -96,7 +96,11 @@ async function registerUsers(tour: Tour): Promise<void> {
   for (const person of people) {
     const client = clientOf(tour, `client-${person.username}`);
     const accountPin = samplePin(person.bank, person.account);
-    const user = await client.call("Register", { username: person.username, password: `${person.username}-demo-pw`, bank: person.bank, account: person.account, account_pin: accountPin }, { retry: true });
+    const user = await client.call("Register", { username: person.username, password: `${person.username}-demo-pw`, bank: person.bank, account: person.account, account_pin: accountPin }, { retry: true }).catch((error: unknown) => {
+      // Only a database of an earlier run can hold them: every other cluster of the demo is new.
+      if (error instanceof AppError && error.code === Code.AlreadyExists) throw new AppError(Code.FailedPrecondition, `${error.message}: the database holds the demo's users from an earlier run; give --database an empty one`);
+      throw error;
+    });
     say(`  ${person.username}: account ${person.account} at ${person.bank} (${user.holder}), with the account's PIN ${accountPin}`);
     tour.users.set(person.username, client);
   }
