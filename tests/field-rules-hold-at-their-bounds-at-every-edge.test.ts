@@ -40,11 +40,11 @@ test("each rule accepts up to its bound and refuses one past it", () => {
   }
   expect(refusal(() => fields.noteField("\u001b[31mred", "note"))).toBe("note: no control characters");
   // What would make the payee read another note than was sent, or break its line.
-  for (const hidden of ["rent \u202e00.001 RNI\u202c", "\u2066x\u2069", "a\u061Cb", "a\u200Bb", "\uFEFFa", "two\u2028lines", "two\u2029paragraphs", "a\u200Fb"]) {
+  for (const hidden of ["rent \u202e00.001 RNI\u202c", "\u2066x\u2069", "a\u061Cb", "a\u200Bb", "\uFEFFa", "two\u2028lines", "two\u2029paragraphs", "a\u200Fb", "soft\u00ADhyphen", "\u3164blank", "a\u2062b", "hidden\u{E0061}\u{E0062}tags", "x\u034Fy"]) {
     expect({ hidden, refused: refusal(() => fields.noteField(hidden, "note")) }).toEqual({ hidden, refused: "note: no invisible or text-direction characters (U+202E and the like)" });
   }
   // Joiners, accents and other scripts stay.
-  for (const fine of ["family \u{1F468}\u200D\u{1F469}\u200D\u{1F467}", "می\u200Cخواهم", "café ☕", "किराया", "Miete für März"]) expect(fields.noteField(fine, "note")).toBe(fine);
+  for (const fine of ["family \u{1F468}\u200D\u{1F469}\u200D\u{1F467}", "می\u200Cخواهم", "café ☕", "किराया", "Miete für März", "heart \u2764\uFE0F", "क्\u200Dष"]) expect(fields.noteField(fine, "note")).toBe(fine);
 });
 
 test("the CLI's refund and pay input refuse by the same rules, in the words they always used", () => {

@@ -5,7 +5,7 @@ import { EventEmitter } from "node:events";
 import type { Clock, IdSource } from "../lib/clock";
 import { assert } from "../lib/assert";
 import { AppError, Code, invalid, quoted, Reason, refusedBeforeClaim } from "../lib/errors";
-import { isIdempotencyKey, isNoteLength, isUsername } from "../lib/fields";
+import { isIdempotencyKey, isNoteLength, isUsername, notDeceiving } from "../lib/fields";
 import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { isAmountMinor } from "../lib/money";
@@ -120,6 +120,7 @@ export class Payments {
     if (!payerUser) throw new AppError(Code.Unauthenticated, "your user no longer exists");
     assert(isAmountMinor(input.amountMinor), "the service checks an amount");
     assert(isNoteLength(input.note), "the service bounds a note");
+    notDeceiving(input.note, "note");
     assert(isUsername(input.toUsername), "the service checks a payee's username");
     const payee = await store.accountOf(input.toUsername);
     if (!payee) throw new AppError(Code.NotFound, `no user "${input.toUsername}"`);
@@ -210,7 +211,7 @@ function pageSizeField(limit: number): number {
 }
 
 /** The parameters a key is bound to: a retry must repeat them exactly. */
-function fingerprintOf(input: PayInput): string {
+export function fingerprintOf(input: PayInput): string {
   return new Bun.CryptoHasher("sha256").update(JSON.stringify([input.toUsername, input.amountMinor.toString(), input.note])).digest("hex");
 }
 

@@ -7,7 +7,7 @@
 import type { Clock, IdSource } from "../lib/clock";
 import { assert } from "../lib/assert";
 import { AppError, Code } from "../lib/errors";
-import { isIdempotencyKey, isNoteLength } from "../lib/fields";
+import { isIdempotencyKey, isNoteLength, notDeceiving } from "../lib/fields";
 import { formatMoney, isAmountMinor } from "../lib/money";
 import type { GatewayStore, PaymentRow, RefundClaimResult } from "../store/gateway-store";
 import { refuseUnlessClaimed, type Payments } from "./payments";
@@ -50,6 +50,7 @@ export class Refunds {
     // can be corrected and sent again with the same key.
     let original: PaymentRow;
     try {
+      notDeceiving(input.reason, "reason");
       original = await this.refundable(refunder, input.paymentId);
       if (input.amountMinor !== "all") {
         assert(isAmountMinor(input.amountMinor), "the service checks an amount");

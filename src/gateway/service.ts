@@ -1,7 +1,7 @@
 // The gateway's gRPC services: Gateway (users), Admin (operators) and
 // Coordinator (banks). Thin: parse the wire, call the domain, shape the reply.
 import { AppError, Code, invalid } from "../lib/errors";
-import { idempotencyKeyField, isTransactionId, noteField, transactionIdField, usernameField } from "../lib/fields";
+import { idempotencyKeyField, isTransactionId, noteTextField, transactionIdField, usernameField } from "../lib/fields";
 import { limits, securityLimits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
@@ -189,7 +189,7 @@ async function listToWire(store: GatewayStore, rows: PaymentRow[]) {
 function refundInput(req: RefundRequestReceived): RefundInput {
   const idempotencyKey = keyField(req.idempotency_key);
   const paymentId = transactionIdField(text(req.payment_id, "payment_id", securityLimits.beforeIdLengthMax), "payment_id", "a payment id");
-  const reason = noteField(stringOf(req.reason), "reason");
+  const reason = noteTextField(stringOf(req.reason), "reason");
   if (req.all_remaining === true) {
     if (minorFieldFromWire(req.amount_minor, "amount_minor") !== 0n) throw invalid("amount_minor", "must be 0 when all_remaining is set");
     return { idempotencyKey, paymentId, amountMinor: "all", reason };
@@ -201,7 +201,7 @@ function refundInput(req: RefundRequestReceived): RefundInput {
 function payInput(req: PayRequestReceived): PayInput {
   const idempotencyKey = keyField(req.idempotency_key);
   const toUsername = usernameField(text(req.to_username, "to_username", limits.usernameLengthMax), "to_username", "a username such as bob");
-  const note = noteField(stringOf(req.note), "note");
+  const note = noteTextField(stringOf(req.note), "note");
   return { idempotencyKey, toUsername, amountMinor: amountField(req.amount_minor), note };
 }
 
