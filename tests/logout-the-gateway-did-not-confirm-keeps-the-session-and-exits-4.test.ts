@@ -71,6 +71,7 @@ test("over another client certificate (the home's was replaced): not ended, exit
   const lines = refused.stderr.trimEnd().split("\n");
   expect(lines).toHaveLength(1);
   expect(lines[0]).toContain("the session was not ended: it was opened over another client certificate");
+  expect(lines[0]).not.toContain("run \"ministripe logout\" again");
   expect(lines[0]).toMatch(/stays valid at the gateway until \d{4}-/);
   expect(readFileSync(sessionPath, "utf8")).toBe(session);
   // What the line says is so: over its own certificate the token still opens the account, and ends there.

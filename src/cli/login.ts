@@ -25,7 +25,8 @@ export const loginCommand: Command = {
         { retry: true },
       );
       ctx.home.saveSession({ username: session.username, token: session.token, expiresAtMs: Number(session.expires_at_ms), gateway: ctx.client.address });
-      if (replaced && replaced.token !== session.token) await endReplaced(ctx, replaced.token, session.token);
+      // Only where it was opened: an old token is never shown to another deployment's gateway.
+      if (replaced && replaced.token !== session.token && replaced.gateway === ctx.client.address) await endReplaced(ctx, replaced.token, session.token);
       const expiresAtMs = Number(session.expires_at_ms);
       if (ctx.json) printJson({ username: session.username, expires_at: new Date(expiresAtMs).toISOString() });
       else say(`logged in as ${session.username} until ${formatTime(expiresAtMs)}`);

@@ -51,7 +51,7 @@ async function endAtGateway(ctx: ClientContext, session: SavedSession): Promise<
   } catch (error) {
     const appError = toAppError(error);
     if (appError.reason === Reason.OtherCertificate) {
-      return new AppError(Code.Unauthenticated, `it was opened over another client certificate than ${ctx.certsDir}'s, and only that one can end it (or "ministripe passwd", which ends every session of the user)`);
+      return new AppError(Code.Unauthenticated, `it was opened over another client certificate than ${ctx.certsDir}'s, and only that one can end it (or "ministripe passwd", which ends every session of the user)`, undefined, Reason.OtherCertificate);
     }
     if (appError.code === Code.Unauthenticated) {
       ctx.log.info({ event: "logout.session_gone", user: session.username, err: appError.message }, "the gateway no longer accepted the session");
@@ -65,9 +65,11 @@ async function endAtGateway(ctx: ClientContext, session: SavedSession): Promise<
 
 /** One line: what failed, that the session is still valid and until when, and what to do; the exit code of the cause (4 when unreachable). */
 function notEnded(cause: AppError, session: SavedSession): AppError {
+  // Run again over this certificate it would fail again: the cause says what can end it.
+  const again = cause.reason === Reason.OtherCertificate ? "" : ': run "ministripe logout" again';
   return new AppError(
     cause.code,
-    `the session was not ended: ${cause.message}; it stays valid at the gateway until ${formatTime(session.expiresAtMs)}: run "ministripe logout" again (or "ministripe logout --forget" to forget it here only)`,
+    `the session was not ended: ${cause.message}; it stays valid at the gateway until ${formatTime(session.expiresAtMs)}${again} (or "ministripe logout --forget" to forget it here only)`,
     cause,
   );
 }

@@ -18,10 +18,10 @@ export type FailureCode = "insufficient_funds" | "account_not_found" | "bank_una
 
 export type VoteResult = { kind: "yes" } | { kind: "no"; reason: string } | { kind: "timeout" } | { kind: "error"; error: AppError };
 
-/** What the coordinator needs to know of other gateways on the same database (none with SQLite). */
 /** A decision to write: what, and why when it is an abort. */
 type Wanted = { decision: Decision; failureCode: FailureCode | null; failureMessage: string | null };
 
+/** What the coordinator needs to know of other gateways on the same database (none with SQLite). */
 export interface OtherGateways {
   /** Of `ids`, the undecided payments another live gateway coordinates: only it may decide them yet. */
   undecidedElsewhere(ids: string[]): Promise<Set<string>>;
@@ -55,6 +55,8 @@ export class Coordinator {
   private stopped = false;
   /** Told how many payments each resend pass sent phase two again (metrics). */
   onResent: ((payments: number) => void) | undefined;
+  /** Presumed aborts being written by this process, by payment id (see presumeAbort). */
+  private readonly presuming = new Map<string, Promise<PaymentRow>>();
   /** Told each payment this process decided by presumed abort, outside an execution (see presumeAbort). */
   onPresumedAbort: ((row: PaymentRow) => void) | undefined;
 
@@ -127,15 +129,26 @@ export class Coordinator {
   }
 
   /**
-   * Presumed abort of a payment no execution of this process decides (found
-   * undecided at start, asked about by a bank, adopted from a silent
-   * gateway); told to onPresumedAbort when this write is the one that stands,
-   * so metrics, stats and the payer's watch hear of it as of any decision.
+   * Presumed abort of a payment no execution of this process decides (asked
+   * about by a bank, adopted from a silent gateway, found undecided at start
+   * (before anyone listens)); told to onPresumedAbort when this write is the
+   * one that stands, so metrics, stats and the payer's watch hear of it as of
+   * any decision. Two at once for one payment here (both its banks asking)
+   * write once between them and tell once.
    */
   private async presumeAbort(id: string, failureMessage: string, undecided?: PaymentRow): Promise<PaymentRow> {
-    const { row, written } = await this.writeDecision(id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage }, undecided);
-    if (written) this.onPresumedAbort?.(row);
-    return row;
+    const already = this.presuming.get(id);
+    if (already) return already;
+    const deciding = this.writeDecision(id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage }, undecided).then(({ row, written }) => {
+      if (written) this.onPresumedAbort?.(row);
+      return row;
+    });
+    this.presuming.set(id, deciding);
+    try {
+      return await deciding;
+    } finally {
+      this.presuming.delete(id);
+    }
   }
 
   /** Sends the decision to every participant and waits at most `waitMs` for their acknowledgements. */

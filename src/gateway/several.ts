@@ -61,6 +61,9 @@ export class SeveralGateways {
     this.schedule();
   }
 
+  /** The adoption pass running, if one is: at most one at a time. */
+  private adopting: Promise<void> | undefined;
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -78,9 +81,15 @@ export class SeveralGateways {
     this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), beatIntervalMs(this.options.takeoverAfterMs));
   }
 
-  /** One beat: a sign of life, then the payments of silent gateways adopted and finished. */
+  /**
+   * One beat: a sign of life, then (unless a pass is still running) the
+   * payments of silent gateways adopted and finished. The pass is not waited
+   * for: a lock held on the payments table may hold its UPDATE for a minute
+   * (a slow database is waited for, src/store/postgres.ts), and the beats
+   * must go on meanwhile, or every gateway would look silent to the others.
+   */
   async tick(): Promise<void> {
-    const { store, log, takeoverAfterMs } = this.options;
+    const { store, log } = this.options;
     try {
       if (!(await store.beat())) {
         log.error({ event: "gateway.displaced", name: store.name }, "another gateway took this name after this one fell silent; stopping");
@@ -88,14 +97,27 @@ export class SeveralGateways {
         this.options.onDisplaced();
         return;
       }
+    } catch (error) {
+      // The database away: the next beat tries again (and others judge by what reached it).
+      log.warn({ event: "gateway.beat_failed", err: (error as Error).message }, "no sign of life written; will try again");
+      return;
+    }
+    this.adopting ??= this.adopt().finally(() => {
+      this.adopting = undefined;
+    });
+  }
+
+  /** One pass: the unfinished payments of gateways silent longer than --takeover-after, adopted and finished. */
+  private async adopt(): Promise<void> {
+    const { store, log, takeoverAfterMs } = this.options;
+    try {
       const adopted = await store.adoptOrphans(takeoverAfterMs, limits.adoptedPerPassMax);
       if (adopted.length === 0) return;
       this.onTakeover?.(adopted.length);
       log.warn({ event: "gateway.takeover", payments: adopted.length, undecided: adopted.filter((a) => a.decision === null).length }, "finishing the payments of a silent gateway");
       await this.coordinator?.finishAdopted(adopted);
     } catch (error) {
-      // The database away: the next beat tries again (and others judge by what reached it).
-      log.warn({ event: "gateway.beat_failed", err: (error as Error).message }, "no sign of life written; will try again");
+      log.warn({ event: "gateway.adopt_failed", err: (error as Error).message }, "the payments of silent gateways are looked for again at the next beat");
     }
   }
 }

@@ -15,6 +15,8 @@ import type { BankLink, BankLinks } from "./bank-links";
 import { LoginThrottle, type FailureTable, type LoginAttempt } from "./login-throttle";
 
 const argonOptions = argon2idOptions;
+/** A bank's answers that refuse a guess of an account's PIN: a wrong PIN, or the account blocked after them. */
+const guessRefused: ReadonlySet<string> = new Set([Code.PermissionDenied, Code.ResourceExhausted]);
 const tokenBytes = 32;
 
 export interface UsersOptions {
@@ -79,7 +81,8 @@ export class Users {
   /**
    * The account's PIN proved at its bank, through the address's registration
    * throttle: a wrong PIN, an unknown account or a blocked one stays counted;
-   * only a proof, or a bank that could not be asked, takes the attempt back.
+   * a proof, or any other answer (the bank away, an account not enabled for
+   * online payments), takes the attempt back.
    */
   private async checkOwnership(link: BankLink, account: string, pin: string, requestId: string, peerAddress: string): Promise<{ holder: string }> {
     const attempt = await this.throttle.registration(peerHost(peerAddress));
@@ -88,8 +91,7 @@ export class Users {
     try {
       verified = await link.verifyAccount(account, pin, requestId);
     } catch (error) {
-      const code = (error as AppError).code;
-      if (code === Code.Unavailable || code === Code.DeadlineExceeded) await attempt.succeeded();
+      if (!guessRefused.has((error as AppError).code)) await attempt.succeeded();
       throw error;
     }
     if (!verified.exists) throw new AppError(Code.NotFound, `bank ${link.name} has no account ${account}`);
@@ -189,7 +191,11 @@ export class Users {
   /** Turns MFA off: the password and a current code (each counted by the throttle), as for replacing the secret. */
   async disableMfa(username: string, password: string, otp: string, peerAddress: string): Promise<void> {
     const { user, attempt } = await this.checkPassword(username, password, peerAddress, "wrong password");
-    if (!user.totpSecret) throw new AppError(Code.FailedPrecondition, "the second factor is not on");
+    if (!user.totpSecret) {
+      // The right password: not a failure to count.
+      await attempt.succeeded();
+      throw new AppError(Code.FailedPrecondition, "the second factor is not on");
+    }
     await this.checkOtp(user, otp);
     await attempt.succeeded();
     await this.options.store.setTotpSecret(username, null);

@@ -101,12 +101,13 @@ export const limits = {
    */
   databaseStatementDeadlineMs: 10_000,
   /**
-   * PostgreSQL: how long a late statement is waited for in all while a probe
-   * on a new connection finds the database answering (a slow database, not a
-   * silent one), before it is cut off like a silent one's.
+   * PostgreSQL: how long a late statement is waited for in all (about: the
+   * last round and its probe may end a few seconds past it) while a probe
+   * finds the server at work on these pools' statements (a slow database,
+   * not a silent one), before it is cut off like a silent one's.
    */
   databaseSlowStatementWaitMsMax: 60_000,
-  /** PostgreSQL: the deadline rounds of one statement (a loop bound; the time bound above ends it first). */
+  /** PostgreSQL: the deadline rounds of one statement at most (a loop bound: with a short statement deadline it ends the wait before the time bound above). */
   databaseSlowStatementRoundsMax: 20,
   /** PostgreSQL: how long the probe's `SELECT 1` on a new connection may take (at most the statement's deadline). */
   databaseProbeDeadlineMs: 3_000,

@@ -156,16 +156,21 @@ export class StatementDeadlineError extends Error {
  * answers UNAVAILABLE (reads).
  *
  * A database that is only slow (a statement waiting on another session's
- * lock, an I/O stall) is told apart by a probe: a `SELECT 1` on a connection
- * of its own. While it answers, the late statement is waited for, up to
- * `databaseSlowStatementWaitMsMax` in all: cutting it would answer
- * UNAVAILABLE for a database that works, and leave its server backend running
- * the statement beside the replacement pools' connections, one more set at
- * every deadline, towards the server's connection limit.
+ * lock, an I/O stall) is told apart by a probe on a connection of its own:
+ * does the server show a backend of these pools at work (pg_stat_activity,
+ * by the pools' application_name)? While it does, the late statement is
+ * waited for, up to about `databaseSlowStatementWaitMsMax` in all: cutting it
+ * would answer UNAVAILABLE for a database that works, and leave its backend
+ * running the statement beside the replacement pools' connections, one more
+ * set at every deadline, towards the server's connection limit. A server that
+ * answers but runs nothing of ours (the pools' connections died half-open, or
+ * a failover moved the address to another server) is cut at once.
  */
 export class PostgresPools {
   private generation = 0;
-  private current: { sql: SQL; lazy: SQL };
+  private current: { sql: SQL; lazy: SQL; tag: string };
+  /** Names this process's pools apart from another gateway's on the server. */
+  private readonly instance = crypto.randomUUID().slice(0, 8);
   /** The probe in flight, shared by every statement late at the same moment. */
   private probing: Promise<boolean> | undefined;
   /** Probes that found the database answering while a statement was late (for tests and logs). */
@@ -216,17 +221,27 @@ export class PostgresPools {
     throw new StatementDeadlineError(deadlineMs);
   }
 
-  /** Whether the database answers a `SELECT 1` on a new connection within `deadlineMs`. */
+  /**
+   * Whether, within `deadlineMs`, the server shows a backend of the current
+   * pools running a statement (or waiting on a lock): the late statement is
+   * being worked on. An error the server answered with (too many
+   * connections, starting up) is an answer too: the server is there, and
+   * busy; a new set of connections would only add to it.
+   */
   private probe(deadlineMs: number): Promise<boolean> {
+    const tag = this.current.tag;
     this.probing ??= (async () => {
       let connection: SQL | undefined;
       try {
         connection = new SQL({ ...this.options, max: 1, connectionTimeout: Math.max(1, Math.ceil(deadlineMs / 1000)) });
         const probed = connection;
-        const answer = await settledWithin(Promise.resolve().then(() => probed`SELECT 1`), deadlineMs);
-        return answer.settled;
-      } catch {
-        return false;
+        const answer = await settledWithin(
+          Promise.resolve().then(() => probed`SELECT count(*)::int AS working FROM pg_stat_activity WHERE application_name = ${tag} AND state = 'active'`),
+          deadlineMs,
+        );
+        return answer.settled && Number((answer.value[0] as { working: number }).working) > 0;
+      } catch (error) {
+        return sqlStateOf(error) !== "";
       } finally {
         void connection?.close({ timeout: 0 }).catch(() => undefined);
         this.probing = undefined;
@@ -240,10 +255,13 @@ export class PostgresPools {
     await this.current.sql.close({ timeout: timeoutS });
   }
 
-  private open(): { sql: SQL; lazy: SQL } {
+  private open(): { sql: SQL; lazy: SQL; tag: string } {
+    // Every connection of this generation's pools shows this name on the server (pg_stat_activity), for the probe.
+    const tag = `ministripe-${this.instance}-${this.generation}`;
     return {
-      sql: new SQL({ ...this.options, max: this.poolMax }),
-      lazy: new SQL({ ...this.options, max: Math.max(2, Math.floor(this.poolMax / 2)), connection: { synchronous_commit: "off" } }),
+      sql: new SQL({ ...this.options, max: this.poolMax, connection: { application_name: tag } }),
+      lazy: new SQL({ ...this.options, max: Math.max(2, Math.floor(this.poolMax / 2)), connection: { synchronous_commit: "off", application_name: tag } }),
+      tag,
     };
   }
 
