@@ -154,15 +154,18 @@ export class GatewayClient {
   /**
    * One call on every gateway at once, one try each: figures an operator
    * reads per gateway (a process's counters must never be subtracted from
-   * another's). Each gateway's reply, or undefined where none came.
+   * another's). Each gateway's reply, or its error.
    */
-  callAdminOnEach<M extends MethodName<"Admin">>(method: M, request: Request<"Admin", M>, deadlineMs: number): Promise<{ address: string; reply: Reply<"Admin", M> | undefined }[]> {
+  callAdminOnEach<M extends MethodName<"Admin">>(method: M, request: Request<"Admin", M>, deadlineMs: number): Promise<{ address: string; reply?: Reply<"Admin", M>; error?: AppError }[]> {
     const requestId = Bun.randomUUIDv7();
     return Promise.all(
-      this.endpoints.map(async (endpoint) => ({
-        address: endpoint.address,
-        reply: await unaryCall(endpoint.clients.Admin, method, request, { deadlineMs, connectWithinMs: limits.clientConnectDeadlineMs, requestId, attempt: 1, token: this.token }).catch(() => undefined),
-      })),
+      this.endpoints.map(async (endpoint) => {
+        try {
+          return { address: endpoint.address, reply: await unaryCall(endpoint.clients.Admin, method, request, { deadlineMs, connectWithinMs: limits.clientConnectDeadlineMs, requestId, attempt: 1, token: this.token }) };
+        } catch (error) {
+          return { address: endpoint.address, error: error as AppError };
+        }
+      }),
     );
   }
 

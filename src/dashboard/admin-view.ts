@@ -83,10 +83,12 @@ export class AdminView {
    */
   async counters(): Promise<Map<string, CounterReading>> {
     const readings = new Map<string, CounterReading>();
-    for (const { address, reply } of await this.client.callAdminOnEach("GetStats", { banks: false }, dashboardLimits.callDeadlineMs)) {
+    const answers = await this.client.callAdminOnEach("GetStats", { banks: false }, dashboardLimits.callDeadlineMs);
+    for (const { address, reply } of answers) {
       if (reply) readings.set(address, { atMs: Number(reply.now_ms), decided: Number(reply.payments_succeeded) + Number(reply.payments_failed), latencyMsSum: Number(reply.latency_ms_sum) });
     }
-    if (readings.size === 0) throw new AppError(Code.Unavailable, `cannot reach the gateway at ${this.client.address}`);
+    // None answered: the first gateway's own error (a refusal is not "cannot reach").
+    if (readings.size === 0) throw answers[0]?.error ?? new AppError(Code.Unavailable, `cannot reach the gateway at ${this.client.address}`);
     return readings;
   }
 
@@ -100,7 +102,9 @@ export class AdminView {
 
   async runAudit(nowMs: number): Promise<AuditView> {
     try {
-      const r = await this.client.callAdmin("Audit", {}, { ...call, deadlineMs: dashboardLimits.callDeadlineMs * 6 });
+      // One gateway, one scan: a slow audit is not started again on another (failover would, at its deadline); a live gateway is found first.
+      await this.client.reachable(dashboardLimits.callDeadlineMs);
+      const r = await this.client.callAdmin("Audit", {}, { retry: false, deadlineMs: dashboardLimits.callDeadlineMs * 6 });
       this.latestAudit = {
         at_ms: nowMs,
         ok: r.ok,
