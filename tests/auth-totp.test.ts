@@ -12,6 +12,16 @@ afterAll(async () => {
   await system.stop();
 });
 
+/** What an authenticator app computes from the shown secret (RFC 6238's defaults). */
+function authenticatorOf(secret: string): OTPAuth.TOTP {
+  return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" });
+}
+
+/** A 6-digit code that is not `valid` (half the code space away). */
+function otherCodeThan(valid: string): string {
+  return String((Number(valid) + 500_000) % 1_000_000).padStart(6, "0");
+}
+
 function login(username: string, password: string, otp = "") {
   return system.client("client-alice").call("Login", { username, password, otp }, { retry: false });
 }
@@ -26,9 +36,9 @@ test("once MFA is enabled, login needs a valid one-time code", async () => {
   expect(fromUri.secret.base32).toBe(mfa.secret);
 
   expect((await failsWith(login("alice", "alice-password"), "UNAUTHENTICATED")).message).toContain("one-time code");
-  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(mfa.secret), digits: 6, period: 30, algorithm: "SHA1" });
+  const totp = authenticatorOf(mfa.secret);
   const valid = totp.generate();
-  const wrong = String((Number(valid) + 500_000) % 1_000_000).padStart(6, "0");
+  const wrong = otherCodeThan(valid);
   await failsWith(login("alice", "alice-password", wrong), "UNAUTHENTICATED");
   await failsWith(login("alice", "alice-password", "not-a-code"), "UNAUTHENTICATED");
   // The right code with a wrong password is still refused.
@@ -45,9 +55,9 @@ test("once MFA is enabled, login needs a valid one-time code", async () => {
 test("once MFA is on, a password and a session alone cannot replace its secret: a current code is needed too", async () => {
   const bob = await signUp(system, { username: "bob", bank: "hdfc", account: "1002" });
   const first = await bob.call("EnableMfa", { password: "bob-password", otp: "" }, { retry: false });
-  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(first.secret), digits: 6, period: 30, algorithm: "SHA1" });
+  const totp = authenticatorOf(first.secret);
   const valid = totp.generate();
-  const wrong = String((Number(valid) + 500_000) % 1_000_000).padStart(6, "0");
+  const wrong = otherCodeThan(valid);
   expect((await failsWith(bob.call("EnableMfa", { password: "bob-password", otp: "" }, { retry: false }), "UNAUTHENTICATED")).message).toContain("one-time code is required");
   await failsWith(bob.call("EnableMfa", { password: "bob-password", otp: wrong }, { retry: false }), "UNAUTHENTICATED");
   // The first secret still holds: its current code logs in.
@@ -57,7 +67,7 @@ test("once MFA is on, a password and a session alone cannot replace its secret: 
   const replaced = await bob.call("EnableMfa", { password: "bob-password", otp: totp.generate({ timestamp: Date.now() + 30_000 }) }, { retry: false });
   expect(replaced.secret).not.toBe(first.secret);
   // The new secret's codes log in (none of them was used: the steps used with the old secret do not carry over), the old one's no longer.
-  const next = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(replaced.secret), digits: 6, period: 30, algorithm: "SHA1" });
+  const next = authenticatorOf(replaced.secret);
   await failsWith(login("bob", "bob-password", totp.generate({ timestamp: Date.now() + 30_000 })), "UNAUTHENTICATED");
   expect((await login("bob", "bob-password", next.generate())).token).toBeTruthy();
 });
@@ -65,9 +75,9 @@ test("once MFA is on, a password and a session alone cannot replace its secret: 
 test("turning MFA off needs the password and a current code (a session alone cannot); then login needs none", async () => {
   const carol = await signUp(system, { username: "carol", bank: "icici", account: "2001" });
   const mfa = await carol.call("EnableMfa", { password: "carol-password", otp: "" }, { retry: false });
-  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(mfa.secret), digits: 6, period: 30, algorithm: "SHA1" });
+  const totp = authenticatorOf(mfa.secret);
   const valid = totp.generate();
-  const wrong = String((Number(valid) + 500_000) % 1_000_000).padStart(6, "0");
+  const wrong = otherCodeThan(valid);
   expect((await failsWith(carol.call("DisableMfa", { password: "carol-password", otp: "" }, { retry: false }), "UNAUTHENTICATED")).message).toContain("one-time code is required");
   await failsWith(carol.call("DisableMfa", { password: "carol-password", otp: wrong }, { retry: false }), "UNAUTHENTICATED");
   await failsWith(carol.call("DisableMfa", { password: "not-carol-password", otp: valid }, { retry: false }), "UNAUTHENTICATED");

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { Code } from "../src/lib/errors";
 import { limits } from "../src/lib/limits";
-import { FaultProxy } from "./support/fault-proxy";
+import type { FaultProxy } from "./support/fault-proxy";
 import { adminAuditUntilClean } from "./support/processes";
-import { sharedPostgres } from "./support/postgres";
+import { databaseBehindProxy } from "./support/postgres";
 import { balanceMinor, failsWith, loadedTotalMinor, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 import { sampleUsers } from "./support/sample-users";
 
@@ -24,10 +24,9 @@ beforeAll(async () => {
   writableLimits.databaseRetryMs = 10_000;
   // A slow database would be waited for a minute: far past the client's deadline below.
   writableLimits.databaseSlowStatementWaitMsMax = 60_000;
-  const url = new URL(await (await sharedPostgres()).createDatabase());
-  databaseLink = await FaultProxy.start(`127.0.0.1:${url.port}`);
-  url.port = databaseLink.address.split(":")[1]!;
-  system = await startSystem({ database: url.toString() });
+  const behind = await databaseBehindProxy();
+  databaseLink = behind.link;
+  system = await startSystem({ database: behind.url });
   alice = await signUp(system, sampleUsers.alice);
   bob = await signUp(system, sampleUsers.bob);
 });

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { GatewayClient } from "../src/client/gateway-client";
 import { Code } from "../src/lib/errors";
 import { limits } from "../src/lib/limits";
-import { FaultProxy } from "./support/fault-proxy";
+import type { FaultProxy } from "./support/fault-proxy";
 import { adminAuditUntilClean } from "./support/processes";
-import { sharedPostgres } from "./support/postgres";
+import { databaseBehindProxy } from "./support/postgres";
 import { afterVoting, balanceMinor, eventually, failsWith, loadedTotalMinor, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 import { sampleUsers } from "./support/sample-users";
 
@@ -25,10 +25,9 @@ const totalMinor = loadedTotalMinor(sampleAccounts, ["hdfc", "icici", "sbi"]);
 beforeAll(async () => {
   writableLimits.databaseStatementDeadlineMs = 1_000;
   writableLimits.databaseRetryMs = 3_000;
-  const url = new URL(await (await sharedPostgres()).createDatabase());
-  databaseLink = await FaultProxy.start(`127.0.0.1:${url.port}`);
-  url.port = databaseLink.address.split(":")[1]!;
-  system = await startSystem({ database: url.toString(), proxied: ["icici"], prepareTimeoutMs: 5_000, inDoubtAfterMs: 1_000 });
+  const behind = await databaseBehindProxy();
+  databaseLink = behind.link;
+  system = await startSystem({ database: behind.url, proxied: ["icici"], prepareTimeoutMs: 5_000, inDoubtAfterMs: 1_000 });
   alice = await signUp(system, sampleUsers.alice);
   bob = await signUp(system, sampleUsers.bob);
 });

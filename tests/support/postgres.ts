@@ -10,6 +10,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { freePort } from "../../src/local-cluster/cluster";
+import { FaultProxy } from "./fault-proxy";
 
 export const pgUser = "ministripe";
 export const pgPassword = "pg-test-secret";
@@ -182,4 +183,12 @@ let shared: Promise<PgServer> | undefined;
 export function sharedPostgres(): Promise<PgServer> {
   shared ??= startPostgres();
   return shared;
+}
+
+/** A fresh database of the shared server, reached through a FaultProxy (a network the test can break): its URL and the proxy. */
+export async function databaseBehindProxy(): Promise<{ url: string; link: FaultProxy }> {
+  const url = new URL(await (await sharedPostgres()).createDatabase());
+  const link = await FaultProxy.start(`127.0.0.1:${url.port}`);
+  url.port = link.address.split(":")[1]!;
+  return { url: url.toString(), link };
 }
