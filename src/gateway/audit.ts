@@ -32,6 +32,8 @@ interface Snapshot {
 export interface AuditOptions {
   /** The coordinator's clock: the audit's start is compared with the times it wrote (decided, phase two done). */
   nowMs: () => number;
+  /** The deployment's one currency (the gateway's --currency): a bank keeping another is a violation. Unset: the first bank's. */
+  currency?: string;
   /** Ids per ledger page the walk reads (tests use small pages to cross page boundaries). */
   ledgerPageSize?: number;
 }
@@ -42,7 +44,7 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
   const violations: string[] = [];
   const mismatches = new Mismatches();
   const rows: AuditReport["banks"] = [];
-  let currency = "";
+  let currency = options.currency ?? "";
   const startedAtMs = nowMs();
   let snapshot = await snapshotBanks(store, banks, inDoubtAfterMs, nowMs);
   for (let attempt = 1; attempt < auditLimits.snapshotAttemptsMax && unreadBanks(snapshot) === 0 && snapshot.totalMinor !== snapshot.loadedMinor && snapshot.decidedMeanwhile > 0; attempt++) {
@@ -56,6 +58,8 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
       continue;
     }
     currency ||= wire.currency;
+    // One payment would move one currency at one bank and another at the other: SPEC's one currency per deployment.
+    if (wire.currency !== currency) violations.push(`${name}: keeps ${wire.currency}, where the deployment's currency is ${currency}`);
     if (wire.negative_balances > 0) violations.push(`${name}: ${wire.negative_balances} negative balances`);
     if (wire.negative_available > 0) violations.push(`${name}: ${wire.negative_available} accounts with negative available funds`);
     if (wire.in_doubt_txids.length > 0) violations.push(`${name}: ${wire.in_doubt_txids.length} prepared transactions older than ${inDoubtAfterMs}ms`);

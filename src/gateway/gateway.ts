@@ -72,7 +72,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const others = several && options.database ? { undecidedElsewhere: (ids: string[]) => several.store.undecidedElsewhere(ids, options.database!.takeoverAfterMs) } : undefined;
   const coordinator = new Coordinator({ store, banks, clock, log, prepareTimeoutMs: options.prepareTimeoutMs, others });
   await coordinator.recover();
-  const users = new Users({ store, banks, clock, log, sessionTtlMs: options.sessionTtlMs, argonMemoryKiB: options.argonMemoryKiB, failureTable: several ? { update: (keys, change) => several.store.updateLoginFailures(keys, change) } : undefined });
+  const users = new Users({ store, banks, clock, log, currency: options.currency, sessionTtlMs: options.sessionTtlMs, argonMemoryKiB: options.argonMemoryKiB, failureTable: several ? { update: (keys, change) => several.store.updateLoginFailures(keys, change) } : undefined });
   const payments = new Payments({ store, coordinator, clock, ids: options.ids ?? randomIds, log, currency: options.currency });
   // Decided without an execution here (adopted, asked about by a bank): counted and told like the others.
   coordinator.onPresumedAbort = (row) => payments.tell(row);

@@ -120,7 +120,7 @@ export function gatewayService(deps: GatewayServiceDeps): Handlers<"Gateway"> {
 
 export function adminService(deps: GatewayServiceDeps): Handlers<"Admin"> {
   return {
-    Audit: unary(deps.log, () => audit(deps.store, deps.banks, deps.inDoubtAfterMs, { nowMs: deps.nowMs })),
+    Audit: unary(deps.log, () => audit(deps.store, deps.banks, deps.inDoubtAfterMs, { nowMs: deps.nowMs, currency: deps.currency })),
     ListAllPayments: unary(deps.log, async (req) => ({
       payments: await listToWire(deps.store, await deps.payments.list(undefined, text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
     })),

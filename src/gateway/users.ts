@@ -23,6 +23,8 @@ export interface UsersOptions {
   store: GatewayStore;
   banks: BankLinks;
   clock: Clock;
+  /** The deployment's one currency: an account at a bank keeping another is not registered. */
+  currency: string;
   log: Logger;
   sessionTtlMs: number;
   /** Where failed logins are counted: the shared database with several gateways; this process's memory by default. */
@@ -87,7 +89,7 @@ export class Users {
   private async checkOwnership(link: BankLink, account: string, pin: string, requestId: string, peerAddress: string): Promise<{ holder: string }> {
     const attempt = await this.throttle.registration(peerHost(peerAddress));
     if (attempt.delayMs > 0) await sleepMs(attempt.delayMs);
-    let verified: { exists: boolean; holder: string };
+    let verified: { exists: boolean; holder: string; currency: string };
     try {
       verified = await link.verifyAccount(account, pin, requestId);
     } catch (error) {
@@ -96,6 +98,9 @@ export class Users {
     }
     if (!verified.exists) throw new AppError(Code.NotFound, `bank ${link.name} has no account ${account}`);
     await attempt.succeeded();
+    if (verified.currency !== this.options.currency) {
+      throw new AppError(Code.FailedPrecondition, `bank ${link.name} keeps ${verified.currency}, and this gateway pays in ${this.options.currency}: one currency per deployment (the operator's to fix)`);
+    }
     return verified;
   }
 

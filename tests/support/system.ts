@@ -41,6 +41,8 @@ export interface SystemOptions {
   metrics?: boolean;
   /** The gateway's clock (tests/support/fake-clock.ts); the wall clock by default. Banks keep the wall clock. */
   clock?: Clock;
+  /** The gateway's --currency (the accounts file's INR by default). */
+  gatewayCurrency?: string;
   /** Calls waiting for each bank at the gateway at most (limits.exchangeEntriesQueuedMax by default). */
   exchangeEntriesQueuedMax?: number;
   /** A PostgreSQL database URL: the gateway (named g1) keeps its store there instead of its SQLite file. */
@@ -115,7 +117,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       sessionTtlMs: resolved.sessionTtlMs,
       inDoubtAfterMs: resolved.inDoubtAfterMs,
       keyRetentionMs: 24 * 3_600_000,
-      currency: "INR",
+      currency: options.gatewayCurrency ?? "INR",
       log,
       metrics: metricsFor("gateway"),
       clock: options.clock,
