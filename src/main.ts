@@ -7,7 +7,7 @@ import { helpText, nearestName, parseFlags, type Command } from "./cli/support/f
 import { restartAsServerIfNeeded } from "./local-cluster/server-runtime";
 import { version } from "./cli/support/version";
 import { assert } from "./lib/assert";
-import { printable, quoted, toAppError } from "./lib/errors";
+import { fromSystemError, printable, quoted, toAppError } from "./lib/errors";
 import { errorText, writeErr, writeOut } from "./cli/support/output";
 
 // Loaded on demand: a bank need not load what the client, the certificate
@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await command.run(parsed.flags, parsed.positionals);
   } catch (error) {
-    const appError = toAppError(error);
+    const appError = fromSystemError(error) ?? toAppError(error);
     writeErr(`ministripe ${name}: ${printable(errorText(appError))}\n`);
     if (process.env.MINISTRIPE_DEBUG && appError.cause) console.error(appError.cause);
     return exitCodeOf(appError);

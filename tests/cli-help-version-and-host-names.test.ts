@@ -50,10 +50,10 @@ test("the gateway is reached by host name (localhost) as well as by IP address",
   expect(JSON.parse(byName.stdout)).toMatchObject({ bank: "hdfc", balance_minor: "500000" });
 });
 
-test("an unexpected failure (the outbox cannot be opened) prints its cause in one line", async () => {
+test("a database that cannot be opened (the outbox is a folder) is one line naming it and its cause, exit 2: a setup to correct", async () => {
   const home = mkdtempSync(join(system.dir, "home-")); // removed with the system
   mkdirSync(join(home, "outbox.db"), { recursive: true });
   const result = await run("queue", "--home", home, "--certs", join(system.certsDir, "client-alice"));
-  expect(result.exitCode).toBe(1);
-  expect(result.stderr.trim()).toBe("ministripe queue: internal error (unable to open database file)");
+  expect(result.exitCode).toBe(2);
+  expect(result.stderr.trim()).toBe(`ministripe queue: cannot open the database ${join(home, "outbox.db")} (unable to open database file): check that folder and its rights`);
 });

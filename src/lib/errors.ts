@@ -62,6 +62,30 @@ export function invalid(field: string, why: string): AppError {
 }
 
 /** Any thrown value as an AppError; unknown failures become INTERNAL with the original kept as cause. */
+/** What the operating system said about a file, in the user's words. */
+const systemWords: Record<string, string> = {
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOTDIR: "a part of that path is not a folder",
+  EISDIR: "is a folder, not a file",
+  ENOSPC: "no space left on the device",
+  ENOENT: "does not exist",
+};
+
+/**
+ * A file the process could not read or write (a read-only or full disk, a
+ * folder where a file belongs) as one line naming the path, for the CLI's
+ * last word at start-up: a setup to correct (exit 2), not an internal error.
+ * Only there: a server answering a call never shows a client its paths.
+ */
+export function fromSystemError(error: unknown): AppError | undefined {
+  const system = error as { code?: unknown; path?: unknown } | undefined;
+  const words = typeof system?.code === "string" ? systemWords[system.code] : undefined;
+  if (!words || typeof system?.path !== "string") return undefined;
+  return new AppError(Code.FailedPrecondition, `${system.path}: ${words}`, error);
+}
+
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   return new AppError(Code.Internal, "internal error", error);

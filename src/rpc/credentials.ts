@@ -1,6 +1,6 @@
 // Loads one identity's certificate folder into mutual-TLS credentials.
 import * as grpc from "@grpc/grpc-js";
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AppError, Code } from "../lib/errors";
@@ -21,12 +21,41 @@ export function loadCertFolder(dir: string): CertFolder {
     if (!existsSync(path)) {
       throw new AppError(Code.Unauthenticated, `no ${file} in ${dir}: run "ministripe certs init" and pass --certs with this identity's folder`);
     }
-    return readFileSync(path);
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw unusable(dir, file, `cannot be read (${(error as { code?: string }).code ?? (error as Error).message})`);
+    }
   };
   const ca = read("ca.pem");
   const cert = read("cert.pem");
   const key = read("key.pem");
+  checkPair(dir, ca, cert, key);
   return { dir, ca, cert, key, identity: identityOfPem(cert.toString(), dir) };
+}
+
+/** One of the folder's files unusable: the same exit as a missing one (3), saying which and why. */
+function unusable(dir: string, file: string, why: string): AppError {
+  return new AppError(Code.Unauthenticated, `${file} in ${dir} ${why}: run "ministripe certs init" and pass --certs with this identity's folder`);
+}
+
+/**
+ * The files parse as what they are, and the key is the certificate's: checked
+ * here, where a wrong file can be named, not in the TLS library at the first
+ * handshake (a bank then said "cannot listen", a client "internal error").
+ */
+function checkPair(dir: string, ca: Buffer, cert: Buffer, key: Buffer): void {
+  const parsed = <T>(file: string, what: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch {
+      throw unusable(dir, file, `is not ${what} in PEM`);
+    }
+  };
+  parsed("ca.pem", "a certificate", () => new X509Certificate(ca));
+  const certificate = parsed("cert.pem", "a certificate", () => new X509Certificate(cert));
+  const privateKey = parsed("key.pem", "a private key", () => createPrivateKey(key));
+  if (!certificate.checkPrivateKey(privateKey)) throw unusable(dir, "key.pem", "is not the key of its cert.pem (the folder mixes two identities' files)");
 }
 
 // node:crypto, not @peculiar/x509: every process reads its own certificate,

@@ -4,6 +4,7 @@
 import { Database } from "bun:sqlite";
 import { dirname } from "node:path";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { makePrivateFile, makePrivateFolder } from "../lib/private-files";
 
@@ -30,15 +31,25 @@ export function openStore(path: string, migrations: Migration[], durability: Dur
     makePrivateFolder(dirname(path));
     makePrivateFile(path);
   }
-  // safeIntegers: money sums may pass 2^53; every INTEGER comes back as bigint.
-  const sqlite = new Database(path, { create: true, strict: true, safeIntegers: true });
-  sqlite.exec(`PRAGMA busy_timeout = ${limits.sqliteBusyWaitMs}`);
+  const sqlite = openDatabase(path);
   useWal(sqlite);
   // FULL: a vote or a decision is on disk (fsync) before it is answered.
   sqlite.exec(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
   sqlite.exec("PRAGMA foreign_keys = ON");
   migrate(sqlite, migrations);
   return { sqlite, db: drizzle({ client: sqlite }) };
+}
+
+/** The SQLite file opened, or why not in one line naming it (a read-only folder, a file that is not a database). */
+function openDatabase(path: string): Database {
+  try {
+    // safeIntegers: money sums may pass 2^53; every INTEGER comes back as bigint.
+    const sqlite = new Database(path, { create: true, strict: true, safeIntegers: true });
+    sqlite.exec(`PRAGMA busy_timeout = ${limits.sqliteBusyWaitMs}`);
+    return sqlite;
+  } catch (error) {
+    throw new AppError(Code.FailedPrecondition, `cannot open the database ${path} (${(error as Error).message}): check that folder and its rights`, error);
+  }
 }
 
 /**
