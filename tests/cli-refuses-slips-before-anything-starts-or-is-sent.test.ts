@@ -1,6 +1,6 @@
-// Proves that slips in what a user types are usage errors (exit 2, one line naming the flag and its range) caught before anything starts or is sent: a session TTL, prepare timeout, takeover bound or in-doubt interval out of range, a one-time code that is not 6 digits, an empty password on standard input (not a wrong password counted against the account), a bank or client named twice to `certs init` (nothing written).
+// Proves that slips in what a user types are usage errors (exit 2, one line naming the flag and its range) caught before anything starts or is sent: a session TTL, prepare timeout, takeover bound or in-doubt interval out of range, a one-time code that is not 6 digits, an empty password on standard input (not a wrong password counted against the account), a bank or client named twice to `certs init`, or a --hosts entry that is no host name or IP address (nothing written).
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { deadAddress, runMain } from "./support/cli";
 
 setDefaultTimeout(60_000);
@@ -36,6 +36,18 @@ test("a one-time code that is not 6 digits and an empty password from standard i
   expect(empty.exitCode).toBe(2);
   const disable = await runMain(["mfa", "disable", ...home], { env: { MINISTRIPE_PASSWORD: "alice-password" } });
   expect({ stderr: disable.stderr, exitCode: disable.exitCode }).toEqual({ stderr: "ministripe mfa: mfa disable needs --otp CODE: the code your authenticator app shows now\n", exitCode: 2 });
+});
+
+test("certs init with a host that is not a host name or an IP address is refused before it writes anything", async () => {
+  const dir = `${process.env.TMPDIR ?? "/tmp"}/ministripe-certs-hosts-${process.pid}`;
+  for (const host of ["1.2.3.4:50", "1.2.3.4.5", "a b", "-x", "host_with_underscore"]) {
+    const run = await runMain(["certs", "init", "--dir", dir, "--hosts", `localhost,${host}`]);
+    expect({ host, stderr: run.stderr, exitCode: run.exitCode }).toEqual({ host, stderr: `ministripe certs: --hosts: "${host}" is not a host name or an IP address (no port: "10.0.0.5", "gw.example.com")\n`, exitCode: 2 });
+    expect(existsSync(dir)).toBe(false);
+  }
+  const good = await runMain(["certs", "init", "--dir", dir, "--hosts", "localhost,127.0.0.1,::1,gw-1.example.com", "--banks", "hdfc"]);
+  expect(good.exitCode).toBe(0);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test("certs init with a name given twice is refused, and writes nothing", async () => {

@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+import { quoted } from "../lib/errors";
 import { initCertificates } from "../rpc/certificates";
 import { isValidName } from "../rpc/identity";
 import { UsageError } from "./support/exit";
@@ -30,6 +32,9 @@ export const certsCommand: Command = {
     }
     const hosts = list(flags, "hosts");
     if (hosts.length === 0) throw new UsageError("--hosts: at least one host");
+    // Checked before anything is written: a bad one found while signing left a CA behind, and a rerun refused.
+    const badHost = hosts.find((host) => !isCertificateHost(host));
+    if (badHost !== undefined) throw new UsageError(`--hosts: ${quoted(badHost, 60)} is not a host name or an IP address (no port: "10.0.0.5", "gw.example.com")`);
     const written = await initCertificates({ dir: str(flags, "dir")!, hosts, banks: list(flags, "banks"), clients, force: bool(flags, "force") });
     if (bool(flags, "json")) printJson({ folders: written });
     else {
@@ -40,3 +45,11 @@ export const certsCommand: Command = {
     return 0;
   },
 };
+
+/** A name a server's certificate can carry: an IPv4 or IPv6 address, or a DNS name (labels of letters, digits and hyphens). */
+function isCertificateHost(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  // Digits and dots that are no IPv4 address (1.2.3.4.5): not a name either (a top-level label is never all digits).
+  if (/^[\d.]+$/.test(host)) return false;
+  return host.length <= 253 && host.split(".").every((label) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+}
