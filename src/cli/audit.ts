@@ -29,7 +29,7 @@ export const auditCommand: Command = {
       const report = await auditSettled(() => client.callAdmin("Audit", {}, { retry: true }));
       if (bool(flags, "json")) printJson(report);
       else printReport(report);
-      return report.ok ? Exit.ok : Exit.declined;
+      return exitOf(report);
     } finally {
       client.close();
     }
@@ -50,5 +50,22 @@ function printReport(r: AuditReport): void {
   say(`payments: ${r.payments_succeeded} succeeded, ${r.payments_failed} failed, ${r.payments_pending} pending, ${r.phase_two_unfinished} still finishing`);
   for (const m of r.mismatches) say(`mismatch: ${m}`);
   for (const v of r.violations) say(`VIOLATION: ${v}`);
-  say(r.ok ? "audit clean: every invariant holds" : "audit FAILED");
+  const verdict = { clean: "audit clean: every invariant holds", incomplete: `audit incomplete: ${unread.join(", ")} could not be read; nothing else found wrong`, failed: "audit FAILED" } as const;
+  say(verdict[verdictOf(r)]);
+}
+
+/**
+ * Clean; incomplete (a bank could not be read, and that is all: each such
+ * bank is one violation, "cannot be audited"); or failed (something found
+ * wrong). A script tells "a bank is down" (exit 4, SPEC's "could not be
+ * reached") from "money is wrong" (exit 1).
+ */
+function verdictOf(r: AuditReport): "clean" | "incomplete" | "failed" {
+  if (r.ok) return "clean";
+  const unread = r.banks.filter((b) => !b.reachable).length;
+  return unread > 0 && r.violations.length === unread && r.mismatches.length === 0 ? "incomplete" : "failed";
+}
+
+function exitOf(r: AuditReport): number {
+  return { clean: Exit.ok, incomplete: Exit.unreachable, failed: Exit.declined }[verdictOf(r)];
 }
