@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { randomIds, systemClock, type Clock, type IdSource } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
+import { fatal } from "../lib/fatal";
 import { securityLimits } from "../lib/limits";
 import { warnIfOpenToOthers, type Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
@@ -17,6 +18,7 @@ import { createServer, listen, stopServer, type HealthStatus } from "../rpc/serv
 import type { GatewayStore } from "../store/gateway-store";
 import { SqliteGatewayStore } from "../store/gateway-sqlite";
 import { PostgresGatewayStore } from "../store/gateway-postgres";
+import { watchDatabaseFile } from "../store/sqlite";
 import { SeveralGateways } from "./several";
 import { access } from "./access";
 import { BankLinks } from "./bank-links";
@@ -66,7 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const clock = options.clock ?? systemClock;
   const log = options.log;
   warnIfOpenToOthers(options.dataDir, log);
-  const { store, several } = await openStore(options);
+  const { store, several, fileWatch } = await openStore(options);
   const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs, clock, options.exchangeEntriesQueuedMax);
   const bankHealth = new BankHealth(banks, log);
   const others = several && options.database ? { undecidedElsewhere: (ids: string[]) => several.store.undecidedElsewhere(ids, options.database!.takeoverAfterMs) } : undefined;
@@ -107,6 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     coordinator,
     async stop() {
       clearInterval(pruneTimer);
+      fileWatch?.stop();
       bankHealth.stop();
       several?.stop();
       coordinator.stop();
@@ -120,8 +123,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 }
 
 /** SQLite in the data folder, or PostgreSQL shared with other gateways (this one's name taken first). */
-async function openStore(options: GatewayOptions): Promise<{ store: GatewayStore; several?: SeveralGateways }> {
-  if (!options.database) return { store: new SqliteGatewayStore(join(options.dataDir, "gateway.db")) };
+async function openStore(options: GatewayOptions): Promise<{ store: GatewayStore; several?: SeveralGateways; fileWatch?: { stop(): void } }> {
+  if (!options.database) {
+    const path = join(options.dataDir, "gateway.db");
+    const store = new SqliteGatewayStore(path);
+    // Deleted under it, the gateway would decide payments that its next start cannot find (and presume aborted when a bank asks).
+    const fileWatch = watchDatabaseFile(path, () => fatal(new Error(`the database file ${path} was deleted or replaced while the gateway ran; stopping, so that no decision is written that a restart would not find`)));
+    return { store, fileWatch };
+  }
   const { url, name, takeoverAfterMs } = options.database;
   const store = await PostgresGatewayStore.open({ url }, name);
   const onDisplaced = options.onDisplaced ?? (() => process.kill(process.pid, "SIGTERM"));

@@ -100,6 +100,8 @@ export const limits = {
    * Far above a statement's time under load; the audit's scans have their own.
    */
   databaseStatementDeadlineMs: 10_000,
+  /** SQLite: how often a server checks that its database file was not deleted or replaced under it. */
+  databaseFileCheckMs: 2_000,
   /**
    * PostgreSQL: how long a late statement is waited for in all (about: the
    * last round and its probe may end a few seconds past it) while a probe

@@ -2,6 +2,7 @@
 // migrations. drizzle's folder migrator cannot read from inside the compiled
 // binary, so each store imports its SQL files as text and lists them here.
 import { Database } from "bun:sqlite";
+import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { AppError, Code } from "../lib/errors";
@@ -106,4 +107,29 @@ function migrate(sqlite: Database, migrations: Migration[]): void {
   } finally {
     isApplied.finalize();
   }
+}
+
+/**
+ * Watches that the database file is still the one opened: deleted or
+ * replaced under a running server, SQLite goes on writing to the open (now
+ * nameless) file, every vote and decision acknowledged, and all of it is gone
+ * at the next start. `onGone` is told once, within `limits.databaseFileCheckMs`.
+ */
+export function watchDatabaseFile(path: string, onGone: () => void): { stop(): void } {
+  const identityOf = (): string | undefined => {
+    try {
+      const stat = statSync(path);
+      return `${stat.dev}:${stat.ino}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const opened = identityOf();
+  const timer = setInterval(() => {
+    if (identityOf() === opened) return;
+    clearInterval(timer);
+    onGone();
+  }, limits.databaseFileCheckMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
