@@ -63,6 +63,8 @@ test("the accounts file and certificate names follow the account number's and th
   expect(section({ number: longest, pin: "7".repeat(limits.pinLengthMax) })().accounts[0]!.number).toBe(longest);
   expect(refusal(section({ number: `${longest}1` }))).toBe(`accounts file: banks.hdfc.accounts[0].number: "${longest}1" is not an account number`);
   expect(refusal(section({ number: "1001", pin: "7".repeat(limits.pinLengthMax + 1) }))).toBe("accounts file: banks.hdfc.accounts[0].pin: 4 to 12 digits, quoted");
+  // A misspelt field is refused, not read as an absent one (a "balnce" loaded 0.00).
+  expect(refusal(section({ number: "1001", balnce: "500.00" }))).toBe('accounts file: banks.hdfc.accounts[0]: unknown field "balnce" (the fields are number, holder, balance, pin, pin_hash)');
   expect([isValidName("b".repeat(limits.bankNameLengthMax)), isValidName("b".repeat(limits.bankNameLengthMax + 1)), isValidName("HDFC")]).toEqual([true, false, false]);
 });
 

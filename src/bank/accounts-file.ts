@@ -54,8 +54,13 @@ export function parseBankSection(text: string, bank: string, source = "accounts 
   return { currency, accounts };
 }
 
+/** An account's fields in the file: any other is a typo (a "balnce" loaded 0.00 in silence). */
+const seedFields = ["number", "holder", "balance", "pin", "pin_hash"];
+
 function parseSeed(row: unknown, where: string): AccountSeed {
   const r = row as Record<string, unknown>;
+  const unknown = r && typeof r === "object" ? Object.keys(r).find((key) => !seedFields.includes(key)) : undefined;
+  if (unknown !== undefined) throw invalid(where, `unknown field "${unknown.slice(0, 40)}" (the fields are ${seedFields.join(", ")})`);
   const number = String(r?.number ?? "");
   accountNumberField(number, `${where}.number`, `"${number}" is not an account number`);
   const holder = String(r?.holder ?? "").slice(0, 100);
