@@ -153,6 +153,17 @@ test("a bank that cannot be reached cannot be audited, and says so", async () =>
   }
 });
 
+test("a bank users are registered at that the gateway is not given: named as not audited, its absence not read as money lost", async () => {
+  const hdfcOnly = new BankLinks(new Map([["hdfc", system.bankAddresses.get("hdfc")!]]), loadCertFolder(join(system.certsDir, "gateway")), silentLogger, 2_000, systemClock);
+  try {
+    const report = await audit(system.gateway.store, hdfcOnly, 60_000, { nowMs: () => systemClock.nowMs(), ledgerPageSize });
+    expect(report.violations).toEqual(["icici: users are registered at it, but this gateway is not given it (--bank icici=HOST:PORT): cannot be audited"]);
+    expect(report.banks.find((bank) => bank.bank === "icici")).toMatchObject({ reachable: false, error: "not given to this gateway (--bank icici=HOST:PORT)" });
+  } finally {
+    hdfcOnly.close();
+  }
+});
+
 test("a payment committed at the payer's bank, its commit not yet at the payee's, audits clean: the money is in transit", async () => {
   const proxy = system.proxies.get("icici")!;
   const icici = system.banks.get("icici")!;

@@ -53,6 +53,7 @@ for (const engine of engines) {
       expect(await store.getUser("alice")).toEqual(user("alice", "1001"));
       expect((await store.userOfAccount("icici", "2001"))?.username).toBe("bob");
       expect(await store.getUser("nobody")).toBeUndefined();
+      expect((await store.registeredBanks()).sort()).toEqual(["hdfc", "icici"]);
     });
 
     test("sessions: revoked one by one, or all of a user's by a password change; a TOTP step is used once", async () => {

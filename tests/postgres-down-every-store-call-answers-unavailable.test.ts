@@ -29,6 +29,7 @@ type StoreCalls = { [K in Exclude<keyof GatewayStore, "engine" | "close" | "obse
 const storeCalls: StoreCalls = {
   getUser: (s) => s.getUser("carol"),
   userOfAccount: (s) => s.userOfAccount("hdfc", "1001"),
+  registeredBanks: (s) => s.registeredBanks(),
   accountOf: (s) => s.accountOf("carol"),
   insertUser: (s) => s.insertUser({ username: "dave", bank: "hdfc", account: "1009", passwordHash: "h", totpSecret: null, totpLastStep: null, createdAtMs: 1, passwordChangedAtMs: 1 }),
   changePassword: (s) => s.changePassword("alice", "h2", 2),

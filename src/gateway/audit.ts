@@ -54,7 +54,7 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
   for (const [name, wire] of snapshot.wires) {
     if (wire instanceof Error) {
       violations.push(`${name}: unreachable, cannot be audited`);
-      rows.push({ bank: name, reachable: false, balance_sum_minor: "0", loaded_total_minor: "0", open_holds: 0, open_holds_minor: "0", in_doubt: 0, negative_balances: 0, committed: 0, error: wire.message });
+      rows.push({ ...unreadRow(name), error: wire.message });
       continue;
     }
     currency ||= wire.currency;
@@ -81,9 +81,15 @@ export async function audit(store: GatewayStore, banks: BankLinks, inDoubtAfterM
       error: "",
     });
   }
+  // A bank users are registered at that this gateway is not given: what moved to or from it is there, unread, like an unreachable bank's.
+  const notGiven = (await store.registeredBanks()).filter((bank) => !banks.has(bank)).sort();
+  for (const bank of notGiven) {
+    violations.push(`${bank}: users are registered at it, but this gateway is not given it (--bank ${bank}=HOST:PORT): cannot be audited`);
+    rows.push({ ...unreadRow(bank), error: `not given to this gateway (--bank ${bank}=HOST:PORT)` });
+  }
   const { totalMinor, loadedMinor } = snapshot;
   // With a bank unread, the banks read hold what moved to or from it: their sum says nothing (the bank is reported unreachable above).
-  if (totalMinor !== loadedMinor && unreadBanks(snapshot) === 0) {
+  if (totalMinor !== loadedMinor && unreadBanks(snapshot) === 0 && notGiven.length === 0) {
     const meanwhile = snapshot.decidedMeanwhile > 0 ? ` (${snapshot.decidedMeanwhile} payments were decided while the banks were read, in each of ${auditLimits.snapshotAttemptsMax} attempts: audit again when the system is quieter)` : "";
     violations.push(`total ${formatMoney(totalMinor, currency)} differs from the total first loaded ${formatMoney(loadedMinor, currency)}${meanwhile}`);
   }
@@ -145,6 +151,11 @@ async function snapshotBanks(store: GatewayStore, banks: BankLinks, inDoubtAfter
   // Counted only when it matters: it reads every payment.
   const decidedMeanwhile = totalMinor === loadedMinor ? 0 : await store.countDecidedSince(startedAtMs);
   return { wires, totalMinor, loadedMinor, decidedMeanwhile };
+}
+
+/** A bank's row when it could not be read. */
+function unreadRow(bank: string): AuditReport["banks"][number] {
+  return { bank, reachable: false, balance_sum_minor: "0", loaded_total_minor: "0", open_holds: 0, open_holds_minor: "0", in_doubt: 0, negative_balances: 0, committed: 0, error: "" };
 }
 
 function unreadBanks(snapshot: Snapshot): number {

@@ -209,6 +209,11 @@ export class PostgresGatewayStore implements GatewayStore {
     return account;
   }
 
+  async registeredBanks(): Promise<string[]> {
+    const rows = await this.read(() => this.sql`SELECT DISTINCT bank FROM users`);
+    return rows.map((row: Row) => row.bank as string);
+  }
+
   async userOfAccount(bank: string, account: string): Promise<User | undefined> {
     const rows = await this.read(() => this.sql`SELECT * FROM users WHERE bank = ${bank} AND account = ${account}`);
     return userOf(rows[0]);

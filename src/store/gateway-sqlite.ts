@@ -170,6 +170,10 @@ export class SqliteGatewayRows extends Store {
     return this.opened.db.select().from(users).where(and(eq(users.bank, bank), eq(users.account, account))).get();
   }
 
+  registeredBanks(): string[] {
+    return this.opened.db.selectDistinct({ bank: users.bank }).from(users).all().map((row) => row.bank);
+  }
+
   /** false when the username or the account is taken (the schema decides, not an if). */
   insertUser(user: User): boolean {
     return changesOf(this.opened.db.insert(users).values(user).onConflictDoNothing().run()) > 0;
@@ -535,6 +539,9 @@ export class SqliteGatewayStore implements GatewayStore {
   }
   async accountOf(username: string) {
     return this.rows.getUser(username);
+  }
+  async registeredBanks() {
+    return this.rows.registeredBanks();
   }
   async userOfAccount(bank: string, account: string) {
     return this.rows.userOfAccount(bank, account);

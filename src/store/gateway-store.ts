@@ -119,6 +119,8 @@ export interface GatewayStore {
   // --- users and sessions -------------------------------------------------
   getUser(username: string): Promise<User | undefined>;
   userOfAccount(bank: string, account: string): Promise<User | undefined>;
+  /** The banks registered users hold their accounts at (the audit: is every one of them given to this gateway?). */
+  registeredBanks(): Promise<string[]>;
   /** A user's bank account: never changes once registered, so every engine may cache it (a payment reads two). */
   accountOf(username: string): Promise<UserAccount | undefined>;
   /** false when the username or the account is taken (the schema decides, not an if). */
