@@ -40,7 +40,7 @@ test("a one-time code that is not 6 digits and an empty password from standard i
 
 test("certs init with a host that is not a host name or an IP address is refused before it writes anything", async () => {
   const dir = `${process.env.TMPDIR ?? "/tmp"}/ministripe-certs-hosts-${process.pid}`;
-  for (const host of ["1.2.3.4:50", "1.2.3.4.5", "a b", "-x", "host_with_underscore"]) {
+  for (const host of ["1.2.3.4:50", "1.2.3.4.5", "a b", "-x", "host_with_underscore", "::ffff:1.2.3.4", "fe80::1%eth0"]) {
     const run = await runMain(["certs", "init", "--dir", dir, "--hosts", `localhost,${host}`]);
     expect({ host, stderr: run.stderr, exitCode: run.exitCode }).toEqual({ host, stderr: `ministripe certs: --hosts: "${host}" is not a host name or an IP address (no port: "10.0.0.5", "gw.example.com")\n`, exitCode: 2 });
     expect(existsSync(dir)).toBe(false);

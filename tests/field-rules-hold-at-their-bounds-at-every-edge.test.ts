@@ -44,7 +44,7 @@ test("each rule accepts up to its bound and refuses one past it", () => {
     expect({ hidden, refused: refusal(() => fields.noteField(hidden, "note")) }).toEqual({ hidden, refused: "note: no invisible or text-direction characters (U+202E and the like)" });
   }
   // Joiners, accents and other scripts stay.
-  for (const fine of ["family \u{1F468}\u200D\u{1F469}\u200D\u{1F467}", "می\u200Cخواهم", "café ☕", "किराया", "Miete für März", "heart \u2764\uFE0F", "क्\u200Dष"]) expect(fields.noteField(fine, "note")).toBe(fine);
+  for (const fine of ["family \u{1F468}\u200D\u{1F469}\u200D\u{1F467}", "می\u200Cخواهم", "café ☕", "किराया", "Miete für März", "heart \u2764\uFE0F", "क्\u200Dष", "England \u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}", "ᠠ\u180Eᠡ"]) expect(fields.noteField(fine, "note")).toBe(fine);
 });
 
 test("the CLI's refund and pay input refuse by the same rules, in the words they always used", () => {

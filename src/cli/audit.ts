@@ -50,7 +50,7 @@ function printReport(r: AuditReport): void {
   say(`payments: ${r.payments_succeeded} succeeded, ${r.payments_failed} failed, ${r.payments_pending} pending, ${r.phase_two_unfinished} still finishing`);
   for (const m of r.mismatches) say(`mismatch: ${m}`);
   for (const v of r.violations) say(`VIOLATION: ${v}`);
-  const verdict = { clean: "audit clean: every invariant holds", incomplete: `audit incomplete: ${unread.join(", ")} could not be read; nothing else found wrong`, failed: "audit FAILED" } as const;
+  const verdict = { clean: "audit clean: every invariant holds", incomplete: `audit incomplete: ${unread.join(", ")} could not be read, and the total is not checked without ${unread.length === 1 ? "it" : "them"}; nothing else found wrong`, failed: "audit FAILED" } as const;
   say(verdict[verdictOf(r)]);
 }
 

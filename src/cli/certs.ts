@@ -48,7 +48,9 @@ export const certsCommand: Command = {
 
 /** A name a server's certificate can carry: an IPv4 or IPv6 address, or a DNS name (labels of letters, digits and hyphens). */
 function isCertificateHost(host: string): boolean {
-  if (isIP(host) !== 0) return true;
+  // IPv6 written with an IPv4 tail or a zone (::ffff:1.2.3.4, fe80::1%eth0): the signer would encode another address.
+  if (isIP(host) === 6) return !/[.%]/.test(host);
+  if (isIP(host) === 4) return true;
   // Digits and dots that are no IPv4 address (1.2.3.4.5): not a name either (a top-level label is never all digits).
   if (/^[\d.]+$/.test(host)) return false;
   return host.length <= 253 && host.split(".").every((label) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));

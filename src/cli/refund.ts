@@ -6,7 +6,7 @@
 import { isUnreachable } from "../client/gateway-client";
 import { allThatRemains, refundLine, type RefundAmount } from "../client/refund-amount";
 import { AppError } from "../lib/errors";
-import { noteField, transactionIdField, typedKeyField } from "../lib/fields";
+import { noteTextField, transactionIdField, typedKeyField } from "../lib/fields";
 import { parseAmountMinor } from "../lib/money";
 import { clientCommand, clientFlags, flushQueue, requireSession, type ClientContext } from "./support/client-context";
 import { UsageError } from "./support/exit";
@@ -55,7 +55,8 @@ export function refundInput(paymentId: string, amountText: string | undefined, k
   transactionIdField(paymentId, "PAYMENT_ID", `"${paymentId.slice(0, 64)}" is not a payment id (see "ministripe payments")`);
   const amountMinor = amountText === undefined ? undefined : parseAmountMinor(amountText, "--amount");
   typedKeyField(key);
-  return { paymentId, amountMinor, key, reason: noteField(reason ?? "", "--reason") };
+  // Length and control characters only: the gateway applies the rest after looking the key up, so a resend of a refund sent under an older rule is its replay.
+  return { paymentId, amountMinor, key, reason: noteTextField(reason ?? "", "--reason") };
 }
 
 /** The amount to queue: --amount as given, else all that remains (src/client/refund-amount.ts). */

@@ -9,7 +9,7 @@ import { payInput } from "../client/pay-input";
 import { allThatRemains, refundLine } from "../client/refund-amount";
 import { Resender } from "../client/resender";
 import { AppError, Code, toAppError } from "../lib/errors";
-import { isIdempotencyKey, noteField, transactionIdField } from "../lib/fields";
+import { isIdempotencyKey, noteTextField, transactionIdField } from "../lib/fields";
 import { dashboardLimits } from "../lib/limits";
 import { parseAmountMinor } from "../lib/money";
 import type { Logger } from "../lib/log";
@@ -125,7 +125,7 @@ export class UserView {
     transactionIdField(paymentId, "PAYMENT_ID", `"${paymentId.slice(0, 64)}" is not a payment id`);
     const key = field(form, "key");
     if (!isIdempotencyKey(key)) throw new AppError(Code.InvalidArgument, "the form carries no idempotency key; reload the page");
-    const reason = noteField(field(form, "reason"), "--reason");
+    const reason = noteTextField(field(form, "reason"), "--reason");
     const amountText = field(form, "amount").trim();
     const fixed = amountText ? { amountMinor: parseAmountMinor(amountText, "--amount") } : await allThatRemains(this.parts.store, this.parts.client, paymentId, key, call);
     const outcome = await this.parts.outbox.refund({ username: this.username, paymentId, reason, key, ...fixed });

@@ -102,6 +102,7 @@ export class SeveralGateways {
       log.warn({ event: "gateway.beat_failed", err: (error as Error).message }, "no sign of life written; will try again");
       return;
     }
+    if (this.stopped) return; // stopped while the beat was on its way: no pass into a closing gateway
     this.adopting ??= this.adopt().finally(() => {
       this.adopting = undefined;
     });

@@ -61,7 +61,6 @@ export function invalid(field: string, why: string): AppError {
   return new AppError(Code.InvalidArgument, `${field}: ${why}`);
 }
 
-/** Any thrown value as an AppError; unknown failures become INTERNAL with the original kept as cause. */
 /** What the operating system said about a file, in the user's words. */
 const systemWords: Record<string, string> = {
   EROFS: "read-only file system",
@@ -86,6 +85,7 @@ export function fromSystemError(error: unknown): AppError | undefined {
   return new AppError(Code.FailedPrecondition, `${system.path}: ${words}`, error);
 }
 
+/** Any thrown value as an AppError; unknown failures become INTERNAL with the original kept as cause. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   return new AppError(Code.Internal, "internal error", error);

@@ -114,11 +114,19 @@ export function noteLengthField(text: string, field: string): string {
  * hidden text).
  */
 const deceivingPattern = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}\p{Zl}\p{Zp}]/u;
-/** ...but joiners, variation selectors and Mongolian's selectors, which scripts and emoji need to render right. */
-const neededInvisiblePattern = /^[\u200C\u200D\u180B-\u180D\u180F\uFE00-\uFE0F\u{E0100}-\u{E01EF}]$/u;
+/** ...but joiners, variation selectors and Mongolian's selectors and vowel separator, which scripts and emoji need to render right. */
+const neededInvisiblePattern = /^[\u200C\u200D\u180B-\u180F\uFE00-\uFE0F\u{E0100}-\u{E01EF}]$/u;
+/** Tag characters, allowed only in an emoji tag sequence: after the black flag (England's, Scotland's, Wales's flags). */
+const tagPattern = /^[\u{E0020}-\u{E007F}]$/u;
 
 function isDeceiving(text: string): boolean {
-  for (const char of text) if (deceivingPattern.test(char) && !neededInvisiblePattern.test(char)) return true;
+  let inFlag = false;
+  for (const char of text) {
+    const isTag = tagPattern.test(char);
+    if (isTag && inFlag) continue;
+    inFlag = char === "\u{1F3F4}" || (isTag && inFlag);
+    if (deceivingPattern.test(char) && !neededInvisiblePattern.test(char)) return true;
+  }
   return false;
 }
 

@@ -111,7 +111,7 @@ export const limits = {
   databaseSlowStatementWaitMsMax: 60_000,
   /** PostgreSQL: the deadline rounds of one statement at most (a loop bound: with a short statement deadline it ends the wait before the time bound above). */
   databaseSlowStatementRoundsMax: 20,
-  /** PostgreSQL: how long the probe's `SELECT 1` on a new connection may take (at most the statement's deadline). */
+  /** PostgreSQL: how long the probe (a query of pg_stat_activity on a new connection) may take (at most the statement's deadline). */
   databaseProbeDeadlineMs: 3_000,
   /** PostgreSQL: the same for the audit's and an operator's reads that scan many rows. */
   databaseScanDeadlineMs: 120_000,

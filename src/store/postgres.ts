@@ -212,7 +212,13 @@ export class PostgresPools {
       if (answer.settled) return answer.value;
       const waitedMs = Date.now() - startedAtMs;
       if (waitedMs + deadlineMs > limits.databaseSlowStatementWaitMsMax) break;
-      if (!(await this.probe(Math.min(deadlineMs, limits.databaseProbeDeadlineMs)))) break;
+      // Busy for half a deadline at least: the late statement (sent a moment after its timer began) or what blocks it.
+      if (!(await this.probe(Math.min(deadlineMs, limits.databaseProbeDeadlineMs), deadlineMs / 2))) {
+        // Finished while the probe looked (the lock went): its answer, not a cut.
+        const late = await settledWithin(running, 0);
+        if (late.settled) return late.value;
+        break;
+      }
       this.slowButAnswering += 1;
     }
     // Settled by the pool's close below; its failure is this one, thrown now.
@@ -223,12 +229,16 @@ export class PostgresPools {
 
   /**
    * Whether, within `deadlineMs`, the server shows a backend of the current
-   * pools running a statement (or waiting on a lock): the late statement is
-   * being worked on. An error the server answered with (too many
-   * connections, starting up) is an answer too: the server is there, and
-   * busy; a new set of connections would only add to it.
+   * pools at work on one statement for `busyForMs` or more (running, or
+   * waiting on a lock): what holds the late statement, or the late statement
+   * itself. Other connections of the pools busy with newer statements do not
+   * count: the late one may be on a connection that died while they work.
+   * An error of class 53 (too many connections, out of memory) is an answer
+   * too: the server is there and overloaded, and a new set of connections
+   * would only add to it. Any other error (a server starting after a
+   * failover, a refused login) is no sign of this work.
    */
-  private probe(deadlineMs: number): Promise<boolean> {
+  private probe(deadlineMs: number, busyForMs: number): Promise<boolean> {
     const tag = this.current.tag;
     this.probing ??= (async () => {
       let connection: SQL | undefined;
@@ -236,12 +246,15 @@ export class PostgresPools {
         connection = new SQL({ ...this.options, max: 1, connectionTimeout: Math.max(1, Math.ceil(deadlineMs / 1000)) });
         const probed = connection;
         const answer = await settledWithin(
-          Promise.resolve().then(() => probed`SELECT count(*)::int AS working FROM pg_stat_activity WHERE application_name = ${tag} AND state = 'active'`),
+          Promise.resolve().then(
+            () => probed`SELECT count(*)::int AS working FROM pg_stat_activity
+              WHERE application_name = ${tag} AND state = 'active' AND query_start <= now() - ${busyForMs} * INTERVAL '1 millisecond'`,
+          ),
           deadlineMs,
         );
         return answer.settled && Number((answer.value[0] as { working: number }).working) > 0;
       } catch (error) {
-        return sqlStateOf(error) !== "";
+        return sqlStateOf(error).startsWith("53");
       } finally {
         void connection?.close({ timeout: 0 }).catch(() => undefined);
         this.probing = undefined;

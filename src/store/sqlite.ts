@@ -116,17 +116,19 @@ function migrate(sqlite: Database, migrations: Migration[]): void {
  * at the next start. `onGone` is told once, within `limits.databaseFileCheckMs`.
  */
 export function watchDatabaseFile(path: string, onGone: () => void): { stop(): void } {
+  /** The file's device and inode; "gone" when it no longer exists; undefined when it could not be told (EIO, EACCES: look again). */
   const identityOf = (): string | undefined => {
     try {
       const stat = statSync(path);
       return `${stat.dev}:${stat.ino}`;
-    } catch {
-      return undefined;
+    } catch (error) {
+      return (error as { code?: string }).code === "ENOENT" ? "gone" : undefined;
     }
   };
   const opened = identityOf();
   const timer = setInterval(() => {
-    if (identityOf() === opened) return;
+    const now = identityOf();
+    if (now === undefined || now === opened) return;
     clearInterval(timer);
     onGone();
   }, limits.databaseFileCheckMs);
