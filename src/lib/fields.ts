@@ -122,9 +122,9 @@ const tagPattern = /^[\u{E0020}-\u{E007F}]$/u;
 function isDeceiving(text: string): boolean {
   let inFlag = false;
   for (const char of text) {
-    const isTag = tagPattern.test(char);
-    if (isTag && inFlag) continue;
-    inFlag = char === "\u{1F3F4}" || (isTag && inFlag);
+    // A tag after the black flag, or after a tag that followed it: part of the flag's sequence.
+    if (inFlag && tagPattern.test(char)) continue;
+    inFlag = char === "\u{1F3F4}";
     if (deceivingPattern.test(char) && !neededInvisiblePattern.test(char)) return true;
   }
   return false;
