@@ -3,7 +3,6 @@
 import { join } from "node:path";
 import { systemClock, type Clock } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
-import { fatal } from "../lib/fatal";
 import { warnIfOpenToOthers, type Logger } from "../lib/log";
 import { connect } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
@@ -15,7 +14,7 @@ import { batchSizeBuckets } from "../lib/metric-buckets";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
 import { createServer, listen, stopServer } from "../rpc/server";
 import { BankStore } from "../store/bank-store";
-import { watchDatabaseFile } from "../store/sqlite";
+import { stopIfDatabaseFileGoes } from "../store/sqlite";
 import { readBankSection, type BankSection } from "./accounts-file";
 import { pinHashesOf } from "./account-pins";
 import { InDoubtResolver } from "./in-doubt";
@@ -58,8 +57,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   warnIfOpenToOthers(options.dataDir, log);
   const databasePath = join(options.dataDir, `bank-${options.name}.db`);
   const store = new BankStore(databasePath);
-  // Deleted under it, the bank would acknowledge votes and commits that its next start cannot find, and load the accounts file afresh.
-  const fileWatch = watchDatabaseFile(databasePath, () => fatal(new Error(`the database file ${databasePath} was deleted or replaced while the bank ran; stopping, so that nothing more is acknowledged that a restart would not find`)));
+  const fileWatch = stopIfDatabaseFileGoes(databasePath, "bank");
   const currency = await loadAccountsOnce(store, options);
   const participant = new Participant(store, clock, log);
   let serving = false;

@@ -3,7 +3,6 @@
 import { join } from "node:path";
 import { randomIds, systemClock, type Clock, type IdSource } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
-import { fatal } from "../lib/fatal";
 import { securityLimits } from "../lib/limits";
 import { warnIfOpenToOthers, type Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
@@ -18,7 +17,7 @@ import { createServer, listen, stopServer, type HealthStatus } from "../rpc/serv
 import type { GatewayStore } from "../store/gateway-store";
 import { SqliteGatewayStore } from "../store/gateway-sqlite";
 import { PostgresGatewayStore } from "../store/gateway-postgres";
-import { watchDatabaseFile } from "../store/sqlite";
+import { stopIfDatabaseFileGoes } from "../store/sqlite";
 import { SeveralGateways } from "./several";
 import { access } from "./access";
 import { BankLinks } from "./bank-links";
@@ -127,9 +126,7 @@ async function openStore(options: GatewayOptions): Promise<{ store: GatewayStore
   if (!options.database) {
     const path = join(options.dataDir, "gateway.db");
     const store = new SqliteGatewayStore(path);
-    // Deleted under it, the gateway would decide payments that its next start cannot find (and presume aborted when a bank asks).
-    const fileWatch = watchDatabaseFile(path, () => fatal(new Error(`the database file ${path} was deleted or replaced while the gateway ran; stopping, so that no decision is written that a restart would not find`)));
-    return { store, fileWatch };
+    return { store, fileWatch: stopIfDatabaseFileGoes(path, "gateway") };
   }
   const { url, name, takeoverAfterMs } = options.database;
   const store = await PostgresGatewayStore.open({ url }, name);

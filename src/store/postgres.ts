@@ -173,8 +173,6 @@ export class PostgresPools {
   private readonly instance = crypto.randomUUID().slice(0, 8);
   /** The probe in flight, shared by every statement late at the same moment. */
   private probing: Promise<boolean> | undefined;
-  /** Probes that found the database answering while a statement was late (for tests and logs). */
-  slowButAnswering = 0;
 
   constructor(
     private readonly options: Bun.SQL.PostgresOrMySQLOptions,
@@ -219,7 +217,6 @@ export class PostgresPools {
         if (late.settled) return late.value;
         break;
       }
-      this.slowButAnswering += 1;
     }
     // Settled by the pool's close below; its failure is this one, thrown now.
     running.catch(() => undefined);

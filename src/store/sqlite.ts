@@ -6,6 +6,7 @@ import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { AppError, Code } from "../lib/errors";
+import { fatal } from "../lib/fatal";
 import { limits } from "../lib/limits";
 import { makePrivateFile, makePrivateFolder } from "../lib/private-files";
 
@@ -110,12 +111,14 @@ function migrate(sqlite: Database, migrations: Migration[]): void {
 }
 
 /**
- * Watches that the database file is still the one opened: deleted or
- * replaced under a running server, SQLite goes on writing to the open (now
- * nameless) file, every vote and decision acknowledged, and all of it is gone
- * at the next start. `onGone` is told once, within `limits.databaseFileCheckMs`.
+ * Stops the server (a failed assertion's way, lib/fatal.ts) when its database
+ * file is no longer the one opened: deleted or replaced under a running
+ * server, SQLite goes on writing to the open (now nameless) file, every vote
+ * and decision acknowledged, and all of it is gone at the next start (a bank
+ * would load its accounts file afresh; a gateway would presume aborted what it
+ * committed). Looked at every `limits.databaseFileCheckMs`.
  */
-export function watchDatabaseFile(path: string, onGone: () => void): { stop(): void } {
+export function stopIfDatabaseFileGoes(path: string, server: string): { stop(): void } {
   /** The file's device and inode; "gone" when it no longer exists; undefined when it could not be told (EIO, EACCES: look again). */
   const identityOf = (): string | undefined => {
     try {
@@ -130,7 +133,7 @@ export function watchDatabaseFile(path: string, onGone: () => void): { stop(): v
     const now = identityOf();
     if (now === undefined || now === opened) return;
     clearInterval(timer);
-    onGone();
+    fatal(new Error(`the database file ${path} was deleted or replaced while the ${server} ran; stopping, so that nothing more is acknowledged that a restart would not find`));
   }, limits.databaseFileCheckMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
