@@ -6,7 +6,7 @@ import { AppError, Code } from "../lib/errors";
 import { dashboardLimits } from "../lib/limits";
 import { unaryCall } from "../rpc/channel";
 import type { ServiceClient } from "../rpc/wire/services";
-import { moneyText, paymentView } from "./wire";
+import { moneyText, pageCall, paymentView } from "./wire";
 
 export interface BankView {
   name: string;
@@ -28,8 +28,6 @@ export interface AuditView {
   error?: string;
 }
 
-// One try on each gateway in turn: a page's request fails over past a dead gateway, without a backoff.
-const call = { retry: false, failover: true, deadlineMs: dashboardLimits.callDeadlineMs };
 
 /** One gateway's counters at one moment, by its own clock. */
 export interface CounterReading {
@@ -57,7 +55,7 @@ export class AdminView {
 
   /** Each bank's health (the gateway's health service) and, read from the bank through the gateway, its holds. */
   async banks(): Promise<BankView[]> {
-    const stats = await this.client.callAdmin("GetStats", { banks: true }, call);
+    const stats = await this.client.callAdmin("GetStats", { banks: true }, pageCall);
     return Promise.all(
       stats.banks.map(async (bank) => ({
         name: bank.bank,
@@ -95,8 +93,8 @@ export class AdminView {
   /** The newest payments, or those whose id, key or user is `query`. */
   async search(query: string): Promise<Record<string, unknown>[]> {
     const reply = query
-      ? await this.client.callAdmin("FindPayments", { query, limit: dashboardLimits.paymentsListed }, call)
-      : await this.client.callAdmin("ListAllPayments", { limit: dashboardLimits.paymentsListed }, call);
+      ? await this.client.callAdmin("FindPayments", { query, limit: dashboardLimits.paymentsListed }, pageCall)
+      : await this.client.callAdmin("ListAllPayments", { limit: dashboardLimits.paymentsListed }, pageCall);
     return (reply.payments ?? []).map(paymentView);
   }
 

@@ -14,7 +14,7 @@ import { dashboardLimits } from "../lib/limits";
 import { parseAmountMinor } from "../lib/money";
 import type { Logger } from "../lib/log";
 import type { ClientStore } from "../store/client-store";
-import { moneyText, paymentView } from "./wire";
+import { moneyText, pageCall, paymentView } from "./wire";
 
 export interface UserParts {
   client: GatewayClient;
@@ -32,8 +32,6 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
-// One try on each gateway in turn: a page's request fails over past a dead gateway, without a backoff.
-const call = { retry: false, failover: true, deadlineMs: dashboardLimits.callDeadlineMs };
 
 export class UserView {
   /** Newest first: queued payments' outcomes and payments received, as the shell tells them. */
@@ -81,8 +79,8 @@ export class UserView {
     const base = { view: "user", username: this.username, gateway: this.parts.client.address, queue: this.queue(), notices: this.notices };
     try {
       const [balance, list] = await Promise.all([
-        this.parts.client.call("GetBalance", {}, call),
-        this.parts.client.call("ListPayments", { limit: dashboardLimits.paymentsListed }, call),
+        this.parts.client.call("GetBalance", {}, pageCall),
+        this.parts.client.call("ListPayments", { limit: dashboardLimits.paymentsListed }, pageCall),
       ]);
       return {
         ...base,
@@ -127,7 +125,7 @@ export class UserView {
     if (!isIdempotencyKey(key)) throw new AppError(Code.InvalidArgument, "the form carries no idempotency key; reload the page");
     const reason = noteTextField(field(form, "reason"), "--reason");
     const amountText = field(form, "amount").trim();
-    const fixed = amountText ? { amountMinor: parseAmountMinor(amountText, "--amount") } : await allThatRemains(this.parts.store, this.parts.client, paymentId, key, call);
+    const fixed = amountText ? { amountMinor: parseAmountMinor(amountText, "--amount") } : await allThatRemains(this.parts.store, this.parts.client, paymentId, key, pageCall);
     const outcome = await this.parts.outbox.refund({ username: this.username, paymentId, reason, key, ...fixed });
     if (outcome.kind === "queued") this.resender.nudge();
     const answer = refundAnswerOf(outcome);

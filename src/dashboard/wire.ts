@@ -1,6 +1,11 @@
 // Gateway replies as the page shows them: amounts formatted once, here.
+import type { CallSettings } from "../client/gateway-client";
 import type { WirePayment } from "../client/outbox";
+import { dashboardLimits } from "../lib/limits";
 import { formatMoney } from "../lib/money";
+
+/** A page's call to the gateway: one try on each gateway in turn, so it fails over past a dead one without a backoff. */
+export const pageCall: CallSettings = { retry: false, failover: true, deadlineMs: dashboardLimits.callDeadlineMs };
 
 export const moneyText: (amountMinor: string | number | undefined, currency: string) => string = formatMoney;
 
