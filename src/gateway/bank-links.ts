@@ -219,7 +219,19 @@ export class BankLinks {
     return this.links.has(name);
   }
 
+  /**
+   * The bank a stored user or payment names. One this gateway is not given
+   * (--bank) is one it cannot reach: UNAVAILABLE, so a balance exits 4 and a
+   * payment fails as bank_unavailable, as with a bank that is down.
+   */
   get(name: string): BankLink {
+    const link = this.links.get(name);
+    if (!link) throw new AppError(Code.Unavailable, `bank ${name} cannot be reached: this gateway does not serve it`, undefined, Reason.BankUnreachable);
+    return link;
+  }
+
+  /** The bank a user names (at registration): one this gateway is not given is unknown here. */
+  named(name: string): BankLink {
     const link = this.links.get(name);
     if (!link) throw new AppError(Code.NotFound, `unknown bank "${name}"`);
     return link;

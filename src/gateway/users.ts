@@ -58,7 +58,7 @@ export class Users {
     const username = usernameField(input.username);
     passwordField(input.password);
     const account = accountNumberField(input.account);
-    const link = this.options.banks.get(bankNameField(input.bank));
+    const link = this.options.banks.named(bankNameField(input.bank));
     if (!input.accountPin) throw invalid("PIN", "the account's PIN is needed to register it (from your bank)");
     pinField(input.accountPin, "PIN");
     if (await this.options.store.getUser(username)) throw new AppError(Code.AlreadyExists, `username "${username}" is taken`);

@@ -63,7 +63,8 @@ export interface TestSystem {
   options: Required<Pick<SystemOptions, "prepareTimeoutMs" | "inDoubtAfterMs" | "sessionTtlMs">> & SystemOptions;
   /** A client connection with the given client certificate folder name (default client-alice). */
   client(certFolder?: string): GatewayClient;
-  restartGateway(): Promise<void>;
+  /** Restarts the gateway (same port, same data); given `onlyBanks`, it is given only those banks (--bank) from then on. */
+  restartGateway(onlyBanks?: string[]): Promise<void>;
   /** Stops the gateway and keeps it down until startGateway (same port, same data). */
   stopGateway(): Promise<void>;
   startGateway(): Promise<void>;
@@ -106,12 +107,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     banks.set(name, bank);
     bankAddresses.set(name, `127.0.0.1:${bank.port}`);
   };
+  let gatewayBanks: string[] | undefined;
   const startTheGateway = async (port: number) =>
     startGateway({
       host: "127.0.0.1",
       port,
       dataDir: join(dir, "data"),
-      banks: new Map([...bankAddresses].map(([name, address]) => [name, proxies.get(name)?.address ?? address])),
+      banks: new Map([...bankAddresses].filter(([name]) => !gatewayBanks || gatewayBanks.includes(name)).map(([name, address]) => [name, proxies.get(name)?.address ?? address])),
       certs: loadCertFolder(join(certsDir, "gateway")),
       prepareTimeoutMs: resolved.prepareTimeoutMs,
       sessionTtlMs: resolved.sessionTtlMs,
@@ -148,8 +150,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       openClients.push(client);
       return client;
     },
-    async restartGateway() {
+    async restartGateway(onlyBanks?: string[]) {
       await gateway.stop();
+      gatewayBanks = onlyBanks ?? gatewayBanks;
       gateway = await startTheGateway(gatewayPort);
     },
     async stopGateway() {
