@@ -32,7 +32,7 @@ test("no token: every method but Register and Login is refused, and a Pay moves 
   await signUp(system, { username: "bob", bank: "icici", account: "2001" });
   const anonymous = system.client("client-alice");
   const before = system.totalMinor();
-  for (const method of ["GetBalance", "Logout", "ListPayments", "GetPayment", "ChangePassword", "EnableMfa"] as const) {
+  for (const method of ["GetBalance", "Logout", "ListPayments", "GetPayment", "ChangePassword", "EnableMfa", "ConfirmMfa", "DisableMfa"] as const) {
     await failsWith(anonymous.call(method, { id_or_key: "x" }, { retry: false }), "UNAUTHENTICATED");
   }
   await failsWith(pay(anonymous, "bob", 100n), "UNAUTHENTICATED");

@@ -1,4 +1,4 @@
-// Proves the TOTP second factor: once a user enables it, login needs a current one-time code (none or a wrong one is UNAUTHENTICATED) and a code computed from the shown secret by a standard TOTP implementation works; once it is on, its secret is replaced, and it is turned off, only with a current code as well as the password.
+// Proves the TOTP second factor: it comes on only once a code from its new secret confirms it (a secret mistyped into an app locks no one out); then login needs a current one-time code (none or a wrong one is UNAUTHENTICATED) and a code computed from the shown secret by a standard TOTP implementation works; once it is on, its secret is replaced, and it is turned off, only with a current code as well as the password.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as OTPAuth from "otpauth";
 import { failsWith, signUp, startSystem, type TestSystem } from "./support/system";
@@ -22,11 +22,23 @@ function otherCodeThan(valid: string): string {
   return String((Number(valid) + 500_000) % 1_000_000).padStart(6, "0");
 }
 
+/**
+ * A code of the time step before now: still accepted (one step of drift),
+ * and it leaves the current step's code unused for the test's next check
+ * (a code is good once, and confirming uses one). Taken at least 5 s before
+ * the step ends, so the step cannot turn before the gateway checks it.
+ */
+async function previousCode(totp: OTPAuth.TOTP): Promise<string> {
+  const intoStepMs = Date.now() % 30_000;
+  if (intoStepMs > 25_000) await Bun.sleep(30_000 - intoStepMs + 50);
+  return totp.generate({ timestamp: Date.now() - 30_000 });
+}
+
 function login(username: string, password: string, otp = "") {
   return system.client("client-alice").call("Login", { username, password, otp }, { retry: false });
 }
 
-test("once MFA is enabled, login needs a valid one-time code", async () => {
+test("MFA comes on only when a code from its new secret confirms it; then login needs a valid one-time code", async () => {
   const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
   await failsWith(alice.call("EnableMfa", { password: "not-alice-password" }, { retry: false }), "UNAUTHENTICATED");
   expect((await login("alice", "alice-password")).token).toBeTruthy(); // not on yet
@@ -34,9 +46,18 @@ test("once MFA is enabled, login needs a valid one-time code", async () => {
   const mfa = await alice.call("EnableMfa", { password: "alice-password" }, { retry: false });
   const fromUri = OTPAuth.URI.parse(mfa.otpauth_uri) as OTPAuth.TOTP;
   expect(fromUri.secret.base32).toBe(mfa.secret);
+  const totp = authenticatorOf(mfa.secret);
+
+  // Not on until confirmed: a wrong code, or the wrong password, confirms nothing.
+  expect((await login("alice", "alice-password")).token).toBeTruthy();
+  await failsWith(alice.call("ConfirmMfa", { password: "alice-password", otp: otherCodeThan(totp.generate()) }, { retry: false }), "UNAUTHENTICATED");
+  await failsWith(alice.call("ConfirmMfa", { password: "not-alice-password", otp: totp.generate() }, { retry: false }), "UNAUTHENTICATED");
+  expect((await login("alice", "alice-password")).token).toBeTruthy();
+  await alice.call("ConfirmMfa", { password: "alice-password", otp: await previousCode(totp) }, { retry: false });
+  // Confirmed once: nothing waits any more.
+  expect((await failsWith(alice.call("ConfirmMfa", { password: "alice-password", otp: totp.generate() }, { retry: false }), "FAILED_PRECONDITION")).message).toContain("mfa enable");
 
   expect((await failsWith(login("alice", "alice-password"), "UNAUTHENTICATED")).message).toContain("one-time code");
-  const totp = authenticatorOf(mfa.secret);
   const valid = totp.generate();
   const wrong = otherCodeThan(valid);
   await failsWith(login("alice", "alice-password", wrong), "UNAUTHENTICATED");
@@ -56,6 +77,7 @@ test("once MFA is on, a password and a session alone cannot replace its secret: 
   const bob = await signUp(system, { username: "bob", bank: "hdfc", account: "1002" });
   const first = await bob.call("EnableMfa", { password: "bob-password", otp: "" }, { retry: false });
   const totp = authenticatorOf(first.secret);
+  await bob.call("ConfirmMfa", { password: "bob-password", otp: await previousCode(totp) }, { retry: false });
   const valid = totp.generate();
   const wrong = otherCodeThan(valid);
   expect((await failsWith(bob.call("EnableMfa", { password: "bob-password", otp: "" }, { retry: false }), "UNAUTHENTICATED")).message).toContain("one-time code is required");
@@ -66,8 +88,9 @@ test("once MFA is on, a password and a session alone cannot replace its secret: 
   // The code just used to log in is spent; the next window's code of the first secret is current too.
   const replaced = await bob.call("EnableMfa", { password: "bob-password", otp: totp.generate({ timestamp: Date.now() + 30_000 }) }, { retry: false });
   expect(replaced.secret).not.toBe(first.secret);
-  // The new secret's codes log in (none of them was used: the steps used with the old secret do not carry over), the old one's no longer.
+  // The new secret waits for its confirmation; once confirmed its codes log in, the old one's no longer.
   const next = authenticatorOf(replaced.secret);
+  await bob.call("ConfirmMfa", { password: "bob-password", otp: await previousCode(next) }, { retry: false });
   await failsWith(login("bob", "bob-password", totp.generate({ timestamp: Date.now() + 30_000 })), "UNAUTHENTICATED");
   expect((await login("bob", "bob-password", next.generate())).token).toBeTruthy();
 });
@@ -76,6 +99,7 @@ test("turning MFA off needs the password and a current code (a session alone can
   const carol = await signUp(system, { username: "carol", bank: "icici", account: "2001" });
   const mfa = await carol.call("EnableMfa", { password: "carol-password", otp: "" }, { retry: false });
   const totp = authenticatorOf(mfa.secret);
+  await carol.call("ConfirmMfa", { password: "carol-password", otp: await previousCode(totp) }, { retry: false });
   const valid = totp.generate();
   const wrong = otherCodeThan(valid);
   expect((await failsWith(carol.call("DisableMfa", { password: "carol-password", otp: "" }, { retry: false }), "UNAUTHENTICATED")).message).toContain("one-time code is required");

@@ -94,6 +94,7 @@ const fieldCases: [ServiceName, string, Record<string, unknown>, string][] = [
   ["Gateway", "ChangePassword", { old_password: "alice-password", new_password: "x" }, "new_password"],
   ["Gateway", "ChangePassword", { old_password: "o".repeat(1000), new_password: "long-enough-password" }, "old_password"],
   ["Gateway", "EnableMfa", { password: "p".repeat(1000) }, "password"],
+  ["Gateway", "ConfirmMfa", { password: "alice-password", otp: "1".repeat(50) }, "otp"],
   ["Gateway", "Pay", { idempotency_key: "k1", to_username: "bob", amount_minor: "0" }, "amount_minor"],
   ["Gateway", "Pay", { idempotency_key: "k2", to_username: "bob", amount_minor: "-500" }, "amount_minor"],
   ["Gateway", "Pay", { idempotency_key: "k3", to_username: "bob", amount_minor: "9223372036854775807" }, "amount_minor"],

@@ -73,6 +73,20 @@ for (const engine of engines) {
       expect(await store.pruneSessions(20_000)).toBe(3);
     });
 
+    test("a new TOTP secret waits for its first code; the one in force stays until then", async () => {
+      await store.setTotpSecret("bob", "OLD");
+      await store.setTotpPending("bob", "NEW");
+      expect(await store.getUser("bob")).toMatchObject({ totpSecret: "OLD", totpPendingSecret: "NEW" });
+      expect(await store.confirmTotp("bob", "OTHER", 9)).toBe(false);
+      expect(await store.confirmTotp("bob", "NEW", 9)).toBe(true);
+      expect(await store.getUser("bob")).toMatchObject({ totpSecret: "NEW", totpPendingSecret: null, totpLastStep: 9 });
+      // The confirming code's step is used: the same code cannot log in after.
+      expect(await store.useTotpStep("bob", 9)).toBe(false);
+      await store.setTotpPending("bob", "NEXT");
+      await store.setTotpSecret("bob", null);
+      expect(await store.getUser("bob")).toMatchObject({ totpSecret: null, totpPendingSecret: null });
+    });
+
     test("a key is claimed once, even by claims racing; the first decision stands", async () => {
       const key = crypto.randomUUID();
       const claims = await Promise.all(Array.from({ length: 8 }, () => store.claim(payment({ idempotencyKey: key }))));

@@ -31,9 +31,11 @@ const storeCalls: StoreCalls = {
   userOfAccount: (s) => s.userOfAccount("hdfc", "1001"),
   registeredBanks: (s) => s.registeredBanks(),
   accountOf: (s) => s.accountOf("carol"),
-  insertUser: (s) => s.insertUser({ username: "dave", bank: "hdfc", account: "1009", passwordHash: "h", totpSecret: null, totpLastStep: null, createdAtMs: 1, passwordChangedAtMs: 1 }),
+  insertUser: (s) => s.insertUser({ username: "dave", bank: "hdfc", account: "1009", passwordHash: "h", totpSecret: null, totpLastStep: null, totpPendingSecret: null, createdAtMs: 1, passwordChangedAtMs: 1 }),
   changePassword: (s) => s.changePassword("alice", "h2", 2),
   setTotpSecret: (s) => s.setTotpSecret("alice", "S"),
+  setTotpPending: (s) => s.setTotpPending("alice", "P"),
+  confirmTotp: (s) => s.confirmTotp("alice", "P", 5),
   useTotpStep: (s) => s.useTotpStep("alice", 5),
   insertSession: (s) => s.insertSession({ tokenHash: "b".repeat(64), username: "alice", createdAtMs: 1, expiresAtMs: 2, revokedAtMs: null, certSha256: "c".repeat(64) }),
   getSession: (s) => s.getSession("a".repeat(64)),
@@ -73,7 +75,7 @@ test("database stopped: each store call fails UNAVAILABLE, none with the driver'
   pg = await startPostgres();
   store = await PostgresGatewayStore.open({ url: await pg.createDatabase() }, "g1");
   for (const [username, bank, account] of [["alice", "hdfc", "1001"], ["bob", "icici", "2001"]] as const) {
-    expect(await store.insertUser({ username, bank, account, passwordHash: "h", totpSecret: null, totpLastStep: null, createdAtMs: 1, passwordChangedAtMs: 1 })).toBe(true);
+    expect(await store.insertUser({ username, bank, account, passwordHash: "h", totpSecret: null, totpLastStep: null, totpPendingSecret: null, createdAtMs: 1, passwordChangedAtMs: 1 })).toBe(true);
   }
   expect((await store.claim(row)).claimed).toBe(true);
   await pg.stop();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import type { SqliteGatewayStore } from "../src/store/gateway-sqlite";
 import type { Store } from "../src/store/store";
+import * as OTPAuth from "otpauth";
 import { eventually, pay, signUp, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
@@ -37,16 +38,21 @@ function recordLevels<S extends Store>(store: S, methods: (keyof S)[]): Map<stri
 
 test("register, login, logout and MFA write under synchronous=FULL after payments left the connection at NORMAL", async () => {
   const store = (system.gateway.store as SqliteGatewayStore).rows;
-  const levels = recordLevels(store, ["insertUser", "insertSession", "revokeSession", "setTotpSecret", "markPhaseTwoDone"]);
+  const levels = recordLevels(store, ["insertUser", "insertSession", "revokeSession", "setTotpPending", "confirmTotp", "setTotpSecret", "markPhaseTwoDone"]);
   expect((await pay(alice, "bob", 100n)).payment.status).toBe("SUCCEEDED");
   await eventually(() => levels.has("markPhaseTwoDone"));
   expect(levels.get("markPhaseTwoDone")).toEqual([1]); // the payment writes: NORMAL
 
   const carol = await signUp(system, { username: "carol", bank: "hdfc", account: "1002" });
-  await carol.call("EnableMfa", { password: "carol-password" }, { retry: false });
+  const mfa = await carol.call("EnableMfa", { password: "carol-password" }, { retry: false });
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(mfa.secret), digits: 6, period: 30, algorithm: "SHA1" });
+  await carol.call("ConfirmMfa", { password: "carol-password", otp: totp.generate() }, { retry: false });
+  await carol.call("DisableMfa", { password: "carol-password", otp: totp.generate({ timestamp: Date.now() + 30_000 }) }, { retry: false });
   await carol.call("Logout", {}, { retry: false });
   expect(levels.get("insertUser")).toEqual([2]);
   expect(levels.get("insertSession")).toEqual([2]);
+  expect(levels.get("setTotpPending")).toEqual([2]);
+  expect(levels.get("confirmTotp")).toEqual([2]);
   expect(levels.get("setTotpSecret")).toEqual([2]);
   expect(levels.get("revokeSession")).toEqual([2]);
 });

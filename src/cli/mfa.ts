@@ -6,22 +6,28 @@ import { readPassword } from "./support/password";
 
 export const mfaCommand: Command = {
   name: "mfa",
-  usage: "mfa enable|disable [--otp CODE] [--password-stdin]",
-  summary: "Turns a second factor (TOTP, RFC 6238) on (prints a secret and an otpauth URI; login then needs --otp) or off. Once on, a new secret or turning it off needs the current code too.",
+  usage: "mfa enable|confirm|disable [--otp CODE] [--password-stdin]",
+  summary: "Turns a second factor (TOTP, RFC 6238) on or off. enable prints a secret and an otpauth URI for your authenticator app; confirm --otp CODE, with a code the app shows, turns it on (login then needs --otp). Once on, a new secret or turning it off needs the current code too.",
   positionals: 1,
   flags: {
-    otp: { type: "string", value: "CODE", help: "the current one-time code: needed when MFA is on (to replace its secret, or to turn it off)" },
+    otp: { type: "string", value: "CODE", help: "the one-time code your authenticator app shows: to confirm a new secret, and when MFA is on (to replace its secret, or to turn it off)" },
     "password-stdin": { type: "boolean", help: "read the password from standard input" },
     ...clientFlags,
   },
   async run(flags, positionals) {
     const action = positionals[0];
-    if (action !== "enable" && action !== "disable") throw new UsageError("usage: ministripe mfa enable|disable");
+    if (action !== "enable" && action !== "confirm" && action !== "disable") throw new UsageError("usage: ministripe mfa enable|confirm|disable");
     const otp = otpFlag(flags);
-    if (action === "disable" && !otp) throw new UsageError("mfa disable needs --otp CODE: the code your authenticator app shows now");
+    if (action !== "enable" && !otp) throw new UsageError(`mfa ${action} needs --otp CODE: the code your authenticator app shows now`);
     const password = await readPassword(bool(flags, "password-stdin"));
     return withClient(flags, async (ctx) => {
       requireSession(ctx);
+      if (action === "confirm") {
+        await ctx.client.call("ConfirmMfa", { password, otp }, { retry: false });
+        if (ctx.json) printJson({ mfa: true });
+        else say("second factor on: from now on, log in with --otp CODE");
+        return 0;
+      }
       if (action === "disable") {
         await ctx.client.call("DisableMfa", { password, otp }, { retry: false });
         if (ctx.json) printJson({ mfa: false });
@@ -31,10 +37,10 @@ export const mfaCommand: Command = {
       const mfa = await ctx.client.call("EnableMfa", { password, otp }, { retry: false });
       if (ctx.json) printJson(mfa);
       else {
-        say(`second factor on. Add this to your authenticator app:`);
+        say("Add this to your authenticator app:");
         say(`  secret: ${mfa.secret}`);
         say(`  uri:    ${mfa.otpauth_uri}`);
-        say("from now on, log in with --otp CODE");
+        say("then turn the second factor on with: ministripe mfa confirm --otp CODE (the code the app shows); until then login is as before");
       }
       return 0;
     });

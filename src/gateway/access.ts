@@ -22,6 +22,7 @@ export const gatewayAccess: AccessTable = {
   "Gateway/Logout": signedIn,
   "Gateway/ChangePassword": signedIn,
   "Gateway/EnableMfa": signedIn,
+  "Gateway/ConfirmMfa": signedIn,
   "Gateway/DisableMfa": signedIn,
   "Gateway/GetBalance": signedIn,
   "Gateway/Pay": signedIn,

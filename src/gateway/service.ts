@@ -80,6 +80,10 @@ export function gatewayService(deps: GatewayServiceDeps): Handlers<"Gateway"> {
       const mfa = await users.enableMfa(userOf(ctx), text(req.password, "password", limits.passwordLengthMax), text(req.otp, "otp", limits.otpLengthMax), ctx.peer);
       return { secret: mfa.secret, otpauth_uri: mfa.uri };
     }),
+    ConfirmMfa: unary(log, async (req, ctx) => {
+      await users.confirmMfa(userOf(ctx), text(req.password, "password", limits.passwordLengthMax), text(req.otp, "otp", limits.otpLengthMax), ctx.peer);
+      return {};
+    }),
     DisableMfa: unary(log, async (req, ctx) => {
       await users.disableMfa(userOf(ctx), text(req.password, "password", limits.passwordLengthMax), text(req.otp, "otp", limits.otpLengthMax), ctx.peer);
       return {};

@@ -72,6 +72,7 @@ export class Users {
       passwordHash: await argonHash(input.password, this.argon),
       totpSecret: null,
       totpLastStep: null,
+      totpPendingSecret: null,
       createdAtMs: nowMs,
       passwordChangedAtMs: nowMs,
     };
@@ -115,14 +116,9 @@ export class Users {
     return { ...(await this.openSession(username, certSha256)), username };
   }
 
-  /** A valid code, used once: a code seen at login cannot be replayed within its window. */
+  /** A valid code of the secret in force, used once: a code seen at login cannot be replayed within its window. */
   private async checkOtp(user: User, otp: string): Promise<void> {
-    if (!otp) throw new AppError(Code.Unauthenticated, "a one-time code is required: pass --otp CODE");
-    if (otp.length > limits.otpLengthMax || !/^\d+$/.test(otp)) throw new AppError(Code.Unauthenticated, "wrong one-time code");
-    const nowMs = this.options.clock.nowMs();
-    const delta = totpOf(user).validate({ token: otp, window: 1, timestamp: nowMs });
-    if (delta === null) throw new AppError(Code.Unauthenticated, "wrong one-time code");
-    const step = Math.floor(nowMs / (totpPeriodS * 1000)) + delta;
+    const step = validStep(user.username, user.totpSecret!, otp, this.options.clock.nowMs());
     if (!(await this.options.store.useTotpStep(user.username, step))) throw new AppError(Code.Unauthenticated, "this one-time code was used already; wait for the next one");
   }
 
@@ -182,15 +178,34 @@ export class Users {
     return this.options.store.changePassword(username, passwordHash, nowMs);
   }
 
-  /** Turns MFA on, or replaces its secret: then only with a current code as well, or a stolen password and session would remove the second factor. */
+  /**
+   * A new secret for MFA, waiting for its first code (confirmMfa): until
+   * then login goes on as before, so a secret mistyped into an app locks no
+   * one out. Replacing a secret in force needs a current code as well, or a
+   * stolen password and session would remove the second factor.
+   */
   async enableMfa(username: string, password: string, otp: string, peerAddress: string): Promise<{ secret: string; uri: string }> {
     const { user, attempt } = await this.checkPassword(username, password, peerAddress, "wrong password");
     // A missing or wrong code leaves the attempt counted as failed, as at login.
     if (user.totpSecret) await this.checkOtp(user, otp);
     await attempt.succeeded();
     const secret = new OTPAuth.Secret({ size: 20 }).base32;
-    await this.options.store.setTotpSecret(username, secret);
-    return { secret, uri: totpOf({ ...user, totpSecret: secret }).toString() };
+    await this.options.store.setTotpPending(username, secret);
+    return { secret, uri: totpOf(username, secret).toString() };
+  }
+
+  /** The waiting secret comes into force with a code from it (and the password, both counted by the throttle). */
+  async confirmMfa(username: string, password: string, otp: string, peerAddress: string): Promise<void> {
+    const { user, attempt } = await this.checkPassword(username, password, peerAddress, "wrong password");
+    const pending = user.totpPendingSecret;
+    if (!pending) {
+      // The right password: not a failure to count.
+      await attempt.succeeded();
+      throw new AppError(Code.FailedPrecondition, "no new second factor is waiting to be confirmed: run mfa enable first");
+    }
+    const step = validStep(username, pending, otp, this.options.clock.nowMs());
+    if (!(await this.options.store.confirmTotp(username, pending, step))) throw new AppError(Code.FailedPrecondition, "the new second factor was replaced meanwhile: confirm the latest one");
+    await attempt.succeeded();
   }
 
   /** Turns MFA off: the password and a current code (each counted by the throttle), as for replacing the secret. */
@@ -225,8 +240,17 @@ export function hashToken(token: string): string {
 
 const totpPeriodS = 30;
 
-function totpOf(user: User): OTPAuth.TOTP {
-  return new OTPAuth.TOTP({ issuer: "ministripe", label: user.username, algorithm: "SHA1", digits: 6, period: totpPeriodS, secret: OTPAuth.Secret.fromBase32(user.totpSecret!) });
+function totpOf(username: string, secret: string): OTPAuth.TOTP {
+  return new OTPAuth.TOTP({ issuer: "ministripe", label: username, algorithm: "SHA1", digits: 6, period: totpPeriodS, secret: OTPAuth.Secret.fromBase32(secret) });
+}
+
+/** The time step of `otp` if it is a code of `secret` now (one step either side for clock drift). */
+function validStep(username: string, secret: string, otp: string, nowMs: number): number {
+  if (!otp) throw new AppError(Code.Unauthenticated, "a one-time code is required: pass --otp CODE");
+  if (otp.length > limits.otpLengthMax || !/^\d+$/.test(otp)) throw new AppError(Code.Unauthenticated, "wrong one-time code");
+  const delta = totpOf(username, secret).validate({ token: otp, window: 1, timestamp: nowMs });
+  if (delta === null) throw new AppError(Code.Unauthenticated, "wrong one-time code");
+  return Math.floor(nowMs / (totpPeriodS * 1000)) + delta;
 }
 
 /** "127.0.0.1:5123" -> "127.0.0.1", "[::1]:5123" -> "[::1]": the throttle counts per address, not per connection. */

@@ -17,10 +17,12 @@ import { openPostgres, type PostgresPools, type PostgresTarget } from "./postgre
 import { firstOfEach, StatementGroup } from "./postgres-groups";
 import init from "./migrations/gateway-postgres/0001_init.sql" with { type: "text" };
 import keyAge from "./migrations/gateway-postgres/0002_key_age_by_the_databases_clock.sql" with { type: "text" };
+import totpPendingSecret from "./migrations/gateway-postgres/0003_totp_pending_secret.sql" with { type: "text" };
 
 const postgresMigrations = [
   { version: 1, sql: init },
   { version: 2, sql: keyAge },
+  { version: 3, sql: totpPendingSecret },
 ];
 
 /** A payment whose coordinator fell silent, adopted by this gateway. */
@@ -50,6 +52,7 @@ function userOf(row: Row | undefined): User | undefined {
     passwordHash: row.password_hash as string,
     totpSecret: (row.totp_secret as string | null) ?? null,
     totpLastStep: numOrNull(row.totp_last_step),
+    totpPendingSecret: (row.totp_pending_secret as string | null) ?? null,
     createdAtMs: num(row.created_at_ms),
     passwordChangedAtMs: num(row.password_changed_at_ms),
   };
@@ -244,7 +247,20 @@ export class PostgresGatewayStore implements GatewayStore {
   }
 
   async setTotpSecret(username: string, secret: string | null): Promise<void> {
-    await this.retried(() => this.sql`UPDATE users SET totp_secret = ${secret}, totp_last_step = NULL WHERE username = ${username}`);
+    await this.retried(() => this.sql`UPDATE users SET totp_secret = ${secret}, totp_last_step = NULL, totp_pending_secret = NULL WHERE username = ${username}`);
+  }
+
+  async setTotpPending(username: string, secret: string): Promise<void> {
+    await this.retried(() => this.sql`UPDATE users SET totp_pending_secret = ${secret} WHERE username = ${username}`);
+  }
+
+  async confirmTotp(username: string, secret: string, step: number): Promise<boolean> {
+    // Sent again after a lost reply, a confirmation that applied finds its secret in force.
+    const rows = await this.retried(
+      () => this.sql`UPDATE users SET totp_secret = ${secret}, totp_last_step = ${step}, totp_pending_secret = NULL
+        WHERE username = ${username} AND (totp_pending_secret = ${secret} OR (totp_secret = ${secret} AND totp_last_step = ${step} AND totp_pending_secret IS NULL)) RETURNING username`,
+    );
+    return rows.length > 0;
   }
 
   async useTotpStep(username: string, step: number): Promise<boolean> {

@@ -19,6 +19,7 @@ import init from "./migrations/gateway/0001_init.sql" with { type: "text" };
 import totpLastStep from "./migrations/gateway/0002_totp_last_step.sql" with { type: "text" };
 import refunds from "./migrations/gateway/0003_refunds.sql" with { type: "text" };
 import sessionCertificate from "./migrations/gateway/0004_session_certificate.sql" with { type: "text" };
+import totpPendingSecret from "./migrations/gateway/0005_totp_pending_secret.sql" with { type: "text" };
 
 export const users = sqliteTable("users", {
   username: text("username").primaryKey(),
@@ -27,6 +28,7 @@ export const users = sqliteTable("users", {
   passwordHash: text("password_hash").notNull(),
   totpSecret: text("totp_secret"),
   totpLastStep: ms("totp_last_step"),
+  totpPendingSecret: text("totp_pending_secret"),
   createdAtMs: ms("created_at_ms").notNull(),
   passwordChangedAtMs: ms("password_changed_at_ms").notNull(),
 });
@@ -89,6 +91,7 @@ export class SqliteGatewayRows extends Store {
       { id: "gateway/0002_totp_last_step", sql: totpLastStep },
       { id: "gateway/0003_refunds", sql: refunds },
       { id: "gateway/0004_session_certificate", sql: sessionCertificate },
+      { id: "gateway/0005_totp_pending_secret", sql: totpPendingSecret },
     ], durability);
     const db = this.opened.db;
     const p = sql.placeholder;
@@ -186,7 +189,22 @@ export class SqliteGatewayRows extends Store {
 
   setTotpSecret(username: string, secret: string | null): void {
     this.usersCached.delete(username);
-    this.opened.db.update(users).set({ totpSecret: secret, totpLastStep: null }).where(eq(users.username, username)).run();
+    this.opened.db.update(users).set({ totpSecret: secret, totpLastStep: null, totpPendingSecret: null }).where(eq(users.username, username)).run();
+  }
+
+  setTotpPending(username: string, secret: string): void {
+    this.usersCached.delete(username);
+    this.opened.db.update(users).set({ totpPendingSecret: secret }).where(eq(users.username, username)).run();
+  }
+
+  confirmTotp(username: string, secret: string, step: number): boolean {
+    this.usersCached.delete(username);
+    const confirmed = this.opened.db
+      .update(users)
+      .set({ totpSecret: secret, totpLastStep: step, totpPendingSecret: null })
+      .where(and(eq(users.username, username), eq(users.totpPendingSecret, secret)))
+      .run();
+    return changesOf(confirmed) > 0;
   }
 
   /** Records a TOTP time step as used; false when it (or a later one) was used already: a replayed code. */
@@ -554,6 +572,12 @@ export class SqliteGatewayStore implements GatewayStore {
   }
   setTotpSecret(username: string, secret: string | null) {
     return this.durably(() => this.rows.setTotpSecret(username, secret));
+  }
+  setTotpPending(username: string, secret: string) {
+    return this.durably(() => this.rows.setTotpPending(username, secret));
+  }
+  confirmTotp(username: string, secret: string, step: number) {
+    return this.durably(() => this.rows.confirmTotp(username, secret, step));
   }
   useTotpStep(username: string, step: number) {
     return this.durably(() => this.rows.useTotpStep(username, step));

@@ -20,6 +20,8 @@ export interface User {
   passwordHash: string;
   totpSecret: string | null;
   totpLastStep: number | null;
+  /** A new secret waiting for its first code (mfa enable); totpSecret stays the one in force until then. */
+  totpPendingSecret: string | null;
   createdAtMs: number;
   passwordChangedAtMs: number;
 }
@@ -127,8 +129,12 @@ export interface GatewayStore {
   insertUser(user: User): Promise<boolean>;
   /** Sets the password and ends every open session of the user, in one transaction; the sessions ended. */
   changePassword(username: string, passwordHash: string, atMs: number): Promise<number>;
-  /** null: MFA off. Either way the last used code step is forgotten. */
+  /** null: MFA off. Either way the last used code step and any secret waiting for confirmation are forgotten. */
   setTotpSecret(username: string, secret: string | null): Promise<void>;
+  /** A new secret waiting for its first code; the one in force (if any) stays until confirmTotp. */
+  setTotpPending(username: string, secret: string): Promise<void>;
+  /** The waiting `secret` comes into force, `step` (its first code's) used; false when it is no longer the one waiting. */
+  confirmTotp(username: string, secret: string, step: number): Promise<boolean>;
   /** Records a TOTP time step as used; false when it (or a later one) was used already: a replayed code. */
   useTotpStep(username: string, step: number): Promise<boolean>;
   insertSession(session: Session): Promise<void>;

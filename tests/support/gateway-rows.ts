@@ -3,7 +3,7 @@
 import type { NewPaymentRow, User } from "../../src/store/gateway-store";
 
 export function userRow(username: string, bank: string, account: string): User {
-  return { username, bank, account, passwordHash: `hash-${username}`, totpSecret: null, totpLastStep: null, createdAtMs: 1_000, passwordChangedAtMs: 1_000 };
+  return { username, bank, account, passwordHash: `hash-${username}`, totpSecret: null, totpLastStep: null, totpPendingSecret: null, createdAtMs: 1_000, passwordChangedAtMs: 1_000 };
 }
 
 /** Makes new payment rows: the nth gets id `idOf(n)`, a fresh key, and a creation time that grows with n; `over` changes any field. */
