@@ -3,8 +3,9 @@
 // UNAVAILABLE and DEADLINE_EXCEEDED with backoff, jitter and an attempt cap.
 // Given several gateways ("a:50050,b:50050": several gateways on one
 // PostgreSQL), calls are spread over them in turn and a call that cannot reach
-// one is retried on the next; a payment retried so keeps its key, and every
-// gateway answers it with its first outcome.
+// one is retried on the next, which later calls then try last for a while; a
+// payment retried so keeps its key, and every gateway answers it with its
+// first outcome.
 import * as grpc from "@grpc/grpc-js";
 import { assert } from "../lib/assert";
 import { backoffMs, sleepMs } from "../lib/clock";
@@ -57,6 +58,8 @@ function isBankUnreachable(error: AppError): boolean {
 interface Endpoint {
   address: string;
   clients: { [S in GatewayService]: ServiceClient<S> };
+  /** Until when (wall clock) calls try this gateway last: a call could not reach it. */
+  awayUntilMs: number;
 }
 
 export class GatewayClient {
@@ -73,18 +76,25 @@ export class GatewayClient {
   ) {
     const options = { certs, expect: { role: "gateway" as const, name: "gateway" }, log, callLogLevel: "info" as const };
     const addresses = address.split(",").map((one) => one.trim()).filter(Boolean);
-    this.endpoints = addresses.map((one) => ({ address: one, clients: { Gateway: connect("Gateway", one, options), Admin: connect("Admin", one, options) } }));
+    this.endpoints = addresses.map((one) => ({ address: one, clients: { Gateway: connect("Gateway", one, options), Admin: connect("Admin", one, options) }, awayUntilMs: 0 }));
     // Clients start at different gateways: the load spreads even when each client makes one call.
     this.next = Math.floor(Math.random() * this.endpoints.length);
   }
 
   /** The gateway streams and connectivity checks use: the one the next call goes to. */
   get gateway(): ServiceClient<"Gateway"> {
-    return this.endpoints[this.next % this.endpoints.length]!.clients.Gateway;
+    return this.inTurn(this.next)[0]!.clients.Gateway;
   }
 
   get admin(): ServiceClient<"Admin"> {
-    return this.endpoints[this.next % this.endpoints.length]!.clients.Admin;
+    return this.inTurn(this.next)[0]!.clients.Admin;
+  }
+
+  /** The gateways in the order a call starting at `start` tries them: in turn, those a call could not reach lately last. */
+  private inTurn(start: number): Endpoint[] {
+    const nowMs = Date.now();
+    const turn = this.endpoints.map((_, index) => this.endpoints[(start + index) % this.endpoints.length]!);
+    return [...turn.filter((endpoint) => endpoint.awayUntilMs <= nowMs), ...turn.filter((endpoint) => endpoint.awayUntilMs > nowMs)];
   }
 
   call<M extends MethodName<"Gateway">>(method: M, request: Request<"Gateway", M>, settings: CallSettings): Promise<Reply<"Gateway", M>> {
@@ -178,17 +188,19 @@ export class GatewayClient {
     let attemptsMade = 0;
     const start = this.next;
     this.next = (this.next + 1) % this.endpoints.length;
+    const order = this.inTurn(start);
     for (let attempt = 1; attempt <= attemptsMax; attempt++) {
-      const endpoint = this.endpoints[(start + attempt - 1) % this.endpoints.length]!;
+      const endpoint = order[(attempt - 1) % order.length]!;
       lastAddress = endpoint.address;
       attemptsMade = attempt;
       try {
-        return await unaryCall(endpoint.clients[service], method, request, { deadlineMs: settings.deadlineMs ?? limits.clientCallDeadlineMs, connectWithinMs: limits.clientConnectDeadlineMs, requestId, attempt, token: this.token });
+        const reply = await unaryCall(endpoint.clients[service], method, request, { deadlineMs: settings.deadlineMs ?? limits.clientCallDeadlineMs, connectWithinMs: limits.clientConnectDeadlineMs, requestId, attempt, token: this.token });
+        endpoint.awayUntilMs = 0;
+        return reply;
       } catch (error) {
         lastError = error as AppError;
+        if (isGatewayAway(lastError)) endpoint.awayUntilMs = Date.now() + limits.clientGatewayAwayMs;
         if (!isUnreachable(lastError) || isBankUnreachable(lastError)) break;
-        // The next call starts at another gateway than the one that could not be reached.
-        if (this.endpoints.length > 1) this.next = (start + attempt) % this.endpoints.length;
         if (attempt === attemptsMax) break;
         // The next gateway at once; the same one (or round again) after a backoff.
         if (this.endpoints.length === 1 || attempt % this.endpoints.length === 0) await sleepMs(backoffMs(attempt - 1, limits.clientRetryMsMin, limits.clientRetryMsMax));

@@ -243,6 +243,12 @@ export const limits = {
   /** How long a client's try waits for a connection to the gateway: a gateway whose packets are lost costs this per try, not the whole call deadline. */
   clientConnectDeadlineMs: 3_000,
   clientAttemptsMax: 4,
+  /**
+   * A gateway a call could not reach is tried last for this long (then in
+   * turn again): a long-lived client (shell, dashboard, the queue's sender)
+   * does not wait out a silent gateway's connect bound on every other call.
+   */
+  clientGatewayAwayMs: 15_000,
   /** The highest x-attempt a server logs as given; a larger or odd one is logged as 1 (a log field, never trusted for anything else). */
   attemptLoggedMax: 1_000,
   clientRetryMsMin: 100,
