@@ -11,7 +11,7 @@ export type Logger = pino.Logger;
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
 /** Keys whose values never reach a log, at any depth (compared lowercased, without - and _). */
-const secretKeys = new Set(["password", "oldpassword", "newpassword", "token", "authorization", "otp", "secret", "otpauthuri", "privatekey", "key", "keypem", "passwordhash", "totpsecret", "cookie", "pin", "accountpin", "pinhash"]);
+const secretKeys = new Set(["password", "oldpassword", "newpassword", "token", "authorization", "otp", "secret", "otpauthuri", "privatekey", "key", "keypem", "passwordhash", "totpsecret", "totppendingsecret", "cookie", "pin", "accountpin", "pinhash"]);
 /** Secrets that may hide inside any string: a bearer token, PEM key material. */
 const secretPatterns = [/Bearer\s+[A-Za-z0-9._~+\/=-]+/gi, /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g];
 const censor = "[redacted]";
