@@ -13,8 +13,43 @@
 // a count run up against others'. One gateway keeps the counts in memory (a
 // restart forgets them, which only helps an attacker for the restart itself);
 // gateways sharing a database keep them there, so they count across gateways.
+import { isIPv4, isIPv6 } from "node:net";
 import { AppError, Code } from "../lib/errors";
 import { limits, securityLimits } from "../lib/limits";
+
+/**
+ * The network a peer's failures count under, from a gRPC peer
+ * ("127.0.0.1:5123", "::1:5123", "[2001:db8::7]:5123"): an IPv4 address as it
+ * is, an IPv4-mapped IPv6 one (a dual-stack listener's IPv4 callers) as its
+ * IPv4, and an IPv6 address by its /64, the smallest block a subscriber is
+ * given: moving to another address inside it costs an attacker nothing.
+ */
+export function throttledNetworkOf(peer: string): string {
+  const unprefixed = peer.replace(/^ipv[46]:/, "");
+  const bracketed = /^\[([^\]]*)\](?::\d+)?$/.exec(unprefixed);
+  // grpc-js always gives the port, so the last ":digits" is the port, not an IPv6 group.
+  const host = bracketed ? bracketed[1]! : unprefixed.replace(/:\d+$/, "");
+  if (isIPv4(host)) return host;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
+  if (mapped && isIPv4(mapped[1]!)) return mapped[1]!;
+  if (!isIPv6(host)) return host;
+  return `${ipv6Groups(host).slice(0, 4).join(":")}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address, lowercased without leading zeros. */
+function ipv6Groups(address: string): string[] {
+  const groupsOf = (part: string) => (part === "" ? [] : part.split(":").flatMap((group) => (group.includes(".") ? ipv4AsGroups(group) : [group])));
+  const [head, tail] = address.includes("::") ? address.split("::") : [address, undefined];
+  const first = groupsOf(head!);
+  const last = tail === undefined ? [] : groupsOf(tail);
+  const groups = [...first, ...Array<string>(8 - first.length - last.length).fill("0"), ...last];
+  return groups.map((group) => parseInt(group, 16).toString(16));
+}
+
+function ipv4AsGroups(dotted: string): string[] {
+  const [a, b, c, d] = dotted.split(".").map(Number);
+  return [((a! << 8) | b!).toString(16), ((c! << 8) | d!).toString(16)];
+}
 
 export interface ThrottlePolicy {
   failuresBeforeDelay: number;

@@ -12,7 +12,7 @@ import { limits } from "../lib/limits";
 import type { Logger } from "../lib/log";
 import type { GatewayStore, User } from "../store/gateway-store";
 import type { BankLink, BankLinks } from "./bank-links";
-import { LoginThrottle, type FailureTable, type LoginAttempt } from "./login-throttle";
+import { LoginThrottle, throttledNetworkOf, type FailureTable, type LoginAttempt } from "./login-throttle";
 
 const argonOptions = argon2idOptions;
 /** A bank's answers that refuse a guess of an account's PIN: a wrong PIN, or the account blocked after them. */
@@ -88,7 +88,7 @@ export class Users {
    * online payments), takes the attempt back.
    */
   private async checkOwnership(link: BankLink, account: string, pin: string, requestId: string, peerAddress: string): Promise<{ holder: string }> {
-    const attempt = await this.throttle.registration(peerHost(peerAddress));
+    const attempt = await this.throttle.registration(throttledNetworkOf(peerAddress));
     if (attempt.delayMs > 0) await sleepMs(attempt.delayMs);
     let verified: { exists: boolean; holder: string; currency: string };
     try {
@@ -129,7 +129,7 @@ export class Users {
    * says it succeeded.
    */
   private async checkPassword(username: string, password: string, peerAddress: string, wrong: string): Promise<{ user: User; attempt: LoginAttempt }> {
-    const attempt = await this.throttle.attempt(username, peerHost(peerAddress));
+    const attempt = await this.throttle.attempt(username, throttledNetworkOf(peerAddress));
     if (attempt.delayMs > 0) await sleepMs(attempt.delayMs);
     const user = await this.options.store.getUser(username);
     // Verify against a dummy hash for unknown users so timing does not reveal who exists.
@@ -251,9 +251,4 @@ function validStep(username: string, secret: string, otp: string, nowMs: number)
   const delta = totpOf(username, secret).validate({ token: otp, window: 1, timestamp: nowMs });
   if (delta === null) throw new AppError(Code.Unauthenticated, "wrong one-time code");
   return Math.floor(nowMs / (totpPeriodS * 1000)) + delta;
-}
-
-/** "127.0.0.1:5123" -> "127.0.0.1", "[::1]:5123" -> "[::1]": the throttle counts per address, not per connection. */
-function peerHost(peer: string): string {
-  return peer.replace(/:\d+$/, "");
 }
