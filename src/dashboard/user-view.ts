@@ -2,7 +2,7 @@
 // in their home: balance, payments and refunds, the offline queue, and a pay
 // form that goes through the same outbox as `ministripe pay` (the key is
 // stored before the first send; offline, the payment is queued).
-import { isUnreachable, type GatewayClient } from "../client/gateway-client";
+import { isGatewayAway, type GatewayClient } from "../client/gateway-client";
 import type { ClientHome, SavedSession } from "../client/home";
 import { queuedNote, replayNote, type Outbox, type SendOutcome } from "../client/outbox";
 import { payInput } from "../client/pay-input";
@@ -77,22 +77,21 @@ export class UserView {
 
   async state(): Promise<Record<string, unknown>> {
     const base = { view: "user", username: this.username, gateway: this.parts.client.address, queue: this.queue(), notices: this.notices };
-    try {
-      const [balance, list] = await Promise.all([
-        this.parts.client.call("GetBalance", {}, pageCall),
-        this.parts.client.call("ListPayments", { limit: dashboardLimits.paymentsListed }, pageCall),
-      ]);
-      return {
-        ...base,
-        reachable: true,
-        balance: { balance: moneyText(balance.balance_minor, balance.currency), available: moneyText(balance.available_minor, balance.currency), bank: balance.bank, account: balance.account },
-        payments: (list.payments ?? []).map(paymentView),
-      };
-    } catch (error) {
-      // Unreachable is one thing (payments are queued); a refusal (an expired session) another: the page says which.
-      const appError = toAppError(error);
-      return { ...base, reachable: !isUnreachable(appError), error: appError.message, balance: null, payments: null };
-    }
+    // Each shown when it comes: the balance needs the user's bank, the list only the gateway.
+    const [balance, list] = await Promise.allSettled([
+      this.parts.client.call("GetBalance", {}, pageCall),
+      this.parts.client.call("ListPayments", { limit: dashboardLimits.paymentsListed }, pageCall),
+    ]);
+    const failed = [balance, list].find((result) => result.status === "rejected");
+    const error = failed ? toAppError(failed.reason) : undefined;
+    return {
+      ...base,
+      // The gateway away is one thing (payments are queued); a refusal (an expired session) or the bank away another: the page says which.
+      reachable: error === undefined || !isGatewayAway(error),
+      ...(error ? { error: error.message } : {}),
+      balance: balance.status === "fulfilled" ? { balance: moneyText(balance.value.balance_minor, balance.value.currency), available: moneyText(balance.value.available_minor, balance.value.currency), bank: balance.value.bank, account: balance.value.account } : null,
+      payments: list.status === "fulfilled" ? (list.value.payments ?? []).map(paymentView) : null,
+    };
   }
 
   private queue(): Record<string, unknown>[] {

@@ -150,23 +150,30 @@ export class BankLink {
     return { balanceMinor: minorFromWire(response.balance_minor), availableMinor: minorFromWire(response.available_minor), currency: response.currency };
   }
 
+  /** For the live view: within statsBankReadDeadlineMs, so a bank down or hung is told as such while the page waits. */
   async holds(inDoubtAfterMs: number, requestId: string): Promise<wire.GetHoldsResponseReceived> {
-    return this.read("GetHolds", { in_doubt_after_ms: String(inDoubtAfterMs) }, requestId);
+    return this.read("GetHolds", { in_doubt_after_ms: String(inDoubtAfterMs) }, requestId, limits.statsBankReadDeadlineMs);
   }
 
-  /** A read: an unreachable bank is UNAVAILABLE with a message that names the bank, not the network details. */
-  private async read<M extends MethodName<"Bank">>(method: M, request: Request<"Bank", M>, requestId: string): Promise<Reply<"Bank", M>> {
+  /**
+   * A read: an unreachable bank is UNAVAILABLE with a message that names the
+   * bank, not the network details, within `readDeadlineMs` in all.
+   */
+  private async read<M extends MethodName<"Bank">>(method: M, request: Request<"Bank", M>, requestId: string, readDeadlineMs: number = limits.bankReadDeadlineMs): Promise<Reply<"Bank", M>> {
+    // Network deadlines, counted by grpc-js on the wall clock (not the injected one).
+    const deadlineAtMs = Date.now() + readDeadlineMs;
+    // With the payments' connection up, the reads' channel has half the time: the rest is for asking again over that one.
+    const firstDeadlineAtMs = this.exchangeClient.isConnected() ? Date.now() + readDeadlineMs / 2 : deadlineAtMs;
     try {
-      // A network deadline, counted by grpc-js on the wall clock (not the injected one).
-      const deadlineAtMs = Date.now() + limits.readDeadlineMs;
-      return await this.channel.callRetryingOnReplacement(deadlineAtMs, (client, deadlineMs) => unaryCall(client, method, request, { deadlineMs, requestId, waitForReady: true }));
+      return await this.channel.callRetryingOnReplacement(firstDeadlineAtMs, (client, deadlineMs) => unaryCall(client, method, request, { deadlineMs, requestId, waitForReady: true }));
     } catch (error) {
       const appError = error as AppError;
       if (appError.code !== Code.Unavailable && appError.code !== Code.DeadlineExceeded) throw appError;
       // The reads' channel may still be replacing a connection that lost its
       // bytes while the one payments use is back: asked once more over that one.
-      if (this.exchangeClient.isConnected()) {
-        const again = await this.exchangeClient.call(method, request, { deadlineMs: limits.readDeadlineMs, waitForReady: true }).catch(() => undefined);
+      const remainingMs = deadlineAtMs - Date.now();
+      if (this.exchangeClient.isConnected() && remainingMs > 0) {
+        const again = await this.exchangeClient.call(method, request, { deadlineMs: remainingMs, waitForReady: true }).catch(() => undefined);
         if (again !== undefined) return again;
       }
       throw new AppError(Code.Unavailable, `bank ${this.name} is unreachable; try again shortly`, appError, Reason.BankUnreachable);

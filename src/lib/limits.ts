@@ -174,6 +174,19 @@ export const limits = {
   /** How long Pay waits for phase two to reach the banks before answering anyway. */
   phaseTwoWaitMs: 2_000,
   readDeadlineMs: 5_000,
+  /**
+   * A user's read at their bank through the gateway (balance, the PIN check),
+   * both tries together: below its callers' own deadlines (the dashboard's
+   * 5 s, the CLI's 10 s), so a bank away is told as the bank, not as a
+   * gateway that never answered.
+   */
+  bankReadDeadlineMs: 4_000,
+  /**
+   * A bank's holds read for the live view (GetStats): well inside the
+   * dashboard's own call deadline, so one bank that is down or hung shows as
+   * that bank unreachable, not as a page the gateway never answered.
+   */
+  statsBankReadDeadlineMs: 2_000,
   /** How often the gateway asks each bank's health service (what "bank:NAME" reports). */
   bankHealthProbeMs: 1_000,
   bankHealthProbeDeadlineMs: 1_000,
