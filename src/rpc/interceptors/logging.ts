@@ -31,9 +31,40 @@ export function serverLoggingInterceptor(log: Logger, metrics?: GrpcServerMetric
     let metadataSeen: grpc.Metadata | undefined;
     let request: unknown;
     let response: unknown;
+    let ended = false;
+    /** Once per call: by its status, or when the caller stopped waiting (then no status is sent, and the handler's later one is not this call's end). */
+    const end = (code: grpc.status, details: string | undefined) => {
+      if (ended) return;
+      ended = true;
+      observed?.end(code);
+      // A health check that succeeds is routine (the gateway asks each bank every second): debug, not info.
+      const okLevel = methodDescriptor.path.startsWith("/grpc.health.v1.Health/") ? "debug" : "info";
+      const level = code === grpc.status.OK ? okLevel : code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN ? "error" : "warn";
+      if (!log.isLevelEnabled(level)) return;
+      const { service, method } = splitPath(methodDescriptor.path);
+      const fields: Record<string, unknown> = { event: "rpc.served", service, method, peer: call.getPeer() };
+      if (metadataSeen) {
+        fields.request_id = getText(metadataSeen, wire.requestId);
+        fields.attempt = attemptOf(metadataSeen);
+      }
+      Object.assign(fields, requestFields(request), responseFields(response));
+      // Read from the certificate itself, so a refused caller is named too.
+      fields.cert = certificateOf(call);
+      fields.user = metadataSeen ? getText(metadataSeen, internal.user) : undefined;
+      fields.code = codeName(code);
+      fields.duration_ms = Math.round((performance.now() - startedAtMs) * 1000) / 1000;
+      if (code !== grpc.status.OK) fields.error = details;
+      log[level](fields, `${service}.${method}`);
+    };
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
         next({
+          onCancel() {
+            // Its deadline passed, or the caller cancelled (gave up, or went away).
+            const deadline = call.getDeadline();
+            const deadlinePassed = deadline instanceof Date ? deadline.getTime() <= Date.now() : Number.isFinite(deadline) && deadline <= Date.now();
+            end(deadlinePassed ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED, deadlinePassed ? "the call's deadline passed before it was answered" : "the caller stopped waiting");
+          },
           onReceiveMetadata(metadata, nextMetadata) {
             stripInternal(metadata);
             metadata.set(wire.requestId, requestIdOf(metadata));
@@ -51,27 +82,7 @@ export function serverLoggingInterceptor(log: Logger, metrics?: GrpcServerMetric
         next(message);
       },
       sendStatus(status, next) {
-        const code = status.code ?? grpc.status.UNKNOWN;
-        observed?.end(code);
-        // A health check that succeeds is routine (the gateway asks each bank every second): debug, not info.
-        const okLevel = methodDescriptor.path.startsWith("/grpc.health.v1.Health/") ? "debug" : "info";
-        const level = code === grpc.status.OK ? okLevel : code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN ? "error" : "warn";
-        if (log.isLevelEnabled(level)) {
-          const { service, method } = splitPath(methodDescriptor.path);
-          const fields: Record<string, unknown> = { event: "rpc.served", service, method, peer: call.getPeer() };
-          if (metadataSeen) {
-            fields.request_id = getText(metadataSeen, wire.requestId);
-            fields.attempt = attemptOf(metadataSeen);
-          }
-          Object.assign(fields, requestFields(request), responseFields(response));
-          // Read from the certificate itself, so a refused caller is named too.
-          fields.cert = certificateOf(call);
-          fields.user = metadataSeen ? getText(metadataSeen, internal.user) : undefined;
-          fields.code = codeName(code);
-          fields.duration_ms = Math.round((performance.now() - startedAtMs) * 1000) / 1000;
-          if (code !== grpc.status.OK) fields.error = status.details;
-          log[level](fields, `${service}.${method}`);
-        }
+        end(status.code ?? grpc.status.UNKNOWN, status.details);
         next(status);
       },
     });
