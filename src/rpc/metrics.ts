@@ -5,8 +5,10 @@
 // No label may carry a username, key, token or amount: label values come from
 // fixed sets (method names, status codes, failure codes, bank names).
 import * as prom from "prom-client";
-import { AppError, Code } from "../lib/errors";
+import { AppError } from "../lib/errors";
 import { hostPortField } from "../lib/fields";
+import { requestUrl } from "../lib/web";
+import { listenError } from "./server";
 
 export interface CounterLike {
   inc(labels?: Record<string, string>, value?: number): void;
@@ -78,15 +80,22 @@ export function serveMetrics(metrics: Metrics, host: string, port: number): Metr
     server = Bun.serve({
       hostname: host,
       port,
+      // Never Bun's development error page (code positions, the binary's path).
+      development: false,
+      // Said outright: with development off, Bun 1.4 otherwise shares the port with another listener on it (SO_REUSEPORT).
+      reusePort: false,
+      error: () => new Response("internal error\n", { status: 500 }),
       async fetch(request) {
-        const url = new URL(request.url);
+        const url = requestUrl(request);
+        if (!url) return new Response("bad request: the Host header names no host\n", { status: 400 });
         if (url.pathname !== "/metrics") return new Response("not found: try /metrics\n", { status: 404 });
         if (request.method !== "GET" && request.method !== "HEAD") return new Response("method not allowed\n", { status: 405 });
         return new Response(await metrics.text(), { headers: { "content-type": metrics.contentType } });
       },
     });
   } catch (error) {
-    throw new AppError(Code.Unavailable, `--metrics: cannot listen on ${host}:${port}: ${(error as Error).message}`, error);
+    const why = listenError(host, port, error as Error);
+    throw new AppError(why.code, `--metrics: ${why.message}`, error);
   }
   return {
     port: server.port!,

@@ -220,7 +220,7 @@ export async function checkCanListen(host: string, port: number): Promise<void> 
 }
 
 /** Why a listen failed, in the user's words; the library's text stays the cause. */
-function listenError(host: string, port: number, error: Error): AppError {
+export function listenError(host: string, port: number, error: Error): AppError {
   const text = `${(error as NodeJS.ErrnoException).code ?? ""} ${error.message}`;
   if (/EADDRINUSE/.test(text)) return new AppError(Code.Unavailable, `port ${port} on ${host} is already in use`, error);
   if (/EACCES|EPERM/.test(text)) return new AppError(Code.PermissionDenied, `no permission to listen on port ${port} on ${host}`, error);
