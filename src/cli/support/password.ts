@@ -6,7 +6,7 @@ export async function readPassword(passwordStdin: boolean, prompt = "password: "
   const fromEnv = process.env[envName];
   if (fromEnv) return fromEnv;
   if (!passwordStdin && !process.stdin.isTTY) throw new UsageError(`no password: set ${envName}, pass --password-stdin, or run in a terminal`);
-  const password = passwordStdin ? (await readStdinLine()).replace(/\r?\n$/, "") : await promptHidden(prompt);
+  const password = passwordStdin ? await readStdinLine() : await promptHidden(prompt);
   // Empty is a slip (an empty pipe, Enter pressed), not a wrong password to count against the account.
   if (password === "") throw new UsageError(passwordStdin ? "no password: standard input was empty" : "no password: nothing was typed");
   return password;
@@ -20,13 +20,33 @@ export async function readAccountPin(account: string): Promise<string> {
   return (await promptHidden(`PIN of account ${account}: `)).trim();
 }
 
-async function readStdinLine(): Promise<string> {
-  const chunks: Buffer[] = [];
+/**
+ * Standard input's lines in order, from one reader kept open between calls:
+ * passwd reads two (the current password, then the new one), and leaving a
+ * `for await` over stdin after the first would end the stream and lose the
+ * second. A line's "\r" (a file written on Windows) is not part of it.
+ */
+let stdinLines: AsyncGenerator<string> | undefined;
+
+async function* linesOfStdin(): AsyncGenerator<string> {
+  let buffered = "";
   for await (const chunk of process.stdin) {
-    chunks.push(Buffer.from(chunk));
-    if (Buffer.concat(chunks).includes(10) || Buffer.concat(chunks).length > 4096) break;
+    buffered += Buffer.from(chunk).toString("utf8");
+    for (let end = buffered.indexOf("\n"); end >= 0; end = buffered.indexOf("\n")) {
+      yield buffered.slice(0, end).replace(/\r$/, "");
+      buffered = buffered.slice(end + 1);
+    }
+    if (buffered.length > stdinLineLengthMax) throw new UsageError(`standard input: a line longer than ${stdinLineLengthMax} characters is not a password`);
   }
-  return Buffer.concat(chunks).toString("utf8").split("\n")[0] ?? "";
+  if (buffered !== "") yield buffered.replace(/\r$/, "");
+}
+
+const stdinLineLengthMax = 4096;
+
+async function readStdinLine(): Promise<string> {
+  stdinLines ??= linesOfStdin();
+  const next = await stdinLines.next();
+  return next.done ? "" : next.value;
 }
 
 function promptHidden(prompt: string): Promise<string> {
