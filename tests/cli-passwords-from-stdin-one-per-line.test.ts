@@ -18,7 +18,7 @@ afterAll(() => system?.stop());
 
 /** A command with `stdin` piped to it and no password in the environment. */
 async function withStdin(user: CliUser, stdin: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const env = { ...(process.env as Record<string, string>), MINISTRIPE_HOME: user.home };
+  const env: Record<string, string | undefined> = { ...process.env, MINISTRIPE_HOME: user.home };
   delete env.MINISTRIPE_PASSWORD;
   delete env.MINISTRIPE_NEW_PASSWORD;
   const child = Bun.spawn(cliArgs(user, args), { env, stdin: new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });

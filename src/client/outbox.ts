@@ -4,7 +4,7 @@
 // re-sent with the same key, so the gateway runs it at most once. A refund's
 // amount is fixed in its entry, so its key always means one amount.
 import { backoffMs, sleepMs, systemClock, type Clock } from "../lib/clock";
-import { AppError, Code, refusedBeforeClaim } from "../lib/errors";
+import { AppError, Code, invalid, refusedBeforeClaim } from "../lib/errors";
 import { limits, offlineLimits } from "../lib/limits";
 import { isRefusal, outcomeUnknown, type ClientStore, type OutboxEntry } from "../store/client-store";
 import type { PaymentReceived } from "../rpc/wire/messages";
@@ -71,6 +71,8 @@ export class Outbox {
 
   /** Stores the payment, then sends it with retries; an unknown outcome leaves it queued. */
   async pay(request: PayRequest): Promise<SendOutcome> {
+    // Known without the gateway: offline it would be queued (exit 75) and refused later.
+    if (request.toUsername === request.username) throw invalid("--to", "you cannot pay yourself");
     const key = request.key ?? crypto.randomUUID();
     return this.queueAndSend({ idempotencyKey: key, username: request.username, toUsername: request.toUsername, amountMinor: request.amountMinor, note: request.note, refundOf: null });
   }
