@@ -1,4 +1,4 @@
-// Proves that an expired session never loses a queued payment: `sync` and `pay` keep the entries and ask to log in again (`sync` exits 3; `pay` exits 75, queued, so a script does not pay twice), and after `login` the next `sync` sends each once.
+// Proves that an expired session never loses a queued payment: `sync` and `pay` keep the entries and ask to log in again (`sync` exits 3; `pay` exits 75, queued, so a script does not pay twice), and `login` itself sends each once (the next client command, SPEC), telling each outcome.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,12 +29,12 @@ test("an expired session keeps queued payments and asks to log in again", async 
   expect((await queueEntries(alice)).map((e) => [e.amount_minor, e.state])).toEqual([["500", "queued"], ["600", "queued"]]);
   expect(system.totalMinor()).toBe(totalMinor);
 
-  await login(alice);
-  const resent = await cli(alice, "sync");
-  expect(resent.exitCode).toBe(0);
-  expect(resent.stdout).toContain("INR 5.00 to bob succeeded");
-  expect(resent.stdout).toContain("INR 6.00 to bob succeeded");
+  const loggedIn = await cli(alice, "login", "--username", "alice");
+  expect(loggedIn.exitCode).toBe(0);
+  expect(loggedIn.stderr).toContain("INR 5.00 to bob succeeded");
+  expect(loggedIn.stderr).toContain("INR 6.00 to bob succeeded");
   expect(await queueEntries(alice)).toEqual([]);
+  expect((await cli(alice, "sync")).stdout).toBe("nothing queued\n");
   expect(await cliBalanceMinor(alice)).toBe(500_000n - 1_100n);
   await login(bob);
   expect(await cliBalanceMinor(bob)).toBe(120_000n + 1_100n);

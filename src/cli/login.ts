@@ -1,6 +1,6 @@
-import { clientFlags, withClient, type ClientContext } from "./support/client-context";
+import { clientFlags, flushQueue, withClient, type ClientContext } from "./support/client-context";
 import { bool, need, otpFlag, type Command } from "./support/flags";
-import { formatTime, printJson, say } from "./support/output";
+import { formatTime, say } from "./support/output";
 import { readPassword } from "./support/password";
 
 export const loginCommand: Command = {
@@ -24,12 +24,17 @@ export const loginCommand: Command = {
         { username, password, otp },
         { retry: true },
       );
-      ctx.home.saveSession({ username: session.username, token: session.token, expiresAtMs: Number(session.expires_at_ms), gateway: ctx.client.address });
+      const saved = { username: session.username, token: session.token, expiresAtMs: Number(session.expires_at_ms), gateway: ctx.client.address };
+      ctx.home.saveSession(saved);
       // Only where it was opened: an old token is never shown to another deployment's gateway.
       if (replaced && replaced.token !== session.token && replaced.gateway === ctx.client.address) await endReplaced(ctx, replaced.token, session.token);
       const expiresAtMs = Number(session.expires_at_ms);
-      if (ctx.json) printJson({ username: session.username, expires_at: new Date(expiresAtMs).toISOString() });
-      else say(`logged in as ${session.username} until ${formatTime(expiresAtMs)}`);
+      if (!ctx.json) say(`logged in as ${session.username} until ${formatTime(expiresAtMs)}`);
+      // What waited in the queue for a login is sent now (SPEC: by the next client command), and told.
+      ctx.session = saved;
+      ctx.client.token = session.token;
+      await flushQueue(ctx);
+      if (ctx.json) ctx.printJson({ username: session.username, expires_at: new Date(expiresAtMs).toISOString() });
       return 0;
     });
   },
