@@ -61,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
     writeOut(`ministripe ${version}\n`);
     return Exit.ok;
   }
+  if (name === "help" && rest.length === 1 && (await loadCommand(rest[0]!))) {
+    writeOut(`${helpText((await loadCommand(rest[0]!))!)}\n`);
+    return Exit.ok;
+  }
   if (name === undefined || name === "--help" || name === "help") {
     writeOut(`${await usage()}\n`);
     return name === undefined ? Exit.usage : Exit.ok;
@@ -80,9 +84,13 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(parsed.flags, parsed.positionals);
   } catch (error) {
     const appError = fromSystemError(error) ?? toAppError(error);
-    writeErr(`ministripe ${name}: ${printable(errorText(appError))}\n`);
+    const message = printable(errorText(appError));
+    const code = exitCodeOf(appError);
+    writeErr(`ministripe ${name}: ${message}\n`);
+    // With --json a script reads one JSON object on stdout, a failure's too; a person reads the line above.
+    if (rest.includes("--json")) writeOut(`${JSON.stringify({ error: { code: appError.code, message, exit_code: code } })}\n`);
     if (process.env.MINISTRIPE_DEBUG && appError.cause) console.error(appError.cause);
-    return exitCodeOf(appError);
+    return code;
   }
 }
 
