@@ -29,17 +29,20 @@ test("a gateway that is down: one plain line in balance, pay (queued, exit 75) a
   expect((await cli(alice, "sync")).exitCode).toBe(0);
 });
 
-test("a server that is not the gateway, or certificates of another deployment: said plainly, exit 4", async () => {
+test("a server that is not the gateway, or certificates of another deployment: said plainly, exit 3 (a setup to correct, not a gateway away: a payment is not queued)", async () => {
   const { system, alice } = setup;
   const bankAddress = system.bankAddresses.get("hdfc")!;
   const wrongPeer = await cli({ ...alice, gateway: bankAddress }, "balance");
-  expect(wrongPeer.exitCode).toBe(4);
-  expect(wrongPeer.stderr).toBe(`ministripe balance: cannot reach the gateway at ${bankAddress} (the server there is bank-hdfc, by its certificate)\n`);
+  expect(wrongPeer.exitCode).toBe(3);
+  expect(wrongPeer.stderr).toBe(`ministripe balance: cannot connect to ${bankAddress} securely: the server there is bank-hdfc, by its certificate\n`);
+  const notQueued = await cli({ ...alice, gateway: bankAddress }, "pay", "--to", "bob", "--amount", "1.00");
+  expect({ exitCode: notQueued.exitCode, stderr: notQueued.stderr }).toEqual({ exitCode: 3, stderr: `ministripe pay: cannot connect to ${bankAddress} securely: the server there is bank-hdfc, by its certificate\n` });
+  expect((await cli(alice, "queue")).stdout).toBe("the queue is empty\n");
   const otherCa = join(system.dir, "other-deployment");
   await initCertificates({ dir: otherCa, hosts: ["localhost", "127.0.0.1"], banks: [], clients: ["alice"] });
   const foreign = await cli({ ...alice, certs: join(otherCa, "client-alice") }, "balance");
-  expect(foreign.exitCode).toBe(4);
-  expect(foreign.stderr).toBe(`ministripe balance: cannot reach the gateway at ${system.gatewayAddress} (its certificate is not from this certificate folder's CA)\n`);
+  expect(foreign.exitCode).toBe(3);
+  expect(foreign.stderr).toBe(`ministripe balance: cannot connect to ${system.gatewayAddress} securely: its certificate is not from this certificate folder's CA\n`);
 });
 
 test("a busy port: the server says so in one line and logs nothing to the terminal", async () => {

@@ -200,7 +200,7 @@ export class GatewayClient {
       } catch (error) {
         lastError = error as AppError;
         if (isGatewayAway(lastError)) endpoint.awayUntilMs = Date.now() + limits.clientGatewayAwayMs;
-        if (!isUnreachable(lastError) || isBankUnreachable(lastError)) break;
+        if (!isUnreachable(lastError) || isBankUnreachable(lastError) || lastError.reason === Reason.CertificateMismatch) break;
         if (attempt === attemptsMax) break;
         // The next gateway at once; the same one (or round again) after a backoff.
         if (this.endpoints.length === 1 || attempt % this.endpoints.length === 0) await sleepMs(backoffMs(attempt - 1, limits.clientRetryMsMin, limits.clientRetryMsMax));
@@ -209,6 +209,10 @@ export class GatewayClient {
     // The gateway itself answers UNAVAILABLE when a bank is unreachable for a
     // read, saying which bank; anything else unreachable is the gateway.
     // A gateway that answered that its database is away was reached: its own words (after every gateway had its try).
+    // Certificates that do not fit (another deployment's folder, an address that is not a gateway): a setup to correct, not a gateway away, so nothing is queued.
+    if (lastError?.reason === Reason.CertificateMismatch) {
+      throw new AppError(Code.Unauthenticated, `cannot connect to ${lastAddress} securely: ${lastError.message}`, lastError, Reason.CertificateMismatch);
+    }
     if (lastError && isGatewayAway(lastError) && lastError.reason !== Reason.DatabaseUnreachable) {
       const where = this.endpoints.length > 1 ? `any gateway of ${this.address}` : `the gateway at ${lastAddress}`;
       // "no answer within 10s" after four tries took 40 s: say it was each try's.

@@ -4,7 +4,7 @@
 // re-sent with the same key, so the gateway runs it at most once. A refund's
 // amount is fixed in its entry, so its key always means one amount.
 import { backoffMs, sleepMs, systemClock, type Clock } from "../lib/clock";
-import { AppError, Code, invalid, refusedBeforeClaim } from "../lib/errors";
+import { AppError, Code, invalid, Reason, refusedBeforeClaim } from "../lib/errors";
 import { limits, offlineLimits } from "../lib/limits";
 import { isRefusal, outcomeUnknown, type ClientStore, type OutboxEntry } from "../store/client-store";
 import type { PaymentReceived } from "../rpc/wire/messages";
@@ -194,7 +194,8 @@ export class Outbox {
     } catch (error) {
       const appError = error as AppError;
       // The gateway refused it before claiming the key (lib/errors refusedBeforeClaim; it looks a key up before it refuses, so a request that ran is answered as a replay).
-      if (refusedBeforeClaim.has(appError.code)) {
+      // Or no secure connection was made at all (certificates that do not fit): nothing reached a gateway.
+      if (refusedBeforeClaim.has(appError.code) || appError.reason === Reason.CertificateMismatch) {
         // Bad input, unknown payee, nothing left to refund, key bound to
         // other parameters: final, nothing moved, and the gateway recorded
         // nothing for this request under its key. So the key is free here

@@ -32,6 +32,12 @@ export const Reason = {
   SendAgain: "SEND_AGAIN",
   /** UNAUTHENTICATED for a session that is valid, but was opened over another client certificate: it opens nothing over this one, and this one cannot end it. */
   OtherCertificate: "OTHER_CERTIFICATE",
+  /**
+   * A connection that failed on certificates, not on the network: the peer's
+   * is not from this folder's CA, or names another peer, or the peer refused
+   * ours. Trying again cannot mend it (set on this side, never sent).
+   */
+  CertificateMismatch: "CERTIFICATE_MISMATCH",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

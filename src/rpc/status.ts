@@ -56,13 +56,16 @@ const networkCodes: Record<string, Code> = {
  * the OS says ("No connection established. Last error: Error: connect
  * ECONNREFUSED ... Resolution note: "). Checked in order; the first match wins.
  */
+const refusedOurCertificate = "it refused this certificate: another deployment's, or not a client's";
+const notOurCa = "its certificate is not from this certificate folder's CA";
+
 const networkReasons: [RegExp, string][] = [
   [/ECONNREFUSED/, "connection refused"],
   [/ENOTFOUND|EAI_AGAIN|Name resolution failed|getaddrinfo/i, "host name not found"],
   [/EHOSTUNREACH|ENETUNREACH/, "host unreachable"],
   [/ETIMEDOUT/, "connection timed out"],
-  [/alert unknown ca|alert bad certificate|certificate required|alert certificate/i, "it refused this certificate: another deployment's, or not a client's"],
-  [/self.signed|unable to verify|unknown ca|UNABLE_TO_GET_ISSUER|DEPTH_ZERO/i, "its certificate is not from this certificate folder's CA"],
+  [/alert unknown ca|alert bad certificate|certificate required|alert certificate/i, refusedOurCertificate],
+  [/self.signed|unable to verify|unknown ca|UNABLE_TO_GET_ISSUER|DEPTH_ZERO/i, notOurCa],
   [/certificate|SSL|TLS|handshake|ERR_TLS/i, "TLS handshake failed; check the certificate folder and the address"],
   [/ECONNRESET|EPIPE|Connection dropped|Connection closed|socket hang up|GOAWAY|RST_STREAM|Channel closed|Channel has been shut down/i, "connection lost"],
   [/No connection established|Failed to connect|connect /i, "no connection"],
@@ -71,11 +74,18 @@ const networkReasons: [RegExp, string][] = [
 /** A grpc-js status message that is the library's, not a server's answer. */
 const libraryMessage = /No connection established|Failed to connect|Connection dropped|Connection closed|Channel closed|Channel has been shut down|Name resolution failed|Deadline exceeded after|Resolution note|RST_STREAM|Received http2 header|ECONN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE/i;
 
+const otherPeer = "the server there is ";
+
+/** Whether a network failure's words (networkReason's) are a certificate's: no retry mends those. */
+function isCertificateReason(reason: string): boolean {
+  return reason === refusedOurCertificate || reason === notOurCa || reason.startsWith(otherPeer);
+}
+
 /** The user's words for a network failure's message (grpc-js's, or an OS error's). */
 export function networkReason(message: string): string {
   // Reached, but someone else: say whose certificate answered (its first name).
   const other = /altnames:\s*DNS:([\w.-]+)/.exec(message);
-  if (other) return `the server there is ${other[1]}, by its certificate`;
+  if (other) return `${otherPeer}${other[1]}, by its certificate`;
   const deadline = /Deadline exceeded after ([\d.]+)s/.exec(message);
   if (deadline) {
     const seconds = Number(deadline[1]);
@@ -96,7 +106,10 @@ export function fromCallError(error: unknown, what: string): AppError {
   if (typeof e?.code === "number") {
     const code = fromGrpc.get(e.code) ?? Code.Unknown;
     const details = e.details ?? "";
-    if (details && libraryMessage.test(details)) return new AppError(code, networkReason(details), error);
+    if (details && libraryMessage.test(details)) {
+      const reason = networkReason(details);
+      return new AppError(code, reason, error, isCertificateReason(reason) ? Reason.CertificateMismatch : undefined);
+    }
     return new AppError(code, details || `${what}: ${codeName(e.code)}`, error, reasonOf(e));
   }
   if (typeof e?.code === "string" && e.code in networkCodes) {
