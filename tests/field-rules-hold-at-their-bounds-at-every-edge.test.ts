@@ -35,9 +35,11 @@ test("each rule accepts up to its bound and refuses one past it", () => {
     expect({ name, at: rule(char.repeat(lengthMax)), past: rule(char.repeat(lengthMax + 1)) }).toEqual({ name, at: true, past: false });
   }
   expect(fields.isPin("7".repeat(limits.pinLengthMin - 1))).toBe(false);
-  for (const [rule, bad] of [[fields.isUsername, ["", "Bob", "-bob", "bo b"]], [fields.isBankName, ["", "HDFC", "a.b"]], [fields.isAccountNumber, ["", "10 01", "10_01"]], [fields.isPin, ["12ab", "１２３４"]], [fields.isIdempotencyKey, ["", "a b", "k\u001b"]], [fields.isTransactionId, ["", "a b", "a.b"]]] as const) {
+  for (const [rule, bad] of [[fields.isUsername, ["", "Bob", "-bob", "bo b"]], [fields.isBankName, ["", "HDFC", "a.b"]], [fields.isAccountNumber, ["", "10 01", "10_01"]], [fields.isPin, ["12ab", "１２３４"]], [fields.isIdempotencyKey, ["", "k\u001b", "a\u202eb", "a\u200bb", "a\u00a0b", "two\u2028lines", "\ue000"]], [fields.isTransactionId, ["", "a b", "a.b"]]] as const) {
     for (const text of bad) expect({ text, ok: rule(text) }).toEqual({ text, ok: false });
   }
+  // SPEC: a key is 1-255 printable characters; a space and other scripts are printable.
+  for (const key of ["order 42", "ключ-1", "注文#7", "café ☕", "~!@#$%^&*()_+"]) expect({ key, ok: fields.isIdempotencyKey(key) }).toEqual({ key, ok: true });
   expect(refusal(() => fields.noteField("\u001b[31mred", "note"))).toBe("note: no control characters");
   // What would make the payee read another note than was sent, or break its line.
   for (const hidden of ["rent \u202e00.001 RNI\u202c", "\u2066x\u2069", "a\u061Cb", "a\u200Bb", "\uFEFFa", "two\u2028lines", "two\u2029paragraphs", "a\u200Fb", "soft\u00ADhyphen", "\u3164blank", "a\u2062b", "hidden\u{E0061}\u{E0062}tags", "x\u034Fy"]) {
@@ -50,8 +52,8 @@ test("each rule accepts up to its bound and refuses one past it", () => {
 test("the CLI's refund and pay input refuse by the same rules, in the words they always used", () => {
   const key = "k".repeat(limits.idempotencyKeyLengthMax + 1);
   expect(refusal(() => refundInput("not an id!", undefined, undefined, undefined))).toBe('PAYMENT_ID: "not an id!" is not a payment id (see "ministripe payments")');
-  expect(refusal(() => refundInput("p1", undefined, key, undefined))).toBe(`--key: 1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
-  expect(refusal(() => payInput("bob", "1.00", key, undefined))).toBe(`--key: 1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
+  expect(refusal(() => refundInput("p1", undefined, key, undefined))).toBe(`--key: 1-${limits.idempotencyKeyLengthMax} printable characters`);
+  expect(refusal(() => payInput("bob", "1.00", key, undefined))).toBe(`--key: 1-${limits.idempotencyKeyLengthMax} printable characters`);
   expect(refusal(() => refundInput("p1", undefined, undefined, "r".repeat(limits.noteLengthMax + 1)))).toBe(`--reason: at most ${limits.noteLengthMax} characters`);
   expect(refusal(() => payInput("bob", "1.00", undefined, "n".repeat(limits.noteLengthMax + 1)))).toBe(`--note: at most ${limits.noteLengthMax} characters`);
   expect(refundInput("p".repeat(limits.transactionIdLengthMax), undefined, "k".repeat(limits.idempotencyKeyLengthMax), "r".repeat(limits.noteLengthMax)).reason).toHaveLength(limits.noteLengthMax);

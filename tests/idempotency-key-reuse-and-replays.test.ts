@@ -78,3 +78,15 @@ test("keys past their retention are forgotten; the payment itself stays", async 
   expect(await store.paymentByKey("alice", key)).toBeUndefined();
   expect((await store.getPayment(reply.payment.id))?.decision).toBe("COMMIT");
 });
+
+test("a key with spaces and another script (SPEC: printable characters) is a key like any other: paid once, then replayed", async () => {
+  const { system, alice } = setup;
+  const key = `order 42 ключ ${crypto.randomUUID()}`;
+  const aliceMinor = await balanceMinor(alice);
+  const first = await pay(alice, "bob", 700n, key);
+  expect(first.payment.status).toBe("SUCCEEDED");
+  expect(await pay(alice, "bob", 700n, key)).toMatchObject({ replayed: true, payment: { id: first.payment.id } });
+  expect(await balanceMinor(alice)).toBe(aliceMinor - 700n);
+  await failsWith(pay(alice, "bob", 700n, "tab\tinside"), "INVALID_ARGUMENT");
+  expect(system.totalMinor()).toBe(total);
+});

@@ -10,8 +10,13 @@
 import { invalid } from "./errors";
 import { limits } from "./limits";
 
-/** Visible ASCII: no spaces, no control characters. */
-const printablePattern = /^[\x21-\x7e]+$/;
+/**
+ * Printable (SPEC: a key is 1-255 printable characters): letters, marks,
+ * digits, punctuation, symbols of any script, and the space; never a control,
+ * format (invisible, text-direction), line or paragraph separator, unassigned
+ * or private-use code point.
+ */
+const printablePattern = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u;
 /** A control character (escape sequences among them): never in text shown on another's terminal. */
 const controlPattern = /\p{Cc}/u;
 const usernamePattern = /^[a-z0-9][a-z0-9_.-]*$/;
@@ -72,7 +77,7 @@ export function passwordField(text: string, field = "password"): string {
   return text;
 }
 
-/** An idempotency key: 1-255 printable ASCII characters, no spaces. */
+/** An idempotency key: 1-255 printable characters (UTF-16 units, as every length here), spaces and any script included. */
 export function isIdempotencyKey(text: string): boolean {
   return within(text, 1, limits.idempotencyKeyLengthMax) && printablePattern.test(text);
 }
@@ -84,7 +89,7 @@ export function idempotencyKeyField(text: string, field = "idempotency_key", why
 /** `--key` as a person typed it: absent is fine (a new key is made for them). */
 export function typedKeyField(text: string | undefined, field = "--key"): string | undefined {
   if (text === undefined) return undefined;
-  return idempotencyKeyField(text, field, `1-${limits.idempotencyKeyLengthMax} printable characters without spaces`);
+  return idempotencyKeyField(text, field, `1-${limits.idempotencyKeyLengthMax} printable characters`);
 }
 
 /** A transaction id: 1-64 letters, digits, '_' or '-'. A payment's id is its transaction id at the banks. */
