@@ -1,7 +1,7 @@
 // The shared accounts file (YAML or JSON): each bank reads only its section.
 import { readFileSync } from "node:fs";
 import { AppError, Code, invalid } from "../lib/errors";
-import { accountNumberField, isPin } from "../lib/fields";
+import { accountNumberField, currencyField, isPin } from "../lib/fields";
 import { limits } from "../lib/limits";
 import { parseDecimalMinor } from "../lib/money";
 
@@ -39,7 +39,7 @@ export function parseBankSection(text: string, bank: string, source = "accounts 
     throw new AppError(Code.InvalidArgument, `${source}: not valid YAML or JSON`, error);
   }
   const currency = typeof doc?.currency === "string" ? doc.currency : "INR";
-  if (!/^[A-Z]{3}$/.test(currency)) throw invalid(`${source}: currency`, `"${currency}" is not a three-letter code`);
+  currencyField(currency, `${source}: currency`);
   const section = doc?.banks?.[bank];
   if (!section) throw new AppError(Code.NotFound, `${source}: no section for bank "${bank}"`);
   const rows: unknown[] = Array.isArray(section.accounts) ? (section.accounts as unknown[]) : [];

@@ -1,4 +1,5 @@
 import { AppError, Code } from "../lib/errors";
+import { currencyField } from "../lib/fields";
 import { connect } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
 import { AdminView } from "../dashboard/admin-view";
@@ -25,7 +26,7 @@ export const dashboardCommand: Command = {
     const port = intFlag(flags, "port", 8080, 0, 65535);
     const ctx = openClient(flags);
     try {
-      const view = viewFor(ctx, str(flags, "currency")!);
+      const view = viewFor(ctx, currencyField(str(flags, "currency")!, "--currency"));
       const dashboard = startDashboard({ host, port, view, log: ctx.log });
       if (ctx.json) printJson({ url: dashboard.url, port: dashboard.port, view: view.kind, host });
       else say(`dashboard (${view.kind} view, ${view.identity}) at ${dashboard.url}`);

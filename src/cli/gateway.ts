@@ -3,6 +3,7 @@ import { parseDatabaseUrl } from "../store/postgres";
 import { parseDurationMsWithin } from "../lib/duration";
 import { logFatalTo } from "../lib/fatal";
 import { AppError, Code } from "../lib/errors";
+import { currencyField } from "../lib/fields";
 import { limits } from "../lib/limits";
 import { parseAddress } from "../rpc/channel";
 import { loadCertFolder } from "../rpc/credentials";
@@ -60,7 +61,7 @@ export const gatewayCommand: Command = {
       sessionTtlMs,
       inDoubtAfterMs,
       keyRetentionMs,
-      currency: str(flags, "currency")!,
+      currency: currencyField(str(flags, "currency")!, "--currency"),
       log,
       metrics: metrics?.metrics,
       database,

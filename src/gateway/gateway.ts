@@ -126,20 +126,34 @@ async function openStore(options: GatewayOptions): Promise<{ store: GatewayStore
   if (!options.database) {
     const path = join(options.dataDir, "gateway.db");
     const store = new SqliteGatewayStore(path);
+    await closedIfItFails(store, () => checkCurrency(store, options.currency));
     return { store, fileWatch: stopIfDatabaseFileGoes(path, "gateway") };
   }
   const { url, name, takeoverAfterMs } = options.database;
   const store = await PostgresGatewayStore.open({ url }, name);
   const onDisplaced = options.onDisplaced ?? (() => process.kill(process.pid, "SIGTERM"));
   const several = new SeveralGateways({ store, takeoverAfterMs, log: options.log, onDisplaced });
-  try {
+  await closedIfItFails(store, async () => {
+    await checkCurrency(store, options.currency);
     await several.takeName();
+  });
+  options.log.info({ event: "gateway.database", engine: "postgres", gateway: name }, "sharing a PostgreSQL database with other gateways");
+  return { store, several };
+}
+
+async function closedIfItFails(store: GatewayStore, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
   } catch (error) {
     await store.close();
     throw error;
   }
-  options.log.info({ event: "gateway.database", engine: "postgres", gateway: name }, "sharing a PostgreSQL database with other gateways");
-  return { store, several };
+}
+
+/** One currency per deployment: a store holding payments in another currency than --currency is refused before anything runs. */
+async function checkCurrency(store: GatewayStore, currency: string): Promise<void> {
+  const [latest] = await store.listAllPayments(undefined, 1);
+  if (latest && latest.currency !== currency) throw new AppError(Code.InvalidArgument, `--currency ${currency}: this deployment's payments are in ${latest.currency} (one currency per deployment)`);
 }
 
 const servedServices = new Set(["", "ministripe.v1.Gateway", "ministripe.v1.Admin", "ministripe.v1.Coordinator"]);

@@ -92,6 +92,11 @@ export function typedKeyField(text: string | undefined, field = "--key"): string
   return idempotencyKeyField(text, field, `1-${limits.idempotencyKeyLengthMax} printable characters`);
 }
 
+/** A currency: three capital letters (ISO 4217's form), such as INR. */
+export function currencyField(text: string, field: string): string {
+  return checked(text, /^[A-Z]{3}$/.test(text), field, `"${text}" is not a three-letter currency code such as INR`);
+}
+
 /** A transaction id: 1-64 letters, digits, '_' or '-'. A payment's id is its transaction id at the banks. */
 export function isTransactionId(text: string): boolean {
   return within(text, 1, limits.transactionIdLengthMax) && transactionIdPattern.test(text);
