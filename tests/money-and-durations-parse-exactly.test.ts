@@ -30,6 +30,10 @@ test("bad amounts are INVALID_ARGUMENT naming the field", () => {
   }
 });
 
+test("an amount above the maximum says its bound, however many digits it has", () => {
+  for (const text of ["10000000.01", "99999999999999999999", "12345678901234567.50"]) expect(() => parseAmountMinor(text, "--amount")).toThrow("--amount: must be at most 10000000.00");
+});
+
 test("durations take ms, s, m and h, and nothing else", () => {
   expect(parseDurationMs("250ms", "--x")).toBe(250);
   expect(parseDurationMs("5s", "--x")).toBe(5_000);

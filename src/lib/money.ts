@@ -8,6 +8,8 @@ const decimalPattern = /^(\d{1,16})(?:\.(\d{1,2}))?$/;
 export function parseAmountMinor(text: string, field = "amount"): bigint {
   // A negative number is a number: say what is wrong with it, not that it is not one.
   if (/^-\d+(\.\d+)?$/.test(text.trim())) throw invalid(field, "must be greater than zero");
+  // Too many digits to read is still an amount: say its bound, not that it is not one.
+  if (/^\d{17,}(\.\d{1,2})?$/.test(text.trim())) validateAmountMinor(limits.amountMinorMax + 1n, field);
   const amountMinor = parseDecimalMinor(text.trim(), field);
   validateAmountMinor(amountMinor, field);
   return amountMinor;
