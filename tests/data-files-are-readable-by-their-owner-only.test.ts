@@ -75,11 +75,15 @@ test("a bank started on an existing data folder others can read warns in one lin
   expect(modeOf(join(openData, "bank-hdfc.db"))).toBe("0600");
 }, 30_000);
 
-test("a client command run with a home others can read warns in one line on stderr, and still works", async () => {
+test("a client command run with a home whose session others can read warns in one line on stderr, and still works; a home open to others with its files private does not", async () => {
   const carol = await cliUser(system, { username: "carol", bank: "hdfc", account: "1002" });
   expect((await cli(carol, "balance")).stderr).toBe("");
+  // A home made by a plain mkdir: the files ministripe wrote in it are its user's only.
   chmodSync(carol.home, 0o755);
+  expect((await cli(carol, "balance")).stderr).toBe("");
+  const session = join(carol.home, "session.json");
+  chmodSync(session, 0o644);
   const balance = await cli(carol, "balance");
   expect(balance.exitCode).toBe(0);
-  expect(balance.stderr).toBe(`client home ${carol.home} can be read by other users (mode 0755); run: chmod 700 ${carol.home}\n`);
+  expect(balance.stderr).toBe(`client home ${carol.home} lets other users read ${session} (mode 0644); run: chmod 700 ${carol.home}\n`);
 }, 30_000);

@@ -31,6 +31,11 @@ export class ClientHome {
     return join(this.dir, "certs");
   }
 
+  /** What must stay the user's own: the session token, the queue (payments not yet sent), the log, the client key. */
+  get privateFiles(): string[] {
+    return [this.sessionPath, this.outboxPath, `${this.outboxPath}-wal`, this.logPath, join(this.certsDir, "key.pem")];
+  }
+
   private get sessionPath(): string {
     return join(this.dir, "session.json");
   }

@@ -37,6 +37,21 @@ function openToOthers(path: string): number | undefined {
   return (mode & 0o077) === 0 ? undefined : mode;
 }
 
+/**
+ * One line when others can read one of `files` (paths in `folder`): the
+ * folder and the file both open to them. A folder open to others whose files
+ * are private (ministripe makes them 0600) exposes names only: no warning,
+ * so every client command in a home made by a plain mkdir keeps its one line.
+ */
+export function openFilesWarning(folder: string, files: string[], what: string): string | undefined {
+  if (openToOthers(folder) === undefined) return undefined;
+  for (const file of files) {
+    const mode = openToOthers(file);
+    if (mode !== undefined) return `${what} ${folder} lets other users read ${file} (mode ${mode.toString(8).padStart(4, "0")}); run: chmod 700 ${folder}`;
+  }
+  return undefined;
+}
+
 /** One line when a data folder (or a client home: `what`) is open to others, or undefined. */
 export function openFolderWarning(path: string, what = "data folder"): string | undefined {
   const mode = openToOthers(path);

@@ -7,7 +7,7 @@ import { Outbox, replayNote, type SendOutcome } from "../../client/outbox";
 import { AppError, Code } from "../../lib/errors";
 import { limits, offlineLimits } from "../../lib/limits";
 import { createLogger, parseLogLevel, type Logger } from "../../lib/log";
-import { openFolderWarning } from "../../lib/private-files";
+import { openFilesWarning } from "../../lib/private-files";
 import { parseAddress } from "../../rpc/channel";
 import { loadCertFolder } from "../../rpc/credentials";
 import { ClientStore, type OutboxEntry } from "../../store/client-store";
@@ -67,8 +67,8 @@ export function clientCommand(spec: Omit<ClientCommand, "run">): ClientCommand {
 
 export function openClient(flags: Flags): ClientContext {
   const home = new ClientHome(str(flags, "home") ?? ClientHome.defaultDir());
-  // The home holds the session token and the outbox: say so once per command when others can read it.
-  const exposed = openFolderWarning(home.dir, "client home");
+  // The home holds the session token and the outbox: say so once per command when others can read them.
+  const exposed = openFilesWarning(home.dir, home.privateFiles, "client home");
   if (exposed) warn(exposed);
   const address = gatewayAddressOf(flags);
   const certsDir = str(flags, "certs") ?? home.certsDir;
