@@ -76,3 +76,10 @@ test("refund form: after 409 for more than remains, the corrected post with the 
   expect(await balances()).toEqual({ alice: before.alice + 401n, bob: before.bob - 401n });
   expect(setup.system.totalMinor()).toBe(setup.totalMinor);
 });
+
+test("the gateway's refusals name the form's fields as the CLI's flags, not the wire's fields", async () => {
+  const before = await balances();
+  const refused = await alicePage.post("/api/pay", { to: "bob", amount: "1.00", note: "\u001b[31mred", key: "dk-words" });
+  expect(refused).toEqual({ status: 400, body: { error: "--note: no control characters" } });
+  expect(await balances()).toEqual(before);
+});

@@ -10,6 +10,7 @@ import pageImport from "./assets/page.html" with { type: "text" };
 import styleCss from "./assets/style.css" with { type: "text" };
 import { listenError } from "../rpc/server";
 import { requestUrl } from "../lib/web";
+import { inUsersWords } from "../client/users-words";
 import { Guard } from "./guard";
 import type { UserView } from "./user-view";
 
@@ -66,7 +67,7 @@ export function startDashboard(options: DashboardOptions): RunningDashboard {
     } catch (error) {
       const appError = toAppError(error);
       if (appError.code === Code.Internal || appError.code === Code.Unknown) options.log.error({ event: "dashboard.failed", path: url.pathname, err: appError.cause ?? appError }, "dashboard request failed");
-      return json({ error: appError.message }, httpStatusOf(appError.code));
+      return json({ error: inUsersWords(appError) }, httpStatusOf(appError.code));
     }
   };
 

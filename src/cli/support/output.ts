@@ -1,5 +1,6 @@
 // What the CLI prints: one JSON object with --json, readable lines otherwise.
 // stdout is for results; messages about the process go to stderr.
+import { inUsersWords } from "../../client/users-words";
 import { AppError, Code, printable, toAppError } from "../../lib/errors";
 import { writeSync } from "node:fs";
 import { limits } from "../../lib/limits";
@@ -121,32 +122,11 @@ export function formatTime(atMs: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}`;
 }
 
-/** The gateway's messages name wire fields ("to_username: ..."); the user typed flags. */
-const wordsOfWireField: Record<string, string> = {
-  to_username: "--to",
-  amount_minor: "--amount",
-  idempotency_key: "--key",
-  note: "--note",
-  reason: "--reason",
-  payment_id: "the payment id",
-  limit: "--limit",
-  username: "--username",
-  bank: "--bank",
-  account: "--account",
-  otp: "--otp",
-  id_or_key: "the payment id or key",
-  password: "the password",
-  old_password: "the current password",
-  new_password: "the new password",
-  account_pin: "the account's PIN",
-};
 
 /** One line saying what went wrong, in the user's words: the CLI and the shell both print this. */
 export function errorText(error: unknown): string {
   const appError = toAppError(error);
-  const field = /^([a-z_]+): /.exec(appError.message);
-  const message = field && Object.hasOwn(wordsOfWireField, field[1]!) ? `${wordsOfWireField[field[1]!]}: ${appError.message.slice(field[0].length)}` : appError.message;
-  return `${message}${localCause(appError)}`;
+  return `${inUsersWords(appError)}${localCause(appError)}`;
 }
 
 /**
