@@ -69,3 +69,28 @@ test("a dashboard on a port in use is exit 4 saying so; on a host not of this ma
 test("--metrics on a port in use says so in the user's words", () => {
   expect(() => serveMetrics(new Metrics(), "127.0.0.1", metrics.port)).toThrow(`--metrics: port ${metrics.port} on 127.0.0.1 is already in use`);
 });
+
+test("the dashboard answers HEAD as a GET without a body, names the methods it allows, and stops reading a chunked form at its bound", async () => {
+  const first = await fetch(dashboard.url, { redirect: "manual" });
+  const cookie = first.headers.get("set-cookie")!.split(";")[0]!;
+  const head = await fetch(`${dashboard.origin}/`, { method: "HEAD", headers: { cookie } });
+  expect(head.status).toBe(200);
+  expect(head.headers.get("content-security-policy")).toContain("default-src 'none'");
+  const put = await fetch(`${dashboard.origin}/`, { method: "PUT", headers: { cookie } });
+  expect({ status: put.status, allow: put.headers.get("allow") }).toEqual({ status: 405, allow: "GET, HEAD, POST" });
+
+  const page = await (await fetch(`${dashboard.origin}/`, { headers: { cookie } })).text();
+  const pageToken = /<meta name="page-token" content="(\w+)">/.exec(page)![1]!;
+  // A body with no length given (chunked), far past the bound: refused, not read whole.
+  const chunk = new TextEncoder().encode(`{"x":"${"y".repeat(64 * 1024)}`);
+  let sent = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < 256) controller.enqueue(chunk);
+      else controller.close();
+    },
+  });
+  const posted = await fetch(`${dashboard.origin}/api/audit`, { method: "POST", headers: { cookie, "x-page-token": pageToken, "content-type": "application/json" }, body: endless });
+  expect({ status: posted.status, body: await posted.json() }).toEqual({ status: 400, body: { error: "the form is too large" } });
+  expect(sent).toBeLessThan(256);
+});

@@ -60,7 +60,9 @@ export function startDashboard(options: DashboardOptions): RunningDashboard {
   const route = async (request: Request, url: URL): Promise<Response> => {
     try {
       if (request.method === "GET") return await get(url);
-      if (request.method !== "POST") return text("method not allowed", 405);
+      // A HEAD is a GET without its body (a live event stream is not opened for it).
+      if (request.method === "HEAD") return url.pathname === "/api/events" ? new Response(null, { headers: securityHeaders }) : withoutBody(await get(url));
+      if (request.method !== "POST") return withAllow(text("method not allowed", 405));
       const admitted = guard!.admitPost(request);
       if (!admitted.ok) return text(admitted.message, admitted.status);
       return await post(url.pathname, await bodyOf(request));
@@ -155,8 +157,7 @@ export function startDashboard(options: DashboardOptions): RunningDashboard {
 async function bodyOf(request: Request): Promise<Record<string, unknown>> {
   const length = Number(request.headers.get("content-length") ?? "0");
   if (length > dashboardLimits.requestBodyBytesMax) throw new AppError(Code.InvalidArgument, "the form is too large");
-  const raw = await request.text();
-  if (raw.length > dashboardLimits.requestBodyBytesMax) throw new AppError(Code.InvalidArgument, "the form is too large");
+  const raw = await boundedText(request);
   try {
     const body = JSON.parse(raw || "{}");
     if (body && typeof body === "object" && !Array.isArray(body)) return body as Record<string, unknown>;
@@ -164,6 +165,25 @@ async function bodyOf(request: Request): Promise<Record<string, unknown>> {
     // not JSON: answered below
   }
   throw new AppError(Code.InvalidArgument, "the form is not a JSON object");
+}
+
+/** The body as text, read no further than the bound: a chunked body gives no length to refuse it by beforehand. */
+async function boundedText(request: Request): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > dashboardLimits.requestBodyBytesMax) {
+      await reader.cancel();
+      throw new AppError(Code.InvalidArgument, "the form is too large");
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function httpStatusOf(code: Code): number {
@@ -200,6 +220,15 @@ function listening(host: string, port: number, fetch: (request: Request) => Prom
   } catch (error) {
     throw listenError(host, port, error as Error);
   }
+}
+
+function withoutBody(response: Response): Response {
+  return new Response(null, { status: response.status, headers: response.headers });
+}
+
+function withAllow(response: Response): Response {
+  response.headers.set("allow", "GET, HEAD, POST");
+  return response;
 }
 
 function json(body: unknown, status = 200): Response {

@@ -89,7 +89,7 @@ export function serveMetrics(metrics: Metrics, host: string, port: number): Metr
         const url = requestUrl(request);
         if (!url) return new Response("bad request: the Host header names no host\n", { status: 400 });
         if (url.pathname !== "/metrics") return new Response("not found: try /metrics\n", { status: 404 });
-        if (request.method !== "GET" && request.method !== "HEAD") return new Response("method not allowed\n", { status: 405 });
+        if (request.method !== "GET" && request.method !== "HEAD") return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
         return new Response(await metrics.text(), { headers: { "content-type": metrics.contentType } });
       },
     });
