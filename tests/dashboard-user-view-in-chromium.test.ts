@@ -1,4 +1,4 @@
-// Proves the user view in a real browser (Chromium, headless): it shows the balance, pays through the form exactly once on a double click, and once when the form is submitted twice past the page's own guard (the form keeps its idempotency key until an outcome), shows a bad amount with the CLI's own message, while the gateway is down queues a payment, shows it in the queue and sends it once the gateway is back, and refunds a payment received through its button.
+// Proves the user view in a real browser (Chromium, headless): it shows the balance, each payment's note and each refund's original and reason (as text), pays through the form exactly once on a double click, and once when the form is submitted twice past the page's own guard (the form keeps its idempotency key until an outcome), shows a bad amount with the CLI's own message, while the gateway is down queues a payment, shows it in the queue and sends it once the gateway is back, and refunds a payment received through its button.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { GatewayClient } from "../src/client/gateway-client";
@@ -106,7 +106,10 @@ test("a payment received is refunded through its button, in part, once; the refu
   const bobBeforeMinor = await balanceMinor(bob);
   const button = page.locator(`#payments tr[data-id="${id}"] button.refund`);
   await button.waitFor();
-  page.once("dialog", (dialog) => void dialog.accept("5.00"));
+  // Two questions: how much, and a reason for the payer.
+  const answers = ["5.00", "returned <b>goods</b>"];
+  const answer = (dialog: { accept(text: string): Promise<void> }) => void dialog.accept(answers.shift()!);
+  page.on("dialog", answer);
   await page.evaluate(() => (document.getElementById("pay-message")!.textContent = ""));
   await button.click();
   await page.waitForFunction(() => /^refund(ed|\b)/.test(document.getElementById("pay-message")!.textContent ?? ""));
@@ -114,6 +117,11 @@ test("a payment received is refunded through its button, in part, once; the refu
   expect(await balanceMinor(bob)).toBe(bobBeforeMinor + 500n);
   await page.waitForFunction((original) => [...document.querySelectorAll("#payments tbody tr")].some((row) => row.getAttribute("data-id") !== original && row.textContent!.includes("refund") && row.textContent!.includes("INR 5.00")), id);
   expect(await page.locator(`#payments tr[data-id="${id}"]`).textContent()).toContain("refunded INR 5.00");
+  page.off("dialog", answer);
+  // The refund's row names the payment it refunds and its reason, as text (no markup made of it).
+  const refundRow = page.locator("#payments tbody tr", { hasText: `refund of ${id}` });
+  expect(await refundRow.textContent()).toContain(`refund of ${id}: returned <b>goods</b>`);
+  expect(await refundRow.locator("b").count()).toBe(0);
   expect(system.totalMinor()).toBe(totalMinor);
   await screenshot(page, "dashboard-user.png");
 });

@@ -98,7 +98,7 @@ export class UserView {
     return this.parts.store
       .listVisible()
       .filter((e) => e.username === this.username)
-      .map((e) => ({ idempotency_key: e.idempotencyKey, to: e.toUsername, amount: moneyText(e.amountMinor.toString(), this.parts.currency), state: e.state, attempts: e.attempts, last_error: e.lastError }));
+      .map((e) => ({ idempotency_key: e.idempotencyKey, to: e.toUsername, refund_of: e.refundOf ?? undefined, amount: moneyText(e.amountMinor.toString(), this.parts.currency), state: e.state, attempts: e.attempts, last_error: e.lastError }));
   }
 
   /** The pay form: checked as `pay` checks it, then sent through the outbox with the form's key. */
