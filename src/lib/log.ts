@@ -1,6 +1,7 @@
 // Structured logs: pino JSON lines to stderr or a file (stdout is the CLI's),
 // or readable lines when stderr is a terminal. Redaction is enforced here, in
 // one place, for every logger in the system: `scrub` runs on every line.
+import { writeSync } from "node:fs";
 import { dirname } from "node:path";
 import pino from "pino";
 import { invalid } from "./errors";
@@ -68,9 +69,44 @@ function destinationOf(options: LogOptions): pino.DestinationStream {
   if (options.stream) return options.stream;
   const toTerminal = !options.file && Boolean(process.stderr.isTTY);
   if (options.file) makePrivateFolder(dirname(options.file));
-  const destination = pino.destination({ dest: options.file ?? 2, sync: true, mode: privateFileMode });
+  const destination = unfailing(pino.destination({ dest: options.file ?? 2, sync: true, mode: privateFileMode, maxLength: logBufferBytesMax }), options.file ?? "stderr");
   // In-process formatting: pino transports (worker threads) fail in the compiled binary.
   return (options.pretty ?? toTerminal) ? readableStream(destination) : destination;
+}
+
+/** What a log keeps waiting while its disk refuses writes; later lines are dropped, never held without bound. */
+const logBufferBytesMax = 4 * 1024 * 1024;
+/** How often a log that cannot be written says so on stderr. */
+const logFailureNoticeEveryMs = 60_000;
+
+/**
+ * A log whose disk is full or gone drops lines and says so on stderr at most
+ * once a minute: the write's error must never reach the call that logged it
+ * (a server interceptor's status would not be sent, and the server would
+ * answer nothing). Writing resumes by itself once the disk takes it again.
+ */
+function unfailing(destination: ReturnType<typeof pino.destination>, where: string): pino.DestinationStream {
+  let noticedAtMs = -Infinity;
+  const notice = (why: string) => {
+    if (Date.now() - noticedAtMs < logFailureNoticeEveryMs) return;
+    noticedAtMs = Date.now();
+    try {
+      writeSync(2, `ministripe: log lines to ${where} are being dropped (${why}); serving goes on\n`);
+    } catch {
+      // stderr is the log, or gone too: nothing more to say
+    }
+  };
+  destination.on("error", (error: Error) => notice(error.message));
+  destination.on("drop", () => notice(`more than ${logBufferBytesMax / 1024 / 1024} MiB waiting`));
+  return {
+    write(chunk: string) {
+      try {
+        destination.write(chunk);
+      } catch (error) {
+        notice((error as Error).message);
+      }
+    },
+  };
 }
 
 const levelNames: Record<string, string> = { trace: "TRACE", debug: "DEBUG", info: "INFO ", warn: "WARN ", error: "ERROR", fatal: "FATAL" };
