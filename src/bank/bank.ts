@@ -14,7 +14,7 @@ import { batchSizeBuckets } from "../lib/metric-buckets";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
 import { createServer, listen, stopServer } from "../rpc/server";
 import { BankStore } from "../store/bank-store";
-import { stopIfDatabaseFileGoes } from "../store/sqlite";
+import { holdDatabase } from "../store/sqlite";
 import { readBankSection, type BankSection } from "./accounts-file";
 import { pinHashesOf } from "./account-pins";
 import { InDoubtResolver } from "./in-doubt";
@@ -56,8 +56,8 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   const log = options.log;
   warnIfOpenToOthers(options.dataDir, log);
   const databasePath = join(options.dataDir, `bank-${options.name}.db`);
-  const store = new BankStore(databasePath);
-  const fileWatch = stopIfDatabaseFileGoes(databasePath, "bank");
+  const hold = holdDatabase(databasePath, "bank", () => new BankStore(databasePath));
+  const store = hold.opened;
   const currency = await loadAccountsOnce(store, options);
   const participant = new Participant(store, clock, log);
   let serving = false;
@@ -86,10 +86,10 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
     resolver,
     async stop() {
       serving = false;
-      fileWatch.stop();
       resolver?.stop();
       await stopServer(server);
       store.close();
+      hold.stop();
     },
   };
 }

@@ -17,7 +17,7 @@ import { createServer, listen, stopServer, type HealthStatus } from "../rpc/serv
 import type { GatewayStore } from "../store/gateway-store";
 import { SqliteGatewayStore } from "../store/gateway-sqlite";
 import { PostgresGatewayStore } from "../store/gateway-postgres";
-import { stopIfDatabaseFileGoes } from "../store/sqlite";
+import { holdDatabase } from "../store/sqlite";
 import { SeveralGateways } from "./several";
 import { access } from "./access";
 import { BankLinks } from "./bank-links";
@@ -67,7 +67,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const clock = options.clock ?? systemClock;
   const log = options.log;
   warnIfOpenToOthers(options.dataDir, log);
-  const { store, several, fileWatch } = await openStore(options);
+  const { store, several, hold } = await openStore(options);
   const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs, clock, options.exchangeEntriesQueuedMax);
   const bankHealth = new BankHealth(banks, log);
   const others = several && options.database ? { undecidedElsewhere: (ids: string[]) => several.store.undecidedElsewhere(ids, options.database!.takeoverAfterMs) } : undefined;
@@ -108,7 +108,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     coordinator,
     async stop() {
       clearInterval(pruneTimer);
-      fileWatch?.stop();
       bankHealth.stop();
       several?.stop();
       coordinator.stop();
@@ -117,17 +116,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await several?.release();
       banks.close();
       await store.close();
+      // Last: until its store is closed, no other gateway may open the file.
+      hold?.stop();
     },
   };
 }
 
 /** SQLite in the data folder, or PostgreSQL shared with other gateways (this one's name taken first). */
-async function openStore(options: GatewayOptions): Promise<{ store: GatewayStore; several?: SeveralGateways; fileWatch?: { stop(): void } }> {
+async function openStore(options: GatewayOptions): Promise<{ store: GatewayStore; several?: SeveralGateways; hold?: { stop(): void } }> {
   if (!options.database) {
     const path = join(options.dataDir, "gateway.db");
-    const store = new SqliteGatewayStore(path);
-    await closedIfItFails(store, () => checkCurrency(store, options.currency));
-    return { store, fileWatch: stopIfDatabaseFileGoes(path, "gateway") };
+    const hold = holdDatabase(path, "gateway", () => new SqliteGatewayStore(path));
+    const store = hold.opened;
+    await closedIfItFails(store, () => checkCurrency(store, options.currency)).catch((error) => {
+      hold.stop();
+      throw error;
+    });
+    return { store, hold };
   }
   const { url, name, takeoverAfterMs } = options.database;
   const store = await PostgresGatewayStore.open({ url }, name);

@@ -118,7 +118,55 @@ function migrate(sqlite: Database, migrations: Migration[]): void {
  * would load its accounts file afresh; a gateway would presume aborted what it
  * committed). Looked at every `limits.databaseFileCheckMs`.
  */
-export function stopIfDatabaseFileGoes(path: string, server: string): { stop(): void } {
+/**
+ * A server's hold on its database file: locked before `open` opens it and
+ * until stop, one server per file (a second one would run its own recovery
+ * over the first one's live payments, and trust caches the other makes
+ * stale); once open, watched, so that the server stops as soon as the file
+ * is deleted or replaced.
+ */
+export function holdDatabase<T>(path: string, server: string, open: () => T): { opened: T; stop(): void } {
+  const lock = lockDatabase(path, server);
+  let opened: T;
+  try {
+    opened = open();
+  } catch (error) {
+    lock.close();
+    throw error;
+  }
+  const watch = stopIfDatabaseFileGoes(path, server);
+  return {
+    opened,
+    stop() {
+      watch.stop();
+      lock.close();
+    },
+  };
+}
+
+/**
+ * An exclusive lock on `PATH.lock` (a SQLite file kept in an EXCLUSIVE
+ * transaction): the kernel's lock, so a server that crashed holds nothing, and
+ * no window between two servers starting at once.
+ */
+function lockDatabase(path: string, server: string): Database {
+  const lockPath = `${path}.lock`;
+  makePrivateFolder(dirname(path));
+  makePrivateFile(lockPath);
+  const lock = openDatabase(lockPath);
+  try {
+    lock.exec("PRAGMA busy_timeout = 0");
+    lock.exec("PRAGMA locking_mode = EXCLUSIVE");
+    lock.exec("BEGIN EXCLUSIVE");
+    return lock;
+  } catch (error) {
+    lock.close();
+    if (isBusy(error)) throw new AppError(Code.FailedPrecondition, `another ${server} is using ${path}: stop it first (two on one database file would answer against each other)`, error);
+    throw new AppError(Code.FailedPrecondition, `cannot lock ${lockPath} (${(error as Error).message}): check that folder and its rights`, error);
+  }
+}
+
+function stopIfDatabaseFileGoes(path: string, server: string): { stop(): void } {
   /** The file's device and inode; "gone" when it no longer exists; undefined when it could not be told (EIO, EACCES: look again). */
   const identityOf = (): string | undefined => {
     try {
