@@ -81,7 +81,7 @@ export class BankLink {
     this.exchanges.onBatch = onBatch;
   }
 
-  /** A vote, or NO ("expired") without asking the bank when the coordinator stopped waiting before it was sent. */
+  /** A vote, or NO (notSentReason) without asking the bank when the coordinator stopped waiting before it was sent. */
   prepare(item: PrepareItem, deadlineAtMs: number): Promise<Vote> {
     return timedPhase("wait.prepare_vote", () => this.exchanges.submit({ kind: "prepare", item, deadlineAtMs }) as Promise<Vote>);
   }
@@ -210,9 +210,12 @@ function txidOf(entry: Entry): string {
   return entry.kind === "prepare" ? entry.item.txid : entry.ref.txid;
 }
 
+/** The reason of a NO no bank gave: the prepare waited past its payment's deadline and was never sent (the payment timed out). */
+export const notSentReason = "not_sent_prepare_timeout";
+
 /** The vote of a prepare that was not sent because its payment stopped waiting. */
 function expired(entry: Entry): Vote {
-  return { txid: txidOf(entry), yes: false, reason: "expired" };
+  return { txid: txidOf(entry), yes: false, reason: notSentReason };
 }
 
 export class BankLinks {

@@ -11,7 +11,7 @@ import { minorToWire } from "../lib/money";
 import type { Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
 import type { Decision, GatewayStore, PaymentRow } from "../store/gateway-store";
-import type { BankLinks, PrepareItem, Vote } from "./bank-links";
+import { notSentReason, type BankLinks, type PrepareItem, type Vote } from "./bank-links";
 import { banksOf, legsAt, type Leg } from "./legs";
 
 export type FailureCode = "insufficient_funds" | "account_not_found" | "bank_unavailable" | "prepare_timeout" | "rejected";
@@ -92,7 +92,7 @@ export class Coordinator {
         const vote = Promise.resolve()
           .then(() => this.options.banks.get(bank).prepare(item, this.options.clock.nowMs() + deadlineMs))
           .then(
-            (v: Vote): VoteResult => (v.yes ? { kind: "yes" } : { kind: "no", reason: v.reason }),
+            voteResultOf,
             (error: AppError): VoteResult => (error.code === Code.DeadlineExceeded ? { kind: "timeout" } : { kind: "error", error }),
           );
         const result = await Promise.race([vote, timeout]);
@@ -380,6 +380,12 @@ function participantsOf(payment: PaymentRow): [string, PrepareItem][] {
 
 function legToWire(leg: Leg): PrepareItem["legs"][number] {
   return { account: leg.account, delta_minor: minorToWire(leg.deltaMinor) };
+}
+
+/** A bank's answer as the decision reads it: a prepare that waited past its deadline unsent is the payment's timeout, not a bank's refusal. */
+export function voteResultOf(vote: Vote): VoteResult {
+  if (vote.yes) return { kind: "yes" };
+  return vote.reason === notSentReason ? { kind: "timeout" } : { kind: "no", reason: vote.reason };
 }
 
 /** COMMIT only if every participant voted YES in time; otherwise ABORT with the most telling reason. */
