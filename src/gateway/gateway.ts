@@ -68,6 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = options.log;
   warnIfOpenToOthers(options.dataDir, log);
   const { store, several, hold } = await openStore(options);
+  await warnOfBanksNotGiven(store, options.banks, log);
   const banks = new BankLinks(options.banks, options.certs, log, options.prepareTimeoutMs, clock, options.exchangeEntriesQueuedMax);
   const bankHealth = new BankHealth(banks, log);
   const others = several && options.database ? { undecidedElsewhere: (ids: string[]) => several.store.undecidedElsewhere(ids, options.database!.takeoverAfterMs) } : undefined;
@@ -144,6 +145,13 @@ async function openStore(options: GatewayOptions): Promise<{ store: GatewayStore
   });
   options.log.info({ event: "gateway.database", engine: "postgres", gateway: name }, "sharing a PostgreSQL database with other gateways");
   return { store, several };
+}
+
+/** At start: users registered at a bank this gateway is not given (--bank) cannot pay or be paid; said once, not found out per payment. */
+async function warnOfBanksNotGiven(store: GatewayStore, banks: Map<string, string>, log: Logger): Promise<void> {
+  const missing = (await store.registeredBanks()).filter((bank) => !banks.has(bank)).sort();
+  if (missing.length === 0) return;
+  log.warn({ event: "gateway.banks_not_given", banks: missing }, `users are registered at ${missing.join(", ")}, which this gateway is not given (--bank NAME=HOST:PORT): their balances and payments fail as a bank unreachable until it is`);
 }
 
 async function closedIfItFails(store: GatewayStore, work: () => Promise<void>): Promise<void> {
