@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { randomIds, systemClock, type Clock, type IdSource } from "../lib/clock";
 import { AppError, Code } from "../lib/errors";
-import { securityLimits } from "../lib/limits";
+import { limits, securityLimits } from "../lib/limits";
 import { warnIfOpenToOthers, type Logger } from "../lib/log";
 import { timedPhase } from "../lib/phase-timing";
 import type { CertFolder } from "../rpc/credentials";
@@ -113,7 +113,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       several?.stop();
       coordinator.stop();
       payments.stop();
-      await stopServer(server);
+      // A payment in flight may wait for its votes the whole prepare timeout, then for phase two: given that long to be answered, not cut off.
+      await stopServer(server, Math.min(options.prepareTimeoutMs + limits.phaseTwoWaitMs + 1_000, limits.shutdownGraceMsMax));
       await several?.release();
       banks.close();
       await store.close();

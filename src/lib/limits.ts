@@ -173,6 +173,8 @@ export const limits = {
   phaseTwoMarkWaitMsMax: 30_000,
   /** How long Pay waits for phase two to reach the banks before answering anyway. */
   phaseTwoWaitMs: 2_000,
+  /** The longest a stopping gateway waits for its calls in flight (a supervisor's own wait is often 10-30 s). */
+  shutdownGraceMsMax: 20_000,
   readDeadlineMs: 5_000,
   /**
    * A user's read at their bank through the gateway (balance, the PIN check),

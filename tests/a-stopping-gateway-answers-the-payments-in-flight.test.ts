@@ -1,0 +1,30 @@
+// Proves a gateway told to stop (SIGTERM) while a payment waits for a bank
+// that does not vote answers that payment (FAILED, prepare_timeout, nothing
+// moved) before it goes, rather than cutting its call off after 2 s and
+// leaving the client to queue it: its shutdown waits out the prepare timeout.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { pay, signUp, startSystem, type TestSystem } from "./support/system";
+
+setDefaultTimeout(30_000);
+let system: TestSystem;
+
+beforeAll(async () => {
+  system = await startSystem({ banks: ["hdfc", "icici"], proxied: ["icici"], prepareTimeoutMs: 3_000 });
+});
+afterAll(() => system?.stop());
+
+test("a payment waiting for votes when the gateway stops is answered as a timeout, and moves nothing", async () => {
+  const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
+  await signUp(system, { username: "bob", bank: "icici", account: "2001" });
+  const total = system.totalMinor();
+  system.proxies.get("icici")!.hold();
+  const paying = pay(alice, "bob", 300);
+  await Bun.sleep(300); // the payment is waiting for icici's vote
+  const stopping = system.stopGateway();
+  const reply = await paying;
+  expect(reply.payment).toMatchObject({ status: "FAILED", failure_code: "prepare_timeout" });
+  await stopping;
+  system.proxies.get("icici")!.heal();
+  await system.startGateway();
+  expect(system.totalMinor()).toBe(total);
+});
