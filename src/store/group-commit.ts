@@ -3,11 +3,11 @@
 // it must be durable before its caller goes on (a decision); the rest ride
 // along, and a later fsync covers them too.
 import { Batcher } from "../lib/batcher";
-import { AppError, Code } from "../lib/errors";
+import { AppError, Code, Reason } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { timedPhase } from "../lib/phase-timing";
 import { settle, settleGroup, unwrap, type Settled } from "./settle-group";
-import { isDatabaseFailure, type Durability } from "./sqlite";
+import { databaseFailureWords, isDatabaseFailure, type Durability } from "./sqlite";
 import type { Store } from "./store";
 
 interface Write {
@@ -48,7 +48,13 @@ export class GroupCommit {
   }
 
   private async submit<T>(write: Write): Promise<T> {
-    return unwrap(await this.batcher.submit(write)) as T;
+    const settled = await this.batcher.submit(write);
+    // The database failed, not this write: said so (not "internal error"), and as something to send again.
+    if (!settled.ok) {
+      const why = databaseFailureWords(settled.error);
+      if (why) throw new AppError(Code.Unavailable, `the gateway could not record this: ${why}; nothing of it was kept, so send it again with the same key later`, settled.error, Reason.SendAgain);
+    }
+    return unwrap(settled) as T;
   }
 
   /**

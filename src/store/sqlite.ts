@@ -91,6 +91,16 @@ export function isDatabaseFailure(error: unknown): boolean {
   return /^SQLITE_(FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|BUSY|LOCKED|NOMEM)/.test(sqliteCode(error));
 }
 
+/** A failure of the database in the words of someone waiting for it, or undefined for another kind of error. */
+export function databaseFailureWords(error: unknown): string | undefined {
+  const code = sqliteCode(error);
+  if (!isDatabaseFailure(error)) return undefined;
+  if (code.startsWith("SQLITE_FULL")) return "its disk is full";
+  if (code.startsWith("SQLITE_READONLY")) return "its database can no longer be written (read-only)";
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED") || code.startsWith("SQLITE_NOMEM")) return "its database is busy";
+  return "its database file cannot be written (an I/O error)";
+}
+
 function migrate(sqlite: Database, migrations: Migration[]): void {
   sqlite.exec("CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at_ms INTEGER NOT NULL)");
   const isApplied = sqlite.query<{ id: string }, [string]>("SELECT id FROM schema_migrations WHERE id = ?");
