@@ -15,6 +15,7 @@ test("the library's words become the user's; a server's answer is kept", () => {
     ["Channel has been shut down", "connection lost"],
     ["Connection dropped", "connection lost"],
     ["Deadline exceeded after 10.002s", "no answer within 10s"],
+    ["Deadline exceeded", "no answer in time"],
     ["No connection established. Last error: Hostname/IP does not match certificate's altnames: Host: gateway. is not in the cert's altnames: DNS:bank-hdfc, IP Address:127.0.0.1", "the server there is bank-hdfc, by its certificate"],
   ] as const) {
     const error = told(status.UNAVAILABLE, details);

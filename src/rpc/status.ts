@@ -72,7 +72,7 @@ const networkReasons: [RegExp, string][] = [
 ];
 
 /** A grpc-js status message that is the library's, not a server's answer. */
-const libraryMessage = /No connection established|Failed to connect|Connection dropped|Connection closed|Channel closed|Channel has been shut down|Name resolution failed|Deadline exceeded after|Resolution note|RST_STREAM|Received http2 header|ECONN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE/i;
+const libraryMessage = /No connection established|Failed to connect|Connection dropped|Connection closed|Channel closed|Channel has been shut down|Name resolution failed|^Deadline exceeded|Resolution note|RST_STREAM|Received http2 header|ECONN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE/i;
 
 const otherPeer = "the server there is ";
 
@@ -92,6 +92,8 @@ export function networkReason(message: string): string {
     return `no answer within ${seconds >= 1 ? Math.round(seconds) : seconds.toFixed(1)}s`;
   }
   for (const [pattern, reason] of networkReasons) if (pattern.test(message)) return reason;
+  // grpc-js's own words for a deadline it does not say the length of.
+  if (/^Deadline exceeded/i.test(message)) return "no answer in time";
   return "no connection";
 }
 
