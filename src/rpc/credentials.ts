@@ -4,6 +4,8 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AppError, Code } from "../lib/errors";
+import { assert } from "../lib/assert";
+import { limits } from "../lib/limits";
 import { identityFromSubject, type Identity } from "./identity";
 
 export interface CertFolder {
@@ -82,7 +84,14 @@ function subjectFields(subject: string): Record<string, string | string[]> {
 
 export function serverCredentials(folder: CertFolder): grpc.ServerCredentials {
   // true: a caller without a certificate from our CA is refused during the handshake.
-  return grpc.ServerCredentials.createSsl(folder.ca, [{ cert_chain: folder.cert, private_key: folder.key }], true);
+  const credentials = grpc.ServerCredentials.createSsl(folder.ca, [{ cert_chain: folder.cert, private_key: folder.key }], true);
+  // The options grpc-js gives the TLS server it makes (not part of its typed API; Bun's node:tls honours this one):
+  // a connection whose handshake has not finished in time is closed, so half-made handshakes cannot hold every
+  // file descriptor (Node's default is 120 s; left open, they never closed).
+  const options = (credentials as unknown as { serverConstructorOptions: Record<string, unknown> | null }).serverConstructorOptions;
+  assert(options !== null, "secure server credentials carry the TLS server's options");
+  options.handshakeTimeout = limits.tlsHandshakeTimeoutMs;
+  return credentials;
 }
 
 export function channelCredentials(folder: CertFolder): grpc.ChannelCredentials {
