@@ -186,33 +186,44 @@ export class GatewayClient {
     let lastError: AppError | undefined;
     let lastAddress = this.address;
     let attemptsMade = 0;
+    /** Where a secure connection could not be made (certificates that do not fit): nothing was sent there. */
+    const mismatched = new Map<string, AppError>();
     const start = this.next;
     this.next = (this.next + 1) % this.endpoints.length;
     const order = this.inTurn(start);
     for (let attempt = 1; attempt <= attemptsMax; attempt++) {
       const endpoint = order[(attempt - 1) % order.length]!;
-      lastAddress = endpoint.address;
-      attemptsMade = attempt;
       try {
         const reply = await unaryCall(endpoint.clients[service], method, request, { deadlineMs: settings.deadlineMs ?? limits.clientCallDeadlineMs, connectWithinMs: limits.clientConnectDeadlineMs, requestId, attempt, token: this.token });
         endpoint.awayUntilMs = 0;
         return reply;
       } catch (error) {
-        lastError = error as AppError;
-        if (isGatewayAway(lastError)) endpoint.awayUntilMs = Date.now() + limits.clientGatewayAwayMs;
-        if (!isUnreachable(lastError) || isBankUnreachable(lastError) || lastError.reason === Reason.CertificateMismatch) break;
+        const appError = error as AppError;
+        if (isGatewayAway(appError)) endpoint.awayUntilMs = Date.now() + limits.clientGatewayAwayMs;
+        if (appError.reason === Reason.CertificateMismatch) {
+          // Passed over for the others: one gateway listed wrong must not stop a call another would serve.
+          mismatched.set(endpoint.address, appError);
+          if (mismatched.size === this.endpoints.length) break;
+          continue;
+        }
+        // Any other failure may have reached a gateway: it, not a mismatch elsewhere, is what the call ends with.
+        lastError = appError;
+        lastAddress = endpoint.address;
+        attemptsMade = attempt;
+        if (!isUnreachable(lastError) || isBankUnreachable(lastError)) break;
         if (attempt === attemptsMax) break;
         // The next gateway at once; the same one (or round again) after a backoff.
         if (this.endpoints.length === 1 || attempt % this.endpoints.length === 0) await sleepMs(backoffMs(attempt - 1, limits.clientRetryMsMin, limits.clientRetryMsMax));
       }
     }
+    // Certificates that did not fit at every gateway tried, and nothing else: a setup to correct, not a gateway away; nothing was sent, so nothing is queued.
+    if (!lastError && mismatched.size > 0) {
+      const [address, mismatch] = [...mismatched][0]!;
+      throw new AppError(Code.Unauthenticated, `cannot connect to ${address} securely: ${mismatch.message}`, mismatch, Reason.CertificateMismatch);
+    }
     // The gateway itself answers UNAVAILABLE when a bank is unreachable for a
     // read, saying which bank; anything else unreachable is the gateway.
     // A gateway that answered that its database is away was reached: its own words (after every gateway had its try).
-    // Certificates that do not fit (another deployment's folder, an address that is not a gateway): a setup to correct, not a gateway away, so nothing is queued.
-    if (lastError?.reason === Reason.CertificateMismatch) {
-      throw new AppError(Code.Unauthenticated, `cannot connect to ${lastAddress} securely: ${lastError.message}`, lastError, Reason.CertificateMismatch);
-    }
     if (lastError && isGatewayAway(lastError) && lastError.reason !== Reason.DatabaseUnreachable) {
       const where = this.endpoints.length > 1 ? `any gateway of ${this.address}` : `the gateway at ${lastAddress}`;
       // "no answer within 10s" after four tries took 40 s: say it was each try's.

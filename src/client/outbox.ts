@@ -194,8 +194,9 @@ export class Outbox {
     } catch (error) {
       const appError = error as AppError;
       // The gateway refused it before claiming the key (lib/errors refusedBeforeClaim; it looks a key up before it refuses, so a request that ran is answered as a replay).
-      // Or no secure connection was made at all (certificates that do not fit): nothing reached a gateway.
-      if (refusedBeforeClaim.has(appError.code) || appError.reason === Reason.CertificateMismatch) {
+      // Or no secure connection was made anywhere (certificates that do not fit) on its first send: nothing reached a gateway.
+      // An entry sent before may have: it stays, with its key.
+      if (refusedBeforeClaim.has(appError.code) || (appError.reason === Reason.CertificateMismatch && entry.attempts === 0)) {
         // Bad input, unknown payee, nothing left to refund, key bound to
         // other parameters: final, nothing moved, and the gateway recorded
         // nothing for this request under its key. So the key is free here
