@@ -11,6 +11,7 @@ import type { Logger } from "../lib/log";
 import { isAmountMinor } from "../lib/money";
 import { failpoint } from "../lib/failpoint";
 import type { GatewayStore, NewPaymentRow, PaymentRow } from "../store/gateway-store";
+import { isUnrecorded } from "../store/group-commit";
 import type { Coordinator } from "./coordinator";
 
 /** A Pay's fields, each checked by the service (service.ts) as it came off the wire. */
@@ -235,8 +236,9 @@ export async function refuseUnlessClaimed<T>(store: GatewayStore, payer: string,
  * answers with the payment's outcome once it is decided (presumed abort).
  */
 function afterTheClaim(error: unknown, row: PaymentRow): unknown {
-  // "Busy" too: it would tell the payer to try again, as if nothing had been taken.
-  if (!(error instanceof AppError) || !(refusedBeforeClaim.has(error.code) || error.code === Code.ResourceExhausted)) return error;
+  // "Busy" too: it would tell the payer to try again, as if nothing had been taken; and a write
+  // the database failed (the decision's), whose words are of a request nothing was kept of.
+  if (!(error instanceof AppError) || !(refusedBeforeClaim.has(error.code) || error.code === Code.ResourceExhausted || isUnrecorded(error))) return error;
   const what = row.refundOf ? "refund" : "payment";
   return new AppError(Code.Unavailable, `the ${what} was taken but not yet decided (${error.message}); send it again with the same key for its outcome`, error, Reason.SendAgain);
 }

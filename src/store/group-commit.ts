@@ -15,6 +15,20 @@ interface Write {
   durable: boolean;
 }
 
+const unrecordedErrors = new WeakSet<AppError>();
+
+/** This write was not recorded because the database failed (this batch rolled back); earlier writes of the same request were. */
+function unrecorded(why: string, cause: unknown): AppError {
+  const error = new AppError(Code.Unavailable, `the gateway could not record this: ${why}; send it again with the same key later`, cause, Reason.SendAgain);
+  unrecordedErrors.add(error);
+  return error;
+}
+
+/** Whether a write failed because the database did (disk full, read-only, I/O): see unrecorded. */
+export function isUnrecorded(error: unknown): boolean {
+  return error instanceof AppError && unrecordedErrors.has(error);
+}
+
 export class GroupCommit {
   private readonly batcher: Batcher<Write, Settled<unknown>>;
 
@@ -52,7 +66,7 @@ export class GroupCommit {
     // The database failed, not this write: said so (not "internal error"), and as something to send again.
     if (!settled.ok) {
       const why = databaseFailureWords(settled.error);
-      if (why) throw new AppError(Code.Unavailable, `the gateway could not record this: ${why}; nothing of it was kept, so send it again with the same key later`, settled.error, Reason.SendAgain);
+      if (why) throw unrecorded(why, settled.error);
     }
     return unwrap(settled) as T;
   }
