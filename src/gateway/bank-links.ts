@@ -142,7 +142,8 @@ export class BankLink {
 
   /** The bank checks `pin` and counts a wrong one; its refusals come back as they are. */
   async verifyAccount(account: string, pin: string, requestId: string): Promise<wire.VerifyAccountResponseReceived> {
-    return this.read("VerifyAccount", { account, pin }, requestId);
+    // Asked once: a try that timed out may have reached the bank, and a wrong PIN asked again would count twice toward its block.
+    return this.read("VerifyAccount", { account, pin }, requestId, { askAgain: false });
   }
 
   async balance(account: string, requestId: string): Promise<BankBalance> {
@@ -152,18 +153,19 @@ export class BankLink {
 
   /** For the live view: within statsBankReadDeadlineMs, so a bank down or hung is told as such while the page waits. */
   async holds(inDoubtAfterMs: number, requestId: string): Promise<wire.GetHoldsResponseReceived> {
-    return this.read("GetHolds", { in_doubt_after_ms: String(inDoubtAfterMs) }, requestId, limits.statsBankReadDeadlineMs);
+    return this.read("GetHolds", { in_doubt_after_ms: String(inDoubtAfterMs) }, requestId, { readDeadlineMs: limits.statsBankReadDeadlineMs });
   }
 
   /**
    * A read: an unreachable bank is UNAVAILABLE with a message that names the
    * bank, not the network details, within `readDeadlineMs` in all.
    */
-  private async read<M extends MethodName<"Bank">>(method: M, request: Request<"Bank", M>, requestId: string, readDeadlineMs: number = limits.bankReadDeadlineMs): Promise<Reply<"Bank", M>> {
+  private async read<M extends MethodName<"Bank">>(method: M, request: Request<"Bank", M>, requestId: string, options: { readDeadlineMs?: number; askAgain?: boolean } = {}): Promise<Reply<"Bank", M>> {
+    const { readDeadlineMs = limits.bankReadDeadlineMs, askAgain = true } = options;
     // Network deadlines, counted by grpc-js on the wall clock (not the injected one).
     const deadlineAtMs = Date.now() + readDeadlineMs;
     // With the payments' connection up, the reads' channel has half the time: the rest is for asking again over that one.
-    const firstDeadlineAtMs = this.exchangeClient.isConnected() ? Date.now() + readDeadlineMs / 2 : deadlineAtMs;
+    const firstDeadlineAtMs = askAgain && this.exchangeClient.isConnected() ? Date.now() + readDeadlineMs / 2 : deadlineAtMs;
     try {
       return await this.channel.callRetryingOnReplacement(firstDeadlineAtMs, (client, deadlineMs) => unaryCall(client, method, request, { deadlineMs, requestId, waitForReady: true }));
     } catch (error) {
@@ -172,7 +174,7 @@ export class BankLink {
       // The reads' channel may still be replacing a connection that lost its
       // bytes while the one payments use is back: asked once more over that one.
       const remainingMs = deadlineAtMs - Date.now();
-      if (this.exchangeClient.isConnected() && remainingMs > 0) {
+      if (askAgain && this.exchangeClient.isConnected() && remainingMs > 0) {
         const again = await this.exchangeClient.call(method, request, { deadlineMs: remainingMs, waitForReady: true }).catch(() => undefined);
         if (again !== undefined) return again;
       }

@@ -188,7 +188,7 @@ export const limits = {
    * dashboard's own call deadline, so one bank that is down or hung shows as
    * that bank unreachable, not as a page the gateway never answered.
    */
-  statsBankReadDeadlineMs: 2_000,
+  statsBankReadDeadlineMs: 3_000,
   /** How often the gateway asks each bank's health service (what "bank:NAME" reports). */
   bankHealthProbeMs: 1_000,
   bankHealthProbeDeadlineMs: 1_000,
