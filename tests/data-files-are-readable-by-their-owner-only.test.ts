@@ -86,4 +86,8 @@ test("a client command run with a home whose session others can read warns in on
   const balance = await cli(carol, "balance");
   expect(balance.exitCode).toBe(0);
   expect(balance.stderr).toBe(`client home ${carol.home} lets other users read ${session} (mode 0644); run: chmod 700 ${carol.home}\n`);
+  chmodSync(session, 0o600);
+  // Writable by others, whatever its files' modes: they could delete the queue or put another CA there.
+  chmodSync(carol.home, 0o775);
+  expect((await cli(carol, "balance")).stderr).toBe(`client home ${carol.home} can be changed by other users (mode 0775); run: chmod 700 ${carol.home}\n`);
 }, 30_000);

@@ -44,7 +44,10 @@ function openToOthers(path: string): number | undefined {
  * so every client command in a home made by a plain mkdir keeps its one line.
  */
 export function openFilesWarning(folder: string, files: string[], what: string): string | undefined {
-  if (openToOthers(folder) === undefined) return undefined;
+  const mode = openToOthers(folder);
+  if (mode === undefined) return undefined;
+  // Writable by others: they could delete the queue (payments whose outcome is unknown) or put another CA in its place.
+  if ((mode & 0o022) !== 0) return `${what} ${folder} can be changed by other users (mode ${mode.toString(8).padStart(4, "0")}); run: chmod 700 ${folder}`;
   for (const file of files) {
     const mode = openToOthers(file);
     if (mode !== undefined) return `${what} ${folder} lets other users read ${file} (mode ${mode.toString(8).padStart(4, "0")}); run: chmod 700 ${folder}`;
