@@ -88,8 +88,9 @@ test("once MFA is on, a password and a session alone cannot replace its secret: 
   // The code just used to log in is spent; the next window's code of the first secret is current too.
   const replaced = await bob.call("EnableMfa", { password: "bob-password", otp: totp.generate({ timestamp: Date.now() + 30_000 }) }, { retry: false });
   expect(replaced.secret).not.toBe(first.secret);
-  // The new secret waits for its confirmation; once confirmed its codes log in, the old one's no longer.
+  // The new secret waits for its confirmation: meanwhile its codes open nothing (the old one stays in force).
   const next = authenticatorOf(replaced.secret);
+  expect((await failsWith(login("bob", "bob-password", next.generate()), "UNAUTHENTICATED")).message).toBe("wrong one-time code");
   await bob.call("ConfirmMfa", { password: "bob-password", otp: await previousCode(next) }, { retry: false });
   await failsWith(login("bob", "bob-password", totp.generate({ timestamp: Date.now() + 30_000 })), "UNAUTHENTICATED");
   expect((await login("bob", "bob-password", next.generate())).token).toBeTruthy();

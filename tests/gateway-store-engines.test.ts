@@ -80,6 +80,9 @@ for (const engine of engines) {
       expect(await store.confirmTotp("bob", "OTHER", 9)).toBe(false);
       expect(await store.confirmTotp("bob", "NEW", 9)).toBe(true);
       expect(await store.getUser("bob")).toMatchObject({ totpSecret: "NEW", totpPendingSecret: null, totpLastStep: 9 });
+      // The same confirmation sent again (its reply lost) is answered as done; another step of it is not.
+      expect(await store.confirmTotp("bob", "NEW", 9)).toBe(true);
+      expect(await store.confirmTotp("bob", "NEW", 10)).toBe(false);
       // The confirming code's step is used: the same code cannot log in after.
       expect(await store.useTotpStep("bob", 9)).toBe(false);
       await store.setTotpPending("bob", "NEXT");

@@ -202,7 +202,8 @@ export class SqliteGatewayRows extends Store {
     const confirmed = this.opened.db
       .update(users)
       .set({ totpSecret: secret, totpLastStep: step, totpPendingSecret: null })
-      .where(and(eq(users.username, username), eq(users.totpPendingSecret, secret)))
+      // Or confirmed already with this code (a confirmation sent again): as the PostgreSQL engine answers it.
+      .where(and(eq(users.username, username), or(eq(users.totpPendingSecret, secret), and(eq(users.totpSecret, secret), eq(users.totpLastStep, step), isNull(users.totpPendingSecret)))))
       .run();
     return changesOf(confirmed) > 0;
   }
