@@ -75,8 +75,10 @@ export async function main(argv: string[]): Promise<number> {
     writeErr(`ministripe: unknown command ${quoted(name, 40)}${near ? `; did you mean ${near}?` : ""} (see ministripe --help)\n`);
     return Exit.usage;
   }
+  let json = rest.includes("--json");
   try {
     const parsed = parseFlags(command, rest);
+    json = parsed.flags.json === true;
     if (parsed.help) {
       writeOut(`${helpText(command)}\n`);
       return Exit.ok;
@@ -88,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     const code = exitCodeOf(appError);
     writeErr(`ministripe ${name}: ${message}\n`);
     // With --json a script reads one JSON object on stdout, a failure's too; a person reads the line above.
-    if (rest.includes("--json")) writeOut(`${JSON.stringify({ error: { code: appError.code, message, exit_code: code } })}\n`);
+    if (json) writeOut(`${JSON.stringify({ error: { code: appError.code, message, exit_code: code } })}\n`);
     if (process.env.MINISTRIPE_DEBUG && appError.cause) console.error(appError.cause);
     return code;
   }

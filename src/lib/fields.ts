@@ -79,7 +79,8 @@ export function passwordField(text: string, field = "password"): string {
 
 /** An idempotency key: 1-255 printable characters (UTF-16 units, as every length here), spaces and any script included. */
 export function isIdempotencyKey(text: string): boolean {
-  return within(text, 1, limits.idempotencyKeyLengthMax) && printablePattern.test(text);
+  // In Unicode's composed form only: "é" written two ways would otherwise be two keys, and pay twice.
+  return within(text, 1, limits.idempotencyKeyLengthMax) && printablePattern.test(text) && text.normalize("NFC") === text;
 }
 
 export function idempotencyKeyField(text: string, field = "idempotency_key", why = `1-${limits.idempotencyKeyLengthMax} printable characters`): string {

@@ -30,8 +30,10 @@ let stdinLines: AsyncGenerator<string> | undefined;
 
 async function* linesOfStdin(): AsyncGenerator<string> {
   let buffered = "";
+  // One decoder for the whole stream: a character split across two chunks is whole again.
+  const decoder = new TextDecoder();
   for await (const chunk of process.stdin) {
-    buffered += Buffer.from(chunk).toString("utf8");
+    buffered += decoder.decode(chunk as Uint8Array, { stream: true });
     for (let end = buffered.indexOf("\n"); end >= 0; end = buffered.indexOf("\n")) {
       yield buffered.slice(0, end).replace(/\r$/, "");
       buffered = buffered.slice(end + 1);

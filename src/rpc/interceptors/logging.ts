@@ -39,7 +39,8 @@ export function serverLoggingInterceptor(log: Logger, metrics?: GrpcServerMetric
       observed?.end(code);
       // A health check that succeeds is routine (the gateway asks each bank every second): debug, not info.
       const okLevel = methodDescriptor.path.startsWith("/grpc.health.v1.Health/") ? "debug" : "info";
-      const level = code === grpc.status.OK ? okLevel : code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN ? "error" : "warn";
+      // A caller that went away (a watch closed, a client that gave up) is routine too.
+      const level = code === grpc.status.OK ? okLevel : code === grpc.status.CANCELLED ? "info" : code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN ? "error" : "warn";
       if (!log.isLevelEnabled(level)) return;
       const { service, method } = splitPath(methodDescriptor.path);
       const fields: Record<string, unknown> = { event: "rpc.served", service, method, peer: call.getPeer() };
