@@ -3,7 +3,7 @@
 // moved) before it goes, rather than cutting its call off after 2 s and
 // leaving the client to queue it: its shutdown waits out the prepare timeout.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { pay, signUp, startSystem, type TestSystem } from "./support/system";
+import { eventually, pay, signUp, startSystem, type TestSystem } from "./support/system";
 
 setDefaultTimeout(30_000);
 let system: TestSystem;
@@ -18,8 +18,10 @@ test("a payment waiting for votes when the gateway stops is answered as a timeou
   await signUp(system, { username: "bob", bank: "icici", account: "2001" });
   const total = system.totalMinor();
   system.proxies.get("icici")!.hold();
-  const paying = pay(alice, "bob", 300);
-  await Bun.sleep(300); // the payment is waiting for icici's vote
+  const key = crypto.randomUUID();
+  const paying = pay(alice, "bob", 300, key);
+  // Claimed: the call is at the gateway, waiting for icici's vote.
+  expect(await eventually(async () => (await system.gateway.store.paymentByKey("alice", key)) !== undefined)).toBe(true);
   const stopping = system.stopGateway();
   const reply = await paying;
   expect(reply.payment).toMatchObject({ status: "FAILED", failure_code: "prepare_timeout" });

@@ -175,6 +175,10 @@ export const limits = {
   phaseTwoWaitMs: 2_000,
   /** The longest a stopping gateway waits for its calls in flight (a supervisor's own wait is often 10-30 s). */
   shutdownGraceMsMax: 20_000,
+  /** What a log keeps waiting while its disk refuses writes; later lines are dropped, never held without bound. */
+  logBufferBytesMax: 4 * 1024 * 1024,
+  /** How often a log that cannot be written says so on stderr. */
+  logFailureNoticeEveryMs: 60_000,
   readDeadlineMs: 5_000,
   /**
    * A user's read at their bank through the gateway (balance, the PIN check),

@@ -5,7 +5,7 @@ import { writeSync } from "node:fs";
 import { dirname } from "node:path";
 import pino from "pino";
 import { invalid } from "./errors";
-import { securityLimits } from "./limits";
+import { limits, securityLimits } from "./limits";
 import { makePrivateFolder, openFolderWarning, privateFileMode } from "./private-files";
 
 export type Logger = pino.Logger;
@@ -69,15 +69,11 @@ function destinationOf(options: LogOptions): pino.DestinationStream {
   if (options.stream) return options.stream;
   const toTerminal = !options.file && Boolean(process.stderr.isTTY);
   if (options.file) makePrivateFolder(dirname(options.file));
-  const destination = unfailing(pino.destination({ dest: options.file ?? 2, sync: true, mode: privateFileMode, maxLength: logBufferBytesMax }), options.file ?? "stderr");
+  const destination = unfailing(pino.destination({ dest: options.file ?? 2, sync: true, mode: privateFileMode, maxLength: limits.logBufferBytesMax }), options.file ?? "stderr");
   // In-process formatting: pino transports (worker threads) fail in the compiled binary.
   return (options.pretty ?? toTerminal) ? readableStream(destination) : destination;
 }
 
-/** What a log keeps waiting while its disk refuses writes; later lines are dropped, never held without bound. */
-const logBufferBytesMax = 4 * 1024 * 1024;
-/** How often a log that cannot be written says so on stderr. */
-const logFailureNoticeEveryMs = 60_000;
 
 /**
  * A log whose disk is full or gone drops lines and says so on stderr at most
@@ -86,6 +82,7 @@ const logFailureNoticeEveryMs = 60_000;
  * answer nothing). Writing resumes by itself once the disk takes it again.
  */
 function unfailing(destination: ReturnType<typeof pino.destination>, where: string): pino.DestinationStream {
+  const { logBufferBytesMax, logFailureNoticeEveryMs } = limits;
   let noticedAtMs = -Infinity;
   const notice = (why: string) => {
     if (Date.now() - noticedAtMs < logFailureNoticeEveryMs) return;
