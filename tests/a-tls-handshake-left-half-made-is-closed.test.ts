@@ -26,7 +26,7 @@ test("the gateway and a bank close a connection whose handshake never finishes",
       setTimeout(() => {
         socket.destroy();
         resolve(false);
-      }, limits.tlsHandshakeTimeoutMs * 3);
+      }, limits.tlsHandshakeTimeoutMs * 2);
     });
   };
   const addresses = [system.gatewayAddress, system.bankAddresses.get("hdfc")!];

@@ -268,8 +268,13 @@ export const limits = {
    * does not wait out a silent gateway's connect bound on every other call.
    */
   clientGatewayAwayMs: 15_000,
-  /** A server closes a connection whose TLS handshake has not finished by then (a client that opened it and sent half a hello). */
-  tlsHandshakeTimeoutMs: 10_000,
+  /**
+   * A server closes a connection whose TLS handshake has not finished by then
+   * (a peer that opened it and sent half a hello): well past a client's own
+   * tries (clientAttemptsMax of clientConnectDeadlineMs), so a client on a
+   * lossy link is told it could not connect, not that the server hung up.
+   */
+  tlsHandshakeTimeoutMs: 20_000,
   /** The highest x-attempt a server logs as given; a larger or odd one is logged as 1 (a log field, never trusted for anything else). */
   attemptLoggedMax: 1_000,
   clientRetryMsMin: 100,
