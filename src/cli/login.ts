@@ -33,7 +33,8 @@ export const loginCommand: Command = {
       // What waited in the queue for a login is sent now (SPEC: by the next client command), and told.
       ctx.session = saved;
       ctx.client.token = session.token;
-      await flushQueue(ctx);
+      // The login stands whatever becomes of that: what is not sent now stays queued for the next command.
+      await flushQueue(ctx).catch((error: Error) => ctx.log.info({ event: "login.queue_not_sent", err: error.message }, "the queue stays for the next command"));
       if (ctx.json) ctx.printJson({ username: session.username, expires_at: new Date(expiresAtMs).toISOString() });
       return 0;
     });
