@@ -9,9 +9,10 @@ const setup = systemWithCliUsers(["alice", "bob", "carol"]);
 
 test("alice's queued payment, with bob logged in on her home: named as hers, left for her, then paid once", async () => {
   const { system, alice, bob, carol, totalMinor } = setup;
+  // Read before queueing: alice's own next command (this balance) would send her entry once its retry is due.
+  const [aliceBefore, carolBefore] = [await cliBalanceMinor(alice), await cliBalanceMinor(carol)];
   const offline = await cli({ ...alice, gateway: await deadAddress() }, "pay", "--to", "carol", "--amount", "3.30", "--key", "shared-home-1");
   expect(offline.exitCode).toBe(75);
-  const [aliceBefore, carolBefore] = [await cliBalanceMinor(alice), await cliBalanceMinor(carol)];
 
   const bobHere = { ...bob, home: alice.home };
   await login(bobHere);
@@ -38,9 +39,10 @@ test("alice's queued payment, with bob logged in on her home: named as hers, lef
 test("alice's decline finished but never told: bob's queue on her home leaves it untold; her login tells it", async () => {
   const { system, alice, bob, totalMinor } = setup;
   await login(alice);
+  // Read before queueing, as above.
+  const [aliceBefore, bobBefore] = [await cliBalanceMinor(alice), await cliBalanceMinor(bob)];
   const offline = await cli({ ...alice, gateway: await deadAddress() }, "pay", "--to", "bob", "--amount", "9000.00", "--key", "too-much-1");
   expect(offline.exitCode).toBe(75);
-  const [aliceBefore, bobBefore] = [await cliBalanceMinor(alice), await cliBalanceMinor(bob)];
   // A process sends alice's queue and ends before telling the outcome (a decline: alice holds less than 9,000.00).
   const child = Bun.spawn(["bun", join(import.meta.dir, "support", "sends-the-queue-and-ends-untold.fixture.ts"), alice.home, alice.certs, alice.gateway, "alice"], { stdout: "pipe", stderr: "inherit" });
   expect(JSON.parse(await new Response(child.stdout).text())).toEqual(["final"]);
