@@ -3,21 +3,15 @@
 // code, message and exit code, beside the usual one line on stderr; for
 // validation (exit 2), authentication (3) and an unreachable gateway (4).
 // And `help COMMAND` is that command's help.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cli, cliUser, deadAddress, runMain, type CliUser } from "./support/cli";
-import { startSystem, type TestSystem } from "./support/system";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { cli, deadAddress, runMain, type CliUser } from "./support/cli";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(60_000);
-let system: TestSystem;
-let alice: CliUser;
-
-beforeAll(async () => {
-  system = await startSystem({ banks: ["hdfc"] });
-  alice = await cliUser(system, { username: "alice", bank: "hdfc", account: "1001" });
-});
-afterAll(() => system?.stop());
+const setup = systemWithCliUsers(["alice"], { banks: ["hdfc"] });
 
 test("a failed command with --json prints its error as one JSON object on stdout, and the line on stderr", async () => {
+  const { alice } = setup;
   const cases: [string[], CliUser, number, string][] = [
     [["pay", "--to", "bob", "--amount", "0", "--json"], alice, 2, "INVALID_ARGUMENT"],
     [["login", "--username", "alice", "--json"], { ...alice, password: "not-alices-password" }, 3, "UNAUTHENTICATED"],

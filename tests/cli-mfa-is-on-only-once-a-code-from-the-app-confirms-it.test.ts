@@ -3,21 +3,15 @@
 // into an app locks no one out); `mfa confirm` with a wrong code is exit 3
 // and changes nothing, without --otp exit 2; with a code the app shows, the
 // second factor is on and `login` needs --otp.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import * as OTPAuth from "otpauth";
-import { cli, cliUser, type CliUser } from "./support/cli";
-import { startSystem, type TestSystem } from "./support/system";
+import { cli } from "./support/cli";
+import { systemWithCliUsers } from "./support/sample-users";
 
-let system: TestSystem;
-let alice: CliUser;
-
-beforeAll(async () => {
-  system = await startSystem({ banks: ["hdfc"] });
-  alice = await cliUser(system, { username: "alice", bank: "hdfc", account: "1001" });
-});
-afterAll(() => system?.stop());
+const setup = systemWithCliUsers(["alice"], { banks: ["hdfc"] });
 
 test("mfa enable, then confirm with the app's code: only then does login need --otp", async () => {
+  const { alice } = setup;
   const enabled = await cli(alice, "mfa", "enable");
   expect(enabled.exitCode).toBe(0);
   expect(enabled.stdout).toContain("mfa confirm --otp CODE");

@@ -2,19 +2,12 @@
 // current password and the new one from two lines of one pipe (it failed with
 // "internal error", exit 1, reading the second), and a line ending in "\r\n"
 // (a file written on Windows) gives the password without the "\r".
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cliArgs, cliUser, type CliUser } from "./support/cli";
-import { startSystem, type TestSystem } from "./support/system";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { cliArgs, type CliUser } from "./support/cli";
+import { systemWithCliUsers } from "./support/sample-users";
 
 setDefaultTimeout(60_000);
-let system: TestSystem;
-let carol: CliUser;
-
-beforeAll(async () => {
-  system = await startSystem({ banks: ["hdfc"] });
-  carol = await cliUser(system, { username: "carol", bank: "hdfc", account: "1001" });
-});
-afterAll(() => system?.stop());
+const setup = systemWithCliUsers(["carol"], { banks: ["sbi"] });
 
 /** A command with `stdin` piped to it and no password in the environment. */
 async function withStdin(user: CliUser, stdin: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
@@ -27,6 +20,7 @@ async function withStdin(user: CliUser, stdin: string, ...args: string[]): Promi
 }
 
 test("passwd --password-stdin takes the current and the new password from two lines", async () => {
+  const { carol } = setup;
   const changed = await withStdin(carol, "carol-password\ncarol-new-password\n", "passwd", "--password-stdin");
   expect({ exitCode: changed.exitCode, stderr: changed.stderr }).toEqual({ exitCode: 0, stderr: "" });
   expect((await withStdin(carol, "carol-password\n", "login", "--username", "carol", "--password-stdin")).exitCode).toBe(3);
@@ -34,6 +28,7 @@ test("passwd --password-stdin takes the current and the new password from two li
 });
 
 test("a password line ending in \\r\\n is the password without the \\r", async () => {
+  const { carol } = setup;
   const login = await withStdin(carol, "carol-new-password\r\n", "login", "--username", "carol", "--password-stdin");
   expect({ exitCode: login.exitCode, stderr: login.stderr }).toEqual({ exitCode: 0, stderr: "" });
 });
