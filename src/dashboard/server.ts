@@ -8,8 +8,7 @@ import { LiveRate, type AdminView } from "./admin-view";
 import appJs from "./assets/app.js.txt" with { type: "text" };
 import pageImport from "./assets/page.html" with { type: "text" };
 import styleCss from "./assets/style.css" with { type: "text" };
-import { listenError } from "../rpc/server";
-import { requestUrl } from "../lib/web";
+import { serveWeb } from "../lib/web";
 import { inUsersWords } from "../client/users-words";
 import { Guard } from "./guard";
 import type { UserView } from "./user-view";
@@ -44,16 +43,15 @@ export function startDashboard(options: DashboardOptions): RunningDashboard {
   let streams = 0;
   /** The open event streams' timers (at most eventStreamsMax), stopped with the server. */
   const timers = new Set<ReturnType<typeof setInterval>>();
-  const server = listening(options.host, options.port, async (request) => {
-    const url = requestUrl(request);
-    if (!url) return text("bad request: the Host header names no host", 400);
+  const admitted = async (request: Request, url: URL): Promise<Response> => {
     const verdict = guard!.admit(request, url);
     if (!verdict.ok) return text(verdict.message, verdict.status);
     if (verdict.redirect) return new Response(null, { status: 303, headers: { location: verdict.redirect, "set-cookie": verdict.setCookie!, ...securityHeaders } });
     const response = await route(request, url);
     if (verdict.setCookie) response.headers.append("set-cookie", verdict.setCookie);
     return response;
-  });
+  };
+  const server = serveWeb({ host: options.host, port: options.port, idleTimeoutS: 30, plain: text, fetch: admitted });
   guard = new Guard(options.host, server.port!);
   const view = options.view;
 
@@ -200,26 +198,6 @@ function httpStatusOf(code: Code): number {
     [Code.DeadlineExceeded]: 504,
   };
   return statuses[code] ?? 500;
-}
-
-/** Bun.serve on host:port, or why not in the user's words (a port in use is exit 4, a host not of this machine exit 2). */
-function listening(host: string, port: number, fetch: (request: Request) => Promise<Response>): ReturnType<typeof Bun.serve> {
-  try {
-    return Bun.serve({
-      hostname: host,
-      port,
-      idleTimeout: 30,
-      // Never Bun's development error page (code positions, the binary's path), and the security headers on every answer.
-      development: false,
-      // Said outright: with development off, Bun 1.4 otherwise shares the port with another listener on it
-      // (SO_REUSEPORT), and a second dashboard would take half of the first one's requests.
-      reusePort: false,
-      error: () => text("internal error", 500),
-      fetch,
-    });
-  } catch (error) {
-    throw listenError(host, port, error as Error);
-  }
 }
 
 function withoutBody(response: Response): Response {

@@ -7,8 +7,7 @@
 import * as prom from "prom-client";
 import { AppError } from "../lib/errors";
 import { hostPortField } from "../lib/fields";
-import { requestUrl } from "../lib/web";
-import { listenError } from "./server";
+import { serveWeb } from "../lib/web";
 
 export interface CounterLike {
   inc(labels?: Record<string, string>, value?: number): void;
@@ -76,26 +75,21 @@ export interface MetricsServer {
 /** Serves GET /metrics (and nothing else) on host:port. */
 export function serveMetrics(metrics: Metrics, host: string, port: number): MetricsServer {
   let server: ReturnType<typeof Bun.serve>;
+  const plain = (text: string, status: number, headers: Record<string, string> = {}) => new Response(`${text}\n`, { status, headers });
   try {
-    server = Bun.serve({
-      hostname: host,
+    server = serveWeb({
+      host,
       port,
-      // Never Bun's development error page (code positions, the binary's path).
-      development: false,
-      // Said outright: with development off, Bun 1.4 otherwise shares the port with another listener on it (SO_REUSEPORT).
-      reusePort: false,
-      error: () => new Response("internal error\n", { status: 500 }),
-      async fetch(request) {
-        const url = requestUrl(request);
-        if (!url) return new Response("bad request: the Host header names no host\n", { status: 400 });
-        if (url.pathname !== "/metrics") return new Response("not found: try /metrics\n", { status: 404 });
-        if (request.method !== "GET" && request.method !== "HEAD") return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
+      plain,
+      async fetch(request, url) {
+        if (url.pathname !== "/metrics") return plain("not found: try /metrics", 404);
+        if (request.method !== "GET" && request.method !== "HEAD") return plain("method not allowed", 405, { allow: "GET, HEAD" });
         return new Response(await metrics.text(), { headers: { "content-type": metrics.contentType } });
       },
     });
   } catch (error) {
-    const why = listenError(host, port, error as Error);
-    throw new AppError(why.code, `--metrics: ${why.message}`, error);
+    const why = error as AppError;
+    throw new AppError(why.code, `--metrics: ${why.message}`, why.cause);
   }
   return {
     port: server.port!,

@@ -6,6 +6,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { AppError, Code, quoted, toAppError } from "../lib/errors";
 import { limits, securityLimits } from "../lib/limits";
 import type { Logger } from "../lib/log";
+import { listenError } from "../lib/web";
 import { serverCredentials, type CertFolder } from "./credentials";
 import type { Role } from "./identity";
 import { malformedRequestInterceptor, tolerant } from "./interceptors/malformed";
@@ -217,15 +218,6 @@ export async function checkCanListen(host: string, port: number): Promise<void> 
     probe.once("error", (error) => reject(listenError(host, port, error)));
     probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
   });
-}
-
-/** Why a listen failed, in the user's words; the library's text stays the cause. */
-export function listenError(host: string, port: number, error: Error): AppError {
-  const text = `${(error as NodeJS.ErrnoException).code ?? ""} ${error.message}`;
-  if (/EADDRINUSE/.test(text)) return new AppError(Code.Unavailable, `port ${port} on ${host} is already in use`, error);
-  if (/EACCES|EPERM/.test(text)) return new AppError(Code.PermissionDenied, `no permission to listen on port ${port} on ${host}`, error);
-  if (/EADDRNOTAVAIL|ENOTFOUND|EAI_/.test(text)) return new AppError(Code.InvalidArgument, `--host: ${host} is not an address of this machine`, error);
-  return new AppError(Code.Unavailable, `cannot listen on ${host}:${port}`, error);
 }
 
 export function stopServer(server: grpc.Server, graceMs = 2_000): Promise<void> {
