@@ -4,7 +4,7 @@
 // its in-doubt interval it asks the coordinator, is told ABORT, and applies it.
 // The available balance comes back, no hold stays open, no money moves.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { eventually, afterVoting, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
+import { afterVoting, balanceMinor, eventually, failsWith, loadedTotalMinor, pay, sampleAccounts, signUp, startSystem, type TestSystem } from "./support/system";
 
 const banks = ["hdfc", "icici"];
 let system: TestSystem;
@@ -17,13 +17,16 @@ afterAll(async () => {
 
 test("a payer bank cut off after voting YES on a payment the payee's bank failed voids its hold by asking the coordinator", async () => {
   const alice = await signUp(system, { username: "alice", bank: "hdfc", account: "1001" });
-  await signUp(system, { username: "bob", bank: "icici", account: "2001" });
+  const bob = await signUp(system, { username: "bob", bank: "icici", account: "2001" });
   const hdfc = system.banks.get("hdfc")!;
   const toHdfc = system.proxies.get("hdfc")!;
   // The payee's bank cannot be reached, so the payment aborts; the payer's
   // bank votes YES, and from then on nothing from the gateway reaches it (its
   // own questions to the coordinator do not go through the proxy).
   system.proxies.get("icici")!.blackhole = true;
+  // The gateway's connection to icici, open since bob registered, is found cut before the payment
+  // (else, under load, the prepare's timer could find it still open and call the failure a timeout).
+  await failsWith(balanceMinor(bob), "UNAVAILABLE");
   afterVoting(system, "hdfc", () => {
     toHdfc.blackhole = true;
   });
