@@ -99,7 +99,8 @@ export class Outbox {
     for (let turn = 0; turn <= turnsMax; turn++) {
       const nowMs = this.clock.nowMs();
       const added = this.store.add(entry, this.owner, nowMs, limits.queueClaimMs, limits.queueEntriesMax);
-      if (added === "added") return this.send(this.store.get(key)!, true);
+      // Only an entry this process has just added is known never to have been sent.
+      if (added === "added") return this.send(this.store.get(key)!, true, { neverSent: true });
       if (added === "full") throw queueFull(entry);
       const existing = this.store.get(key);
       if (!existing) continue; // refused and released meanwhile: add it again
@@ -179,7 +180,12 @@ export class Outbox {
     }
   }
 
-  private async send(entry: OutboxEntry, retry: boolean): Promise<SendOutcome> {
+  /**
+   * `neverSent`: the entry was added by this call, so no process can have
+   * sent it before. An entry found in the queue may have been sent by a
+   * process killed before it learnt the outcome (its attempts still 0).
+   */
+  private async send(entry: OutboxEntry, retry: boolean, { neverSent = false } = {}): Promise<SendOutcome> {
     const key = entry.idempotencyKey;
     const refundOf = entry.refundOf ?? undefined;
     if (entry.createdAtMs < this.clock.nowMs() - offlineLimits.resendBlindMsMax) return this.settleOld(entry);
@@ -194,9 +200,9 @@ export class Outbox {
     } catch (error) {
       const appError = error as AppError;
       // The gateway refused it before claiming the key (lib/errors refusedBeforeClaim; it looks a key up before it refuses, so a request that ran is answered as a replay).
-      // Or no secure connection was made anywhere (certificates that do not fit) on its first send: nothing reached a gateway.
-      // An entry sent before may have: it stays, with its key.
-      if (refusedBeforeClaim.has(appError.code) || (appError.reason === Reason.CertificateMismatch && entry.attempts === 0)) {
+      // Or no secure connection was made anywhere (certificates that do not fit) on the send of an entry never sent: nothing reached a gateway.
+      // An entry that may have been sent before may have: it stays, with its key.
+      if (refusedBeforeClaim.has(appError.code) || (appError.reason === Reason.CertificateMismatch && neverSent)) {
         // Bad input, unknown payee, nothing left to refund, key bound to
         // other parameters: final, nothing moved, and the gateway recorded
         // nothing for this request under its key. So the key is free here
@@ -214,7 +220,9 @@ export class Outbox {
   private kept(entry: OutboxEntry, error: AppError): SendOutcome {
     this.requeue(entry, error.message);
     const outcome = { key: entry.idempotencyKey, refundOf: entry.refundOf ?? undefined, reason: error.message };
-    return error.code === Code.Unauthenticated ? { kind: "needs_login", ...outcome } : { kind: "queued", ...outcome, gatewayAway: isGatewayAway(error) };
+    // Certificates that do not fit are not a session to renew: they are set right, then it is sent again.
+    const needsLogin = error.code === Code.Unauthenticated && error.reason !== Reason.CertificateMismatch;
+    return needsLogin ? { kind: "needs_login", ...outcome } : { kind: "queued", ...outcome, gatewayAway: isGatewayAway(error) };
   }
 
   /** One send of an entry: Pay, or Refund for a refund. */
