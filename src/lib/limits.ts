@@ -100,6 +100,15 @@ export const limits = {
    * Far above a statement's time under load; the audit's scans have their own.
    */
   databaseStatementDeadlineMs: 10_000,
+  /**
+   * PostgreSQL: how long the server lets one of the gateway's transactions
+   * sit idle between statements before it ends the transaction and its
+   * connection. A gateway frozen mid-transaction (SIGSTOP, a paused VM) would
+   * otherwise keep its row locks until the kernel gives up on the connection
+   * (hours), and another gateway's takeover waits on them. Its transactions
+   * are a few statements sent back to back.
+   */
+  databaseIdleInTransactionMs: 5_000,
   /** SQLite: how often a server checks that its database file was not deleted or replaced under it. */
   databaseFileCheckMs: 2_000,
   /**

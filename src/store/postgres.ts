@@ -269,8 +269,8 @@ export class PostgresPools {
     // Every connection of this generation's pools shows this name on the server (pg_stat_activity), for the probe.
     const tag = `ministripe-${this.instance}-${this.generation}`;
     return {
-      sql: new SQL({ ...this.options, max: this.poolMax, connection: { application_name: tag } }),
-      lazy: new SQL({ ...this.options, max: Math.max(2, Math.floor(this.poolMax / 2)), connection: { synchronous_commit: "off", application_name: tag } }),
+      sql: new SQL({ ...this.options, max: this.poolMax, connection: connectionSettings(tag) }),
+      lazy: new SQL({ ...this.options, max: Math.max(2, Math.floor(this.poolMax / 2)), connection: { ...connectionSettings(tag), synchronous_commit: "off" } }),
       tag,
     };
   }
@@ -284,6 +284,11 @@ export class PostgresPools {
     // At once: what waits on the old connections fails now, as "connection closed".
     void Promise.all([old.sql.close({ timeout: 0 }), old.lazy.close({ timeout: 0 })]).catch(() => undefined);
   }
+}
+
+/** What every connection of a gateway's pools sets at its start (`tag` names them on the server, for the probe). */
+export function connectionSettings(tag: string): Record<string, string> {
+  return { application_name: tag, idle_in_transaction_session_timeout: String(limits.databaseIdleInTransactionMs) };
 }
 
 /** The promise's value if it settles within `deadlineMs` (its failure thrown), else `{ settled: false }`. */
