@@ -87,9 +87,7 @@ export class Refunds {
       return this.refuseUnlessClaimed(refunder, key, fingerprint, error);
     }
     if (claim.kind === "key_used") return this.replayed(claim.row, fingerprint);
-    // On PostgreSQL the claim looks the key up before it waits for the
-    // original's lock: a retry racing its first send may find no key, then
-    // the first send's reservation. Look again, as before the claim.
+    // What no longer fits is refused, unless this key holds a refund by now.
     if (claim.kind === "exceeds") return this.refuseUnlessClaimed(refunder, key, fingerprint, exceeds(original, claim.remainingMinor));
     const refund = await payments.execute(claim.row);
     return { refund, replayed: false, original: (await store.getPayment(original.id))! };

@@ -436,16 +436,15 @@ export class PostgresGatewayStore implements GatewayStore {
   private claimRefundOnce(claim: RefundClaim): Promise<RefundClaimResult | typeof keyPruned> {
     return this.retried(() =>
       this.sql.begin(async (tx): Promise<RefundClaimResult | typeof keyPruned> => {
-        const used = await tx`SELECT * FROM payments WHERE payer = ${claim.row.payer} AND idempotency_key = ${claim.row.idempotencyKey}`;
-        if (used[0]) {
-          // This claim sent again after its COMMIT's reply was lost: its own row (reserved then, once) is still its claim to run.
-          const holder = paymentOf(used[0]);
-          return holder.id === claim.row.id && holder.decision === null ? { kind: "claimed", row: holder } : { kind: "key_used", row: holder };
-        }
         // The original's row locked for this transaction: racing refunds, on any gateway, reserve one after another.
         const originals = await tx`SELECT * FROM payments WHERE id = ${claim.refundOf} FOR UPDATE`;
         const original = originals[0] ? paymentOf(originals[0]) : undefined;
         assert(original && original.decision === "COMMIT" && original.refundOf === null, "a refund is claimed against a succeeded payment");
+        // The key looked up only under the lock: this claim sent again while
+        // its first attempt was still committing (its reply cut off) waits for
+        // it here, then finds its own row.
+        const used = await tx`SELECT * FROM payments WHERE payer = ${claim.row.payer} AND idempotency_key = ${claim.row.idempotencyKey}`;
+        if (used[0]) return ownClaimOrKeyUsed(paymentOf(used[0]), claim.row.id);
         const remainingMinor = original.amountMinor - original.refundReservedMinor;
         const amountMinor = claim.allRemaining ? remainingMinor : claim.row.amountMinor;
         if (amountMinor <= 0n || amountMinor > remainingMinor) return { kind: "exceeds", remainingMinor };
@@ -458,7 +457,7 @@ export class PostgresGatewayStore implements GatewayStore {
           const holder = await tx`SELECT * FROM payments WHERE payer = ${row.payer} AND idempotency_key = ${row.idempotencyKey}`;
           // Nothing inserted, nothing reserved: this transaction changed nothing yet.
           if (!holder[0]) return keyPruned;
-          return { kind: "key_used", row: paymentOf(holder[0]) };
+          return ownClaimOrKeyUsed(paymentOf(holder[0]), row.id);
         }
         await tx`UPDATE payments SET refund_reserved_minor = refund_reserved_minor + ${amountMinor} WHERE id = ${claim.refundOf}`;
         return { kind: "claimed", row: undecidedRow(row, claim.refundOf) };
@@ -786,4 +785,9 @@ function keyInFlux(): AppError {
 /** A row just claimed, as written: nothing decided, nothing reserved. */
 function undecidedRow(row: NewPaymentRow, refundOf: string | null): PaymentRow {
   return { ...row, decision: null, failureCode: null, failureMessage: null, decidedAtMs: null, phaseTwoDoneAtMs: null, refundOf, refundReservedMinor: 0n };
+}
+
+/** A refund's key found taken: by this claim's own row, sent before and reserved then, once (still its claim to run while undecided), or by another request. */
+function ownClaimOrKeyUsed(holder: PaymentRow, claimId: string): RefundClaimResult {
+  return holder.id === claimId && holder.decision === null ? { kind: "claimed", row: holder } : { kind: "key_used", row: holder };
 }
