@@ -27,6 +27,7 @@ function beatIntervalMs(takeoverAfterMs: number): number {
 export class SeveralGateways {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  private adoptionStopped = false;
   private coordinator: Coordinator | undefined;
   /** Told how many payments of silent gateways each beat adopted (metrics). */
   onTakeover: ((payments: number) => void) | undefined;
@@ -64,8 +65,19 @@ export class SeveralGateways {
   /** The adoption pass running, if one is: at most one at a time. */
   private adopting: Promise<void> | undefined;
 
+  /**
+   * No more adoption passes; the beats go on. A stopping gateway drains its
+   * calls for up to the prepare timeout and more, which may outlast
+   * --takeover-after: silent meanwhile, it would see another gateway adopt
+   * and presume aborted the payments it is still finishing.
+   */
+  stopAdopting(): void {
+    this.adoptionStopped = true;
+  }
+
   stop(): void {
     this.stopped = true;
+    this.adoptionStopped = true;
     if (this.timer) clearTimeout(this.timer);
   }
 
@@ -102,7 +114,7 @@ export class SeveralGateways {
       log.warn({ event: "gateway.beat_failed", err: (error as Error).message }, "no sign of life written; will try again");
       return;
     }
-    if (this.stopped) return; // stopped while the beat was on its way: no pass into a closing gateway
+    if (this.adoptionStopped) return; // stopped while the beat was on its way: no pass into a closing gateway
     this.adopting ??= this.adopt().finally(() => {
       this.adopting = undefined;
     });

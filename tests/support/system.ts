@@ -47,6 +47,8 @@ export interface SystemOptions {
   exchangeEntriesQueuedMax?: number;
   /** A PostgreSQL database URL: the gateway (named g1) keeps its store there instead of its SQLite file. */
   database?: string;
+  /** With `database`: the gateway's --takeover-after (10 s by default). */
+  takeoverAfterMs?: number;
 }
 
 export interface TestSystem {
@@ -124,7 +126,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       metrics: metricsFor("gateway"),
       clock: options.clock,
       exchangeEntriesQueuedMax: options.exchangeEntriesQueuedMax,
-      database: options.database ? { url: options.database, name: "g1", takeoverAfterMs: 10_000 } : undefined,
+      database: options.database ? { url: options.database, name: "g1", takeoverAfterMs: options.takeoverAfterMs ?? 10_000 } : undefined,
     });
 
   for (const name of bankNames) await startOneBank(name, 0);
