@@ -153,7 +153,11 @@ for (const engine of engines) {
       expect(mine.map((r) => r.id)).toEqual([...mine.map((r) => r.id)].sort().reverse());
       expect((await store.listPaymentsOf("bob", b.id, 1)).map((r) => r.id)).toEqual([a.id]);
       expect((await store.listAllPayments(undefined, 2)).map((r) => r.id)).toEqual([b.id, a.id]);
-      expect((await store.findPayments(b.id, 5)).map((r) => r.id)).toEqual([b.id]);
+      expect((await store.findPayments(b.id, undefined, 5)).map((r) => r.id)).toEqual([b.id]);
+      // A search by user pages as the listings do: the page after b holds a, not b again.
+      const payers = (await store.findPayments(a.payer, undefined, 500)).map((r) => r.id);
+      expect(payers.slice(0, 2)).toEqual([b.id, a.id]);
+      expect((await store.findPayments(a.payer, b.id, 1)).map((r) => r.id)).toEqual([a.id]);
       await store.decide({ id: b.id, decision: "ABORT", failureCode: null, failureMessage: null, decidedAtMs: 7_002 }, b);
     });
 

@@ -50,7 +50,7 @@ export class AdminView {
 
   async state(): Promise<Record<string, unknown>> {
     const [banks, payments] = await Promise.all([this.banks(), this.search("")]);
-    return { view: "admin", gateway: this.client.address, banks, audit: this.latestAudit ?? null, payments };
+    return { view: "admin", gateway: this.client.address, banks, audit: this.latestAudit ?? null, payments, page_size: dashboardLimits.paymentsListed };
   }
 
   /** Each bank's health (the gateway's health service) and, read from the bank through the gateway, its holds. */
@@ -90,11 +90,10 @@ export class AdminView {
     return readings;
   }
 
-  /** The newest payments, or those whose id, key or user is `query`. */
-  async search(query: string): Promise<Record<string, unknown>[]> {
-    const reply = query
-      ? await this.client.callAdmin("FindPayments", { query, limit: dashboardLimits.paymentsListed }, pageCall)
-      : await this.client.callAdmin("ListAllPayments", { limit: dashboardLimits.paymentsListed }, pageCall);
+  /** A page of the payments, or of those whose id, key or user is `query`: the newest, or those before `beforeId`. */
+  async search(query: string, beforeId = ""): Promise<Record<string, unknown>[]> {
+    const page = { limit: dashboardLimits.paymentsListed, before_id: beforeId };
+    const reply = query ? await this.client.callAdmin("FindPayments", { query, ...page }, pageCall) : await this.client.callAdmin("ListAllPayments", page, pageCall);
     return (reply.payments ?? []).map(paymentView);
   }
 

@@ -81,9 +81,12 @@ export function startDashboard(options: DashboardOptions): RunningDashboard {
         return new Response(styleCss, { headers: { "content-type": "text/css; charset=utf-8", ...securityHeaders } });
       case "/api/state":
         return json({ identity: view.identity, ...(view.kind === "admin" ? await view.admin.state() : await view.user.state()) });
-      case "/api/payments":
-        if (view.kind !== "admin") return json({ error: "the admin view only" }, 404);
-        return json({ payments: await view.admin.search((url.searchParams.get("q") ?? "").slice(0, 255)) });
+      case "/api/payments": {
+        // A page of payments, newest first: those before `before` (the last one of the page shown), for the older ones.
+        const before = (url.searchParams.get("before") ?? "").slice(0, 255);
+        const payments = view.kind === "admin" ? await view.admin.search((url.searchParams.get("q") ?? "").slice(0, 255), before) : await view.user.payments(before);
+        return json({ payments, page_size: dashboardLimits.paymentsListed });
+      }
       case "/api/events":
         if (view.kind !== "admin") return json({ error: "the admin view only" }, 404);
         if (streams >= dashboardLimits.eventStreamsMax) return text("too many open dashboards", 503);

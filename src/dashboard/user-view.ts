@@ -76,7 +76,7 @@ export class UserView {
   }
 
   async state(): Promise<Record<string, unknown>> {
-    const base = { view: "user", username: this.username, gateway: this.parts.client.address, queue: this.queue(), notices: this.notices };
+    const base = { view: "user", username: this.username, gateway: this.parts.client.address, queue: this.queue(), notices: this.notices, page_size: dashboardLimits.paymentsListed };
     // Each shown when it comes: the balance needs the user's bank, the list only the gateway.
     const [balance, list] = await Promise.allSettled([
       this.parts.client.call("GetBalance", {}, pageCall),
@@ -92,6 +92,12 @@ export class UserView {
       balance: balance.status === "fulfilled" ? { balance: moneyText(balance.value.balance_minor, balance.value.currency), available: moneyText(balance.value.available_minor, balance.value.currency), bank: balance.value.bank, account: balance.value.account } : null,
       payments: list.status === "fulfilled" ? (list.value.payments ?? []).map(paymentView) : null,
     };
+  }
+
+  /** A page of the user's payments and refunds older than `beforeId` (the last one of the page shown). */
+  async payments(beforeId: string): Promise<Record<string, unknown>[]> {
+    const reply = await this.parts.client.call("ListPayments", { limit: dashboardLimits.paymentsListed, before_id: beforeId }, pageCall);
+    return (reply.payments ?? []).map(paymentView);
   }
 
   private queue(): Record<string, unknown>[] {

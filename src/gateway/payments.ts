@@ -186,18 +186,23 @@ export class Payments {
    */
   async list(username: string | undefined, beforeId: string, limit: number): Promise<PaymentRow[]> {
     const pageSize = pageSizeField(limit);
-    const before = beforeId || undefined;
-    if (before !== undefined) {
-      const row = await this.options.store.getPayment(before);
-      const visible = row !== undefined && (username === undefined || row.payer === username || row.payee === username);
-      if (!visible) throw new AppError(Code.NotFound, `no payment ${quoted(before)} to list from`);
-    }
+    const before = await this.listedFrom(username, beforeId);
     return username === undefined ? this.options.store.listAllPayments(before, pageSize) : this.options.store.listPaymentsOf(username, before, pageSize);
   }
 
-  /** Every user's payments matching an id, a key or a username (operators only). */
-  find(query: string, limit: number): Promise<PaymentRow[]> {
-    return this.options.store.findPayments(query, pageSizeField(limit));
+  /** Every user's payments matching an id, a key or a username (operators only), a page at a time as `list`. */
+  async find(query: string, beforeId: string, limit: number): Promise<PaymentRow[]> {
+    const pageSize = pageSizeField(limit);
+    return this.options.store.findPayments(query, await this.listedFrom(undefined, beforeId), pageSize);
+  }
+
+  /** Where a page starts: undefined for the newest; else a payment the caller (undefined: the operator) could see, or NOT_FOUND. */
+  private async listedFrom(username: string | undefined, beforeId: string): Promise<string | undefined> {
+    if (!beforeId) return undefined;
+    const row = await this.options.store.getPayment(beforeId);
+    const visible = row !== undefined && (username === undefined || row.payer === username || row.payee === username);
+    if (!visible) throw new AppError(Code.NotFound, `no payment ${quoted(beforeId)} to list from`);
+    return beforeId;
   }
 
   pruneKeys(retentionMs: number): Promise<number> {

@@ -131,7 +131,7 @@ export function adminService(deps: GatewayServiceDeps): Handlers<"Admin"> {
     FindPayments: unary(deps.log, async (req) => {
       const query = text(req.query, "query", limits.idempotencyKeyLengthMax).trim();
       if (query === "") throw invalid("query", "a payment id, an idempotency key or a username");
-      return { payments: await listToWire(deps.store, await deps.payments.find(query, req.limit ?? 0)) };
+      return { payments: await listToWire(deps.store, await deps.payments.find(query, text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)) };
     }),
     GetStats: unary(deps.log, async (req, ctx) => stats(deps, req.banks === true, ctx.requestId)),
   };

@@ -515,9 +515,10 @@ export class PostgresGatewayStore implements GatewayStore {
     return (rows as Row[]).map((row) => row.id as string);
   }
 
-  async findPayments(query: string, limit: number): Promise<PaymentRow[]> {
+  async findPayments(query: string, beforeId: string | undefined, limit: number): Promise<PaymentRow[]> {
+    const before = beforeId ?? "\u{10FFFF}";
     const rows = await this.read(
-      () => this.sql`SELECT * FROM payments WHERE id = ${query} OR idempotency_key = ${query} OR payer = ${query} OR payee = ${query} ORDER BY id DESC LIMIT ${limit}`,
+      () => this.sql`SELECT * FROM payments WHERE (id = ${query} OR idempotency_key = ${query} OR payer = ${query} OR payee = ${query}) AND id < ${before} ORDER BY id DESC LIMIT ${limit}`,
       limits.databaseScanDeadlineMs,
     );
     return rows.map(paymentOf);

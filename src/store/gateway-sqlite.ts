@@ -440,11 +440,12 @@ export class SqliteGatewayRows extends Store {
   }
 
   /** Payments whose id or idempotency key (of any payer) is `query`, or whose payer or payee it names; newest first. */
-  findPayments(query: string, limit: number): PaymentRow[] {
+  findPayments(query: string, beforeId: string | undefined, limit: number): PaymentRow[] {
+    const matching = or(eq(payments.id, query), eq(payments.idempotencyKey, query), eq(payments.payer, query), eq(payments.payee, query));
     return this.opened.db
       .select()
       .from(payments)
-      .where(or(eq(payments.id, query), eq(payments.idempotencyKey, query), eq(payments.payer, query), eq(payments.payee, query)))
+      .where(beforeId ? and(matching, lt(payments.id, beforeId)) : matching)
       .orderBy(desc(payments.id))
       .limit(limit)
       .all();
@@ -644,8 +645,8 @@ export class SqliteGatewayStore implements GatewayStore {
   async listAllPayments(beforeId: string | undefined, limit: number) {
     return this.rows.listAllPayments(beforeId, limit);
   }
-  async findPayments(query: string, limit: number) {
-    return this.rows.findPayments(query, limit);
+  async findPayments(query: string, beforeId: string | undefined, limit: number) {
+    return this.rows.findPayments(query, beforeId, limit);
   }
   observeWriteBatches(onBatch: (size: number) => void): void {
     this.writes.observeBatches(onBatch);

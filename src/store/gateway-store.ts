@@ -187,7 +187,7 @@ export interface GatewayStore {
   listPaymentsOf(username: string, beforeId: string | undefined, limit: number): Promise<PaymentRow[]>;
   listAllPayments(beforeId: string | undefined, limit: number): Promise<PaymentRow[]>;
   /** Payments whose id or idempotency key (of any payer) is `query`, or whose payer or payee it names; newest first. */
-  findPayments(query: string, limit: number): Promise<PaymentRow[]>;
+  findPayments(query: string, beforeId: string | undefined, limit: number): Promise<PaymentRow[]>;
   /** Committed payments touching a bank (what each moves, and where), in id order, after a cursor. */
   listCommittedAt(bank: string, afterId: string, limit: number): Promise<CommittedPayment[]>;
   /** The decision (or null, undecided) of each of `ids` that exists. */
