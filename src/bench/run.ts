@@ -18,7 +18,7 @@ import { drive, type Outcome } from "./driver";
 import { progressBar } from "./progress";
 import { cpuTimeMs, peakMemoryMiB } from "./process-usage";
 import { benchReport, type BenchMode, type BenchReport } from "./report";
-import { BenchConnections, benchUsers, type ClientStack, login, loginAll, newRunId, registerAll, type BenchUser } from "./setup";
+import { BenchConnections, benchUsers, type ClientStack, login, loginAll, newRunId, registerAll, savedUsersOf, saveUsers, type BenchUser } from "./setup";
 import { startCluster, type Cluster } from "../local-cluster/cluster";
 import { generatedAccountsYaml } from "../local-cluster/sample-accounts";
 import { plural } from "../lib/plural";
@@ -136,14 +136,20 @@ async function openSystem(options: BenchOptions): Promise<System> {
 async function prepareUsers(options: BenchOptions, system: System, connections: BenchConnections): Promise<BenchUser[]> {
   const wanted = benchUsers(system.accountsYaml, options.banks, options.accountsPerBank, newRunId());
   options.say(`registering ${plural(wanted.length, "user")}...`);
-  const users = await registerAll(connections, wanted);
+  const registered = await registerAll(connections, wanted);
+  // A running system keeps its users: those an earlier bench registered there (saved in bench's client folder) are used again.
+  const savedPath = options.target ? join(system.certsDir, `client-${system.client}`, "bench-users.json") : undefined;
+  const taken = wanted.filter((user) => !registered.includes(user));
+  const again = savedPath && taken.length > 0 ? await savedUsersOf(connections, savedPath, taken) : [];
+  if (savedPath && registered.length > 0) saveUsers(savedPath, [...again, ...registered]);
+  const users = [...registered, ...again];
   if (users.length < 2) {
     // A database used before holds its accounts' users already: bench registers its own.
     const why = options.database ? ": its --database has them registered already; give bench a fresh database of its own" : "";
     throw new AppError(Code.FailedPrecondition, `only ${users.length} of ${wanted.length} accounts could be registered${why}; bench needs two or more free accounts`);
   }
-  options.say(`logging in ${plural(users.length, "user")}...`);
-  await loginAll(connections, users);
+  options.say(`logging in ${plural(registered.length, "user")}...`);
+  await loginAll(connections, registered);
   return users;
 }
 

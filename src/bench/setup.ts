@@ -1,8 +1,10 @@
 // What `bench` needs before it measures: a few client connections shared by
 // every virtual client, and one registered, logged-in user per account.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseBankSection } from "../bank/accounts-file";
 import { AppError, Code, toAppError } from "../lib/errors";
 import { benchLimits } from "../lib/limits";
+import { makePrivateFile } from "../lib/private-files";
 import { connect, unaryCall } from "../rpc/channel";
 import type { CertFolder } from "../rpc/credentials";
 import { Http2UnaryClient } from "../rpc/http2-unary";
@@ -99,6 +101,48 @@ export async function registerAll(connections: BenchConnections, users: BenchUse
     }
   });
   return registered.filter((user): user is BenchUser => user !== undefined);
+}
+
+/**
+ * Users an earlier bench registered at the accounts of `wanted` and saved
+ * (`savedPath`), logged in: against a running system the accounts stay taken
+ * after a run, and bench measures again with those users. One it cannot log
+ * in as (another system since, a changed password) is left out.
+ */
+export async function savedUsersOf(connections: BenchConnections, savedPath: string, wanted: BenchUser[]): Promise<BenchUser[]> {
+  const accountOf = (user: { bank: string; account: string }) => `${user.bank}/${user.account}`;
+  const wantedAccounts = new Set(wanted.map(accountOf));
+  const saved = readSavedUsers(savedPath).filter((user) => wantedAccounts.has(accountOf(user)));
+  const loggedIn = await mapBounded(saved, benchLimits.setupParallelMax, async (user, i) => {
+    try {
+      user.token = (await login(connections, i, user)).token;
+      return user;
+    } catch {
+      return undefined;
+    }
+  });
+  return loggedIn.filter((user): user is BenchUser => user !== undefined);
+}
+
+/** Keeps the users bench registered (only their names, passwords and accounts; 0600), for the next run against the same system. */
+export function saveUsers(savedPath: string, users: BenchUser[]): void {
+  makePrivateFile(savedPath);
+  writeFileSync(savedPath, JSON.stringify(users.map(({ username, password, bank, account, accountPin }) => ({ username, password, bank, account, accountPin }))));
+}
+
+function readSavedUsers(savedPath: string): BenchUser[] {
+  if (!existsSync(savedPath)) return [];
+  try {
+    const saved = JSON.parse(readFileSync(savedPath, "utf8")) as unknown;
+    return Array.isArray(saved) ? saved.filter(isSavedUser).slice(0, benchLimits.savedUsersMax) : [];
+  } catch {
+    return []; // unreadable: registered afresh where accounts are free
+  }
+}
+
+function isSavedUser(value: unknown): value is BenchUser {
+  const user = value as Record<string, unknown> | null;
+  return typeof user === "object" && user !== null && ["username", "password", "bank", "account", "accountPin"].every((key) => typeof user[key] === "string");
 }
 
 /** Logs every user in and keeps their tokens. */

@@ -37,7 +37,7 @@ export const benchCommand: Command = {
     metrics: { type: "boolean", help: "start the gateway and banks with --metrics (to measure what it costs)" },
     "log-level": { type: "string", value: "LEVEL", help: "log level of the gateway and banks bench starts", default: "warn" },
     dir: { type: "string", value: "DIR", help: "keep the cluster's certs, data and logs here (default: a temporary folder, removed)" },
-    gateway: { type: "string", value: "HOST:PORT", help: "measure a running gateway instead (needs --certs and --accounts)" },
+    gateway: { type: "string", value: "HOST:PORT", help: "measure a running gateway instead (needs --certs and --accounts); the users it registers are kept in client-NAME/bench-users.json for the next run" },
     certs: { type: "string", value: "DIR", help: "with --gateway: the folder certs init made (admin/ and client-NAME/)" },
     client: { type: "string", value: "NAME", help: "with --gateway: the client certificate name to use", default: "bench" },
     accounts: { type: "string", value: "FILE", help: "with --gateway: the accounts file the banks loaded" },
