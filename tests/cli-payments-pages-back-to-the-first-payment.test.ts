@@ -1,4 +1,4 @@
-// Proves `ministripe payments` reaches every payment, not only the newest 500: a full page ends with where the next one starts (`--before`, and `next_before` in JSON), following it pages back to the first payment, and a `--before` that is not a payment id, or not one of yours, is refused in one line.
+// Proves `ministripe payments` reaches every payment, not only the newest 500: `--before` the last payment listed gives the next page (JSON names it: `next_before`, while a page comes full), which pages back to the first payment, and a `--before` that is not a payment id, or not one of yours, is refused in one line.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { cli, cliPay } from "./support/cli";
 import { systemWithCliUsers } from "./support/sample-users";
@@ -17,14 +17,13 @@ test("pages of two, from the newest payment back to the first", async () => {
   for (let page = 0; page < 5; page++) {
     const listed = await cli(alice, "payments", "--limit", "2", ...(before ? ["--before", before] : []));
     expect(listed.exitCode).toBe(0);
-    const lines = listed.stdout.trimEnd().split("\n");
-    const hint = lines.at(-1)!.match(/^older ones: ministripe payments --before (\S+)$/);
-    const paymentLines = hint ? lines.slice(0, -1) : lines;
-    for (const line of paymentLines) seen.push(newestFirst.find((id) => line.includes(id)) ?? line);
-    if (!hint) break;
-    before = hint[1]!;
+    const ids = listed.stdout.trimEnd().split("\n").map((line) => newestFirst.find((id) => line.includes(id)) ?? line);
+    seen.push(...ids);
+    if (ids.length < 2) break;
+    before = ids.at(-1)!;
   }
   expect(seen).toEqual(newestFirst);
+  expect((await cli(alice, "payments", "--limit", "2", "--before", newestFirst[4]!)).stdout).toBe(`no payments before ${newestFirst[4]}\n`);
 
   const json = JSON.parse((await cli(alice, "payments", "--limit", "2", "--json")).stdout);
   expect(json.payments.map((p: { id: string }) => p.id)).toEqual(newestFirst.slice(0, 2));

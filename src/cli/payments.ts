@@ -32,14 +32,11 @@ export const paymentsCommand = clientCommand({
     requireSession(ctx);
     await flushQueue(ctx);
     const { payments } = await ctx.client.call("ListPayments", { limit, before_id: before }, { retry: true });
-    // A full page may have older payments after it: where the next page starts.
+    // A full page may have older payments after it: where the next page starts (text: the last line's id).
     const nextBefore = payments.length === limit ? payments[payments.length - 1]!.id : undefined;
     if (ctx.json) ctx.printJson({ payments: payments.map((p) => paymentJson(p)), ...(nextBefore ? { next_before: nextBefore } : {}) });
     else if (payments.length === 0) say(before ? `no payments before ${before}` : "no payments yet");
-    else {
-      for (const p of payments) say(paymentLine(p));
-      if (nextBefore) say(`older ones: ministripe payments --before ${nextBefore}`);
-    }
+    else for (const p of payments) say(paymentLine(p));
     return 0;
   },
 });
