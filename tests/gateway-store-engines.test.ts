@@ -56,21 +56,30 @@ for (const engine of engines) {
       expect((await store.registeredBanks()).sort()).toEqual(["hdfc", "icici"]);
     });
 
-    test("sessions: revoked one by one, or all of a user's by a password change; a TOTP step is used once", async () => {
+    test("sessions: revoked one by one, or all of a user's by a password change, and none opened on credentials it changed; a TOTP step is used once", async () => {
       const session = (tokenHash: string) => ({ tokenHash, username: "alice", createdAtMs: 1, expiresAtMs: 10_000, revokedAtMs: null, certSha256: "ab".repeat(32) });
-      for (const token of ["t1", "t2", "t3"]) await store.insertSession(session(token));
+      const checked = { passwordHash: "hash-alice", totpSecret: null };
+      for (const token of ["t1", "t2", "t3"]) expect(await store.insertSession(session(token), checked)).toBe(true);
       expect(await store.getSession("t1")).toEqual(session("t1"));
       await store.revokeSession("t1", 50);
       expect((await store.getSession("t1"))?.revokedAtMs).toBe(50);
       expect(await store.changePassword("alice", "hash-2", 60)).toBe(2);
       expect((await store.getSession("t2"))?.revokedAtMs).toBe(60);
       expect((await store.getUser("alice"))?.passwordHash).toBe("hash-2");
+      // A login that checked the old password, finishing after the change: no session.
+      expect(await store.insertSession(session("t-late"), checked)).toBe(false);
+      expect(await store.getSession("t-late")).toBeUndefined();
+      // Nor one that checked no second factor after MFA came into force.
+      await store.setTotpSecret("alice", "SECRET");
+      expect(await store.insertSession(session("t-no-otp"), { passwordHash: "hash-2", totpSecret: null })).toBe(false);
+      expect(await store.insertSession(session("t-otp"), { passwordHash: "hash-2", totpSecret: "SECRET" })).toBe(true);
+      await store.setTotpSecret("alice", null);
       expect(await store.useTotpStep("alice", 7)).toBe(true);
       expect(await store.useTotpStep("alice", 7)).toBe(false);
       expect(await store.useTotpStep("alice", 6)).toBe(false);
       await store.setTotpSecret("alice", "SECRET");
       expect((await store.getUser("alice"))?.totpSecret).toBe("SECRET");
-      expect(await store.pruneSessions(20_000)).toBe(3);
+      expect(await store.pruneSessions(20_000)).toBe(4);
     });
 
     test("a new TOTP secret waits for its first code; the one in force stays until then", async () => {

@@ -56,8 +56,8 @@ test("a refund's ABORT decided in a group with payments gives its reservation ba
 
 test("session reads in one group: each gets its own session, an unknown token none", async () => {
   const session = (tokenHash: string, username: string) => ({ tokenHash, username, createdAtMs: 1_000, expiresAtMs: 99_000, revokedAtMs: null, certSha256: `cert-${username}` });
-  await store.insertSession(session("t-alice", "alice"));
-  await store.insertSession(session("t-bob", "bob"));
+  expect(await store.insertSession(session("t-alice", "alice"), { passwordHash: "hash-alice", totpSecret: null })).toBe(true);
+  expect(await store.insertSession(session("t-bob", "bob"), { passwordHash: "hash-bob", totpSecret: null })).toBe(true);
   const read = await Promise.all(["t-bob", "t-unknown", "t-alice", "t-bob"].map((tokenHash) => store.getSession(tokenHash)));
   expect(read.map((found) => found?.username)).toEqual(["bob", undefined, "alice", "bob"]);
 });

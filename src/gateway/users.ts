@@ -113,7 +113,7 @@ export class Users {
     // A missing or wrong one-time code leaves the attempt counted as failed.
     if (user.totpSecret) await this.checkOtp(user, input.otp);
     await attempt.succeeded();
-    return { ...(await this.openSession(username, certSha256)), username };
+    return { ...(await this.openSession(user, certSha256)), username };
   }
 
   /** A valid code of the secret in force, used once: a code seen at login cannot be replayed within its window. */
@@ -138,13 +138,17 @@ export class Users {
     return { user, attempt };
   }
 
-  private async openSession(username: string, certSha256: string): Promise<{ token: string; expiresAtMs: number }> {
+  /** A session for `user` as the login read and checked it: none if its password or MFA changed meanwhile. */
+  private async openSession(user: User, certSha256: string): Promise<{ token: string; expiresAtMs: number }> {
     // Asserted, not handled: the peer-role interceptor always sets it for a client certificate.
     assert(/^[0-9a-f]{64}$/.test(certSha256), "a session is bound to a certificate thumbprint");
     const token = Buffer.from(crypto.getRandomValues(new Uint8Array(tokenBytes))).toString("base64url");
     const nowMs = this.options.clock.nowMs();
     const expiresAtMs = nowMs + this.options.sessionTtlMs;
-    await this.options.store.insertSession({ tokenHash: hashToken(token), username, createdAtMs: nowMs, expiresAtMs, revokedAtMs: null, certSha256 });
+    const session = { tokenHash: hashToken(token), username: user.username, createdAtMs: nowMs, expiresAtMs, revokedAtMs: null, certSha256 };
+    if (!(await this.options.store.insertSession(session, { passwordHash: user.passwordHash, totpSecret: user.totpSecret }))) {
+      throw new AppError(Code.Unauthenticated, "the password or the one-time code setting changed as you logged in; log in again");
+    }
     return { token, expiresAtMs };
   }
 

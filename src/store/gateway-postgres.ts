@@ -11,7 +11,7 @@ import { sleepMs } from "../lib/clock";
 import { AppError, Code, Reason } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { BoundedCache } from "../lib/bounded-cache";
-import type { CommittedPayment, Decision, DecisionWrite, GatewayStore, NewPaymentRow, UserAccount, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
+import type { CommittedPayment, Decision, DecisionWrite, GatewayStore, NewPaymentRow, UserAccount, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, SessionCredentials, User } from "./gateway-store";
 import { claimLost } from "./gateway-store";
 import { openPostgres, type PostgresPools, type PostgresTarget } from "./postgres";
 import { firstOfEach, StatementGroup } from "./postgres-groups";
@@ -270,12 +270,19 @@ export class PostgresGatewayStore implements GatewayStore {
     return rows.length > 0;
   }
 
-  async insertSession(session: Session): Promise<void> {
-    await this.retried(
+  async insertSession(session: Session, checked: SessionCredentials): Promise<boolean> {
+    // The user row locked (FOR SHARE) as the session is written: a password
+    // change (which updates that row, then ends the user's sessions) either
+    // waits for this one and ends it too, or is seen here and nothing is written.
+    const inserted = await this.retried(
       () => this.sql`INSERT INTO sessions (token_hash, username, created_at_ms, expires_at_ms, revoked_at_ms, cert_sha256)
-        VALUES (${session.tokenHash}, ${session.username}, ${session.createdAtMs}, ${session.expiresAtMs}, ${session.revokedAtMs}, ${session.certSha256})
-        ON CONFLICT (token_hash) DO NOTHING`,
+        SELECT ${session.tokenHash}, ${session.username}, ${session.createdAtMs}::int8, ${session.expiresAtMs}::int8, ${session.revokedAtMs}::int8, ${session.certSha256}
+        FROM users WHERE username = ${session.username} AND password_hash = ${checked.passwordHash} AND totp_secret IS NOT DISTINCT FROM ${checked.totpSecret}::text FOR SHARE
+        ON CONFLICT (token_hash) DO NOTHING RETURNING token_hash`,
     );
+    if (inserted.length > 0) return true;
+    // Sent again after a lost reply: the first try's row is this session.
+    return (await this.getSession(session.tokenHash)) !== undefined;
   }
 
   /** Read on every call (never cached: a logout on any gateway holds at once), the reads of one turn in one statement. */

@@ -11,7 +11,7 @@ import { BoundedCache } from "../lib/bounded-cache";
 import { limits } from "../lib/limits";
 import { minor, ms } from "./columns";
 import { changesOf, type Durability } from "./sqlite";
-import type { CommittedPayment, Decision, DecisionWrite, GatewayStore, NewPaymentRow, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, User } from "./gateway-store";
+import type { CommittedPayment, Decision, DecisionWrite, GatewayStore, NewPaymentRow, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, SessionCredentials, User } from "./gateway-store";
 import { claimLost } from "./gateway-store";
 import { GroupCommit } from "./group-commit";
 import { Store } from "./store";
@@ -222,8 +222,15 @@ export class SqliteGatewayRows extends Store {
     );
   }
 
-  insertSession(session: Session): void {
-    this.opened.db.insert(sessions).values(session).run();
+  insertSession(session: Session, checked: SessionCredentials): boolean {
+    // One statement (SQLite has one writer): the user row read and the session written with nothing in between.
+    const result = this.opened.sqlite
+      .query(
+        `INSERT INTO sessions (token_hash, username, created_at_ms, expires_at_ms, revoked_at_ms, cert_sha256)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6 FROM users WHERE username = ?2 AND password_hash = ?7 AND totp_secret IS ?8`,
+      )
+      .run(session.tokenHash, session.username, session.createdAtMs, session.expiresAtMs, session.revokedAtMs, session.certSha256, checked.passwordHash, checked.totpSecret);
+    return changesOf(result) > 0;
   }
 
   getSession(tokenHash: string): Session | undefined {
@@ -584,8 +591,8 @@ export class SqliteGatewayStore implements GatewayStore {
   useTotpStep(username: string, step: number) {
     return this.durably(() => this.rows.useTotpStep(username, step));
   }
-  insertSession(session: Session) {
-    return this.durably(() => this.rows.insertSession(session));
+  insertSession(session: Session, checked: SessionCredentials) {
+    return this.durably(() => this.rows.insertSession(session, checked));
   }
   async getSession(tokenHash: string) {
     return this.rows.getSession(tokenHash);

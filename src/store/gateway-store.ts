@@ -33,6 +33,12 @@ export interface UserAccount {
   account: string;
 }
 
+/** What a login checked: the user's password hash and MFA secret as it read them. */
+export interface SessionCredentials {
+  passwordHash: string;
+  totpSecret: string | null;
+}
+
 export interface Session {
   tokenHash: string;
   username: string;
@@ -137,7 +143,13 @@ export interface GatewayStore {
   confirmTotp(username: string, secret: string, step: number): Promise<boolean>;
   /** Records a TOTP time step as used; false when it (or a later one) was used already: a replayed code. */
   useTotpStep(username: string, step: number): Promise<boolean>;
-  insertSession(session: Session): Promise<void>;
+  /**
+   * Opens a session only while the user's password hash and MFA secret are
+   * still those the login checked (`checked`); false, nothing written, when a
+   * password change or an MFA change came in between: a session it would have
+   * ended must not outlive it.
+   */
+  insertSession(session: Session, checked: SessionCredentials): Promise<boolean>;
   getSession(tokenHash: string): Promise<Session | undefined>;
   revokeSession(tokenHash: string, atMs: number): Promise<void>;
   pruneSessions(expiredBeforeAtMs: number): Promise<number>;
