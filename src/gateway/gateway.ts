@@ -14,7 +14,7 @@ import type { Metrics } from "../rpc/metrics";
 import { peerRoleInterceptor } from "../rpc/interceptors/peer-role";
 import { sessionInterceptor } from "../rpc/interceptors/session";
 import { createServer, listen, stopServer, type HealthStatus } from "../rpc/server";
-import type { GatewayStore } from "../store/gateway-store";
+import type { GatewayStore, PaymentRow } from "../store/gateway-store";
 import { SqliteGatewayStore } from "../store/gateway-sqlite";
 import { PostgresGatewayStore } from "../store/gateway-postgres";
 import { holdDatabase } from "../store/sqlite";
@@ -29,6 +29,7 @@ import { Refunds } from "./refunds";
 import { PaymentStats } from "./stats";
 import { adminService, coordinatorService, gatewayService } from "./service";
 import { Users } from "./users";
+import { PaymentWatches } from "./watches";
 
 export interface GatewayOptions {
   host: string;
@@ -80,7 +81,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   coordinator.onPresumedAbort = (row) => payments.tell(row);
   const refunds = new Refunds({ store, payments, clock, ids: options.ids ?? randomIds });
   const stats = new PaymentStats(payments, clock.nowMs());
-  const deps = { users, payments, refunds, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs, stats, currency: options.currency, nowMs: () => clock.nowMs() };
+  const watches = new PaymentWatches({ sessionOpen: (tokenHash) => users.sessionOpen(tokenHash) });
+  payments.finished.on("finished", (row: PaymentRow) => watches.tell(row));
+  const deps = { users, payments, watches, refunds, coordinator, banks, store, log, inDoubtAfterMs: options.inDoubtAfterMs, stats, currency: options.currency, nowMs: () => clock.nowMs() };
   const server = createServer({
     certs: options.certs,
     interceptors: chain(serverLoggingInterceptor(log, options.metrics && new GrpcServerMetrics(options.metrics)), peerRoleInterceptor(access.services), sessionInterceptor({ ...access.session, authenticate: (token, certSha256) => timedPhase("session.authenticate", () => users.authenticate(token, certSha256)) })),

@@ -44,9 +44,7 @@ export class Payments {
   /** Resolves when the gateway stops, so open watch streams end instead of holding up the shutdown. */
   private readonly stopping = Promise.withResolvers<void>();
 
-  constructor(private readonly options: PaymentsOptions) {
-    this.finished.setMaxListeners(10_000);
-  }
+  constructor(private readonly options: PaymentsOptions) {}
 
   get stopped(): Promise<void> {
     return this.stopping.promise;

@@ -16,12 +16,14 @@ import type { Coordinator } from "./coordinator";
 import type { Payments, PayInput } from "./payments";
 import type { RefundInput, Refunds } from "./refunds";
 import type { Users } from "./users";
+import type { PaymentWatches } from "./watches";
 import type { PaymentStats } from "./stats";
 import { paymentToWire } from "./wire";
 import type { GatewayStore } from "../store/gateway-store";
 
 export interface GatewayServiceDeps {
   users: Users;
+  watches: PaymentWatches;
   payments: Payments;
   refunds: Refunds;
   coordinator: Coordinator;
@@ -110,14 +112,9 @@ export function gatewayService(deps: GatewayServiceDeps): Handlers<"Gateway"> {
     ListPayments: unary(log, async (req, ctx) => ({
       payments: await listToWire(deps.store, await payments.list(userOf(ctx), text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
     })),
-    WatchPayments: serverStream(log, async (_req: unknown, ctx, write, ended) => {
-      const username = userOf(ctx);
-      const onFinished = (row: PaymentRow) => {
-        if (row.payer === username || row.payee === username) write(paymentToWire(row));
-      };
-      payments.finished.on("finished", onFinished);
-      await Promise.race([ended, payments.stopped]);
-      payments.finished.off("finished", onFinished);
+    WatchPayments: serverStream(log, async (_req: unknown, ctx, out, ended) => {
+      const stream = { send: (row: PaymentRow) => out.write(paymentToWire(row)), waiting: out.waiting };
+      await deps.watches.watch(userOf(ctx), ctx.tokenHash!, stream, ended, payments.stopped);
     }),
   };
 }

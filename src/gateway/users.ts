@@ -169,6 +169,12 @@ export class Users {
     return { username: session.username, tokenHash };
   }
 
+  /** Whether the session behind this token hash is still open: not ended, not expired (a stream opened with it goes on only while it is). */
+  async sessionOpen(tokenHash: string): Promise<boolean> {
+    const session = await this.options.store.getSession(tokenHash);
+    return session !== undefined && session.revokedAtMs === null && session.expiresAtMs > this.options.clock.nowMs();
+  }
+
   logout(tokenHash: string): Promise<void> {
     return this.options.store.revokeSession(tokenHash, this.options.clock.nowMs());
   }

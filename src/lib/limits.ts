@@ -209,6 +209,16 @@ export const limits = {
   healthWatchPollMs: 250,
   /** Health/Watch streams one server keeps open at once. */
   healthWatchesMax: 1_000,
+  /** WatchPayments streams one user may have open at one gateway (a shell, a dashboard, a few more)... */
+  watchStreamsPerUserMax: 8,
+  /** ...and all users together. */
+  watchStreamsMax: 1_000,
+  /** Payments waiting to be sent on one WatchPayments stream at most: a client that takes none loses its stream, not the gateway its memory. */
+  watchMessagesWaitingMax: 1_000,
+  /** How often an open WatchPayments stream with nothing to send looks whether its session was ended. */
+  watchSessionCheckMs: 5_000,
+  /** A WatchPayments stream ends (OK) after this however long its deadline, to be opened again: a client that set none holds no place for ever. */
+  watchStreamLifeMsMax: 15 * 60 * 1000,
   /**
    * Reconnecting to a peer that went away: the first retry after this, then
    * backing off to at most reconnectBackoffMsMax. Short, so a bank that comes
@@ -232,6 +242,10 @@ export const limits = {
   connectingMsMax: 3_000,
   /** Servers accept a client's pings this often, even on a connection without calls (well under keepalivePingIntervalMs). */
   keepalivePingIntervalMsAccepted: 1_000,
+  /** Servers ping each client connection this often themselves (a long stream's client may send nothing)... */
+  serverKeepalivePingIntervalMs: 10_000,
+  /** ...and close it when the answer takes longer than this. */
+  serverKeepalivePingTimeoutMs: 5_000,
   recoveryScanRowsMax: 1_000,
   /** Pages of recoveryScanRowsMax undecided payments one presumed-abort pass goes through at most. */
   recoveryPagesMax: 10_000,

@@ -74,7 +74,13 @@ export function unary<Req, Res>(log: Logger, fn: UnaryFn<Req, Res>): grpc.handle
   };
 }
 
-export type StreamFn<Req, Res> = (request: Req, context: CallContext, write: (message: NoInfer<Res>) => void, ended: Promise<void>) => Promise<void>;
+/** A server stream's way out: a message written, and how many written wait for the connection to take them. */
+export interface StreamOut<Res> {
+  write(message: Res): void;
+  waiting(): number;
+}
+
+export type StreamFn<Req, Res> = (request: Req, context: CallContext, out: StreamOut<NoInfer<Res>>, ended: Promise<void>) => Promise<void>;
 
 export function serverStream<Req, Res>(log: Logger, fn: StreamFn<Req, Res>): grpc.handleServerStreamingCall<Req, Res> {
   return function handle(call) {
@@ -83,9 +89,11 @@ export function serverStream<Req, Res>(log: Logger, fn: StreamFn<Req, Res>): grp
       call.on("cancelled", () => resolve());
       call.on("close", () => resolve());
     });
-    fn(call.request, context, (message) => call.write(message), ended).then(
+    const out = { write: (message: Res) => void call.write(message), waiting: () => call.writableLength };
+    fn(call.request, context, out, ended).then(
       () => call.end(),
-      (error) => call.destroy(Object.assign(new Error(), toServiceError(reported(log, error, context)))),
+      // Emitted, not destroy(): grpc-js sends a stream's status from its end, which a destroyed stream never reaches.
+      (error) => call.emit("error", Object.assign(new Error(), toServiceError(reported(log, error, context)))),
     );
   };
 }
@@ -127,6 +135,11 @@ export function createServer(setup: ServerSetup): grpc.Server {
     // accepted, never answered with GOAWAY "too_many_pings".
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.http2.min_ping_interval_without_data_ms": limits.keepalivePingIntervalMsAccepted,
+    // The server's own pings: a connection whose client vanished without a
+    // reset (its host gone, a middlebox dropping it) is closed, and its
+    // streams with it, instead of held for the kernel's hours.
+    "grpc.keepalive_time_ms": limits.serverKeepalivePingIntervalMs,
+    "grpc.keepalive_timeout_ms": limits.serverKeepalivePingTimeoutMs,
   });
   for (const [name, implementation] of Object.entries(setup.implementations)) {
     server.addService(tolerantService(services[name as ServiceName].service), implementation!);

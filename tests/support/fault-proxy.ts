@@ -13,7 +13,7 @@
 // heal() ends hold, lose, cut and dropReplies; what was held is then delivered.
 import { connect, createServer, type Server, type Socket } from "node:net";
 
-type Mode = "pass" | "hold" | "lose" | "cut" | "replies-dropped";
+type Mode = "pass" | "hold" | "lose" | "cut" | "replies-dropped" | "vanished";
 
 export class FaultProxy {
   private mode: Mode = "pass";
@@ -72,6 +72,16 @@ export class FaultProxy {
     for (const socket of this.sockets) this.forgotten.add(socket);
   }
 
+  /**
+   * The clients' hosts are gone: every byte is lost, both ways, and the
+   * server's side of each connection stays open whatever the client's side
+   * does (no FIN and no reset ever reach the server).
+   */
+  vanish(): void {
+    this.lose();
+    this.mode = "vanished";
+  }
+
   /** From now on every byte from the server is lost: replies are lost, requests still arrive. */
   dropReplies(): void {
     this.mode = "replies-dropped";
@@ -112,7 +122,9 @@ export class FaultProxy {
       this.sockets.delete(client);
       this.sockets.delete(upstream);
     };
-    client.on("close", close).on("error", close);
+    // A vanished client's closing never reaches the server.
+    const clientClosed = () => (this.mode === "vanished" ? void client.destroy() : close());
+    client.on("close", clientClosed).on("error", clientClosed);
     upstream.on("close", close).on("error", close);
   }
 
@@ -122,7 +134,7 @@ export class FaultProxy {
     let queue = Promise.resolve();
     from.on("data", (chunk: Buffer) => {
       if (towardServer && this.dropsRequest(chunk)) return close();
-      if (this.mode === "lose" || this.forgotten.has(from) || (this.mode === "replies-dropped" && !towardServer)) {
+      if (this.mode === "lose" || this.mode === "vanished" || this.forgotten.has(from) || (this.mode === "replies-dropped" && !towardServer)) {
         this.bytesLost += chunk.length;
         return;
       }
