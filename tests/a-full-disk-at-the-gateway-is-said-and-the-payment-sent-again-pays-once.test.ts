@@ -4,7 +4,8 @@
 // money: a claim it could not record is UNAVAILABLE "could not record this:
 // its disk is full", and the payment sent again with the same key once there
 // is room is paid once; a decision it could not record is said as a payment
-// taken but not yet decided, to be sent again for its outcome.
+// taken but not yet decided, to be sent again for its outcome; a login or
+// logout it could not record is UNAVAILABLE in the same words.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import type { SqliteGatewayRows, SqliteGatewayStore } from "../src/store/gateway-sqlite";
@@ -78,4 +79,21 @@ test("a decision the database refused: said as a payment taken but not yet decid
   expect(error?.code).toBe("UNAVAILABLE");
   expect(error?.message).toStartWith("the payment was taken but not yet decided (the gateway could not record this: its database can no longer be written (read-only)");
   expect(system.totalMinor()).toBe(total);
+});
+
+test("a login and a logout the database refused: UNAVAILABLE saying so, never internal; the session stands until a logout is recorded", async () => {
+  const sqlite = gatewaySqlite();
+  const other = system.client("client-bob");
+  sqlite.exec("PRAGMA query_only = ON");
+  try {
+    const login = await other.call("Login", { username: "bob", password: "bob-password" }, { retry: false }).then(() => undefined, (e: Error & { code: string }) => e);
+    expect({ code: login?.code, message: login?.message }).toEqual({ code: "UNAVAILABLE", message: "the gateway could not record this: its database can no longer be written (read-only); try again later" });
+    const logout = await bob.call("Logout", {}, { retry: false }).then(() => undefined, (e: Error & { code: string }) => e);
+    expect(logout?.code).toBe("UNAVAILABLE");
+  } finally {
+    sqlite.exec("PRAGMA query_only = OFF");
+  }
+  expect((await bob.call("GetBalance", {}, { retry: false })).bank).toBe("icici");
+  other.token = (await other.call("Login", { username: "bob", password: "bob-password" }, { retry: false })).token;
+  expect((await other.call("GetBalance", {}, { retry: false })).bank).toBe("icici");
 });
