@@ -140,7 +140,8 @@ export class Coordinator {
     const already = this.presuming.get(id);
     if (already) return already;
     const deciding = this.writeDecision(id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage }, undecided).then(({ row, written }) => {
-      if (written) this.onPresumedAbort?.(row);
+      // A payment this process is executing is told once, by its execution, which adopts this decision.
+      if (written && !this.executingSinceAtMs.has(id)) this.onPresumedAbort?.(row);
       return row;
     });
     this.presuming.set(id, deciding);
