@@ -28,6 +28,15 @@ async function session(username: string, address = system.gatewayAddress): Promi
   return client;
 }
 
+/** Pays until `stream` has one of those payments: the stream is then live at the gateway (a bound, not a wait for time); that payment's id. */
+async function untilLive(stream: { received: string[] }, to: string): Promise<string> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const { payment } = await pay(alice, to, 100);
+    if (await eventually(() => stream.received.includes(payment.id), 1_000)) return payment.id;
+  }
+  throw new Error("the stream never received a payment");
+}
+
 function watch(client: GatewayClient): { received: string[]; ended: Promise<string> } {
   const received: string[] = [];
   const ended = new Promise<string>((resolve) => {
@@ -39,9 +48,7 @@ function watch(client: GatewayClient): { received: string[]; ended: Promise<stri
 test("a logout ends the session's streams: the next payment to that user does not reach them", async () => {
   const bob = await session("bob");
   const stream = watch(bob);
-  await Bun.sleep(300);
-  const first = await pay(alice, "bob", 100);
-  expect(await eventually(() => stream.received.includes(first.payment.id))).toBe(true);
+  await untilLive(stream, "bob");
   await bob.call("Logout", {}, { retry: false });
   const second = await pay(alice, "bob", 100);
   expect(await stream.ended).toBe("UNAUTHENTICATED");
@@ -50,12 +57,14 @@ test("a logout ends the session's streams: the next payment to that user does no
 
 test("each user holds a bounded number of streams; a payment reaches only its payer's and payee's", async () => {
   const carol = await session("carol");
-  const streams = Array.from({ length: limits.watchStreamsPerUserMax }, () => watch(carol));
-  const oneTooMany = watch(carol);
-  expect(await oneTooMany.ended).toBe("RESOURCE_EXHAUSTED");
+  const opened = Array.from({ length: limits.watchStreamsPerUserMax + 1 }, () => watch(carol));
+  // One of them is refused: the others were admitted before it, so they are live.
+  const refused = await Promise.race(opened.map((stream, i) => stream.ended.then((code) => ({ i, code }))));
+  expect(refused.code).toBe("RESOURCE_EXHAUSTED");
+  const streams = opened.filter((_, i) => i !== refused.i);
   const bob = await session("bob");
   const bobs = watch(bob);
-  await Bun.sleep(300);
+  await untilLive(bobs, "bob");
   const toBob = await pay(alice, "bob", 100);
   const toCarol = await pay(alice, "carol", 100);
   expect(await eventually(() => streams.every((s) => s.received.includes(toCarol.payment.id)) && bobs.received.includes(toBob.payment.id))).toBe(true);
@@ -70,14 +79,17 @@ test("a stream whose client vanished without a reset is closed by the gateway's 
   try {
     const bob = await session("bob", link.address);
     const stream = watch(bob);
-    await Bun.sleep(300);
-    const servedBefore = memory.lines.filter((line) => line.method === "WatchPayments" && line.event === "rpc.served").length;
+    await untilLive(stream, "bob");
     // The client's host is gone: nothing more arrives from it, and nothing closes its connection at the gateway.
     link.vanish();
     bob.close();
     void stream.ended;
+    // This stream's request id, from the client's own line once its side gave up; then the gateway's line ending it.
+    const calledHere = (line: Record<string, unknown>) => line.event === "rpc.called" && line.method === "WatchPayments" && line.peer === link.address;
+    expect(await eventually(() => memory.lines.some(calledHere), 20_000)).toBe(true);
+    const requestId = memory.lines.find(calledHere)!.request_id;
     const waitMs = limits.serverKeepalivePingIntervalMs + limits.serverKeepalivePingTimeoutMs + 10_000;
-    expect(await eventually(() => memory.lines.filter((line) => line.method === "WatchPayments" && line.event === "rpc.served").length > servedBefore, waitMs)).toBe(true);
+    expect(await eventually(() => memory.lines.some((line) => line.event === "rpc.served" && line.request_id === requestId), waitMs)).toBe(true);
   } finally {
     await link.stop();
   }

@@ -113,7 +113,7 @@ export function gatewayService(deps: GatewayServiceDeps): Handlers<"Gateway"> {
       payments: await listToWire(deps.store, await payments.list(userOf(ctx), text(req.before_id, "before_id", securityLimits.beforeIdLengthMax), req.limit ?? 0)),
     })),
     WatchPayments: serverStream(log, async (_req: unknown, ctx, out, ended) => {
-      const stream = { send: (row: PaymentRow) => out.write(paymentToWire(row)), waiting: out.waiting };
+      const stream = { send: (row: PaymentRow) => out.write(paymentToWire(row)), waiting: out.waiting, cut: out.cut };
       await deps.watches.watch(userOf(ctx), ctx.tokenHash!, stream, ended, payments.stopped);
     }),
   };

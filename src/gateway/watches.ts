@@ -4,7 +4,7 @@
 // be sent (a client that stops reading), and a stream's life (a client that
 // set no deadline). A decided payment reaches its payer's and payee's streams
 // only, so one user's streams cost nothing to another's payments.
-import { AppError, Code } from "../lib/errors";
+import { AppError, Code, toAppError } from "../lib/errors";
 import { limits } from "../lib/limits";
 import type { PaymentRow } from "../store/gateway-store";
 
@@ -14,6 +14,8 @@ export interface WatchStream {
   send(row: PaymentRow): void;
   /** Messages written and not yet taken by the connection. */
   waiting(): number;
+  /** Ends the call here at once, dropping what waits for the client: one that takes nothing could not take a status either (it sees its deadline). */
+  cut(): void;
 }
 
 export interface WatchesOptions {
@@ -43,37 +45,58 @@ export class PaymentWatches {
     const listeners = this.byUser.get(username) ?? new Set();
     this.byUser.set(username, listeners);
     const stop = Promise.withResolvers<void>();
+    /** Set once the stream is over: nothing is sent after (a write after its end would tear down what is still buffered, status and all). */
+    let done = false;
+    const end = (error?: AppError) => {
+      done = true;
+      if (error) stop.reject(error);
+      else stop.resolve();
+    };
     /** Whether the session is still open; the stream ends when it is not (or cannot be told). */
     const sessionStillOpen = async (): Promise<boolean> => {
       const isOpen = await this.options.sessionOpen(tokenHash).catch(() => {
-        stop.reject(new AppError(Code.Unavailable, "the gateway could not check this stream's session; open it again"));
+        end(new AppError(Code.Unavailable, "the gateway could not check this stream's session; open it again"));
         return false;
       });
-      if (!isOpen) stop.reject(new AppError(Code.Unauthenticated, "session was ended; log in again"));
-      return isOpen;
+      if (!isOpen) end(new AppError(Code.Unauthenticated, "session was ended; log in again"));
+      return isOpen && !done;
     };
-    // Each payment is sent only once its session is seen open, in the order decided.
-    let sending = Promise.resolve();
-    let checking = 0;
+    // Payments wait here for a check of the session, then go out in the order decided: one check covers every one queued before it ended.
+    const queued: PaymentRow[] = [];
+    let draining = false;
+    const drain = async () => {
+      draining = true;
+      try {
+        while (!done && queued.length > 0) {
+          if (!(await sessionStillOpen())) return;
+          for (const row of queued.splice(0)) stream.send(row);
+        }
+      } catch (error) {
+        end(toAppError(error));
+      } finally {
+        draining = false;
+      }
+    };
     const listener = (row: PaymentRow) => {
-      if (checking + stream.waiting() >= limits.watchMessagesWaitingMax) {
-        stop.reject(new AppError(Code.ResourceExhausted, `${limits.watchMessagesWaitingMax} payments wait to be sent on this stream and it takes none; open it again`));
+      if (done) return;
+      if (queued.length + stream.waiting() >= limits.watchMessagesWaitingMax) {
+        // It takes none: cut, so what waits for it is freed now.
+        done = true;
+        stream.cut();
+        stop.resolve();
         return;
       }
-      checking += 1;
-      sending = sending.then(async () => {
-        const isOpen = await sessionStillOpen();
-        checking -= 1;
-        if (isOpen) stream.send(row);
-      });
+      queued.push(row);
+      if (!draining) void drain();
     };
     listeners.add(listener);
     // A stream with nothing to send learns of its session's end too, and frees its place.
     const checks = setInterval(() => void sessionStillOpen(), limits.watchSessionCheckMs);
-    const lifeOver = setTimeout(() => stop.resolve(), limits.watchStreamLifeMsMax);
+    const lifeOver = setTimeout(() => end(), limits.watchStreamLifeMsMax);
     try {
       await Promise.race([ended, stopped, stop.promise]);
     } finally {
+      done = true;
       clearInterval(checks);
       clearTimeout(lifeOver);
       listeners.delete(listener);

@@ -74,10 +74,11 @@ export function unary<Req, Res>(log: Logger, fn: UnaryFn<Req, Res>): grpc.handle
   };
 }
 
-/** A server stream's way out: a message written, and how many written wait for the connection to take them. */
+/** A server stream's way out: a message written, how many written wait for the connection to take them, and a cut (a reset, no status). */
 export interface StreamOut<Res> {
   write(message: Res): void;
   waiting(): number;
+  cut(): void;
 }
 
 export type StreamFn<Req, Res> = (request: Req, context: CallContext, out: StreamOut<NoInfer<Res>>, ended: Promise<void>) => Promise<void>;
@@ -89,9 +90,11 @@ export function serverStream<Req, Res>(log: Logger, fn: StreamFn<Req, Res>): grp
       call.on("cancelled", () => resolve());
       call.on("close", () => resolve());
     });
-    const out = { write: (message: Res) => void call.write(message), waiting: () => call.writableLength };
+    const out = { write: (message: Res) => void call.write(message), waiting: () => call.writableLength, cut: () => call.destroy() };
     fn(call.request, context, out, ended).then(
-      () => call.end(),
+      () => {
+        if (!call.destroyed) call.end();
+      },
       // Emitted, not destroy(): grpc-js sends a stream's status from its end, which a destroyed stream never reaches.
       (error) => call.emit("error", Object.assign(new Error(), toServiceError(reported(log, error, context)))),
     );
