@@ -2,7 +2,6 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { SQL } from "bun";
 import { limits } from "../src/lib/limits";
-import { connectionSettings } from "../src/store/postgres";
 import { PostgresGatewayStore } from "../src/store/gateway-postgres";
 import { paymentRows, userRow } from "./support/gateway-rows";
 import { sharedPostgres } from "./support/postgres";
@@ -37,11 +36,10 @@ test("gateway A frozen inside a refund's abort: B adopts all of A's payments onc
   const other = payment({ amountMinor: 50n }); // another payment of A's, never prepared
   expect((await a.claim(other)).claimed).toBe(true);
 
-  // A connection set up as a gateway's: a refund's abort and release, frozen between its two statements.
-  const frozen = new SQL({ url, max: 1, connection: connectionSettings("frozen-gateway") });
+  // On A's own pool: a refund's abort and release, frozen between its two statements (A stopped mid-transaction).
   let thaw: () => void = () => {};
   const frozenUntil = new Promise<void>((resolve) => (thaw = resolve));
-  const stuck = frozen
+  const stuck = a.sql
     .begin(async (tx) => {
       await tx`UPDATE payments SET decision = 'ABORT', failure_code = 'prepare_timeout', failure_message = 'frozen', decided_at_ms = 5000 WHERE id = ${refund.id} AND decision IS NULL`;
       await frozenUntil;
@@ -68,5 +66,4 @@ test("gateway A frozen inside a refund's abort: B adopts all of A's payments onc
   expect(await stuck).toBe("ended by the server");
   // Nothing of the frozen transaction stands: the refund is undecided, its reservation still held, for B to finish.
   expect((await b.getPayment(refund.id))?.decision ?? null).toBeNull();
-  await frozen.close();
 });

@@ -287,7 +287,7 @@ export class PostgresPools {
 }
 
 /** What every connection of a gateway's pools sets at its start (`tag` names them on the server, for the probe). */
-export function connectionSettings(tag: string): Record<string, string> {
+function connectionSettings(tag: string): Record<string, string> {
   return { application_name: tag, idle_in_transaction_session_timeout: String(limits.databaseIdleInTransactionMs) };
 }
 
