@@ -11,7 +11,7 @@ let other: PostgresGatewayStore;
 
 beforeAll(async () => {
   const url = await (await sharedPostgres()).createDatabase();
-  system = await startSystem({ banks: ["hdfc", "icici"], proxied: ["icici"], prepareTimeoutMs: 5_000, database: url, takeoverAfterMs });
+  system = await startSystem({ banks: ["hdfc", "icici"], proxied: ["icici"], prepareTimeoutMs: 8_000, database: url, takeoverAfterMs });
   // Another gateway's store on the same database, looking for silent gateways' payments to adopt.
   other = await PostgresGatewayStore.open({ url }, "g2");
   expect(await other.takeName(takeoverAfterMs)).toBe(true);
