@@ -119,7 +119,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // A payment in flight may wait for its votes the whole prepare timeout, then for phase two: given that long to be answered, not cut off.
       // Beating meanwhile, so that no other gateway takes it for silent and adopts what it is finishing.
       await stopServer(server, Math.min(options.prepareTimeoutMs + limits.phaseTwoWaitMs + 1_000, limits.shutdownGraceMsMax));
-      several?.stop();
+      await several?.stop();
       await several?.release();
       banks.close();
       await store.close();

@@ -75,10 +75,16 @@ export class SeveralGateways {
     this.adoptionStopped = true;
   }
 
-  stop(): void {
+  /**
+   * No more beats; resolves once a beat on its way has landed, so that none
+   * lands after the name is released (it would show this gateway alive again
+   * until --takeover-after), or after a bound: a database away must not hold the stop.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.adoptionStopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.ticking) await Promise.race([this.ticking, sleepMs(limits.lastBeatWaitMsMax)]);
   }
 
   /** After a clean stop (nothing in flight): shown silent, so others finish what is left now and a restart need not wait. */
@@ -88,9 +94,17 @@ export class SeveralGateways {
     });
   }
 
+  /** The beat on its way, if one is. */
+  private ticking: Promise<void> | undefined;
+
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), beatIntervalMs(this.options.takeoverAfterMs));
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick().finally(() => {
+        this.ticking = undefined;
+        this.schedule();
+      });
+    }, beatIntervalMs(this.options.takeoverAfterMs));
   }
 
   /**

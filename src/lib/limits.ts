@@ -157,6 +157,8 @@ export const limits = {
    * and adopt its payments. Two seconds leaves a second's margin.
    */
   takeoverAfterMsDefault: 10_000,
+  /** A stopping gateway waits this long at most for a sign of life on its way to land before it releases its name. */
+  lastBeatWaitMsMax: 2_000,
   takeoverAfterMsMin: 2_000,
   takeoverAfterMsMax: 600_000,
   /** Gateways dev, demo and bench start on one database. */
