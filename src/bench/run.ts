@@ -54,6 +54,8 @@ export interface BenchOptions {
   progress: boolean;
   /** Status lines while setting up (stderr for the CLI). */
   say: (line: string) => void;
+  /** A warning the user must see, --json or not (stderr). */
+  warn?: (line: string) => void;
 }
 
 export interface ExternalTarget {
@@ -141,7 +143,7 @@ async function prepareUsers(options: BenchOptions, system: System, connections: 
   const savedPath = options.target ? join(system.certsDir, `client-${system.client}`, "bench-users.json") : undefined;
   const taken = wanted.filter((user) => !registered.includes(user));
   const again = savedPath && taken.length > 0 ? await savedUsersOf(connections, savedPath, taken) : [];
-  if (savedPath && registered.length > 0) saveUsers(savedPath, [...again, ...registered]);
+  if (savedPath && registered.length > 0) saveUsers(savedPath, registered, options.warn ?? options.say);
   const users = [...registered, ...again];
   if (users.length < 2) {
     // A database used before holds its accounts' users already: bench registers its own.

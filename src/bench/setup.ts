@@ -1,6 +1,6 @@
 // What `bench` needs before it measures: a few client connections shared by
 // every virtual client, and one registered, logged-in user per account.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { parseBankSection } from "../bank/accounts-file";
 import { AppError, Code, toAppError } from "../lib/errors";
 import { benchLimits } from "../lib/limits";
@@ -124,21 +124,41 @@ export async function savedUsersOf(connections: BenchConnections, savedPath: str
   return loggedIn.filter((user): user is BenchUser => user !== undefined);
 }
 
-/** Keeps the users bench registered (only their names, passwords and accounts; 0600), for the next run against the same system. */
-export function saveUsers(savedPath: string, users: BenchUser[]): void {
-  makePrivateFile(savedPath);
-  writeFileSync(savedPath, JSON.stringify(users.map(({ username, password, bank, account, accountPin }) => ({ username, password, bank, account, accountPin }))));
+/**
+ * Adds the users bench just registered to those kept (only their names,
+ * passwords and accounts; 0600), for the next run against the same system;
+ * one per account, the newest. Written whole (a temporary file renamed), so a
+ * run stopped midway leaves the last complete list. False, having said why,
+ * when it cannot be written: those accounts are then taken for good.
+ */
+export function saveUsers(savedPath: string, registered: BenchUser[], warn: (line: string) => void): boolean {
+  const byAccount = new Map<string, BenchUser>();
+  for (const user of [...readSavedUsers(savedPath), ...registered]) byAccount.set(`${user.bank}/${user.account}`, user);
+  const kept = [...byAccount.values()].slice(-benchLimits.savedUsersMax).map(({ username, password, bank, account, accountPin }) => ({ username, password, bank, account, accountPin }));
+  const temporary = `${savedPath}.tmp`;
+  try {
+    makePrivateFile(temporary);
+    writeFileSync(temporary, JSON.stringify(kept));
+    renameSync(temporary, savedPath);
+    return true;
+  } catch (error) {
+    warn(`could not keep bench's users in ${savedPath} (${(error as Error).message}): the accounts they hold cannot be used by a later bench`);
+    return false;
+  }
 }
 
 function readSavedUsers(savedPath: string): BenchUser[] {
-  if (!existsSync(savedPath)) return [];
   try {
+    if (!existsSync(savedPath) || statSync(savedPath).size > benchLimits.savedUsersMax * savedUserBytesMax) return [];
     const saved = JSON.parse(readFileSync(savedPath, "utf8")) as unknown;
     return Array.isArray(saved) ? saved.filter(isSavedUser).slice(0, benchLimits.savedUsersMax) : [];
   } catch {
     return []; // unreadable: registered afresh where accounts are free
   }
 }
+
+/** A saved user's JSON at most: names, password and account are each bounded well under this. */
+const savedUserBytesMax = 1_024;
 
 function isSavedUser(value: unknown): value is BenchUser {
   const user = value as Record<string, unknown> | null;

@@ -73,6 +73,7 @@ function benchOptions(flags: Flags, json: boolean): BenchOptions {
     ...severalOf(flags),
     progress: !json,
     say: json ? () => {} : warn,
+    warn,
   };
 }
 

@@ -348,7 +348,7 @@ export const benchLimits = {
    * Below the login throttle's per-peer threshold, which counts in-flight attempts as failures.
    */
   setupParallelMax: 8,
-  /** Users read back from an earlier run's saved file at most (one per account of every bank). */
+  /** Users read back from an earlier run's saved file at most: one per account of every bank (banksMax × limits.accountsPerBankMax). */
   savedUsersMax: 26 * 100_000,
   /** Deadline of one benchmarked call: a slower answer counts as DEADLINE_EXCEEDED. */
   callDeadlineMs: 10_000,

@@ -8,6 +8,8 @@
 //              dead after heal() (a middlebox that lost its flow table, a peer host gone): only
 //              new connections pass again
 //   cut        every connection reset, new ones refused (a partition that resets)
+//   vanish     as lose, and the server's side of each connection is never closed, whatever the
+//              client's side does (the client's host gone: no FIN, no reset reaches the server)
 //   dropReplies  every byte from the server lost: requests arrive, replies do not
 //   blackhole / dropNextRequest  a request from the client dropped and its connection cut
 // heal() ends hold, lose, cut and dropReplies; what was held is then delivered.
