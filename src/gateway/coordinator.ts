@@ -44,6 +44,8 @@ export class Coordinator {
   private passReading = false;
   /** Payments between their claim and their decision in this process, with when their phase one began. */
   private readonly executingSinceAtMs = new Map<string, number>();
+  /** Payments a bank's question presumed aborted while their execution ran: the execution tells it, or, failing, tells this one. */
+  private readonly presumedWhileExecuting = new Map<string, PaymentRow>();
   private driverTimer: ReturnType<typeof setTimeout> | undefined;
   private driverAttempt = 0;
   /** A resend pass is running: another must not start before it ends (both would send the same payments' phase two). */
@@ -71,8 +73,14 @@ export class Coordinator {
       const votes = await timedPhase("phase_one.votes", () => this.collectVotes(payment));
       failpoint("gateway.votes.collected");
       decided = await timedPhase("decision.durable", () => this.decide(payment.id, decisionOf(votes), payment));
+    } catch (error) {
+      // Its execution failed after a bank's question decided it: that decision is told here, once.
+      const presumed = this.presumedWhileExecuting.get(payment.id);
+      if (presumed) this.onPresumedAbort?.(presumed);
+      throw error;
     } finally {
       this.executingSinceAtMs.delete(payment.id);
+      this.presumedWhileExecuting.delete(payment.id);
     }
     failpoint("gateway.decision.recorded");
     await timedPhase("phase_two.acks", () => this.phaseTwoWithin(decided, limits.phaseTwoWaitMs));
@@ -140,8 +148,9 @@ export class Coordinator {
     const already = this.presuming.get(id);
     if (already) return already;
     const deciding = this.writeDecision(id, { decision: "ABORT", failureCode: "prepare_timeout", failureMessage }, undecided).then(({ row, written }) => {
-      // A payment this process is executing is told once, by its execution, which adopts this decision.
-      if (written && !this.executingSinceAtMs.has(id)) this.onPresumedAbort?.(row);
+      // A payment this process is executing is told once, by its execution, which adopts this decision (or, should it fail, tells this one).
+      if (written && this.executingSinceAtMs.has(id)) this.presumedWhileExecuting.set(id, row);
+      else if (written) this.onPresumedAbort?.(row);
       return row;
     });
     this.presuming.set(id, deciding);
