@@ -78,10 +78,7 @@ export class UserView {
   async state(): Promise<Record<string, unknown>> {
     const base = { view: "user", username: this.username, gateway: this.parts.client.address, queue: this.queue(), notices: this.notices, page_size: dashboardLimits.paymentsListed };
     // Each shown when it comes: the balance needs the user's bank, the list only the gateway.
-    const [balance, list] = await Promise.allSettled([
-      this.parts.client.call("GetBalance", {}, pageCall),
-      this.parts.client.call("ListPayments", { limit: dashboardLimits.paymentsListed }, pageCall),
-    ]);
+    const [balance, list] = await Promise.allSettled([this.parts.client.call("GetBalance", {}, pageCall), this.payments("")]);
     const failed = [balance, list].find((result) => result.status === "rejected");
     const error = failed ? toAppError(failed.reason) : undefined;
     return {
@@ -90,7 +87,7 @@ export class UserView {
       reachable: error === undefined || !isGatewayAway(error),
       ...(error ? { error: error.message } : {}),
       balance: balance.status === "fulfilled" ? { balance: moneyText(balance.value.balance_minor, balance.value.currency), available: moneyText(balance.value.available_minor, balance.value.currency), bank: balance.value.bank, account: balance.value.account } : null,
-      payments: list.status === "fulfilled" ? (list.value.payments ?? []).map(paymentView) : null,
+      payments: list.status === "fulfilled" ? list.value : null,
     };
   }
 
