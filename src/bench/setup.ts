@@ -149,16 +149,13 @@ export function saveUsers(savedPath: string, registered: BenchUser[], warn: (lin
 
 function readSavedUsers(savedPath: string): BenchUser[] {
   try {
-    if (!existsSync(savedPath) || statSync(savedPath).size > benchLimits.savedUsersMax * savedUserBytesMax) return [];
+    if (!existsSync(savedPath) || statSync(savedPath).size > benchLimits.savedUsersMax * benchLimits.savedUserBytesMax) return [];
     const saved = JSON.parse(readFileSync(savedPath, "utf8")) as unknown;
     return Array.isArray(saved) ? saved.filter(isSavedUser).slice(0, benchLimits.savedUsersMax) : [];
   } catch {
     return []; // unreadable: registered afresh where accounts are free
   }
 }
-
-/** A saved user's JSON at most: names, password and account are each bounded well under this. */
-const savedUserBytesMax = 1_024;
 
 function isSavedUser(value: unknown): value is BenchUser {
   const user = value as Record<string, unknown> | null;

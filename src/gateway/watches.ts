@@ -10,7 +10,7 @@ import type { PaymentRow } from "../store/gateway-store";
 
 /** One open stream, as the service sees it. */
 export interface WatchStream {
-  /** Sends a payment; the stream ends with `stop` when too many wait to be sent. */
+  /** Writes a payment to the call (it waits in the call's buffer until the connection takes it). */
   send(row: PaymentRow): void;
   /** Messages written and not yet taken by the connection. */
   waiting(): number;

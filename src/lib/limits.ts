@@ -350,6 +350,8 @@ export const benchLimits = {
   setupParallelMax: 8,
   /** Users read back from an earlier run's saved file at most: one per account of every bank (banksMax × limits.accountsPerBankMax). */
   savedUsersMax: 26 * 100_000,
+  /** One saved user's JSON at most: its name, password and account are each bounded well under this. */
+  savedUserBytesMax: 1_024,
   /** Deadline of one benchmarked call: a slower answer counts as DEADLINE_EXCEEDED. */
   callDeadlineMs: 10_000,
 } as const;
