@@ -1,4 +1,4 @@
-// Proves health and reflection behave as their specs say: "bank:NAME" is SERVING before anyone used that bank (the gateway probes at start and periodically); Health/Watch keeps its stream open and sends each change (a bank stopped, then back); reflection lists only the services the server serves (no Bank on the gateway; no Gateway, Admin or Coordinator on a bank); and a bank's Health and reflection refuse a client certificate alike and answer the admin's.
+// Proves health and reflection behave as their specs say: "bank:NAME" is SERVING before anyone used that bank (the gateway probes at start and periodically); Health/Watch keeps its stream open and sends each change (a bank stopped, then back); reflection lists only the services the server serves (no Bank on the gateway; no Gateway, Admin or Coordinator on a bank); a bank's Health and reflection refuse a client certificate alike and answer the admin's; and one certificate cannot hold every Health/Watch place of a server.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
@@ -7,6 +7,7 @@ import { connect } from "../src/rpc/channel";
 import { unaryCall } from "./support/loose-call";
 import { channelCredentials, loadCertFolder } from "../src/rpc/credentials";
 import { serverNameOf, type Identity } from "../src/rpc/identity";
+import { limits } from "../src/lib/limits";
 import { eventually, failsWith, startSystem, type TestSystem } from "./support/system";
 
 let system: TestSystem;
@@ -79,6 +80,26 @@ test("Health/Watch keeps the stream open and sends each change: a bank stopped, 
   expect(statuses.every((status, i) => i === 0 || status !== statuses[i - 1])).toBe(true);
   call.cancel();
 }, 30_000);
+
+test("one certificate holds at most its share of Health/Watch streams; another certificate still gets one", async () => {
+  const watchOn = (client: grpc.Client) => {
+    const statuses: string[] = [];
+    const ended = new Promise<string>((resolve) => {
+      const call = (client as any).Watch({ service: "" }, new grpc.Metadata(), { deadline: Date.now() + 30_000 });
+      call.on("data", (reply: { status: string }) => statuses.push(reply.status));
+      call.on("error", (error: { code: number }) => resolve(grpc.status[error.code]!));
+      call.on("end", () => resolve("OK"));
+      opened.push({ close: () => call.cancel() } as unknown as grpc.Client);
+    });
+    return { statuses, ended };
+  };
+  const alice = healthAt(system.gatewayAddress, "client-alice", gateway);
+  const alices = Array.from({ length: limits.healthWatchesPerPeerMax }, () => watchOn(alice));
+  expect(await eventually(() => alices.every((watch) => watch.statuses.length > 0))).toBe(true);
+  expect(await watchOn(alice).ended).toBe("RESOURCE_EXHAUSTED");
+  const bobs = watchOn(healthAt(system.gatewayAddress, "client-bob", gateway));
+  expect(await eventually(() => bobs.statuses.at(-1) === "SERVING")).toBe(true);
+});
 
 test("reflection lists only the services each server serves", async () => {
   expect(await listServices(system.gatewayAddress, "admin", gateway)).toEqual(["grpc.health.v1.Health", "ministripe.v1.Admin", "ministripe.v1.Coordinator", "ministripe.v1.Gateway"]);

@@ -209,8 +209,10 @@ export const limits = {
   bankHealthProbeDeadlineMs: 1_000,
   /** How often a Health/Watch stream looks for a change of status to send. */
   healthWatchPollMs: 250,
-  /** Health/Watch streams one server keeps open at once. */
+  /** Health/Watch streams one server keeps open at once... */
   healthWatchesMax: 1_000,
+  /** ...and for one client certificate. */
+  healthWatchesPerPeerMax: 16,
   /** WatchPayments streams one user may have open at one gateway (a shell, a dashboard, a few more)... */
   watchStreamsPerUserMax: 8,
   /** ...and all users together. */

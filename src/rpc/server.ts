@@ -191,6 +191,12 @@ function healthImplementation(health: ServerSetup["health"], watches: Map<Health
         call.emit("error", toServiceError(new AppError(Code.ResourceExhausted, "too many health watches; try again later")));
         return;
       }
+      // Per certificate too: one peer holding them all would refuse everyone else's.
+      const peer = contextOf(call).peerCertSha256 ?? "";
+      if ([...watches.keys()].filter((watch) => contextOf(watch).peerCertSha256 === peer).length >= limits.healthWatchesPerPeerMax) {
+        call.emit("error", toServiceError(new AppError(Code.ResourceExhausted, `this certificate has ${limits.healthWatchesPerPeerMax} health watches open already; close one first`)));
+        return;
+      }
       const service = String(call.request?.service ?? "");
       const statusNow = (): HealthStatus | "SERVICE_UNKNOWN" => health(service) ?? "SERVICE_UNKNOWN";
       let sent = statusNow();
