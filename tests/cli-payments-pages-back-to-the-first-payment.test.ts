@@ -1,4 +1,4 @@
-// Proves `ministripe payments` reaches every payment, not only the newest 500: `--before` the last payment listed gives the next page (JSON names it: `next_before`, while a page comes full), which pages back to the first payment, and a `--before` that is not a payment id, or not one of yours, is refused in one line.
+// Proves `ministripe payments` reaches every payment, not only the newest 500: `--before` the last payment listed gives the next page (JSON names it: `next_before`, while a page comes full), which pages back to the first payment, and a `--before` that is empty, not a payment id, or not one of yours, is refused in one line.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { cli, cliPay } from "./support/cli";
 import { systemWithCliUsers } from "./support/sample-users";
@@ -33,8 +33,10 @@ test("pages of two, from the newest payment back to the first", async () => {
   expect(last.next_before).toBeUndefined();
 });
 
-test("a --before that is not a payment id, or not one of yours, is refused in one line", async () => {
+test("a --before that is empty, not a payment id, or not one of yours, is refused in one line", async () => {
   const { alice, carol } = setup;
+  const empty = await cli(alice, "payments", "--before", "");
+  expect({ exitCode: empty.exitCode, stderr: empty.stderr }).toEqual({ exitCode: 2, stderr: "ministripe payments: --before needs a value: --before PAYMENT_ID\n" });
   const malformed = await cli(alice, "payments", "--before", "not an id!");
   expect({ exitCode: malformed.exitCode, stderr: malformed.stderr }).toEqual({ exitCode: 2, stderr: 'ministripe payments: --before: "not an id!" is not a payment id (see "ministripe payments")\n' });
   const alicesId = await cliPay(alice, "bob", "1.00");

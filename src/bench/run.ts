@@ -150,7 +150,8 @@ async function prepareUsers(options: BenchOptions, system: System, connections: 
     const why = options.database ? ": its --database has them registered already; give bench a fresh database of its own" : "";
     throw new AppError(Code.FailedPrecondition, `only ${users.length} of ${wanted.length} accounts could be registered${why}; bench needs two or more free accounts`);
   }
-  options.say(`logging in ${plural(registered.length, "user")}...`);
+  if (again.length > 0) options.say(`${plural(again.length, "user")} of an earlier run logged in again`);
+  options.say(`logging in ${plural(registered.length, "new user")}...`);
   await loginAll(connections, registered);
   return users;
 }

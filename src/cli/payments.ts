@@ -1,6 +1,7 @@
 import { transactionIdField } from "../lib/fields";
 import { limits } from "../lib/limits";
 import { clientCommand, clientFlags, flushQueue, requireSession } from "./support/client-context";
+import { UsageError } from "./support/exit";
 import { intFlag, str, type Flags } from "./support/flags";
 import { paymentJson, paymentLine, say } from "./support/output";
 
@@ -8,9 +9,11 @@ const limitOf = (flags: Flags) => intFlag(flags, "limit", limits.pageSizeDefault
 
 /** --before ID: a payment id, or "" for the newest page. */
 function beforeOf(flags: Flags): string {
-  const before = str(flags, "before") ?? "";
-  if (before !== "") transactionIdField(before, "--before", `"${before.slice(0, 64)}" is not a payment id (see "ministripe payments")`);
-  return before;
+  const before = str(flags, "before");
+  // Given empty (an unset shell variable), it would list the newest page as if not given.
+  if (before === "") throw new UsageError("--before needs a value: --before PAYMENT_ID");
+  if (before !== undefined) transactionIdField(before, "--before", `"${before.slice(0, 64)}" is not a payment id (see "ministripe payments")`);
+  return before ?? "";
 }
 
 export const paymentsCommand = clientCommand({

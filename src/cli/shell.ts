@@ -69,6 +69,7 @@ async function runShell(ctx: ClientContext, username: string): Promise<number> {
       onPayment: (payment) => say(`[notice] ${describeWatched(payment, username)}`),
       onConnectivity: (up) => say(up ? "[notice] gateway reachable again; sending queued payments" : "[notice] gateway unreachable; payments will be queued and sent when it is back"),
       onNeedsLogin: (reason) => say(`[notice] ${reason}: run "ministripe login --username ${username}" (in another terminal is fine); queued payments are kept`),
+      onWatchRefused: (reason) => say(`[notice] payments received are not shown in this shell for now (${reason}); they are once another shell or dashboard of ${username} closes`),
     },
   });
   const shell: Shell = { ctx: { ...ctx, inShell: true, onQueued: () => resender.nudge() }, resender };

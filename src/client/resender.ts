@@ -23,6 +23,8 @@ export interface ResenderEvents {
   onConnectivity(up: boolean): void;
   /** The session was refused; queued payments wait for a new login. */
   onNeedsLogin(reason: string): void;
+  /** The gateway refused this client's payment watch (too many open for the user): payments are not told here until a place frees. */
+  onWatchRefused(reason: string): void;
 }
 
 export interface ResenderDeps {
@@ -38,6 +40,8 @@ export interface ResenderDeps {
 }
 
 export class Resender {
+  /** The gateway's refusal of the payment watch was told: once, as the watch is tried again by itself until a place frees. */
+  private watchRefusalTold = false;
   private stopped = false;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -111,7 +115,10 @@ export class Resender {
     this.setUp(true);
     if (this.stopped) return 0;
     await this.keepWatching();
-    return this.resend();
+    const waitMs = await this.resend();
+    // A watch the gateway refused for now is tried again at its time, not after the idle wait.
+    const watchRefused = !this.watch.active && this.refusedToken !== this.deps.client.token;
+    return watchRefused ? Math.min(waitMs, Math.max(offlineLimits.reconnectMsMin, this.watchRetryAtMs - this.clock.nowMs())) : waitMs;
   }
 
   private async resend(): Promise<number> {
@@ -147,6 +154,11 @@ export class Resender {
     if (error?.code === Code.Unauthenticated) this.needsLogin(error.message);
     else if (error && !isUnreachable(error)) {
       this.deps.log.info({ event: "watch.ended", code: error.code, err: error.message }, "payment watch ended; backing off");
+      // Said once, not at every try: the watch is tried again by itself and comes back when a place frees.
+      if (error.code === Code.ResourceExhausted && !this.watchRefusalTold) {
+        this.watchRefusalTold = true;
+        this.deps.events.onWatchRefused(error.message);
+      }
       // Not a network failure: do not hammer the gateway with subscriptions.
       this.watchRetryAtMs = this.clock.nowMs() + backoffMs(this.watchFailures++, offlineLimits.reconnectMsMin, offlineLimits.reconnectMsMax);
     }

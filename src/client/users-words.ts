@@ -21,6 +21,8 @@ const wordsOfWireField: Record<string, string> = {
   old_password: "the current password",
   new_password: "the new password",
   account_pin: "the account's PIN",
+  before_id: "--before (the payment to list from)",
+  query: "the search",
 };
 
 /** The error's message with its leading wire field named as the person knows it. */

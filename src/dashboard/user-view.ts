@@ -59,6 +59,7 @@ export class UserView {
         onPayment: (p) => notice(p.payee === this.username ? `received ${moneyText(p.amount_minor, p.currency)} from ${p.payer} (payment ${p.id})` : `payment ${p.id} to ${p.payee}: ${p.status}`),
         onConnectivity: (up) => notice(up ? "gateway reachable again; sending queued payments" : "gateway unreachable; payments are queued and sent when it is back"),
         onNeedsLogin: (reason) => notice(`${reason}: run "ministripe login --username ${this.username}"; queued payments are kept`),
+        onWatchRefused: (reason) => notice(`payments received are not shown here for now (${reason}); they are once another shell or dashboard of ${this.username} closes`),
       },
     });
   }

@@ -213,8 +213,8 @@ export const limits = {
   healthWatchesMax: 1_000,
   /** ...and for one client certificate. */
   healthWatchesPerPeerMax: 16,
-  /** WatchPayments streams one user may have open at one gateway (a shell, a dashboard, a few more)... */
-  watchStreamsPerUserMax: 8,
+  /** WatchPayments streams one user may have open at one gateway (shells, dashboards, devices)... */
+  watchStreamsPerUserMax: 16,
   /** ...and all users together. */
   watchStreamsMax: 1_000,
   /** Payments waiting to be sent on one WatchPayments stream at most: a client that takes none loses its stream, not the gateway its memory. */
