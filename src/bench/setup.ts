@@ -110,7 +110,6 @@ export async function registerAll(connections: BenchConnections, users: BenchUse
  * in as (another system since, a changed password) is left out.
  */
 export async function savedUsersOf(connections: BenchConnections, savedPath: string, wanted: BenchUser[]): Promise<BenchUser[]> {
-  const accountOf = (user: { bank: string; account: string }) => `${user.bank}/${user.account}`;
   const wantedAccounts = new Set(wanted.map(accountOf));
   const saved = readSavedUsers(savedPath).filter((user) => wantedAccounts.has(accountOf(user)));
   const loggedIn = await mapBounded(saved, benchLimits.setupParallelMax, async (user, i) => {
@@ -133,7 +132,7 @@ export async function savedUsersOf(connections: BenchConnections, savedPath: str
  */
 export function saveUsers(savedPath: string, registered: BenchUser[], warn: (line: string) => void): boolean {
   const byAccount = new Map<string, BenchUser>();
-  for (const user of [...readSavedUsers(savedPath), ...registered]) byAccount.set(`${user.bank}/${user.account}`, user);
+  for (const user of [...readSavedUsers(savedPath), ...registered]) byAccount.set(accountOf(user), user);
   const kept = [...byAccount.values()].slice(-benchLimits.savedUsersMax).map(({ username, password, bank, account, accountPin }) => ({ username, password, bank, account, accountPin }));
   const temporary = `${savedPath}.tmp`;
   try {
@@ -145,6 +144,11 @@ export function saveUsers(savedPath: string, registered: BenchUser[], warn: (lin
     warn(`could not keep bench's users in ${savedPath} (${(error as Error).message}): the accounts they hold cannot be used by a later bench`);
     return false;
   }
+}
+
+/** One account at one bank, as a key. */
+function accountOf(user: { bank: string; account: string }): string {
+  return `${user.bank}/${user.account}`;
 }
 
 function readSavedUsers(savedPath: string): BenchUser[] {

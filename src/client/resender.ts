@@ -117,12 +117,12 @@ export class Resender {
     await this.keepWatching();
     const waitMs = await this.resend();
     // A watch the gateway refused for now is tried again at its time, not after the idle wait.
-    const watchRefused = !this.watch.active && this.refusedToken !== this.deps.client.token;
+    const watchRefused = !this.watch.active && !this.waitingForLogin();
     return watchRefused ? Math.min(waitMs, Math.max(offlineLimits.reconnectMsMin, this.watchRetryAtMs - this.clock.nowMs())) : waitMs;
   }
 
   private async resend(): Promise<number> {
-    if (this.refusedToken !== undefined && this.refusedToken === this.deps.client.token) return offlineLimits.reconnectMsMax;
+    if (this.waitingForLogin()) return offlineLimits.reconnectMsMax;
     const outcomes = await this.deps.outbox.sync(this.deps.username, offlineLimits.probeDeadlineMs, true);
     let waiting = false;
     for (const outcome of outcomes) {
@@ -139,7 +139,7 @@ export class Resender {
 
   private async keepWatching(): Promise<void> {
     if (this.watch.active || this.clock.nowMs() < this.watchRetryAtMs) return;
-    if (this.refusedToken !== undefined && this.refusedToken === this.deps.client.token) return;
+    if (this.waitingForLogin()) return;
     try {
       await this.watch.subscribe();
       this.watchFailures = 0;
@@ -169,6 +169,11 @@ export class Resender {
     // A payment this home sent is reported by whoever sent it (pay, sync, or our resend).
     if (payment.payer === this.deps.username && this.deps.sentHere(payment.idempotency_key)) return;
     this.deps.events.onPayment(payment);
+  }
+
+  /** The session in use was refused: nothing is sent or watched until a new login. */
+  private waitingForLogin(): boolean {
+    return this.refusedToken !== undefined && this.refusedToken === this.deps.client.token;
   }
 
   private needsLogin(reason: string): void {

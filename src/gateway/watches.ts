@@ -31,7 +31,8 @@ export class PaymentWatches {
 
   /** A decided payment, to its payer's and payee's streams. */
   tell(row: PaymentRow): void {
-    for (const username of new Set([row.payer, row.payee])) for (const listener of this.byUser.get(username) ?? []) listener(row);
+    for (const listener of this.byUser.get(row.payer) ?? []) listener(row);
+    if (row.payee !== row.payer) for (const listener of this.byUser.get(row.payee) ?? []) listener(row);
   }
 
   /**

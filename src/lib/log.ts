@@ -74,7 +74,6 @@ function destinationOf(options: LogOptions): pino.DestinationStream {
   return (options.pretty ?? toTerminal) ? readableStream(destination) : destination;
 }
 
-
 /**
  * A log whose disk is full or gone drops lines and says so on stderr at most
  * once a minute: the write's error must never reach the call that logged it

@@ -7,11 +7,10 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { assert } from "../lib/assert";
-import { AppError, Code, Reason } from "../lib/errors";
 import { BoundedCache } from "../lib/bounded-cache";
 import { limits } from "../lib/limits";
 import { minor, ms } from "./columns";
-import { changesOf, databaseFailureWords, type Durability } from "./sqlite";
+import { changesOf, notRecorded, type Durability } from "./sqlite";
 import type { CommittedPayment, Decision, DecisionWrite, GatewayStore, NewPaymentRow, PaymentCounts, PaymentRow, RefundClaim, RefundClaimResult, RefundViolation, Session, SessionCredentials, User } from "./gateway-store";
 import { claimLost } from "./gateway-store";
 import { GroupCommit } from "./group-commit";
@@ -563,9 +562,7 @@ export class SqliteGatewayStore implements GatewayStore {
       return Promise.resolve(this.rows.transaction(write, "full"));
     } catch (error) {
       // The database failed, not the request (disk full, read-only, I/O): said so, as something to try again.
-      const why = databaseFailureWords(error);
-      if (why) return Promise.reject(new AppError(Code.Unavailable, `the gateway could not record this: ${why}; try again later`, error, Reason.SendAgain));
-      return Promise.reject(error);
+      return Promise.reject(notRecorded(error, "try again later") ?? error);
     }
   }
 

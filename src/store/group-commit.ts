@@ -3,11 +3,11 @@
 // it must be durable before its caller goes on (a decision); the rest ride
 // along, and a later fsync covers them too.
 import { Batcher } from "../lib/batcher";
-import { AppError, Code, Reason } from "../lib/errors";
+import { AppError, Code } from "../lib/errors";
 import { limits } from "../lib/limits";
 import { timedPhase } from "../lib/phase-timing";
 import { settle, settleGroup, unwrap, type Settled } from "./settle-group";
-import { databaseFailureWords, isDatabaseFailure, type Durability } from "./sqlite";
+import { isDatabaseFailure, notRecorded, type Durability } from "./sqlite";
 import type { Store } from "./store";
 
 interface Write {
@@ -17,14 +17,7 @@ interface Write {
 
 const unrecordedErrors = new WeakSet<AppError>();
 
-/** This write was not recorded because the database failed (this batch rolled back); earlier writes of the same request were. */
-function unrecorded(why: string, cause: unknown): AppError {
-  const error = new AppError(Code.Unavailable, `the gateway could not record this: ${why}; send it again with the same key later`, cause, Reason.SendAgain);
-  unrecordedErrors.add(error);
-  return error;
-}
-
-/** Whether a write failed because the database did (disk full, read-only, I/O): see unrecorded. */
+/** Whether a write failed because the database did (disk full, read-only, I/O), as GroupCommit said it. */
 export function isUnrecorded(error: unknown): boolean {
   return error instanceof AppError && unrecordedErrors.has(error);
 }
@@ -64,9 +57,11 @@ export class GroupCommit {
   private async submit<T>(write: Write): Promise<T> {
     const settled = await this.batcher.submit(write);
     // The database failed, not this write: said so (not "internal error"), and as something to send again.
-    if (!settled.ok) {
-      const why = databaseFailureWords(settled.error);
-      if (why) throw unrecorded(why, settled.error);
+    // This write was not recorded because the database failed (this batch rolled back); earlier writes of the same request were.
+    const refused = settled.ok ? undefined : notRecorded(settled.error, "send it again with the same key later");
+    if (refused) {
+      unrecordedErrors.add(refused);
+      throw refused;
     }
     return unwrap(settled) as T;
   }

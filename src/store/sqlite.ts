@@ -5,7 +5,7 @@ import { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
-import { AppError, Code } from "../lib/errors";
+import { AppError, Code, Reason } from "../lib/errors";
 import { fatal } from "../lib/fatal";
 import { limits } from "../lib/limits";
 import { makePrivateFile, makePrivateFolder } from "../lib/private-files";
@@ -92,13 +92,23 @@ export function isDatabaseFailure(error: unknown): boolean {
 }
 
 /** A failure of the database in the words of someone waiting for it, or undefined for another kind of error. */
-export function databaseFailureWords(error: unknown): string | undefined {
+function databaseFailureWords(error: unknown): string | undefined {
   const code = sqliteCode(error);
   if (!isDatabaseFailure(error)) return undefined;
   if (code.startsWith("SQLITE_FULL")) return "its disk is full";
   if (code.startsWith("SQLITE_READONLY")) return "its database can no longer be written (read-only)";
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED") || code.startsWith("SQLITE_NOMEM")) return "its database is busy";
   return "its database file cannot be written (an I/O error)";
+}
+
+/**
+ * A failure of the database as its caller is told it: UNAVAILABLE, that the
+ * gateway could not record this (in the words above), then what to do
+ * (`then`); undefined for an error of another kind.
+ */
+export function notRecorded(error: unknown, then: string): AppError | undefined {
+  const why = databaseFailureWords(error);
+  return why === undefined ? undefined : new AppError(Code.Unavailable, `the gateway could not record this: ${why}; ${then}`, error, Reason.SendAgain);
 }
 
 function migrate(sqlite: Database, migrations: Migration[]): void {
